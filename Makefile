@@ -1,0 +1,40 @@
+# untangle — the front door. Every target drives CMake; binaries land in build/bin/.
+#   make            build everything
+#   make test       install missing build dependencies (if root), build, run every test
+#   make run        the main job (see README)
+#   make bench      CPU benchmarks
+#   make clean      remove build/
+# Options: UNTANGLE_CUDA=OFF for a CPU-only build; BUILD_TYPE=Debug; JOBS=N.
+BUILD_DIR    ?= build
+BUILD_TYPE   ?= Release
+UNTANGLE_CUDA ?= ON
+JOBS         ?= $(shell nproc 2>/dev/null || echo 2)
+CMAKE_FLAGS  ?=
+
+.PHONY: all deps configure test run bench clean format
+
+all: configure
+	cmake --build $(BUILD_DIR) -j $(JOBS) -- --no-print-directory
+
+deps:
+	@bash scripts/ensure_deps.sh
+
+configure: deps
+	@cmake -S . -B $(BUILD_DIR) -DCMAKE_BUILD_TYPE=$(BUILD_TYPE) -DUNTANGLE_CUDA=$(UNTANGLE_CUDA) $(CMAKE_FLAGS) > $(BUILD_DIR).configure.log 2>&1 \
+	  || { cat $(BUILD_DIR).configure.log; exit 1; }
+	@grep -E "untangle:|WARNING" $(BUILD_DIR).configure.log || true
+
+test: all
+	cd $(BUILD_DIR) && ctest --output-on-failure
+
+run: all
+	$(BUILD_DIR)/bin/demo_autoencoder
+
+bench: all
+	$(BUILD_DIR)/bin/bench_cpu
+
+clean:
+	rm -rf $(BUILD_DIR) $(BUILD_DIR).configure.log
+
+format:
+	find kernels autograd nn data metrics apps tests -name '*.cpp' -o -name '*.h' -o -name '*.cu' | xargs clang-format -i

@@ -1,0 +1,18 @@
+#!/usr/bin/env bash
+# Makes sure the build dependencies are present: a C++17 compiler, CMake, zlib headers and doctest.
+# Installs the missing ones with apt-get when run as root; otherwise prints the one command to run.
+set -euo pipefail
+missing=()
+command -v cmake >/dev/null || missing+=(cmake)
+command -v g++ >/dev/null || command -v c++ >/dev/null || missing+=(g++)
+[[ -f /usr/include/zlib.h ]] || missing+=(zlib1g-dev)
+[[ -f /usr/include/doctest/doctest.h || -f /usr/local/include/doctest/doctest.h ]] || missing+=(doctest-dev)
+((${#missing[@]} == 0)) && exit 0
+if [[ $(id -u) == 0 ]] && command -v apt-get >/dev/null; then
+  echo "ensure_deps: installing ${missing[*]}"
+  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
+else
+  echo "ensure_deps: missing ${missing[*]}; install them with:"
+  echo "  sudo apt-get install -y ${missing[*]}"
+  exit 1
+fi
