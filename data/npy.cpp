@@ -137,10 +137,12 @@ std::vector<uint8_t> serialize_npy(const NpyArray& array) {
   size_t total = 10 + header.size() + 1;
   header.append((64 - total % 64) % 64, ' ');
   header.push_back('\n');
-  std::vector<uint8_t> out = {0x93, 'N', 'U', 'M', 'P', 'Y', 1, 0, uint8_t(header.size() & 0xff),
+  const uint8_t prefix[10] = {0x93, 'N', 'U', 'M', 'P', 'Y', 1, 0, uint8_t(header.size() & 0xff),
                               uint8_t(header.size() >> 8)};
-  out.insert(out.end(), header.begin(), header.end());
-  out.insert(out.end(), array.bytes.begin(), array.bytes.end());
+  std::vector<uint8_t> out(sizeof(prefix) + header.size() + array.bytes.size());
+  std::memcpy(out.data(), prefix, sizeof(prefix));
+  std::memcpy(out.data() + sizeof(prefix), header.data(), header.size());
+  if (!array.bytes.empty()) std::memcpy(out.data() + sizeof(prefix) + header.size(), array.bytes.data(), array.bytes.size());
   return out;
 }
 
