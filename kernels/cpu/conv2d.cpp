@@ -1,0 +1,179 @@
+// Fast CPU convolution: im2col + sgemm over groups of images, groups spread over the cores.
+//
+// For a group of G images the lowered input is   col: (C*kh*kw, G*Ho*Wo)
+// (row r = (c, ky, kx), column = (image in group, oy, ox)), and the three passes become GEMMs:
+//   forward          Y  (O, G*Ho*Wo)     = W (O, C*kh*kw) x col
+//   backward data    dcol (C*kh*kw, G*Ho*Wo) = W^T x dY,        then col2im adds dcol back into dx
+//   backward weight  dW (O, C*kh*kw)     += dY x col^T          (a private dW per thread, summed at the end)
+// Grouping images makes the GEMM wide enough to be efficient on the late, small (4x4, 8x8) layers.
+// Inside the parallel loop sgemm runs single-threaded (it checks omp_in_parallel()).
+#include <omp.h>
+
+#include <algorithm>
+#include <vector>
+
+#include "kernels/cpu/conv2d.h"
+#include "kernels/cpu/gemm.h"
+
+namespace untangle {
+
+namespace {
+
+// Images per group: enough output pixels for a GEMM at least ~256 wide, but at most an equal share of the
+// batch so every thread gets work.
+int images_per_group(const Conv2dGeometry& g) {
+  const int pixels = g.out_height() * g.out_width();
+  const int wanted = std::max(1, (256 + pixels - 1) / pixels);
+  const int share = std::max(1, (g.batch + omp_get_max_threads() - 1) / omp_get_max_threads());
+  return std::min(wanted, share);
+}
+
+// col (rows = C*kh*kw, cols = group*Ho*Wo) from images [first, first+group) of x.
+void im2col(const Conv2dGeometry& g, const float* x, int first, int group, float* col) {
+  const int Ho = g.out_height(), Wo = g.out_width(), plane = Ho * Wo, width = group * plane;
+  for (int c = 0; c < g.in_channels; ++c)
+    for (int ky = 0; ky < g.kernel_height; ++ky)
+      for (int kx = 0; kx < g.kernel_width; ++kx) {
+        float* row = col + size_t((c * g.kernel_height + ky) * g.kernel_width + kx) * width;
+        for (int i = 0; i < group; ++i) {
+          const float* image = x + (size_t(first + i) * g.in_channels + c) * g.in_height * g.in_width;
+          for (int oy = 0; oy < Ho; ++oy) {
+            float* out = row + i * plane + oy * Wo;
+            const int iy = oy * g.stride - g.padding + ky;
+            if (iy < 0 || iy >= g.in_height) {
+              std::fill_n(out, Wo, 0.0f);
+              continue;
+            }
+            const float* in_row = image + size_t(iy) * g.in_width;
+            for (int ox = 0; ox < Wo; ++ox) {
+              const int ix = ox * g.stride - g.padding + kx;
+              out[ox] = (ix >= 0 && ix < g.in_width) ? in_row[ix] : 0.0f;
+            }
+          }
+        }
+      }
+}
+
+// The adjoint of im2col: adds every entry of col back into the input pixel it was copied from.
+void col2im_add(const Conv2dGeometry& g, const float* col, int first, int group, float* dx) {
+  const int Ho = g.out_height(), Wo = g.out_width(), plane = Ho * Wo, width = group * plane;
+  for (int c = 0; c < g.in_channels; ++c)
+    for (int ky = 0; ky < g.kernel_height; ++ky)
+      for (int kx = 0; kx < g.kernel_width; ++kx) {
+        const float* row = col + size_t((c * g.kernel_height + ky) * g.kernel_width + kx) * width;
+        for (int i = 0; i < group; ++i) {
+          float* image = dx + (size_t(first + i) * g.in_channels + c) * g.in_height * g.in_width;
+          for (int oy = 0; oy < Ho; ++oy) {
+            const int iy = oy * g.stride - g.padding + ky;
+            if (iy < 0 || iy >= g.in_height) continue;
+            const float* in = row + i * plane + oy * Wo;
+            float* out_row = image + size_t(iy) * g.in_width;
+            for (int ox = 0; ox < Wo; ++ox) {
+              const int ix = ox * g.stride - g.padding + kx;
+              if (ix >= 0 && ix < g.in_width) out_row[ix] += in[ox];
+            }
+          }
+        }
+      }
+}
+
+// Copies dy of images [first, first+group) into a (O, group*Ho*Wo) matrix, or back (to_nchw = true).
+void regroup(const Conv2dGeometry& g, int first, int group, float* nchw, float* matrix, bool to_nchw) {
+  const size_t plane = size_t(g.out_height()) * g.out_width();
+  for (int o = 0; o < g.out_channels; ++o)
+    for (int i = 0; i < group; ++i) {
+      float* image_plane = nchw + (size_t(first + i) * g.out_channels + o) * plane;
+      float* matrix_part = matrix + (size_t(o) * group + i) * plane;
+      if (to_nchw) std::copy_n(matrix_part, plane, image_plane);
+      else std::copy_n(image_plane, plane, matrix_part);
+    }
+}
+
+int patch_size(const Conv2dGeometry& g) { return g.in_channels * g.kernel_height * g.kernel_width; }
+
+}  // namespace
+
+void conv2d_forward(const Conv2dGeometry& g, const float* x, const float* w, const float* bias, float* y) {
+  const int group = images_per_group(g), groups = (g.batch + group - 1) / group;
+  const int K = patch_size(g), plane = g.out_height() * g.out_width();
+#pragma omp parallel
+  {
+    std::vector<float> col(size_t(K) * group * plane), product(size_t(g.out_channels) * group * plane);
+#pragma omp for schedule(static)
+    for (int index = 0; index < groups; ++index) {
+      const int first = index * group, count = std::min(group, g.batch - first), width = count * plane;
+      im2col(g, x, first, count, col.data());
+      float* out = count == 1 ? y + size_t(first) * g.out_channels * plane : product.data();
+      sgemm(false, false, g.out_channels, width, K, 1.0f, w, K, col.data(), width, 0.0f, out, width);
+      if (count > 1) regroup(g, first, count, y, product.data(), true);
+      if (bias)
+        for (int i = 0; i < count; ++i)
+          for (int o = 0; o < g.out_channels; ++o) {
+            float* p = y + (size_t(first + i) * g.out_channels + o) * plane;
+            for (int q = 0; q < plane; ++q) p[q] += bias[o];
+          }
+    }
+  }
+}
+
+void conv2d_backward_data(const Conv2dGeometry& g, const float* dy, const float* w, float* dx) {
+  const int group = images_per_group(g), groups = (g.batch + group - 1) / group;
+  const int K = patch_size(g), plane = g.out_height() * g.out_width();
+#pragma omp parallel
+  {
+    std::vector<float> dcol(size_t(K) * group * plane), gathered(size_t(g.out_channels) * group * plane);
+#pragma omp for schedule(static)
+    for (int index = 0; index < groups; ++index) {
+      const int first = index * group, count = std::min(group, g.batch - first), width = count * plane;
+      const float* dy_matrix = dy + size_t(first) * g.out_channels * plane;
+      if (count > 1) {
+        regroup(g, first, count, const_cast<float*>(dy), gathered.data(), false);
+        dy_matrix = gathered.data();
+      }
+      sgemm(true, false, K, width, g.out_channels, 1.0f, w, K, dy_matrix, width, 0.0f, dcol.data(), width);
+      std::fill_n(dx + size_t(first) * g.in_channels * g.in_height * g.in_width,
+                  size_t(count) * g.in_channels * g.in_height * g.in_width, 0.0f);
+      col2im_add(g, dcol.data(), first, count, dx);
+    }
+  }
+}
+
+void conv2d_backward_weight(const Conv2dGeometry& g, const float* x, const float* dy, float* dw, float* dbias) {
+  const int group = images_per_group(g), groups = (g.batch + group - 1) / group;
+  const int K = patch_size(g), plane = g.out_height() * g.out_width();
+  const size_t weight_count = size_t(g.out_channels) * K;
+  const int threads = omp_get_max_threads();
+  std::vector<float> partial(weight_count * threads, 0.0f);
+#pragma omp parallel num_threads(threads)
+  {
+    float* my_dw = partial.data() + weight_count * omp_get_thread_num();
+    std::vector<float> col(size_t(K) * group * plane), gathered(size_t(g.out_channels) * group * plane);
+#pragma omp for schedule(static)
+    for (int index = 0; index < groups; ++index) {
+      const int first = index * group, count = std::min(group, g.batch - first), width = count * plane;
+      im2col(g, x, first, count, col.data());
+      const float* dy_matrix = dy + size_t(first) * g.out_channels * plane;
+      if (count > 1) {
+        regroup(g, first, count, const_cast<float*>(dy), gathered.data(), false);
+        dy_matrix = gathered.data();
+      }
+      sgemm(false, true, g.out_channels, K, width, 1.0f, dy_matrix, width, col.data(), width, 1.0f, my_dw, K);
+    }
+  }
+  for (size_t i = 0; i < weight_count; ++i) {
+    float sum = 0.0f;
+    for (int t = 0; t < threads; ++t) sum += partial[weight_count * t + i];
+    dw[i] = sum;
+  }
+  if (!dbias) return;
+  for (int o = 0; o < g.out_channels; ++o) {
+    float sum = 0.0f;
+    for (int n = 0; n < g.batch; ++n) {
+      const float* p = dy + (size_t(n) * g.out_channels + o) * plane;
+      for (int q = 0; q < plane; ++q) sum += p[q];
+    }
+    dbias[o] = sum;
+  }
+}
+
+}  // namespace untangle

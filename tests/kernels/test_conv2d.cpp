@@ -1,0 +1,82 @@
+// Fast convolution passes against the direct-loop references: the reference architectures' shapes
+// (k4 s2 p1, k2 s2 p0, k4 s2 p2) and random odd shapes, batch sizes that do and do not divide evenly.
+#include <doctest/doctest.h>
+
+#include <cmath>
+#include <vector>
+
+#include "kernels/cpu/conv2d.h"
+#include "kernels/cpu/philox.h"
+
+using namespace untangle;
+
+namespace {
+std::vector<float> random_vector(size_t n, PhiloxRng& rng) {
+  std::vector<float> v(n);
+  rng.fill_uniform(v.data(), n, -1.0f, 1.0f);
+  return v;
+}
+
+double max_difference(const std::vector<float>& a, const std::vector<float>& b) {
+  double worst = 0;
+  for (size_t i = 0; i < a.size(); ++i) worst = std::max(worst, double(std::abs(a[i] - b[i])));
+  return worst;
+}
+
+void check_against_reference(const Conv2dGeometry& g, PhiloxRng& rng) {
+  const size_t x_count = size_t(g.batch) * g.in_channels * g.in_height * g.in_width;
+  const size_t w_count = size_t(g.out_channels) * g.in_channels * g.kernel_height * g.kernel_width;
+  const size_t y_count = size_t(g.batch) * g.out_channels * g.out_height() * g.out_width();
+  auto x = random_vector(x_count, rng), w = random_vector(w_count, rng), bias = random_vector(g.out_channels, rng);
+  auto dy = random_vector(y_count, rng);
+  // Sums of up to C*kh*kw (forward/data) or N*Ho*Wo (weight) terms of size ~1: allow 1e-6 per term.
+  const double tolerance_forward = 1e-6 * g.in_channels * g.kernel_height * g.kernel_width + 1e-5;
+  const double tolerance_weight = 1e-6 * g.batch * g.out_height() * g.out_width() + 1e-5;
+
+  std::vector<float> y(y_count), y_ref(y_count);
+  conv2d_forward(g, x.data(), w.data(), bias.data(), y.data());
+  conv2d_forward_reference(g, x.data(), w.data(), bias.data(), y_ref.data());
+  CHECK(max_difference(y, y_ref) < tolerance_forward);
+
+  std::vector<float> dx(x_count, 7.0f), dx_ref(x_count);  // 7: the pass must overwrite, not add
+  conv2d_backward_data(g, dy.data(), w.data(), dx.data());
+  conv2d_backward_data_reference(g, dy.data(), w.data(), dx_ref.data());
+  CHECK(max_difference(dx, dx_ref) < tolerance_forward * 4);
+
+  std::vector<float> dw(w_count, 7.0f), dw_ref(w_count), db(g.out_channels), db_ref(g.out_channels);
+  conv2d_backward_weight(g, x.data(), dy.data(), dw.data(), db.data());
+  conv2d_backward_weight_reference(g, x.data(), dy.data(), dw_ref.data(), db_ref.data());
+  CHECK(max_difference(dw, dw_ref) < tolerance_weight);
+  CHECK(max_difference(db, db_ref) < tolerance_weight);
+}
+}  // namespace
+
+TEST_CASE("conv2d passes match the reference on the reference architecture's shapes") {
+  PhiloxRng rng(21);
+  // (batch, C, H, W, O, k, stride, padding): encoder e1 (C=1 and 3), e2, e3, e4, and the Burgess k4 s2 p2.
+  const int shapes[][8] = {{5, 1, 64, 64, 32, 4, 2, 1}, {3, 3, 64, 64, 32, 4, 2, 1}, {4, 32, 32, 32, 32, 4, 2, 1},
+                           {7, 32, 16, 16, 64, 2, 2, 0}, {9, 64, 8, 8, 64, 2, 2, 0},  {3, 32, 64, 64, 32, 4, 2, 2}};
+  for (auto& s : shapes) {
+    Conv2dGeometry g{s[0], s[1], s[2], s[3], s[4], s[5], s[5], s[6], s[7]};
+    CAPTURE(s[1]); CAPTURE(s[2]); CAPTURE(s[4]); CAPTURE(s[5]);
+    check_against_reference(g, rng);
+  }
+}
+
+TEST_CASE("conv2d passes match the reference on random odd shapes") {
+  PhiloxRng rng(22);
+  for (int trial = 0; trial < 25; ++trial) {
+    Conv2dGeometry g;
+    g.batch = 1 + int(rng.next_below(6));
+    g.in_channels = 1 + int(rng.next_below(5));
+    g.out_channels = 1 + int(rng.next_below(6));
+    g.kernel_height = 1 + int(rng.next_below(4));
+    g.kernel_width = 1 + int(rng.next_below(4));
+    g.stride = 1 + int(rng.next_below(3));
+    g.padding = int(rng.next_below(3));
+    g.in_height = g.kernel_height + int(rng.next_below(12));
+    g.in_width = g.kernel_width + int(rng.next_below(12));
+    CAPTURE(trial);
+    check_against_reference(g, rng);
+  }
+}
