@@ -1,8 +1,6 @@
 #include "data/npy.h"
 
-#include <cstdio>
 #include <cstring>
-#include <fstream>
 #include <regex>
 
 #include "kernels/check.h"
@@ -168,27 +166,5 @@ NpyArray make_npy(const std::vector<float>& v, std::vector<size_t> s) { return m
 NpyArray make_npy(const std::vector<int64_t>& v, std::vector<size_t> s) { return make_typed(v, s, DType::Int64); }
 NpyArray make_npy(const std::vector<uint8_t>& v, std::vector<size_t> s) { return make_typed(v, s, DType::UInt8); }
 NpyArray make_npy(const std::vector<double>& v, std::vector<size_t> s) { return make_typed(v, s, DType::Float64); }
-
-std::vector<uint8_t> read_file_bytes(const std::string& path) {
-  std::ifstream in(path, std::ios::binary | std::ios::ate);
-  require(bool(in), path, ": cannot open file");
-  std::streamsize size = in.tellg();
-  in.seekg(0);
-  std::vector<uint8_t> bytes(size_t(size > 0 ? size : 0));
-  require(bool(in.read(reinterpret_cast<char*>(bytes.data()), size)), path, ": read failed");
-  return bytes;
-}
-
-void write_file_atomically(const std::string& path, const void* data, size_t size) {
-  std::string temporary = path + ".tmp";
-  {
-    std::ofstream out(temporary, std::ios::binary | std::ios::trunc);
-    require(bool(out), path, ": cannot open for writing");
-    out.write(static_cast<const char*>(data), std::streamsize(size));
-    out.flush();
-    require(bool(out), path, ": write failed (disk full?)");
-  }
-  require(std::rename(temporary.c_str(), path.c_str()) == 0, path, ": cannot rename the temporary file into place");
-}
 
 }  // namespace untangle

@@ -7,6 +7,8 @@
 #include <string>
 #include <vector>
 
+#include "kernels/file_io.h"
+
 namespace untangle {
 
 enum class DType { Float32, Float64, Int64, Int32, UInt8 };
@@ -39,10 +41,5 @@ NpyArray make_npy(const std::vector<float>& values, std::vector<size_t> shape);
 NpyArray make_npy(const std::vector<int64_t>& values, std::vector<size_t> shape);
 NpyArray make_npy(const std::vector<uint8_t>& values, std::vector<size_t> shape);
 NpyArray make_npy(const std::vector<double>& values, std::vector<size_t> shape);
-
-// Reads a whole file; throws untangle::Error naming the path if it cannot.
-std::vector<uint8_t> read_file_bytes(const std::string& path);
-// Writes path.tmp then renames it over path.
-void write_file_atomically(const std::string& path, const void* data, size_t size);
 
 }  // namespace untangle
