@@ -3,13 +3,14 @@
 #include <cmath>
 
 #include "autograd/ops.h"
+#include "kernels/cpu/parallel.h"
 
 namespace untangle {
 
 namespace {
 
-// Loops above this size are split over the cores; below it threading costs more than it saves.
-constexpr long long kParallelThreshold = 1 << 15;
+// Loops are split over the cores only when each thread gets at least this many elements.
+constexpr long long kMinPerThread = 1 << 14;
 
 template <typename Forward, typename Derivative>
 Tensor unary_op(Tape& tape, const char* name, const Tensor& x, Forward forward, Derivative derivative) {
@@ -17,15 +18,17 @@ Tensor unary_op(Tape& tape, const char* name, const Tensor& x, Forward forward, 
   const float* px = x.data();
   float* py = y.data();
   const long long n = (long long)x.numel();
-#pragma omp parallel for if (n > kParallelThreshold)
-  for (long long i = 0; i < n; ++i) py[i] = forward(px[i]);
+  parallel_for(n, [&](long long begin, long long end, int) {
+    for (long long i = begin; i < end; ++i) py[i] = forward(px[i]);
+  }, kMinPerThread);
   if (tape.needs_grad({&x})) {
     tape.record(name, y, [x, y, derivative]() {
       const float *px = x.data(), *py = y.data(), *gy = y.grad();
       float* gx = x.grad();
       const long long n = (long long)x.numel();
-#pragma omp parallel for if (n > kParallelThreshold)
-      for (long long i = 0; i < n; ++i) gx[i] += gy[i] * derivative(px[i], py[i]);
+      parallel_for(n, [&](long long begin, long long end, int) {
+        for (long long i = begin; i < end; ++i) gx[i] += gy[i] * derivative(px[i], py[i]);
+      }, kMinPerThread);
     });
   }
   return y;

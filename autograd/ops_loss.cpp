@@ -4,12 +4,13 @@
 
 #include "autograd/ops.h"
 #include "kernels/check.h"
+#include "kernels/cpu/parallel.h"
 
 namespace untangle {
 
 namespace {
 
-constexpr long long kParallelThreshold = 1 << 15;
+constexpr long long kMinPerThread = 1 << 14;  // elements per thread before splitting a loop
 
 // Reduces elementwise losses to the requested output; scale is the per-element weight of the gradient.
 Tensor reduce_loss(const std::vector<float>& per_element, const Shape& shape, Reduction reduction, float& scale) {
@@ -36,8 +37,10 @@ Tensor bce_with_logits(Tape& tape, const Tensor& logits, const Tensor& targets, 
   const long long n = (long long)logits.numel();
   const float *x = logits.data(), *t = targets.data();
   std::vector<float> loss(static_cast<size_t>(n));
-#pragma omp parallel for if (n > kParallelThreshold)
-  for (long long i = 0; i < n; ++i) loss[size_t(i)] = std::max(x[i], 0.0f) - x[i] * t[i] + std::log1p(std::exp(-std::abs(x[i])));
+  parallel_for(n, [&](long long begin, long long end, int) {
+    for (long long i = begin; i < end; ++i)
+      loss[size_t(i)] = std::max(x[i], 0.0f) - x[i] * t[i] + std::log1p(std::exp(-std::abs(x[i])));
+  }, kMinPerThread);
   float scale;
   Tensor y = reduce_loss(loss, logits.shape(), reduction, scale);
   if (tape.needs_grad({&logits})) {
@@ -45,9 +48,10 @@ Tensor bce_with_logits(Tape& tape, const Tensor& logits, const Tensor& targets, 
     tape.record("bce_with_logits", y, [logits, targets, y, reduction, scale, n]() mutable {
       const float *x = logits.data(), *t = targets.data(), *gy = y.grad();
       float* gx = logits.grad();
-#pragma omp parallel for if (n > kParallelThreshold)
-      for (long long i = 0; i < n; ++i)
-        gx[i] += output_grad(gy, reduction, i) * scale * (1.0f / (1.0f + std::exp(-x[i])) - t[i]);
+      parallel_for(n, [&](long long begin, long long end, int) {
+        for (long long i = begin; i < end; ++i)
+          gx[i] += output_grad(gy, reduction, i) * scale * (1.0f / (1.0f + std::exp(-x[i])) - t[i]);
+      }, kMinPerThread);
     });
   }
   return y;
@@ -59,7 +63,6 @@ Tensor mse(Tape& tape, const Tensor& prediction, const Tensor& target, Reduction
   const long long n = (long long)prediction.numel();
   const float *p = prediction.data(), *t = target.data();
   std::vector<float> loss(static_cast<size_t>(n));
-#pragma omp parallel for if (n > kParallelThreshold)
   for (long long i = 0; i < n; ++i) loss[size_t(i)] = (p[i] - t[i]) * (p[i] - t[i]);
   float scale;
   Tensor y = reduce_loss(loss, prediction.shape(), reduction, scale);

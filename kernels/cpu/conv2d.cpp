@@ -6,14 +6,13 @@
 //   backward data    dcol (C*kh*kw, G*Ho*Wo) = W^T x dY,        then col2im adds dcol back into dx
 //   backward weight  dW (O, C*kh*kw)     += dY x col^T          (a private dW per thread, summed at the end)
 // Grouping images makes the GEMM wide enough to be efficient on the late, small (4x4, 8x8) layers.
-// Inside the parallel loop sgemm runs single-threaded (it checks omp_in_parallel()).
-#include <omp.h>
-
+// Inside the parallel loop sgemm runs single-threaded (it checks in_parallel_region()).
 #include <algorithm>
 #include <vector>
 
 #include "kernels/cpu/conv2d.h"
 #include "kernels/cpu/gemm.h"
+#include "kernels/cpu/parallel.h"
 
 namespace untangle {
 
@@ -24,7 +23,8 @@ namespace {
 int images_per_group(const Conv2dGeometry& g) {
   const int pixels = g.out_height() * g.out_width();
   const int wanted = std::max(1, (256 + pixels - 1) / pixels);
-  const int share = std::max(1, (g.batch + omp_get_max_threads() - 1) / omp_get_max_threads());
+  const int threads = parallel_thread_count();
+  const int share = std::max(1, (g.batch + threads - 1) / threads);
   return std::min(wanted, share);
 }
 
@@ -96,11 +96,9 @@ int patch_size(const Conv2dGeometry& g) { return g.in_channels * g.kernel_height
 void conv2d_forward(const Conv2dGeometry& g, const float* x, const float* w, const float* bias, float* y) {
   const int group = images_per_group(g), groups = (g.batch + group - 1) / group;
   const int K = patch_size(g), plane = g.out_height() * g.out_width();
-#pragma omp parallel
-  {
+  parallel_for(groups, [&](long long first_group, long long last_group, int) {
     std::vector<float> col(size_t(K) * group * plane), product(size_t(g.out_channels) * group * plane);
-#pragma omp for schedule(static)
-    for (int index = 0; index < groups; ++index) {
+    for (int index = int(first_group); index < int(last_group); ++index) {
       const int first = index * group, count = std::min(group, g.batch - first), width = count * plane;
       im2col(g, x, first, count, col.data());
       float* out = count == 1 ? y + size_t(first) * g.out_channels * plane : product.data();
@@ -113,17 +111,15 @@ void conv2d_forward(const Conv2dGeometry& g, const float* x, const float* w, con
             for (int q = 0; q < plane; ++q) p[q] += bias[o];
           }
     }
-  }
+  });
 }
 
 void conv2d_backward_data(const Conv2dGeometry& g, const float* dy, const float* w, float* dx) {
   const int group = images_per_group(g), groups = (g.batch + group - 1) / group;
   const int K = patch_size(g), plane = g.out_height() * g.out_width();
-#pragma omp parallel
-  {
+  parallel_for(groups, [&](long long first_group, long long last_group, int) {
     std::vector<float> dcol(size_t(K) * group * plane), gathered(size_t(g.out_channels) * group * plane);
-#pragma omp for schedule(static)
-    for (int index = 0; index < groups; ++index) {
+    for (int index = int(first_group); index < int(last_group); ++index) {
       const int first = index * group, count = std::min(group, g.batch - first), width = count * plane;
       const float* dy_matrix = dy + size_t(first) * g.out_channels * plane;
       if (count > 1) {
@@ -135,21 +131,19 @@ void conv2d_backward_data(const Conv2dGeometry& g, const float* dy, const float*
                   size_t(count) * g.in_channels * g.in_height * g.in_width, 0.0f);
       col2im_add(g, dcol.data(), first, count, dx);
     }
-  }
+  });
 }
 
 void conv2d_backward_weight(const Conv2dGeometry& g, const float* x, const float* dy, float* dw, float* dbias) {
   const int group = images_per_group(g), groups = (g.batch + group - 1) / group;
   const int K = patch_size(g), plane = g.out_height() * g.out_width();
   const size_t weight_count = size_t(g.out_channels) * K;
-  const int threads = omp_get_max_threads();
+  const int threads = parallel_thread_count();
   std::vector<float> partial(weight_count * threads, 0.0f);
-#pragma omp parallel num_threads(threads)
-  {
-    float* my_dw = partial.data() + weight_count * omp_get_thread_num();
+  parallel_for(groups, [&](long long first_group, long long last_group, int thread) {
+    float* my_dw = partial.data() + weight_count * thread;
     std::vector<float> col(size_t(K) * group * plane), gathered(size_t(g.out_channels) * group * plane);
-#pragma omp for schedule(static)
-    for (int index = 0; index < groups; ++index) {
+    for (int index = int(first_group); index < int(last_group); ++index) {
       const int first = index * group, count = std::min(group, g.batch - first), width = count * plane;
       im2col(g, x, first, count, col.data());
       const float* dy_matrix = dy + size_t(first) * g.out_channels * plane;
@@ -159,7 +153,7 @@ void conv2d_backward_weight(const Conv2dGeometry& g, const float* x, const float
       }
       sgemm(false, true, g.out_channels, K, width, 1.0f, dy_matrix, width, col.data(), width, 1.0f, my_dw, K);
     }
-  }
+  });
   for (size_t i = 0; i < weight_count; ++i) {
     float sum = 0.0f;
     for (int t = 0; t < threads; ++t) sum += partial[weight_count * t + i];

@@ -10,14 +10,13 @@
 // with zeros, so the micro-kernel has no edge cases. The micro-kernel is written with GCC vector
 // extensions (16 floats = one AVX-512 register; the compiler splits it on narrower machines):
 // 8 rows x 32 columns = 16 accumulator registers, 2 loads of B and 8 broadcasts of A per k.
-#include <omp.h>
-
 #include <algorithm>
 #include <cstdlib>
 #include <cstring>
 #include <memory>
 
 #include "kernels/cpu/gemm.h"
+#include "kernels/cpu/parallel.h"
 
 namespace untangle {
 
@@ -77,6 +76,18 @@ void pack_b(const MatrixView& b, int k0, int depth, int col0, int cols, float* p
         std::memcpy(packed, b.data + (k0 + k) * b.stride + col0 + panel, kNR * sizeof(float));
       continue;
     }
+    if (b.transposed) {  // B stored as (N, K): read each stored row contiguously, write a panel column
+      for (int c = 0; c < kNR; ++c) {
+        if (c >= valid) {
+          for (int k = 0; k < depth; ++k) packed[k * kNR + c] = 0.0f;
+          continue;
+        }
+        const float* row = b.data + size_t(col0 + panel + c) * b.stride + k0;
+        for (int k = 0; k < depth; ++k) packed[k * kNR + c] = row[k];
+      }
+      packed += size_t(depth) * kNR;
+      continue;
+    }
     for (int k = 0; k < depth; ++k) {
       for (int c = 0; c < kNR; ++c) *packed++ = c < valid ? b.at(k0 + k, col0 + panel + c) : 0.0f;
     }
@@ -121,6 +132,31 @@ void scale_c(int M, int N, float beta, float* C, int ldc) {
   }
 }
 
+// The single-threaded algorithm: loops over KC slices, MC row blocks, and NR x MR register tiles.
+void sgemm_serial(const MatrixView& a, const MatrixView& b, int M, int N, int K, float alpha, float* C, int ldc) {
+  const int nc = std::min(kNC, ((N + kNR - 1) / kNR) * kNR);
+  AlignedBuffer packed_b = aligned_floats(size_t(kKC) * nc);
+  AlignedBuffer packed_a = aligned_floats(size_t(kMC) * kKC);
+  for (int col0 = 0; col0 < N; col0 += kNC) {
+    const int cols = std::min(kNC, N - col0);
+    for (int k0 = 0; k0 < K; k0 += kKC) {
+      const int depth = std::min(kKC, K - k0);
+      pack_b(b, k0, depth, col0, cols, packed_b.get());
+      for (int row0 = 0; row0 < M; row0 += kMC) {
+        const int rows = std::min(kMC, M - row0);
+        pack_a(a, row0, rows, k0, depth, packed_a.get());
+        for (int j = 0; j < cols; j += kNR) {
+          const float* b_panel = packed_b.get() + size_t(j) * depth;
+          for (int i = 0; i < rows; i += kMR) {
+            micro_kernel(depth, packed_a.get() + size_t(i) * depth, b_panel, alpha,
+                         C + size_t(row0 + i) * ldc + col0 + j, ldc, std::min(kMR, rows - i), std::min(kNR, cols - j));
+          }
+        }
+      }
+    }
+  }
+}
+
 }  // namespace
 
 void sgemm(bool transpose_a, bool transpose_b, int M, int N, int K, float alpha, const float* A, int lda,
@@ -129,55 +165,27 @@ void sgemm(bool transpose_a, bool transpose_b, int M, int N, int K, float alpha,
   scale_c(M, N, beta, C, ldc);
   if (K <= 0 || alpha == 0.0f) return;
   const MatrixView a{A, lda, transpose_a}, b{B, ldb, transpose_b};
-
-  // Threads split the row blocks of A; inside an enclosing parallel region (e.g. convolution over a
-  // batch) the call runs on the calling thread only.
-  const int row_blocks = (M + kMC - 1) / kMC;
-  const bool parallel = !omp_in_parallel() && omp_get_max_threads() > 1 && double(M) * N * K > 2.0e6;
-  const int threads = parallel ? std::min(omp_get_max_threads(), std::max(row_blocks, 1)) : 1;
-  // With few row blocks, split columns too so both cores get work: each thread packs its own B.
-  if (threads > 1 && row_blocks < threads) {
-    const int column_chunk = ((N + threads - 1) / threads + kNR - 1) / kNR * kNR;
-#pragma omp parallel num_threads(threads)
-    {
-      int t = omp_get_thread_num();
-      int col0 = t * column_chunk, cols = std::min(column_chunk, N - col0);
-      if (cols > 0) {
-        MatrixView b_part{transpose_b ? B + size_t(col0) * ldb : B + col0, ldb, transpose_b};
-        sgemm(transpose_a, transpose_b, M, cols, K, alpha, A, lda, b_part.data, ldb, 1.0f, C + col0, ldc);
-      }
-    }
+  const int threads = parallel_thread_count();
+  if (threads == 1 || in_parallel_region() || double(M) * N * K < 4.0e6) {
+    sgemm_serial(a, b, M, N, K, alpha, C, ldc);
     return;
   }
-
-  const int nc = std::min(kNC, ((N + kNR - 1) / kNR) * kNR);
-  AlignedBuffer packed_b = aligned_floats(size_t(kKC) * nc);
-#pragma omp parallel num_threads(threads)
-  {
-    AlignedBuffer packed_a = aligned_floats(size_t(kMC) * kKC);
-    for (int col0 = 0; col0 < N; col0 += kNC) {
-      const int cols = std::min(kNC, N - col0);
-      for (int k0 = 0; k0 < K; k0 += kKC) {
-        const int depth = std::min(kKC, K - k0);
-#pragma omp barrier
-#pragma omp single
-        pack_b(b, k0, depth, col0, cols, packed_b.get());
-        // (implicit barrier after single: the packed B is ready for every thread)
-#pragma omp for schedule(static)
-        for (int block = 0; block < row_blocks; ++block) {
-          const int row0 = block * kMC, rows = std::min(kMC, M - row0);
-          pack_a(a, row0, rows, k0, depth, packed_a.get());
-          for (int j = 0; j < cols; j += kNR) {
-            const float* b_panel = packed_b.get() + size_t(j) * depth;
-            for (int i = 0; i < rows; i += kMR) {
-              micro_kernel(depth, packed_a.get() + size_t(i) * depth, b_panel, alpha,
-                           C + size_t(row0 + i) * ldc + col0 + j, ldc, std::min(kMR, rows - i),
-                           std::min(kNR, cols - j));
-            }
-          }
-        }
-      }
-    }
+  // Threads take disjoint column blocks of C (each packs its own slice of B and all of A) when C is
+  // wide enough, otherwise disjoint row blocks: no synchronisation inside the multiply.
+  if (N >= threads * 2 * kNR) {
+    const long long panels = (N + kNR - 1) / kNR;
+    parallel_for(panels, [&](long long first, long long last, int) {
+      const int col0 = int(first) * kNR, cols = std::min(N, int(last) * kNR) - col0;
+      MatrixView b_part{transpose_b ? B + size_t(col0) * ldb : B + col0, ldb, transpose_b};
+      sgemm_serial(a, b_part, M, cols, K, alpha, C + col0, ldc);
+    });
+  } else {
+    const long long panels = (M + kMR - 1) / kMR;
+    parallel_for(panels, [&](long long first, long long last, int) {
+      const int row0 = int(first) * kMR, rows = std::min(M, int(last) * kMR) - row0;
+      MatrixView a_part{transpose_a ? A + row0 : A + size_t(row0) * lda, lda, transpose_a};
+      sgemm_serial(a_part, b, rows, N, K, alpha, C + size_t(row0) * ldc, ldc);
+    });
   }
 }
 

@@ -2,7 +2,7 @@
 //   C (M x N) = alpha * op(A) (M x K) * op(B) (K x N) + beta * C
 // where op(X) is X or its transpose. lda/ldb/ldc are row strides of the matrices as stored.
 //
-// sgemm is the fast path (packed panels, a register-tiled micro-kernel, OpenMP over row blocks);
+// sgemm is the fast path (packed panels, a register-tiled micro-kernel, threads over blocks of C);
 // sgemm_reference is the naive triple loop it is tested against. Both accept any sizes.
 #pragma once
 

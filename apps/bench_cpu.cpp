@@ -1,0 +1,160 @@
+// bench_cpu — CPU microbenchmarks and the reference beta-VAE training step.
+//
+//   bench_cpu                                   SGEMM at 256/512/1024, each conv layer's three passes,
+//                                               then the training step (C=1, batch 64)
+//   bench_cpu --step [--channels C] [--batch B] [--steps N] [--warmup W]
+//                                               the training step only
+// The last line is always `untangle_step_ms X` (the median step time), which
+// ../shared/bench/compare_cpu_step.sh reads to compare against PyTorch in the same run.
+#include "kernels/cpu/parallel.h"
+
+#include <cstdio>
+#include <vector>
+
+#include "apps/common/args.h"
+#include "apps/common/timing.h"
+#include "autograd/ops.h"
+#include "kernels/cpu/conv2d.h"
+#include "kernels/cpu/gemm.h"
+#include "nn/adam.h"
+#include "nn/architectures.h"
+
+using namespace untangle;
+
+namespace {
+
+const char* kUsage = R"(usage: bench_cpu [--step] [--channels C] [--batch B] [--steps N] [--warmup W]
+  (no flags)   SGEMM 256/512/1024, each conv layer's forward / backward-data / backward-weight,
+               and the beta-VAE training step
+  --step       only the training step (forward, backward, Adam) of disentanglement_lib's
+               conv encoder / deconv decoder, 10 latents, Bernoulli loss
+  --channels   image channels, 1 or 3 (default 1)
+  --batch      batch size (default 64)
+  --steps      timed steps (default 30); --warmup untimed steps first (default 5)
+The last line printed is `untangle_step_ms X`, the median milliseconds per step.
+)";
+
+void bench_sgemm() {
+  std::printf("%-28s %10s %10s\n", "sgemm (row-major, NN)", "ms", "GFLOP/s");
+  PhiloxRng rng(1);
+  for (int n : {256, 512, 1024}) {
+    std::vector<float> a(size_t(n) * n), b(size_t(n) * n), c(size_t(n) * n);
+    rng.fill_uniform(a.data(), a.size());
+    rng.fill_uniform(b.data(), b.size());
+    TimingSummary t = time_repeated(
+        [&] { sgemm(false, false, n, n, n, 1.0f, a.data(), n, b.data(), n, 0.0f, c.data(), n); }, 2,
+        n >= 1024 ? 10 : 30);
+    std::printf("%-28s %10.3f %10.1f\n", ("M=N=K=" + std::to_string(n)).c_str(), t.median_ms,
+                2.0 * n * n * n / (t.median_ms * 1e6));
+  }
+}
+
+void bench_convolutions(int channels, int batch) {
+  struct Layer {
+    const char* name;
+    Conv2dGeometry geometry;  // for the transposed layers: the convolution they are the adjoint of
+    bool transposed;
+  };
+  const Layer layers[] = {
+      {"enc conv1 C->32 k4 s2", {batch, channels, 64, 64, 32, 4, 4, 2, 1}, false},
+      {"enc conv2 32->32 k4 s2", {batch, 32, 32, 32, 32, 4, 4, 2, 1}, false},
+      {"enc conv3 32->64 k2 s2", {batch, 32, 16, 16, 64, 2, 2, 2, 0}, false},
+      {"enc conv4 64->64 k2 s2", {batch, 64, 8, 8, 64, 2, 2, 2, 0}, false},
+      {"dec deconv1 64->64 k4 s2", {batch, 64, 8, 8, 64, 4, 4, 2, 1}, true},
+      {"dec deconv2 64->32 k4 s2", {batch, 32, 16, 16, 64, 4, 4, 2, 1}, true},
+      {"dec deconv3 32->32 k4 s2", {batch, 32, 32, 32, 32, 4, 4, 2, 1}, true},
+      {"dec deconv4 32->C k4 s2", {batch, channels, 64, 64, 32, 4, 4, 2, 1}, true},
+  };
+  std::printf("\n%-28s %24s %24s %24s\n", "convolution (batch " + std::to_string(batch) == "" ? "" : "layer, batch",
+              "forward ms  GFLOP/s", "back-data ms  GFLOP/s", "back-weight ms  GFLOP/s");
+  PhiloxRng rng(2);
+  for (const Layer& layer : layers) {
+    const Conv2dGeometry& g = layer.geometry;
+    std::vector<float> x(size_t(g.batch) * g.in_channels * g.in_height * g.in_width);
+    std::vector<float> w(size_t(g.out_channels) * g.in_channels * g.kernel_height * g.kernel_width);
+    std::vector<float> y(size_t(g.batch) * g.out_channels * g.out_height() * g.out_width()), bias(g.out_channels);
+    std::vector<float> dw(w.size()), db(bias.size());
+    rng.fill_uniform(x.data(), x.size());
+    rng.fill_uniform(w.data(), w.size());
+    rng.fill_uniform(y.data(), y.size());
+    // A transposed layer's forward is the convolution's backward-data, its backward-data the convolution's
+    // forward, and its backward-weight the convolution's backward-weight with x and dy swapped.
+    auto forward = [&] { conv2d_forward(g, x.data(), w.data(), bias.data(), y.data()); };
+    auto data = [&] { conv2d_backward_data(g, y.data(), w.data(), x.data()); };
+    auto weight = [&] { conv2d_backward_weight(g, x.data(), y.data(), dw.data(), db.data()); };
+    TimingSummary f = time_repeated(layer.transposed ? std::function<void()>(data) : forward, 2, 15);
+    TimingSummary d = time_repeated(layer.transposed ? std::function<void()>(forward) : data, 2, 15);
+    TimingSummary k = time_repeated(weight, 2, 15);
+    const double gflop = 2.0 * g.multiply_adds() / 1e6;  // per ms
+    std::printf("%-28s %12.3f %11.1f %12.3f %11.1f %12.3f %11.1f\n", layer.name, f.median_ms, gflop / f.median_ms,
+                d.median_ms, gflop / d.median_ms, k.median_ms, gflop / k.median_ms);
+  }
+}
+
+double bench_training_step(int channels, int batch, int steps, int warmup) {
+  PhiloxRng init_rng(0), noise_rng(1), data_rng(2);
+  const int latents = 10;
+  ConvEncoder encoder(channels, latents, init_rng);
+  DeconvDecoder decoder(channels, latents, init_rng);
+  ParameterList parameters;
+  encoder.collect(parameters, "encoder");
+  decoder.collect(parameters, "decoder");
+  Adam adam(parameters, AdamHyperparameters{});  // lr 1e-4, 0.9 / 0.999 / 1e-8, as the reference study
+  // Random binary images, as the PyTorch baseline uses.
+  Tensor x = Tensor::zeros({batch, channels, 64, 64});
+  data_rng.fill_uniform(x.data(), x.numel());
+  for (size_t i = 0; i < x.numel(); ++i) x.data()[i] = x.data()[i] > 0.5f ? 1.0f : 0.0f;
+  Tensor epsilon = Tensor::zeros({batch, latents});
+  float loss_value = 0;
+
+  auto step = [&] {
+    Tape tape;
+    GaussianCode code = encoder.forward(tape, x);
+    noise_rng.fill_normal(epsilon.data(), epsilon.numel());
+    Tensor z = add(tape, code.mean, mul(tape, exp(tape, scale(tape, code.log_variance, 0.5f)), epsilon));
+    Tensor logits = decoder.forward(tape, z);
+    Tensor reconstruction = scale(tape, bce_with_logits(tape, logits, x, Reduction::Sum), 1.0f / float(batch));
+    Tensor kl = mean(tape, gaussian_kl(tape, code.mean, code.log_variance));
+    Tensor loss = add(tape, reconstruction, kl);  // beta = 1: the cost of a step does not depend on beta
+    loss_value = loss.item();
+    adam.zero_grad();
+    tape.backward(loss);
+    adam.step();
+  };
+  TimingSummary t = time_repeated(step, warmup, steps);
+  std::printf("\nbeta-VAE training step, C=%d, batch %d, %d threads: median %.2f ms (min %.2f, max %.2f), "
+              "%.0f images/s, final loss %.1f\n",
+              channels, batch, parallel_thread_count(), t.median_ms, t.min_ms, t.max_ms, batch * 1e3 / t.median_ms,
+              loss_value);
+  return t.median_ms;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  try {
+    Args args(argc, argv, 1, {"step"});
+    if (args.help()) {
+      std::printf("%s", kUsage);
+      return 0;
+    }
+    const bool step_only = args.flag("step");
+    const int channels = int(args.integer("channels", 1));
+    const int batch = int(args.integer("batch", 64));
+    const int steps = int(args.integer("steps", 30));
+    const int warmup = int(args.integer("warmup", 5));
+    args.reject_unknown();
+    require(channels == 1 || channels == 3, "--channels must be 1 or 3");
+    require(batch >= 1 && steps >= 1 && warmup >= 0, "--batch and --steps must be positive");
+    if (!step_only) {
+      bench_sgemm();
+      bench_convolutions(channels, batch);
+    }
+    double median = bench_training_step(channels, batch, steps, warmup);
+    std::printf("untangle_step_ms %.3f\n", median);
+    return 0;
+  } catch (const std::exception& error) {
+    std::fprintf(stderr, "bench_cpu: error: %s\n", error.what());
+    return 1;
+  }
+}
