@@ -1,6 +1,15 @@
+// The pool behind parallel_for. A job is cut into chunks; the calling thread and the workers claim
+// chunks from one atomic counter until none are left, so a worker the OS has not scheduled (a busy,
+// shared machine) never holds the job up: the others simply take its share.
+//
+// The counter packs (job number << 32 | next chunk) into one 64-bit word. A worker claims a chunk with a
+// compare-and-swap that also checks the job number, so a late worker can never claim a chunk of a newer
+// job while holding the older job's description.
 #include "kernels/cpu/parallel.h"
 
+#if defined(__x86_64__) || defined(__i386__)
 #include <immintrin.h>
+#endif
 
 #include <algorithm>
 #include <atomic>
@@ -25,6 +34,8 @@ inline void cpu_relax() {
 #endif
 }
 
+using Body = std::function<void(long long, long long, int)>;
+
 class ThreadPool {
  public:
   explicit ThreadPool(int threads) : threads_(threads) {
@@ -32,9 +43,8 @@ class ThreadPool {
   }
   ~ThreadPool() {
     {
-      std::lock_guard<std::mutex> lock(mutex_);
-      stopping_ = true;
-      generation_.fetch_add(1);
+      std::lock_guard<std::mutex> lock(sleep_mutex_);
+      stopping_.store(true);
     }
     wake_.notify_all();
     for (auto& w : workers_) w.join();
@@ -42,58 +52,83 @@ class ThreadPool {
 
   int threads() const { return threads_; }
 
-  void run(long long count, const std::function<void(long long, long long, int)>& body) {
+  void run(long long count, const Body& body) {
     std::lock_guard<std::mutex> one_job_at_a_time(job_mutex_);
+    // A few chunks per thread balance uneven progress without much per-chunk overhead.
+    const long long chunks = std::min<long long>(count, 4LL * threads_);
     body_ = &body;
     count_ = count;
-    remaining_.store(threads_ - 1);
-    {
-      std::lock_guard<std::mutex> lock(mutex_);
-      generation_.fetch_add(1);  // publishes body_ and count_ to the workers
+    chunks_ = chunks;
+    done_.store(0);
+    const uint64_t job = (claim_.load() >> 32) + 1;
+    claim_.store(job << 32);  // publishes the job: workers see a new job number
+    if (sleeping_.load() > 0) {
+      std::lock_guard<std::mutex> lock(sleep_mutex_);
+      wake_.notify_all();
     }
-    wake_.notify_all();
-    run_chunk(0);
-    while (remaining_.load() > 0) cpu_relax();
+    work_on(job, 0);
+    // Wait for chunks other threads claimed; yield so that, on a busy machine, they get the CPU.
+    for (int spins = 0; done_.load() < chunks; ++spins) {
+      if (spins < 2000) cpu_relax();
+      else std::this_thread::yield();
+    }
   }
 
  private:
-  void run_chunk(int thread) {
-    long long chunk = (count_ + threads_ - 1) / threads_;
-    long long begin = std::min(count_, chunk * thread), end = std::min(count_, begin + chunk);
-    tls_inside_parallel = true;
-    if (begin < end) (*body_)(begin, end, thread);
-    tls_inside_parallel = false;
+  // Claims and runs chunks of job `job` until there are none left.
+  void work_on(uint64_t job, int thread) {
+    uint64_t state = claim_.load();
+    for (;;) {
+      if ((state >> 32) != job) return;
+      const long long chunk = (long long)(state & 0xffffffffu);
+      if (chunk >= chunks_) return;
+      if (!claim_.compare_exchange_weak(state, state + 1)) continue;  // state reloaded; try again
+      // The chunk is ours, so the job cannot finish (or change) before we report it done.
+      const long long size = (count_ + chunks_ - 1) / chunks_;
+      const long long begin = std::min(count_, chunk * size), end = std::min(count_, begin + size);
+      tls_inside_parallel = true;
+      if (begin < end) (*body_)(begin, end, thread);
+      tls_inside_parallel = false;
+      done_.fetch_add(1);
+      state = claim_.load();
+    }
   }
 
   void worker_loop(int thread) {
-    unsigned long long seen = 0;
+    uint64_t last_job = 0;
     for (;;) {
-      // Spin for a while: the next job of a training step usually arrives within microseconds.
-      auto spin_until = std::chrono::steady_clock::now() + std::chrono::milliseconds(5);
-      int spins = 0;
-      while (generation_.load() == seen) {
-        cpu_relax();
-        if (++spins % 4096 == 0 && std::chrono::steady_clock::now() > spin_until) {
-          std::unique_lock<std::mutex> lock(mutex_);
-          wake_.wait(lock, [&] { return generation_.load() != seen; });
+      // Spin briefly (the next loop of a training step follows within microseconds), then yield, and
+      // after 5 ms of nothing sleep until woken so an idle program costs no CPU.
+      const auto give_up = std::chrono::steady_clock::now() + std::chrono::milliseconds(5);
+      for (int spins = 0; (claim_.load() >> 32) == last_job; ++spins) {
+        if (stopping_.load()) return;
+        if (spins < 4000) {
+          cpu_relax();
+        } else if (spins % 64 != 0 || std::chrono::steady_clock::now() < give_up) {
+          std::this_thread::yield();
+        } else {
+          std::unique_lock<std::mutex> lock(sleep_mutex_);
+          sleeping_.fetch_add(1);
+          wake_.wait_for(lock, std::chrono::milliseconds(100),
+                         [&] { return stopping_.load() || (claim_.load() >> 32) != last_job; });
+          sleeping_.fetch_sub(1);
         }
       }
-      seen = generation_.load();
-      if (stopping_) return;
-      run_chunk(thread);
-      remaining_.fetch_sub(1);
+      last_job = claim_.load() >> 32;
+      work_on(last_job, thread);
     }
   }
 
   const int threads_;
   std::vector<std::thread> workers_;
-  std::mutex mutex_, job_mutex_;
+  std::mutex job_mutex_, sleep_mutex_;
   std::condition_variable wake_;
-  std::atomic<unsigned long long> generation_{0};
-  std::atomic<int> remaining_{0};
-  const std::function<void(long long, long long, int)>* body_ = nullptr;
-  long long count_ = 0;
-  bool stopping_ = false;
+  std::atomic<uint64_t> claim_{0};
+  std::atomic<long long> done_{0};
+  std::atomic<int> sleeping_{0};
+  std::atomic<bool> stopping_{false};
+  const Body* body_ = nullptr;
+  long long count_ = 0, chunks_ = 0;
 };
 
 int configured_threads() {
@@ -114,13 +149,12 @@ ThreadPool& pool() {
 int parallel_thread_count() { return pool().threads(); }
 bool in_parallel_region() { return tls_inside_parallel; }
 
-void parallel_for(long long count, const std::function<void(long long, long long, int)>& body,
-                  long long min_per_thread) {
+void parallel_for(long long count, const Body& body, long long min_per_thread) {
   if (count <= 0) return;
   const int threads = parallel_thread_count();
   if (threads == 1 || tls_inside_parallel || count < min_per_thread * 2) {
-    bool was_inside = tls_inside_parallel;
-    tls_inside_parallel = true;  // nested loops inside run serially too
+    const bool was_inside = tls_inside_parallel;
+    tls_inside_parallel = true;  // loops nested inside run serially too
     body(0, count, 0);
     tls_inside_parallel = was_inside;
     return;

@@ -2,9 +2,10 @@
 //
 // Why not OpenMP's default pool: between two parallel loops a training step runs many short serial ops.
 // libgomp's workers go to sleep after a short spin, and waking a sleeping thread through the kernel
-// costs up to a scheduler tick (4 ms) on a loaded virtual machine — we measured a training step 5x
-// slower for it. These workers keep spinning for a few milliseconds after each job (long enough to
-// bridge the serial gaps of a step), then sleep until the next job, so an idle program uses no CPU.
+// costs up to a scheduler tick (4 ms) on a loaded virtual machine — we measured the reference training
+// step 5x slower for it. These workers stay awake for a few milliseconds after each job (long enough to
+// bridge the serial gaps of a step), then sleep, so an idle program uses no CPU. Work is claimed in
+// chunks, so a worker that the OS has not scheduled never stalls the caller.
 //
 // The pool is process-wide, like OpenMP's. Nested calls (a parallel_for inside a body) run serially on
 // the calling thread. Thread count: UNTANGLE_THREADS if set, else the number of hardware threads.
@@ -16,8 +17,9 @@ namespace untangle {
 int parallel_thread_count();
 bool in_parallel_region();
 
-// Calls body(begin, end, thread) on contiguous chunks covering [0, count), one chunk per thread
-// (thread is in [0, parallel_thread_count())). Loops with fewer than `min_per_thread` iterations per
+// Calls body(begin, end, thread) on contiguous chunks covering [0, count); `thread` (in
+// [0, parallel_thread_count())) names the thread running the chunk, for per-thread scratch buffers.
+// A thread may run several chunks, one after another. Loops with fewer than `min_per_thread` iterations per
 // thread run on the calling thread alone.
 void parallel_for(long long count, const std::function<void(long long begin, long long end, int thread)>& body,
                   long long min_per_thread = 1);
