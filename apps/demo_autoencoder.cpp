@@ -17,7 +17,7 @@ namespace {
 
 const char* kUsage = R"(usage: demo_autoencoder [--steps N] [--batch B] [--seed S]
 Trains a small convolutional autoencoder (32x32 images of a square at a random position, 2 latent
-numbers) on the CPU and prints the reconstruction loss as it falls. Defaults: 600 steps, batch 32, seed 0.
+numbers) on the CPU and prints the reconstruction loss as it falls. Defaults: 1500 steps, batch 32, seed 0.
 )";
 
 constexpr int kSize = 32, kSquare = 6;
@@ -73,7 +73,7 @@ int main(int argc, char** argv) {
       std::printf("%s", kUsage);
       return 0;
     }
-    const int steps = int(args.integer("steps", 600)), batch = int(args.integer("batch", 32));
+    const int steps = int(args.integer("steps", 1500)), batch = int(args.integer("batch", 32));
     const long long seed = args.integer("seed", 0);
     args.reject_unknown();
     require(steps >= 1 && batch >= 1, "--steps and --batch must be positive");

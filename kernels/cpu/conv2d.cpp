@@ -28,27 +28,40 @@ int images_per_group(const Conv2dGeometry& g) {
   return std::min(wanted, share);
 }
 
+// Output columns ox whose input column ox*stride - padding + kx lies inside the image: [first, last).
+// Computing the range once per (kx) keeps the inner copy loops free of bounds checks.
+struct ValidRange {
+  int first, last;
+};
+ValidRange valid_outputs(int offset, int stride, int in_size, int out_size) {
+  // Need 0 <= o*stride + offset < in_size.
+  int first = offset >= 0 ? 0 : (-offset + stride - 1) / stride;
+  int last = in_size - offset <= 0 ? 0 : (in_size - offset + stride - 1) / stride;
+  first = std::min(first, out_size);
+  last = std::max(first, std::min(last, out_size));
+  return {first, last};
+}
+
 // col (rows = C*kh*kw, cols = group*Ho*Wo) from images [first, first+group) of x.
 void im2col(const Conv2dGeometry& g, const float* x, int first, int group, float* col) {
-  const int Ho = g.out_height(), Wo = g.out_width(), plane = Ho * Wo, width = group * plane;
+  const int Ho = g.out_height(), Wo = g.out_width(), plane = Ho * Wo, width = group * plane, s = g.stride;
   for (int c = 0; c < g.in_channels; ++c)
     for (int ky = 0; ky < g.kernel_height; ++ky)
       for (int kx = 0; kx < g.kernel_width; ++kx) {
         float* row = col + size_t((c * g.kernel_height + ky) * g.kernel_width + kx) * width;
+        const ValidRange cols = valid_outputs(kx - g.padding, s, g.in_width, Wo);
+        const ValidRange rows = valid_outputs(ky - g.padding, s, g.in_height, Ho);
         for (int i = 0; i < group; ++i) {
           const float* image = x + (size_t(first + i) * g.in_channels + c) * g.in_height * g.in_width;
-          for (int oy = 0; oy < Ho; ++oy) {
-            float* out = row + i * plane + oy * Wo;
-            const int iy = oy * g.stride - g.padding + ky;
-            if (iy < 0 || iy >= g.in_height) {
-              std::fill_n(out, Wo, 0.0f);
-              continue;
-            }
-            const float* in_row = image + size_t(iy) * g.in_width;
-            for (int ox = 0; ox < Wo; ++ox) {
-              const int ix = ox * g.stride - g.padding + kx;
-              out[ox] = (ix >= 0 && ix < g.in_width) ? in_row[ix] : 0.0f;
-            }
+          float* out_plane = row + i * plane;
+          std::fill(out_plane, out_plane + rows.first * Wo, 0.0f);
+          std::fill(out_plane + rows.last * Wo, out_plane + plane, 0.0f);
+          for (int oy = rows.first; oy < rows.last; ++oy) {
+            float* out = out_plane + oy * Wo;
+            const float* in = image + size_t(oy * s - g.padding + ky) * g.in_width + (kx - g.padding);
+            std::fill(out, out + cols.first, 0.0f);
+            for (int ox = cols.first; ox < cols.last; ++ox) out[ox] = in[ox * s];
+            std::fill(out + cols.last, out + Wo, 0.0f);
           }
         }
       }
@@ -56,22 +69,19 @@ void im2col(const Conv2dGeometry& g, const float* x, int first, int group, float
 
 // The adjoint of im2col: adds every entry of col back into the input pixel it was copied from.
 void col2im_add(const Conv2dGeometry& g, const float* col, int first, int group, float* dx) {
-  const int Ho = g.out_height(), Wo = g.out_width(), plane = Ho * Wo, width = group * plane;
+  const int Ho = g.out_height(), Wo = g.out_width(), plane = Ho * Wo, width = group * plane, s = g.stride;
   for (int c = 0; c < g.in_channels; ++c)
     for (int ky = 0; ky < g.kernel_height; ++ky)
       for (int kx = 0; kx < g.kernel_width; ++kx) {
         const float* row = col + size_t((c * g.kernel_height + ky) * g.kernel_width + kx) * width;
+        const ValidRange cols = valid_outputs(kx - g.padding, s, g.in_width, Wo);
+        const ValidRange rows = valid_outputs(ky - g.padding, s, g.in_height, Ho);
         for (int i = 0; i < group; ++i) {
           float* image = dx + (size_t(first + i) * g.in_channels + c) * g.in_height * g.in_width;
-          for (int oy = 0; oy < Ho; ++oy) {
-            const int iy = oy * g.stride - g.padding + ky;
-            if (iy < 0 || iy >= g.in_height) continue;
+          for (int oy = rows.first; oy < rows.last; ++oy) {
             const float* in = row + i * plane + oy * Wo;
-            float* out_row = image + size_t(iy) * g.in_width;
-            for (int ox = 0; ox < Wo; ++ox) {
-              const int ix = ox * g.stride - g.padding + kx;
-              if (ix >= 0 && ix < g.in_width) out_row[ix] += in[ox];
-            }
+            float* out = image + size_t(oy * s - g.padding + ky) * g.in_width + (kx - g.padding);
+            for (int ox = cols.first; ox < cols.last; ++ox) out[ox * s] += in[ox];
           }
         }
       }
@@ -90,6 +100,9 @@ void regroup(const Conv2dGeometry& g, int first, int group, float* nchw, float* 
 }
 
 int patch_size(const Conv2dGeometry& g) { return g.in_channels * g.kernel_height * g.kernel_width; }
+
+// Patches narrower than the GEMM's register tile (32 columns) get the transposed weight gradient.
+constexpr int kNarrowPatch = 32;
 
 }  // namespace
 
@@ -151,13 +164,21 @@ void conv2d_backward_weight(const Conv2dGeometry& g, const float* x, const float
         regroup(g, first, count, const_cast<float*>(dy), gathered.data(), false);
         dy_matrix = gathered.data();
       }
-      sgemm(false, true, g.out_channels, K, width, 1.0f, dy_matrix, width, col.data(), width, 1.0f, my_dw, K);
+      if (K >= kNarrowPatch) {
+        sgemm(false, true, g.out_channels, K, width, 1.0f, dy_matrix, width, col.data(), width, 1.0f, my_dw, K);
+      } else {
+        // A narrow patch (1-channel input, C*kh*kw = 16) would leave most of the GEMM's 32-wide register
+        // tile empty; computing dW^T (K, O) = col x dY^T fills it with the output channels instead.
+        sgemm(false, true, K, g.out_channels, width, 1.0f, col.data(), width, dy_matrix, width, 1.0f, my_dw, g.out_channels);
+      }
     }
   });
   for (size_t i = 0; i < weight_count; ++i) {
     float sum = 0.0f;
     for (int t = 0; t < threads; ++t) sum += partial[weight_count * t + i];
-    dw[i] = sum;
+    // The partial sums are (O, K), or (K, O) for a narrow patch; dw is (O, K).
+    if (K >= kNarrowPatch) dw[i] = sum;
+    else dw[(i % g.out_channels) * K + i / g.out_channels] = sum;
   }
   if (!dbias) return;
   for (int o = 0; o < g.out_channels; ++o) {
