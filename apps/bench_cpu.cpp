@@ -4,6 +4,7 @@
 //                                               then the training step (C=1, batch 64)
 //   bench_cpu --step [--channels C] [--batch B] [--steps N] [--warmup W]
 //                                               the training step only
+//   bench_cpu --sgemm-only                      the SGEMM table only (scripts/compare_sgemm_openblas.sh)
 // The last line is always `untangle_step_ms X` (the median step time), which
 // ../shared/bench/compare_cpu_step.sh reads to compare against PyTorch in the same run.
 #include "kernels/cpu/parallel.h"
@@ -23,20 +24,23 @@ using namespace untangle;
 
 namespace {
 
-const char* kUsage = R"(usage: bench_cpu [--step] [--channels C] [--batch B] [--steps N] [--warmup W]
+const char* kUsage = R"(usage: bench_cpu [--step | --sgemm-only] [--channels C] [--batch B] [--steps N] [--warmup W]
   (no flags)   SGEMM 256/512/1024, each conv layer's forward / backward-data / backward-weight,
                and the beta-VAE training step
   --step       only the training step (forward, backward, Adam) of disentanglement_lib's
                conv encoder / deconv decoder, 10 latents, Bernoulli loss
+  --sgemm-only only the SGEMM table
   --channels   image channels, 1 or 3 (default 1)
   --batch      batch size (default 64)
   --steps      timed steps (default 30); --warmup untimed steps first (default 5)
-The last line printed is `untangle_step_ms X`, the median milliseconds per step.
+The last line printed is `untangle_step_ms X`, the median milliseconds per step (with --sgemm-only:
+`untangle_sgemm_1024_gflops X`).
 )";
 
-void bench_sgemm() {
+double bench_sgemm() {  // returns GFLOP/s at 1024
   std::printf("%-28s %10s %10s\n", "sgemm (row-major, NN)", "ms", "GFLOP/s");
   PhiloxRng rng(1);
+  double gflops = 0;
   for (int n : {256, 512, 1024}) {
     std::vector<float> a(size_t(n) * n), b(size_t(n) * n), c(size_t(n) * n);
     rng.fill_uniform(a.data(), a.size());
@@ -44,9 +48,10 @@ void bench_sgemm() {
     TimingSummary t = time_repeated(
         [&] { sgemm(false, false, n, n, n, 1.0f, a.data(), n, b.data(), n, 0.0f, c.data(), n); }, 2,
         n >= 1024 ? 10 : 30);
-    std::printf("%-28s %10.3f %10.1f\n", ("M=N=K=" + std::to_string(n)).c_str(), t.median_ms,
-                2.0 * n * n * n / (t.median_ms * 1e6));
+    gflops = 2.0 * n * n * n / (t.median_ms * 1e6);
+    std::printf("%-28s %10.3f %10.1f\n", ("M=N=K=" + std::to_string(n)).c_str(), t.median_ms, gflops);
   }
+  return gflops;
 }
 
 void bench_convolutions(int channels, int batch) {
@@ -65,7 +70,8 @@ void bench_convolutions(int channels, int batch) {
       {"dec deconv3 32->32 k4 s2", {batch, 32, 32, 32, 32, 4, 4, 2, 1}, true},
       {"dec deconv4 32->C k4 s2", {batch, channels, 64, 64, 32, 4, 4, 2, 1}, true},
   };
-  std::printf("\n%-28s %24s %24s %24s\n", "convolution (batch " + std::to_string(batch) == "" ? "" : "layer, batch",
+  std::printf("\nconvolution layers at batch %d (transposed layers: their own forward/backward)\n", batch);
+  std::printf("%-28s %24s %24s %24s\n", "layer",
               "forward ms  GFLOP/s", "back-data ms  GFLOP/s", "back-weight ms  GFLOP/s");
   PhiloxRng rng(2);
   for (const Layer& layer : layers) {
@@ -133,12 +139,12 @@ double bench_training_step(int channels, int batch, int steps, int warmup) {
 
 int main(int argc, char** argv) {
   try {
-    Args args(argc, argv, 1, {"step"});
+    Args args(argc, argv, 1, {"step", "sgemm-only"});
     if (args.help()) {
       std::printf("%s", kUsage);
       return 0;
     }
-    const bool step_only = args.flag("step");
+    const bool step_only = args.flag("step"), sgemm_only = args.flag("sgemm-only");
     const int channels = int(args.integer("channels", 1));
     const int batch = int(args.integer("batch", 64));
     const int steps = int(args.integer("steps", 30));
@@ -146,6 +152,10 @@ int main(int argc, char** argv) {
     args.reject_unknown();
     require(channels == 1 || channels == 3, "--channels must be 1 or 3");
     require(batch >= 1 && steps >= 1 && warmup >= 0, "--batch and --steps must be positive");
+    if (sgemm_only) {
+      std::printf("untangle_sgemm_1024_gflops %.1f\n", bench_sgemm());
+      return 0;
+    }
     if (!step_only) {
       bench_sgemm();
       bench_convolutions(channels, batch);

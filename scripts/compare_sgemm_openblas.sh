@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# SGEMM side by side: untangle's sgemm (bench_cpu) against OpenBLAS through NumPy (Debian's
+# python3-numpy with libopenblas0-pthread as the system BLAS), alternated over several rounds in one
+# run. Prints each round and the median ratio untangle/OpenBLAS of GFLOP/s at 1024 (higher is better).
+# Usage: scripts/compare_sgemm_openblas.sh [ROUNDS]     (run from the project root after `make`)
+# Setup once (root): apt-get install -y python3-numpy libopenblas0-pthread
+set -euo pipefail
+rounds=${1:-5}
+threads=$(nproc)
+ratios=()
+for ((r = 0; r < rounds; r++)); do
+  u=$(build/bin/bench_cpu --sgemm-only | awk '/M=N=K=1024/{print $3}')
+  o=$(OPENBLAS_NUM_THREADS=$threads /usr/bin/python3 - <<'PY'
+import time, numpy as np
+n = 1024
+a = np.random.rand(n, n).astype(np.float32); b = np.random.rand(n, n).astype(np.float32)
+for _ in range(2): a @ b
+t = []
+for _ in range(10):
+    s = time.perf_counter(); a @ b; t.append(time.perf_counter() - s)
+t.sort(); print(f"{2 * n**3 / ((t[4] + t[5]) / 2) / 1e9:.1f}")
+PY
+)
+  ratios+=("$(awk -v a="$u" -v b="$o" 'BEGIN{printf "%.3f", a/b}')")
+  echo "round $r: untangle ${u} GFLOP/s, OpenBLAS ${o} GFLOP/s, ratio ${ratios[-1]}"
+done
+printf '%s\n' "${ratios[@]}" | sort -n | awk '{a[NR]=$1} END{m=(NR%2)?a[(NR+1)/2]:(a[NR/2]+a[NR/2+1])/2; printf "median_ratio %.3f\n", m}'
