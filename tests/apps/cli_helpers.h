@@ -1,0 +1,30 @@
+// Runs a built program as a user would and captures what it prints: for tests of the command-line
+// contracts (exit codes, --help, error messages).
+#pragma once
+#include <array>
+#include <cstdio>
+#include <string>
+#include <sys/wait.h>
+
+namespace untangle::testing {
+
+struct CommandResult {
+  int exit_code = -1;
+  std::string output;  // stdout and stderr together
+};
+
+// `command_line` starts with a program name from build/bin, e.g. "untangle --version".
+inline CommandResult run_program(const std::string& command_line) {
+  std::string full = std::string(UNTANGLE_BIN_DIR) + "/" + command_line + " 2>&1";
+  CommandResult result;
+  FILE* pipe = popen(full.c_str(), "r");
+  if (!pipe) return result;
+  std::array<char, 4096> buffer;
+  size_t n;
+  while ((n = fread(buffer.data(), 1, buffer.size(), pipe)) > 0) result.output.append(buffer.data(), n);
+  int status = pclose(pipe);
+  result.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  return result;
+}
+
+}  // namespace untangle::testing
