@@ -39,4 +39,12 @@ void GroundTruthDataset::render_batch(const std::vector<size_t>& indices, float*
   for (long long i = 0; i < count; ++i) render(indices[size_t(i)], out + size_t(i) * stride);
 }
 
+void GroundTruthDataset::render_hwc(size_t index, float* out_hwc) const {
+  const size_t c_count = channels(), pixels = height() * width();
+  std::vector<float> chw(observation_size());
+  render(index, chw.data());
+  for (size_t c = 0; c < c_count; ++c)
+    for (size_t p = 0; p < pixels; ++p) out_hwc[p * c_count + c] = chw[c * pixels + p];
+}
+
 }  // namespace untangle
