@@ -124,22 +124,26 @@ NpyArray parse_npy(const std::vector<uint8_t>& file, const std::string& source) 
 
 NpyArray read_npy(const std::string& path) { return parse_npy(read_file_bytes(path), path); }
 
-std::vector<uint8_t> serialize_npy(const NpyArray& array) {
-  require(array.bytes.size() == array.count() * dtype_size(array.dtype),
-          "write_npy: byte count does not match shape and dtype");
+std::vector<uint8_t> npy_header_bytes(DType dtype, const std::vector<size_t>& shape) {
   // Python tuple syntax: "()", "(3,)", "(3, 4)".
-  std::string shape = "(";
-  for (size_t i = 0; i < array.shape.size(); ++i) shape += (i ? ", " : "") + std::to_string(array.shape[i]);
-  shape += array.shape.size() == 1 ? ",)" : ")";
-  std::string header = std::string("{'descr': '") + descr_of(array.dtype) +
-                       "', 'fortran_order': False, 'shape': " + shape + ", }";
+  std::string dims = "(";
+  for (size_t i = 0; i < shape.size(); ++i) dims += (i ? ", " : "") + std::to_string(shape[i]);
+  dims += shape.size() == 1 ? ",)" : ")";
+  std::string header = std::string("{'descr': '") + descr_of(dtype) + "', 'fortran_order': False, 'shape': " + dims + ", }";
   // Pad with spaces and a final newline so that magic + length + header is a multiple of 64.
   size_t total = 10 + header.size() + 1;
   header.append((64 - total % 64) % 64, ' ');
   header.push_back('\n');
-  std::vector<uint8_t> out = {0x93, 'N', 'U', 'M', 'P', 'Y', 1, 0, uint8_t(header.size() & 0xff),
-                              uint8_t(header.size() >> 8)};
-  out.insert(out.end(), header.begin(), header.end());
+  std::string prefix = "\x93NUMPY";
+  prefix += {char(1), char(0), char(header.size() & 0xff), char(header.size() >> 8)};
+  std::string all = prefix + header;
+  return std::vector<uint8_t>(all.begin(), all.end());
+}
+
+std::vector<uint8_t> serialize_npy(const NpyArray& array) {
+  require(array.bytes.size() == array.count() * dtype_size(array.dtype),
+          "write_npy: byte count does not match shape and dtype");
+  std::vector<uint8_t> out = npy_header_bytes(array.dtype, array.shape);
   out.insert(out.end(), array.bytes.begin(), array.bytes.end());
   return out;
 }
