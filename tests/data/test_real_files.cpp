@@ -1,0 +1,111 @@
+// The real-file readers on fixtures in the real files' layouts (scripts/make_fixtures.py): dSprites
+// npz (deflated, with a pickled metadata member it must skip) and 3dshapes-style HDF5 files (chunked +
+// gzip, and contiguous). Also: damaged files fail with the file's name and the problem.
+#include <doctest/doctest.h>
+
+#include <cstdio>
+#include <string>
+#include <vector>
+
+#include "data/hdf5.h"
+#include "data/npy.h"
+#include "data/real_files.h"
+#include "data/registry.h"
+#include "kernels/check.h"
+
+using namespace untangle;
+
+namespace {
+std::string fixture(const std::string& name) { return std::string(UNTANGLE_SOURCE_DIR) + "/tests/fixtures/" + name; }
+
+// The fixtures mark image i with a single 1 in channel 0 at pixel (i // W, i % W) and fill the last
+// channel (RGB files) with 255 - i.
+void check_marker(const GroundTruthDataset& data, size_t i, float scale) {
+  std::vector<float> chw(data.observation_size());
+  data.render(i, chw.data());
+  const size_t w = data.width(), h = data.height(), plane = w * h;
+  size_t ones = 0, marker = (i / w) % h * w + i % w;
+  for (size_t p = 0; p < plane; ++p) ones += chw[p] > 0;
+  CHECK(ones == 1);
+  CHECK(chw[marker] == doctest::Approx(1.0f * scale));
+  if (data.channels() == 3) CHECK(chw[2 * plane + 5] == doctest::Approx(float(255 - i) * scale));
+}
+
+std::string write_temporary(const std::string& name, const std::vector<uint8_t>& bytes) {
+  std::string path = std::string(UNTANGLE_BIN_DIR) + "/" + name;
+  write_file_atomically(path, bytes.data(), bytes.size());
+  return path;
+}
+
+std::string error_of(std::unique_ptr<GroundTruthDataset> (*reader)(const std::string&), const std::string& path) {
+  try {
+    reader(path);
+  } catch (const Error& e) {
+    return e.what();
+  }
+  return "";
+}
+}  // namespace
+
+TEST_CASE("dsprites npz reader: grid from latents_classes, rows in order, 0/1 pixels") {
+  auto data = read_dsprites_npz(fixture("dsprites_small.npz"));
+  CHECK(data->name() == "dsprites");
+  CHECK(data->factor_sizes() == std::vector<size_t>{3, 2, 2, 2, 2});  // colour (size 1) dropped
+  CHECK(data->factor_names()[0] == "shape");
+  CHECK(data->categorical_factors()[0]);
+  for (size_t i = 0; i < data->size(); ++i) check_marker(*data, i, 1.0f);
+  // Selected by name through the registry.
+  DatasetOptions options;
+  options.data_file = fixture("dsprites_small.npz");
+  CHECK(make_dataset("dsprites", options)->size() == 48);
+}
+
+TEST_CASE("3dshapes h5 reader: chunked+gzip and contiguous files, grid from the label values") {
+  auto chunked = read_shapes3d_h5(fixture("shapes3d_chunked.h5"));
+  CHECK(chunked->factor_sizes() == std::vector<size_t>{2, 1, 2, 2, 2, 3});
+  CHECK(chunked->channels() == 3);
+  for (size_t i = 0; i < chunked->size(); ++i) check_marker(*chunked, i, 1.0f / 255);
+  auto contiguous = read_shapes3d_h5(fixture("shapes3d_contiguous.h5"));
+  CHECK(contiguous->factor_sizes() == std::vector<size_t>{1, 2, 1, 1, 2, 2});
+  CHECK(contiguous->height() == 16);
+  for (size_t i = 0; i < contiguous->size(); ++i) check_marker(*contiguous, i, 1.0f / 255);
+  // The labels themselves: values as h5py wrote them (hue 0.1 for class 1, orientation -30..30).
+  Hdf5File file(fixture("shapes3d_chunked.h5"));
+  NpyArray labels = file.read_dataset("labels");
+  CHECK(labels.dtype == DType::Float64);
+  CHECK(labels.shape == std::vector<size_t>{48, 6});
+  std::vector<double> v = labels.as_double();
+  CHECK(v[6 * 47 + 0] == doctest::Approx(0.1));
+  CHECK(v[6 * 47 + 5] == doctest::Approx(-30.0 + 60.0 * 2 / 14));
+  CHECK(v[6 * 1 + 5] == doctest::Approx(-30.0 + 60.0 / 14));
+  std::vector<std::string> names = file.root_names();
+  CHECK(names.size() == 2);
+  CHECK_THROWS_WITH_AS(file.read_dataset("imgs"), doctest::Contains("no dataset 'imgs'"), Error);
+}
+
+TEST_CASE("readers reject wrong, truncated and corrupt files with the file name and the problem") {
+  std::vector<uint8_t> h5 = read_file_bytes(fixture("shapes3d_chunked.h5"));
+  // Truncated: the chunk data at the end is gone.
+  std::string path = write_temporary("truncated.h5", std::vector<uint8_t>(h5.begin(), h5.begin() + long(h5.size() * 2 / 3)));
+  std::string message = error_of(read_shapes3d_h5, path);
+  CHECK(message.find("truncated.h5") != std::string::npos);
+  CHECK(message.find("truncated") != std::string::npos);
+  // Corrupt: damage the last chunk's compressed bytes (it ends the file) -> zlib rejects it.
+  std::vector<uint8_t> damaged = h5;
+  for (size_t i = damaged.size() - 40; i < damaged.size() - 10; ++i) damaged[i] ^= 0xa5;
+  path = write_temporary("damaged.h5", damaged);
+  message = error_of(read_shapes3d_h5, path);
+  CHECK(message.find("damaged.h5") != std::string::npos);
+  // Not HDF5 at all, and a file of the other kind.
+  path = write_temporary("not.h5", std::vector<uint8_t>(4000, 7));
+  CHECK(error_of(read_shapes3d_h5, path).find("no \\x89HDF signature") != std::string::npos);
+  CHECK(error_of(read_shapes3d_h5, fixture("dsprites_small.npz")).find("dsprites_small.npz") != std::string::npos);
+  CHECK(error_of(read_dsprites_npz, fixture("shapes3d_chunked.h5")).find("not a zip") != std::string::npos);
+  // An npz without the dSprites arrays.
+  CHECK(error_of(read_dsprites_npz, fixture("npz_stored.npz")).find("no 'imgs' array") != std::string::npos);
+  // A truncated dSprites npz.
+  std::vector<uint8_t> npz = read_file_bytes(fixture("dsprites_small.npz"));
+  path = write_temporary("cut.npz", std::vector<uint8_t>(npz.begin(), npz.begin() + long(npz.size() - 100)));
+  CHECK(error_of(read_dsprites_npz, path).find("cut.npz") != std::string::npos);
+  CHECK(error_of(read_dsprites_npz, "/no/such/dsprites.npz").find("/no/such/dsprites.npz: cannot open") != std::string::npos);
+}
