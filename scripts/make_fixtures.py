@@ -6,6 +6,7 @@ The project itself never runs Python; these files are committed.
 
 - npz_stored.npz / npz_deflated.npz: the same three arrays, via np.savez (stored members) and
   np.savez_compressed (deflated members).
+- npy_v2_int32.npy: a version-2.0 header; npy_big_endian.npy: '>f4' data (must be refused clearly).
 - dsprites_small.npz: the real dSprites npz layout (imgs N x 64 x 64 uint8 0/1, latents_classes N x 6,
   latents_values N x 6, a pickled `metadata` object) on a reduced grid [1, 3, 2, 2, 2, 2], rows in
   row-major order. Each image has a 1-pixel marker whose position encodes the row (so a reader that
@@ -49,6 +50,11 @@ def main():
     c = (np.arange(64 * 64) % 7 == 0).astype(np.uint8).reshape(64, 64)
     np.savez(os.path.join(OUT, "npz_stored.npz"), a=a, b=b, c=c)
     np.savez_compressed(os.path.join(OUT, "npz_deflated.npz"), a=a, b=b, c=c)
+
+    # .npy header versions and byte orders.
+    with open(os.path.join(OUT, "npy_v2_int32.npy"), "wb") as f:
+        np.lib.format.write_array(f, np.array([[1, -2, 3], [2**31 - 1, 0, -2**31]], dtype="<i4"), version=(2, 0))
+    np.save(os.path.join(OUT, "npy_big_endian.npy"), np.array([1.5, 2.5], dtype=">f4"))
 
     sizes = [1, 3, 2, 2, 2, 2]
     classes = grid_rows(sizes)
