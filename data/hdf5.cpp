@@ -310,9 +310,12 @@ NpyArray Hdf5File::read_dataset(const std::string& name) {
       have_type = true;
     } else if (m.type == kLayout) {
       int version = body.size() > 0 ? body[0] : 0;
-      require(version == 3, where, ": data layout version ", version,
-              " is not supported (write the file with h5py's default libver='earliest')");
       layout_class = body.size() > 1 ? body[1] : -1;
+      // Versions 4 and 5 (libver='latest') store compact and contiguous data exactly as version 3;
+      // only their chunk indexes (fixed/extensible arrays, version-2 B-trees) are new, and unsupported.
+      require(version == 3 || ((version == 4 || version == 5) && (layout_class == 0 || layout_class == 1)), where,
+              ": data layout version ", version, (layout_class == 2 ? " (chunked)" : ""),
+              " is not supported (write the file with h5py's default libver='earliest')");
       if (layout_class == 0) {
         uint64_t size = field(body, 2, 2, "layout");
         if (4 + size > body.size()) corrupt("compact data runs past its message");

@@ -71,7 +71,9 @@ std::vector<double> NpyArray::as_double() const { return convert<double>(*this);
 std::vector<float> NpyArray::as_float() const { return convert<float>(*this); }
 std::vector<int64_t> NpyArray::as_int64() const { return convert<int64_t>(*this); }
 
-NpyArray parse_npy(const std::vector<uint8_t>& file, const std::string& source) {
+namespace {
+// Parses the header; returns the array without its bytes and sets data_start to where they begin.
+NpyArray parse_npy_header(const std::vector<uint8_t>& file, const std::string& source, size_t& data_start) {
   static const char magic[] = "\x93NUMPY";
   require(file.size() >= 10 && std::memcmp(file.data(), magic, 6) == 0, source,
           ": not a .npy file (missing the \\x93NUMPY magic)");
@@ -114,11 +116,28 @@ NpyArray parse_npy(const std::vector<uint8_t>& file, const std::string& source) 
   for (auto it = std::sregex_iterator(dims.begin(), dims.end(), number); it != std::sregex_iterator(); ++it)
     array.shape.push_back(std::stoull(it->str()));
 
-  size_t data_start = header_start + header_length;
+  data_start = header_start + header_length;
   size_t expected = array.count() * dtype_size(array.dtype);
   require(file.size() - data_start >= expected, source, ": truncated data (expected ", expected,
           " bytes, file holds ", file.size() - data_start, ")");
-  array.bytes.assign(file.begin() + data_start, file.begin() + data_start + expected);
+  return array;
+}
+}  // namespace
+
+NpyArray parse_npy(const std::vector<uint8_t>& file, const std::string& source) {
+  size_t data_start = 0;
+  NpyArray array = parse_npy_header(file, source, data_start);
+  array.bytes.assign(file.begin() + long(data_start), file.begin() + long(data_start + array.count() * dtype_size(array.dtype)));
+  return array;
+}
+
+NpyArray parse_npy(std::vector<uint8_t>&& file, const std::string& source) {
+  size_t data_start = 0;
+  NpyArray array = parse_npy_header(file, source, data_start);
+  // Reuse the buffer: drop the header in place instead of copying (multi-GB dataset members).
+  file.erase(file.begin(), file.begin() + long(data_start));
+  file.resize(array.count() * dtype_size(array.dtype));
+  array.bytes = std::move(file);
   return array;
 }
 

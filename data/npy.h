@@ -29,6 +29,8 @@ struct NpyArray {
 
 // Parses .npy bytes; `source` names the file (or npz member) in error messages.
 NpyArray parse_npy(const std::vector<uint8_t>& file_bytes, const std::string& source);
+// The same, taking over the buffer (no copy of the data).
+NpyArray parse_npy(std::vector<uint8_t>&& file_bytes, const std::string& source);
 NpyArray read_npy(const std::string& path);
 std::vector<uint8_t> serialize_npy(const NpyArray& array);
 // Just the header (magic, version, length, dict) of an array of this type and shape: what a streaming

@@ -141,7 +141,7 @@ std::map<std::string, NpyArray> parse_npz(const std::vector<uint8_t>& bytes, con
     for (size_t done = 0; done < content.size(); done += 1u << 30)
       actual = crc32(actual, content.data() + done, uInt(std::min<size_t>(1u << 30, content.size() - done)));
     require(uint32_t(actual) == crc, where, ": CRC-32 mismatch (corrupt data)");
-    arrays[key] = parse_npy(content, where);
+    arrays[key] = parse_npy(std::move(content), where);
   }
   return arrays;
 }
