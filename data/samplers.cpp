@@ -93,6 +93,29 @@ ObservationPair sample_temporal_pair(const GroundTruthDataset& dataset, PhiloxRn
   return {dataset.factors_to_index(first), dataset.factors_to_index(second), 0};
 }
 
+std::vector<size_t> sample_weak_pair_batch(const GroundTruthDataset& dataset, size_t pairs, PhiloxRng& rng, int k) {
+  std::vector<size_t> batch;
+  batch.reserve(2 * pairs);
+  for (size_t i = 0; i < pairs; ++i) {
+    ObservationPair pair = sample_weak_pair(dataset, rng, k);
+    batch.push_back(pair.first);
+    batch.push_back(pair.second);
+  }
+  return batch;
+}
+
+std::vector<size_t> sample_temporal_pair_batch(const GroundTruthDataset& dataset, size_t pairs, PhiloxRng& rng,
+                                               double rate) {
+  std::vector<size_t> batch;
+  batch.reserve(2 * pairs);
+  for (size_t i = 0; i < pairs; ++i) {
+    ObservationPair pair = sample_temporal_pair(dataset, rng, rate);
+    batch.push_back(pair.first);
+    batch.push_back(pair.second);
+  }
+  return batch;
+}
+
 std::vector<size_t> traversal_indices(const GroundTruthDataset& dataset, const Factors& base, size_t factor) {
   const std::vector<size_t> sizes = dataset.factor_sizes();
   require(factor < sizes.size(), dataset.name(), ": no factor ", factor, " to traverse");

@@ -43,6 +43,12 @@ ObservationPair sample_temporal_pair(const GroundTruthDataset& dataset, PhiloxRn
 // The truncated Laplace transition pmf over {0 .. size-1} from `current` (exposed for tests and docs).
 std::vector<double> laplace_transition_pmf(size_t size, size_t current, double rate);
 
+// `pairs` pairs as one batch of 2*pairs indices, interleaved: rows 0, 1 are pair 1; rows 2, 3 pair 2; ...
+// (the Slow-VAE TupleLoader's layout, methods.md). k / rate as for the single-pair samplers.
+std::vector<size_t> sample_weak_pair_batch(const GroundTruthDataset& dataset, size_t pairs, PhiloxRng& rng, int k = -1);
+std::vector<size_t> sample_temporal_pair_batch(const GroundTruthDataset& dataset, size_t pairs, PhiloxRng& rng,
+                                               double rate = 1.0);
+
 // Flat indices of `base` with factor `factor` set to 0, 1, ..., size-1.
 std::vector<size_t> traversal_indices(const GroundTruthDataset& dataset, const Factors& base, size_t factor);
 

@@ -126,3 +126,22 @@ TEST_CASE("traversals and fixed-factor batches") {
   for (bool s : seen_orientation) distinct += s;
   CHECK(distinct >= 20);
 }
+
+TEST_CASE("pair batches interleave the pairs and replay from the seed") {
+  DSpritesDataset data;
+  PhiloxRng a(21), b(21);
+  std::vector<size_t> batch = sample_temporal_pair_batch(data, 32, a);
+  REQUIRE(batch.size() == 64);
+  for (size_t i = 0; i < 32; ++i) {
+    ObservationPair pair = sample_temporal_pair(data, b);
+    CHECK(batch[2 * i] == pair.first);
+    CHECK(batch[2 * i + 1] == pair.second);
+  }
+  PhiloxRng c(22), d(22);
+  std::vector<size_t> weak = sample_weak_pair_batch(data, 16, c, 2);
+  for (size_t i = 0; i < 16; ++i) {
+    ObservationPair pair = sample_weak_pair(data, d, 2);
+    CHECK(weak[2 * i] == pair.first);
+    CHECK(weak[2 * i + 1] == pair.second);
+  }
+}
