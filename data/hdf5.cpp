@@ -355,6 +355,10 @@ NpyArray Hdf5File::read_dataset(const std::string& name) {
   }
   require(have_space && have_type && have_layout, where, ": not a dataset (missing dataspace, datatype or layout)");
   const size_t element = dtype_size(array.dtype);
+  // A corrupt dataspace must not turn into a multi-terabyte allocation (or an overflowing product).
+  double declared = double(element);
+  for (size_t d : array.shape) declared *= double(d);
+  require(declared < double(uint64_t(1) << 42), where, ": dataspace of ", declared, " bytes is not plausible (corrupt file?)");
   const size_t total = array.count() * element;
   if (layout_class == 0) {
     require(compact.size() >= total, where, ": compact data holds ", compact.size(), " bytes, needs ", total);

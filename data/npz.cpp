@@ -19,6 +19,8 @@ constexpr uint32_t kEndOfDirectorySignature = 0x06054b50;    // "PK\5\6"
 constexpr uint32_t kZip64EndSignature = 0x06064b50;          // "PK\6\6"
 constexpr uint32_t kZip64LocatorSignature = 0x07064b50;      // "PK\6\7"
 constexpr uint32_t kSaturated32 = 0xffffffffu;               // "the real value is in the zip64 field"
+// Sizes and offsets from this value up need the zip64 fields (a separate name so the rule reads clearly).
+constexpr uint64_t kZip64Threshold = kSaturated32;
 
 // Little-endian field reads with bounds checks: every offset in a zip comes from the file itself.
 struct Reader {
@@ -132,6 +134,10 @@ std::map<std::string, NpyArray> parse_npz(const std::vector<uint8_t>& bytes, con
       require(compressed == uncompressed, where, ": stored member with different compressed/uncompressed sizes");
       content.assign(bytes.begin() + long(data), bytes.begin() + long(data + compressed));
     } else if (method == 8) {
+      // Deflate expands at most ~1032:1; a larger declared size is a corrupt directory, not a reason
+      // to allocate it.
+      require(uncompressed <= 1032 * compressed + 1024, where, ": corrupt zip directory (", uncompressed,
+              " bytes cannot come from ", compressed, " deflated bytes)");
       content = inflate_raw(bytes.data() + data, size_t(compressed), size_t(uncompressed), where);
     } else {
       fail(where, ": unsupported zip compression method ", method, " (need stored or deflate)");
@@ -183,7 +189,7 @@ void NpzWriter::begin_array(const std::string& name, DType dtype, const std::vec
   member.file_name = name + ".npy";
   member.local_header_offset = uint64_t(out_.tellp());
   member.size = header.size() + count * dtype_size(dtype);
-  const bool zip64 = member.size >= kSaturated32;
+  const bool zip64 = member.size >= kZip64Threshold;
   put(out_, kLocalHeaderSignature, 4);
   put(out_, zip64 ? 45 : 20, 2);  // version needed: 4.5 for zip64, 2.0 otherwise
   put(out_, 0, 2);                // flags
@@ -241,7 +247,7 @@ void NpzWriter::close() {
   require(!in_member_, path_, ": close with an array still open");
   const uint64_t directory_offset = uint64_t(out_.tellp());
   for (const Member& m : members_) {
-    const bool big = m.size >= kSaturated32, far = m.local_header_offset >= kSaturated32;
+    const bool big = m.size >= kZip64Threshold, far = m.local_header_offset >= kZip64Threshold;
     const int extra = (big ? 16 : 0) + (far ? 8 : 0);
     put(out_, kCentralHeaderSignature, 4);
     put(out_, 45, 2);                     // made by: version 4.5
@@ -270,7 +276,7 @@ void NpzWriter::close() {
   }
   const uint64_t directory_end = uint64_t(out_.tellp());
   const uint64_t directory_size = directory_end - directory_offset;
-  const bool zip64 = directory_offset >= kSaturated32 || members_.size() >= 0xffff;
+  const bool zip64 = directory_offset >= kZip64Threshold || directory_size >= kZip64Threshold || members_.size() >= 0xffff;
   if (zip64) {
     put(out_, kZip64EndSignature, 4);
     put(out_, 44, 8);  // size of the rest of this record
