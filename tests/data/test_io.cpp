@@ -125,6 +125,15 @@ TEST_CASE("npz: truncated, corrupted and foreign files fail with a message namin
   flipped[data_start + 3] ^= 0x5a;
   std::string message = npz_error(flipped);
   CHECK(message.find("broken.npz member") != std::string::npos);
+  // A directory that declares an impossible inflated size (patch the first central header's
+  // uncompressed-size field to 3 GB): refused before anything is allocated.
+  std::vector<uint8_t> inflated = good;
+  for (size_t at = 0; at + 4 <= inflated.size(); ++at)
+    if (inflated[at] == 'P' && inflated[at + 1] == 'K' && inflated[at + 2] == 1 && inflated[at + 3] == 2) {
+      inflated[at + 24] = 0x00, inflated[at + 25] = 0x5e, inflated[at + 26] = 0xd0, inflated[at + 27] = 0xb2;
+      break;
+    }
+  CHECK(npz_error(inflated).find("corrupt zip directory") != std::string::npos);
   // Not a zip at all.
   std::string text = "this is not a zip archive, just some text long enough";
   CHECK(npz_error(std::vector<uint8_t>(text.begin(), text.end())).find("not a zip") != std::string::npos);

@@ -4,10 +4,12 @@
 #include <doctest/doctest.h>
 
 #include <cstdio>
+#include <map>
 #include <string>
 #include <vector>
 
 #include "data/hdf5.h"
+#include "data/npz.h"
 #include "data/npy.h"
 #include "data/real_files.h"
 #include "data/registry.h"
@@ -108,4 +110,31 @@ TEST_CASE("readers reject wrong, truncated and corrupt files with the file name 
   path = write_temporary("cut.npz", std::vector<uint8_t>(npz.begin(), npz.begin() + long(npz.size() - 100)));
   CHECK(error_of(read_dsprites_npz, path).find("cut.npz") != std::string::npos);
   CHECK(error_of(read_dsprites_npz, "/no/such/dsprites.npz").find("/no/such/dsprites.npz: cannot open") != std::string::npos);
+}
+
+TEST_CASE("dsprites npz reader refuses rows out of grid order, non-binary pixels and missing colour column") {
+  const std::string path = std::string(UNTANGLE_BIN_DIR) + "/made_up_dsprites.npz";
+  // A 1x2x1x1x1x2 grid: 4 rows, 64x64 zero images.
+  auto write = [&](std::vector<int64_t> classes, uint8_t pixel) {
+    std::vector<uint8_t> images(4 * 4096, 0);
+    images[5] = pixel;
+    std::map<std::string, NpyArray> arrays;
+    arrays["imgs"] = make_npy(images, {4, 64, 64});
+    arrays["latents_classes"] = make_npy(classes, {4, 6});
+    write_npz(path, arrays);
+  };
+  std::vector<int64_t> in_order = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 1, 0, 0, 0, 0, 0, 1, 0, 0, 0, 1};
+  write(in_order, 1);
+  CHECK(read_dsprites_npz(path)->factor_sizes() == std::vector<size_t>{2, 1, 1, 1, 2});
+  std::vector<int64_t> swapped = in_order;
+  std::swap_ranges(swapped.begin() + 6, swapped.begin() + 12, swapped.begin() + 12);  // rows 1 and 2
+  write(swapped, 1);
+  CHECK(error_of(read_dsprites_npz, path).find("row 1 is not in the factor grid's row-major order") != std::string::npos);
+  write(in_order, 255);
+  CHECK(error_of(read_dsprites_npz, path).find("0/1 pixels") != std::string::npos);
+  std::vector<int64_t> two_colours = in_order;
+  two_colours[0] = 1;
+  write(two_colours, 1);
+  CHECK(error_of(read_dsprites_npz, path).find("single colour") != std::string::npos);
+  std::remove(path.c_str());
 }
