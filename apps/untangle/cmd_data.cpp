@@ -18,7 +18,7 @@ namespace {
 
 const char* kUsage =
     "usage: untangle data --dataset D [--spacing K] [--data-file PATH] [--noise EPS] [--seed S]\n"
-    "                     (--preview out.png [--zoom Z] | --export out.npz [--count N] | --bench [--count N])\n"
+    "                     (--preview out.png [--zoom Z] | --export out.npz [--count N] | --bench [--count N] [--batch B])\n"
     "\n"
     "  --dataset D       xysquares, xysquares_grey, xysquares_single, dsprites, shapes3d\n"
     "  --spacing K       xysquares grid spacing in pixels, 1..8 (default 8: no overlap)\n"
@@ -30,7 +30,8 @@ const char* kUsage =
     "  --export F.npz    N random observations (all, in index order, without --count):\n"
     "                    images uint8 (dsprites 0/1 N x 64 x 64; others 0..255 N x 64 x 64 x C),\n"
     "                    factors int64 N x K (factor indices)\n"
-    "  --bench           render --count observations (default 65536) in batches of 64, print images/s\n";
+    "  --bench           render --count observations (default 65536) in batches of --batch (default 64)\n"
+    "                    with render_batch (parallel from 512 images on), print images/s\n";
 
 constexpr size_t kColumns = 10, kGap = 2;
 
@@ -117,8 +118,7 @@ void write_export(const GroundTruthDataset& dataset, const std::string& path, st
               c > 1 ? "(N, H, W, C)" : "(N, H, W)", n, k_factors);
 }
 
-void run_bench(const GroundTruthDataset& dataset, size_t count, PhiloxRng& rng) {
-  const size_t batch = 64;
+void run_bench(const GroundTruthDataset& dataset, size_t count, size_t batch, PhiloxRng& rng) {
   std::vector<float> out(batch * dataset.observation_size());
   // One warm-up batch (lazy caches such as Shapes3D's geometry buffers fill here and below).
   dataset.render_batch(sample_uniform_indices(dataset, batch, rng), out.data());
@@ -149,11 +149,13 @@ int command_data(int argc, char** argv) {
   const bool bench = args.flag("bench");
   const long long count = args.integer("count", -1);
   const long long zoom = args.integer("zoom", 1);
+  const long long batch = args.integer("batch", 64);
   args.reject_unknown();
   require(int(!preview.empty()) + int(!export_path.empty()) + int(bench) == 1,
           "give exactly one of --preview, --export, --bench (see --help)");
   require(count == -1 || count > 0, "--count must be positive");
   require(zoom >= 1 && zoom <= 8, "--zoom must be in 1..8");
+  require(batch >= 1, "--batch must be positive");
 
   std::unique_ptr<GroundTruthDataset> dataset = make_dataset(name, options);
   PhiloxRng rng(seed);
@@ -168,7 +170,7 @@ int command_data(int argc, char** argv) {
     }
     write_export(*dataset, export_path, indices);
   }
-  if (bench) run_bench(*dataset, count == -1 ? 65536 : size_t(count), rng);
+  if (bench) run_bench(*dataset, count == -1 ? 65536 : size_t(count), size_t(batch), rng);
   return 0;
 }
 
