@@ -16,7 +16,7 @@ namespace {
 
 constexpr double kPi = 3.14159265358979323846;
 constexpr double kWallDistance = 3.0;
-constexpr double kCameraDistance = 5.0, kCameraHeight = 2.0, kLookAtHeight = 0.9;
+constexpr double kCameraDistance = 4.2, kCameraHeight = 1.8, kLookAtHeight = 0.75;
 constexpr double kHalfFieldOfView = 25.0 * kPi / 180.0;
 constexpr double kAmbient = 0.45;  // light every surface gets, even in shadow
 constexpr double kMissed = std::numeric_limits<double>::infinity();
