@@ -143,4 +143,17 @@ std::vector<size_t> sample_fixed_factor_batch(const GroundTruthDataset& dataset,
   return indices;
 }
 
+PairedBatches sample_shared_factor_pairs(const GroundTruthDataset& dataset, size_t factor, size_t pairs, PhiloxRng& rng) {
+  const std::vector<size_t> sizes = dataset.factor_sizes();
+  require(factor < sizes.size(), dataset.name(), ": no factor ", factor, " to share");
+  PairedBatches batches;
+  for (size_t i = 0; i < pairs; ++i) {
+    Factors a = sample_uniform_factors(sizes, rng), b = sample_uniform_factors(sizes, rng);
+    b[factor] = a[factor];
+    batches.first.push_back(dataset.factors_to_index(a));
+    batches.second.push_back(dataset.factors_to_index(b));
+  }
+  return batches;
+}
+
 }  // namespace untangle

@@ -11,8 +11,10 @@
 //                   b = ln(size) / rate; categorical factors stay; a pair that did not move redraws one
 //                   non-categorical factor with its current value excluded
 //   traversal       one factor swept over all its values, the others fixed
-//   fixed factor    a batch that shares one factor's (random) value, the rest uniform — the batches of
-//                   the FactorVAE and beta-VAE scores
+//   fixed factor    a batch that shares one factor's (random) value, the rest uniform — the FactorVAE
+//                   score's batches (disentanglement_lib.md §3: column k of every row set to row 0's value)
+//   shared factor   two batches whose i-th rows agree on one factor and are otherwise independent — the
+//   pairs           beta-VAE score's samples (disentanglement_lib.md §3: column k copied from batch 1 to 2)
 #pragma once
 #include <cstddef>
 #include <vector>
@@ -56,5 +58,12 @@ std::vector<size_t> traversal_indices(const GroundTruthDataset& dataset, const F
 // value_out (optional) receives the shared value.
 std::vector<size_t> sample_fixed_factor_batch(const GroundTruthDataset& dataset, size_t factor, size_t count,
                                               PhiloxRng& rng, size_t* value_out = nullptr);
+
+// Two batches of `pairs` indices: first[i] and second[i] share the value of `factor` (drawn per pair);
+// every other factor is independent and uniform.
+struct PairedBatches {
+  std::vector<size_t> first, second;
+};
+PairedBatches sample_shared_factor_pairs(const GroundTruthDataset& dataset, size_t factor, size_t pairs, PhiloxRng& rng);
 
 }  // namespace untangle

@@ -145,3 +145,21 @@ TEST_CASE("pair batches interleave the pairs and replay from the seed") {
     CHECK(weak[2 * i + 1] == pair.second);
   }
 }
+
+TEST_CASE("shared-factor pairs (beta-VAE score): the factor agrees within a pair, varies across pairs") {
+  DSpritesDataset data;
+  PhiloxRng rng(31);
+  const size_t n = 20000;
+  PairedBatches batches = sample_shared_factor_pairs(data, 1, n, rng);
+  REQUIRE(batches.first.size() == n);
+  double same_x = 0;
+  std::vector<double> scale_counts(6, 0);
+  for (size_t i = 0; i < n; ++i) {
+    std::vector<size_t> a = data.index_to_factors(batches.first[i]), b = data.index_to_factors(batches.second[i]);
+    REQUIRE(a[1] == b[1]);
+    scale_counts[a[1]] += 1;
+    same_x += a[3] == b[3];
+  }
+  for (double c : scale_counts) check_frequency(c, n, 1.0 / 6);  // the shared value is uniform
+  check_frequency(same_x, n, 1.0 / 32);                           // other factors independent
+}
