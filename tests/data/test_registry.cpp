@@ -57,3 +57,16 @@ TEST_CASE("in-memory cache renders the same images as the renderer, to 8-bit pre
     REQUIRE(a == b);  // XYSquares pixels are exactly 0 or 1, so 8 bits hold them exactly
   }
 }
+
+TEST_CASE("render_hwc is render with the channel axis moved last") {
+  auto data = make_dataset("shapes3d");
+  std::vector<float> chw(data->observation_size()), hwc(data->observation_size());
+  for (size_t index : {size_t(0), size_t(123457), size_t(479999)}) {
+    data->render(index, chw.data());
+    data->render_hwc(index, hwc.data());
+    size_t mismatches = 0;
+    for (size_t c = 0; c < 3; ++c)
+      for (size_t p = 0; p < 64 * 64; ++p) mismatches += hwc[p * 3 + c] != chw[c * 64 * 64 + p];
+    CHECK(mismatches == 0);
+  }
+}
