@@ -14,6 +14,11 @@ The project itself never runs Python; these files are committed.
 - shapes3d_chunked.h5: the 3dshapes.h5 layout (images N x 64 x 64 x 3 uint8 chunked (1, 64, 64, 3)
   with gzip, labels N x 6 float64 holding factor *values*) on the grid [2, 1, 2, 2, 2, 3].
 - shapes3d_contiguous.h5: the same layout, contiguous storage, 16 x 16 images, grid [1, 2, 1, 1, 2, 2].
+- shapes3d_shuffle.h5: 8 x 8 images, shuffle + gzip on both datasets (labels in (5, 6) chunks, so edge
+  chunks overhang the array), grid [1, 1, 2, 1, 2, 3].
+- shapes3d_latest.h5: libver='latest' (superblock 3, object header 2, link messages, layout message 4),
+  contiguous 8 x 8 images; shapes3d_latest_chunked.h5: the same, chunked (its chunk index is not
+  supported and must be refused clearly).
 - dsprites_gif_frames.npz: 16 frames of shared/reference/dsprites-readme-animation.gif (`frames`,
   binary 16 x 64 x 64 uint8 0/1) and their frame numbers (`frame_numbers`).
 """
@@ -65,7 +70,7 @@ def main():
     np.savez_compressed(os.path.join(OUT, "dsprites_small.npz"), imgs=imgs, latents_classes=classes,
                         latents_values=values, metadata=metadata)
 
-    def shapes3d(path, sizes, side, chunked):
+    def shapes3d(path, sizes, side, chunked, libver="earliest", shuffle=False):
         classes = grid_rows(sizes)
         n = len(classes)
         # Labels hold values, as the real file: hues in [0, 1), scale 0.75.., shape, orientation degrees.
@@ -74,16 +79,22 @@ def main():
                            0.75 + classes[:, 3] / 14.0, classes[:, 4].astype(np.float64),
                            -30.0 + 60.0 * classes[:, 5] / 14.0], axis=1)
         images = marker_pattern(n, side, side, 3)
-        with h5py.File(path, "w") as f:
+        with h5py.File(path, "w", libver=libver) as f:
             if chunked:
                 f.create_dataset("images", data=images, chunks=(1, side, side, 3), compression="gzip",
-                                 compression_opts=4)
+                                 compression_opts=4, shuffle=shuffle)
             else:
                 f.create_dataset("images", data=images)
-            f.create_dataset("labels", data=labels)
+            if shuffle:  # 8-byte elements, so the shuffle filter really reorders bytes
+                f.create_dataset("labels", data=labels, chunks=(5, 6), compression="gzip", shuffle=True)
+            else:
+                f.create_dataset("labels", data=labels)
 
     shapes3d(os.path.join(OUT, "shapes3d_chunked.h5"), [2, 1, 2, 2, 2, 3], 64, True)
     shapes3d(os.path.join(OUT, "shapes3d_contiguous.h5"), [1, 2, 1, 1, 2, 2], 16, False)
+    shapes3d(os.path.join(OUT, "shapes3d_shuffle.h5"), [1, 1, 2, 1, 2, 3], 8, True, shuffle=True)
+    shapes3d(os.path.join(OUT, "shapes3d_latest.h5"), [1, 1, 1, 1, 2, 2], 8, False, libver="latest")
+    shapes3d(os.path.join(OUT, "shapes3d_latest_chunked.h5"), [1, 1, 1, 1, 2, 2], 8, True, libver="latest")
 
     im = Image.open(GIF)
     frames = []
