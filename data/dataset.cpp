@@ -35,8 +35,21 @@ size_t GroundTruthDataset::factors_to_index(const std::vector<size_t>& factors) 
 void GroundTruthDataset::render_batch(const std::vector<size_t>& indices, float* out) const {
   const size_t stride = observation_size();
   const long long count = (long long)indices.size();
-#pragma omp parallel for schedule(dynamic, 4)
+  // A training batch (64-256 images) renders in well under a millisecond on one core for every
+  // renderer here (docs/datasets.md), while waking a thread team costs microseconds when the machine is
+  // idle and, with OpenMP's default spin-waiting, milliseconds when its cores are shared. So only
+  // large batches (exports, caches, metric sampling) go parallel.
+  constexpr long long kParallelFrom = 512;
+#pragma omp parallel for schedule(dynamic, 16) if (count >= kParallelFrom)
   for (long long i = 0; i < count; ++i) render(indices[size_t(i)], out + size_t(i) * stride);
+}
+
+void GroundTruthDataset::render_hwc(size_t index, float* out_hwc) const {
+  const size_t c_count = channels(), pixels = height() * width();
+  std::vector<float> chw(observation_size());
+  render(index, chw.data());
+  for (size_t c = 0; c < c_count; ++c)
+    for (size_t p = 0; p < pixels; ++p) out_hwc[p * c_count + c] = chw[c * pixels + p];
 }
 
 }  // namespace untangle

@@ -26,6 +26,10 @@ class GroundTruthDataset {
   // Must be safe to call from several threads at once.
   virtual void render(size_t index, float* out_chw) const = 0;
 
+  // Factors that name a kind rather than an amount (dSprites shape, Shapes3D shape). Temporal pair
+  // sampling keeps them fixed, as the Slow-VAE reference does (methods.md). Default: none.
+  virtual std::vector<bool> categorical_factors() const { return std::vector<bool>(factor_sizes().size(), false); }
+
   size_t num_factors() const { return factor_sizes().size(); }
   size_t observation_size() const { return channels() * height() * width(); }
   size_t size() const;  // number of grid points = product of factor sizes
@@ -33,8 +37,11 @@ class GroundTruthDataset {
   std::vector<size_t> index_to_factors(size_t index) const;
   size_t factors_to_index(const std::vector<size_t>& factors) const;
 
-  // out: (B, C, H, W) for B = indices.size(); rendered in parallel over the machine's cores.
+  // out: (B, C, H, W) for B = indices.size(); large batches are rendered in parallel over the
+  // machine's cores (small ones serially: see dataset.cpp).
   void render_batch(const std::vector<size_t>& indices, float* out) const;
+  // The same observation in HWC order (as the real files and image writers store pixels).
+  void render_hwc(size_t index, float* out_hwc) const;
 };
 
 }  // namespace untangle

@@ -69,7 +69,9 @@ std::vector<double> NpyArray::as_double() const { return convert<double>(*this);
 std::vector<float> NpyArray::as_float() const { return convert<float>(*this); }
 std::vector<int64_t> NpyArray::as_int64() const { return convert<int64_t>(*this); }
 
-NpyArray parse_npy(const std::vector<uint8_t>& file, const std::string& source) {
+namespace {
+// Parses the header; returns the array without its bytes and sets data_start to where they begin.
+NpyArray parse_npy_header(const std::vector<uint8_t>& file, const std::string& source, size_t& data_start) {
   static const char magic[] = "\x93NUMPY";
   require(file.size() >= 10 && std::memcmp(file.data(), magic, 6) == 0, source,
           ": not a .npy file (missing the \\x93NUMPY magic)");
@@ -112,35 +114,54 @@ NpyArray parse_npy(const std::vector<uint8_t>& file, const std::string& source) 
   for (auto it = std::sregex_iterator(dims.begin(), dims.end(), number); it != std::sregex_iterator(); ++it)
     array.shape.push_back(std::stoull(it->str()));
 
-  size_t data_start = header_start + header_length;
+  data_start = header_start + header_length;
   size_t expected = array.count() * dtype_size(array.dtype);
   require(file.size() - data_start >= expected, source, ": truncated data (expected ", expected,
           " bytes, file holds ", file.size() - data_start, ")");
-  array.bytes.assign(file.begin() + data_start, file.begin() + data_start + expected);
+  return array;
+}
+}  // namespace
+
+NpyArray parse_npy(const std::vector<uint8_t>& file, const std::string& source) {
+  size_t data_start = 0;
+  NpyArray array = parse_npy_header(file, source, data_start);
+  array.bytes.assign(file.begin() + long(data_start), file.begin() + long(data_start + array.count() * dtype_size(array.dtype)));
+  return array;
+}
+
+NpyArray parse_npy(std::vector<uint8_t>&& file, const std::string& source) {
+  size_t data_start = 0;
+  NpyArray array = parse_npy_header(file, source, data_start);
+  // Reuse the buffer: drop the header in place instead of copying (multi-GB dataset members).
+  file.erase(file.begin(), file.begin() + long(data_start));
+  file.resize(array.count() * dtype_size(array.dtype));
+  array.bytes = std::move(file);
   return array;
 }
 
 NpyArray read_npy(const std::string& path) { return parse_npy(read_file_bytes(path), path); }
 
-std::vector<uint8_t> serialize_npy(const NpyArray& array) {
-  require(array.bytes.size() == array.count() * dtype_size(array.dtype),
-          "write_npy: byte count does not match shape and dtype");
+std::vector<uint8_t> npy_header_bytes(DType dtype, const std::vector<size_t>& shape) {
   // Python tuple syntax: "()", "(3,)", "(3, 4)".
-  std::string shape = "(";
-  for (size_t i = 0; i < array.shape.size(); ++i) shape += (i ? ", " : "") + std::to_string(array.shape[i]);
-  shape += array.shape.size() == 1 ? ",)" : ")";
-  std::string header = std::string("{'descr': '") + descr_of(array.dtype) +
-                       "', 'fortran_order': False, 'shape': " + shape + ", }";
+  std::string dims = "(";
+  for (size_t i = 0; i < shape.size(); ++i) dims += (i ? ", " : "") + std::to_string(shape[i]);
+  dims += shape.size() == 1 ? ",)" : ")";
+  std::string header = std::string("{'descr': '") + descr_of(dtype) + "', 'fortran_order': False, 'shape': " + dims + ", }";
   // Pad with spaces and a final newline so that magic + length + header is a multiple of 64.
   size_t total = 10 + header.size() + 1;
   header.append((64 - total % 64) % 64, ' ');
   header.push_back('\n');
-  const uint8_t prefix[10] = {0x93, 'N', 'U', 'M', 'P', 'Y', 1, 0, uint8_t(header.size() & 0xff),
-                              uint8_t(header.size() >> 8)};
-  std::vector<uint8_t> out(sizeof(prefix) + header.size() + array.bytes.size());
-  std::memcpy(out.data(), prefix, sizeof(prefix));
-  std::memcpy(out.data() + sizeof(prefix), header.data(), header.size());
-  if (!array.bytes.empty()) std::memcpy(out.data() + sizeof(prefix) + header.size(), array.bytes.data(), array.bytes.size());
+  std::string prefix = "\x93NUMPY";
+  prefix += {char(1), char(0), char(header.size() & 0xff), char(header.size() >> 8)};
+  std::string all = prefix + header;
+  return std::vector<uint8_t>(all.begin(), all.end());
+}
+
+std::vector<uint8_t> serialize_npy(const NpyArray& array) {
+  require(array.bytes.size() == array.count() * dtype_size(array.dtype),
+          "write_npy: byte count does not match shape and dtype");
+  std::vector<uint8_t> out = npy_header_bytes(array.dtype, array.shape);
+  out.insert(out.end(), array.bytes.begin(), array.bytes.end());
   return out;
 }
 

@@ -31,8 +31,13 @@ struct NpyArray {
 
 // Parses .npy bytes; `source` names the file (or npz member) in error messages.
 NpyArray parse_npy(const std::vector<uint8_t>& file_bytes, const std::string& source);
+// The same, taking over the buffer (no copy of the data).
+NpyArray parse_npy(std::vector<uint8_t>&& file_bytes, const std::string& source);
 NpyArray read_npy(const std::string& path);
 std::vector<uint8_t> serialize_npy(const NpyArray& array);
+// Just the header (magic, version, length, dict) of an array of this type and shape: what a streaming
+// writer puts before the data.
+std::vector<uint8_t> npy_header_bytes(DType dtype, const std::vector<size_t>& shape);
 // Writes atomically (temporary file, then rename) so a failed write never leaves a half file.
 void write_npy(const std::string& path, const NpyArray& array);
 

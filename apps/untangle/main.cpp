@@ -16,6 +16,7 @@ struct Command {
 
 const Command kCommands[] = {
     {"version", untangle::command_version, "print the version, build type and backends"},
+    {"data", untangle::command_data, "preview, export or time a ground-truth dataset"},
 };
 
 void print_usage() {

@@ -1,0 +1,57 @@
+// A minimal HDF5 reader: enough of the format to read the numeric datasets of a file such as
+// 3dshapes.h5 (`images` uint8, `labels` float64) into memory. Facts: the HDF5 File Format
+// Specification (version 3.0): superblock versions 0-3; object headers version 1 and 2 (with
+// continuation blocks); groups as a symbol table (version-1 B-tree of symbol-table nodes + local heap
+// for the names) or as compact link messages; messages dataspace (0x01), datatype (0x03), data layout
+// (0x08, version 3: compact, contiguous, chunked with a version-1 B-tree chunk index), filter
+// pipeline (0x0B: deflate = 1, shuffle = 2). That is what h5py writes with its default
+// libver='earliest'. Anything else (layout version 4 chunk indexes, dense link storage, other
+// filters, big-endian types) is reported as unsupported, naming the file.
+#pragma once
+#include <cstdint>
+#include <fstream>
+#include <string>
+#include <vector>
+
+#include "data/npy.h"
+
+namespace untangle {
+
+class Hdf5File {
+ public:
+  explicit Hdf5File(const std::string& path);
+
+  // Names of the objects in the root group.
+  std::vector<std::string> root_names();
+  // Reads the dataset `name` (in the root group) whole: type, shape and C-order bytes.
+  NpyArray read_dataset(const std::string& name);
+
+ private:
+  struct Message {
+    uint16_t type;
+    uint64_t offset, size;  // where its body lies in the file
+  };
+  struct Root {
+    std::vector<std::string> names;
+    std::vector<uint64_t> addresses;
+  };
+
+  std::vector<uint8_t> read(uint64_t address, uint64_t size, const char* what);
+  uint64_t field(const std::vector<uint8_t>& bytes, size_t offset, size_t width, const char* what) const;
+  std::vector<Message> object_header_messages(uint64_t address);
+  Root root_group();
+  void collect_group_btree(uint64_t address, const std::vector<uint8_t>& heap, Root& out, int depth);
+  void collect_chunks(uint64_t address, size_t rank, std::vector<std::vector<uint64_t>>& offsets,
+                      std::vector<uint64_t>& addresses, std::vector<uint32_t>& sizes, std::vector<uint32_t>& masks,
+                      int depth);
+  [[noreturn]] void corrupt(const std::string& what) const;
+
+  std::string path_;
+  std::ifstream in_;
+  uint64_t file_size_ = 0;
+  uint64_t base_ = 0;  // addresses in the file are relative to the superblock's base address
+  size_t offset_size_ = 8, length_size_ = 8;
+  uint64_t root_header_ = 0;
+};
+
+}  // namespace untangle
