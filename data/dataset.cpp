@@ -1,6 +1,7 @@
 #include "data/dataset.h"
 
 #include "kernels/check.h"
+#include "kernels/cpu/parallel.h"
 
 namespace untangle {
 
@@ -36,12 +37,10 @@ void GroundTruthDataset::render_batch(const std::vector<size_t>& indices, float*
   const size_t stride = observation_size();
   const long long count = (long long)indices.size();
   // A training batch (64-256 images) renders in well under a millisecond on one core for every
-  // renderer here (docs/datasets.md), while waking a thread team costs microseconds when the machine is
-  // idle and, with OpenMP's default spin-waiting, milliseconds when its cores are shared. So only
-  // large batches (exports, caches, metric sampling) go parallel.
-  constexpr long long kParallelFrom = 512;
-#pragma omp parallel for schedule(dynamic, 16) if (count >= kParallelFrom)
-  for (long long i = 0; i < count; ++i) render(indices[size_t(i)], out + size_t(i) * stride);
+  // renderer here (docs/datasets.md), so only batches where each thread gets 256 images or more are split.
+  parallel_for(count, [&](long long begin, long long end, int) {
+    for (long long i = begin; i < end; ++i) render(indices[size_t(i)], out + size_t(i) * stride);
+  }, 256);
 }
 
 void GroundTruthDataset::render_hwc(size_t index, float* out_hwc) const {
