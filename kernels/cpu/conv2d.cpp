@@ -4,7 +4,7 @@
 // (row r = (c, ky, kx), column = (image in group, oy, ox)), and the three passes become GEMMs:
 //   forward          Y  (O, G*Ho*Wo)     = W (O, C*kh*kw) x col
 //   backward data    dcol (C*kh*kw, G*Ho*Wo) = W^T x dY,        then col2im adds dcol back into dx
-//   backward weight  dW (O, C*kh*kw)     += dY x col^T          (a private dW per thread, summed at the end)
+//   backward weight  dW (O, C*kh*kw)     += dY x col^T          (a private dW per chunk of groups, summed in order)
 // Grouping images makes the GEMM wide enough to be efficient on the late, small (4x4, 8x8) layers.
 // Inside the parallel loop sgemm runs single-threaded (it checks in_parallel_region()).
 #include <algorithm>
@@ -151,10 +151,11 @@ void conv2d_backward_weight(const Conv2dGeometry& g, const float* x, const float
   const int group = images_per_group(g), groups = (g.batch + group - 1) / group;
   const int K = patch_size(g), plane = g.out_height() * g.out_width();
   const size_t weight_count = size_t(g.out_channels) * K;
-  const int threads = parallel_thread_count();
-  std::vector<float> partial(weight_count * threads, 0.0f);
-  parallel_for(groups, [&](long long first_group, long long last_group, int thread) {
-    float* my_dw = partial.data() + weight_count * thread;
+  // One partial gradient per chunk, added in chunk order: the same sum in the same order every run.
+  const int chunks = parallel_chunk_count(groups);
+  std::vector<float> partial(weight_count * chunks, 0.0f);
+  parallel_for(groups, [&](long long first_group, long long last_group, int chunk) {
+    float* my_dw = partial.data() + weight_count * chunk;
     std::vector<float> col(size_t(K) * group * plane), gathered(size_t(g.out_channels) * group * plane);
     for (int index = int(first_group); index < int(last_group); ++index) {
       const int first = index * group, count = std::min(group, g.batch - first), width = count * plane;
@@ -175,7 +176,7 @@ void conv2d_backward_weight(const Conv2dGeometry& g, const float* x, const float
   });
   for (size_t i = 0; i < weight_count; ++i) {
     float sum = 0.0f;
-    for (int t = 0; t < threads; ++t) sum += partial[weight_count * t + i];
+    for (int t = 0; t < chunks; ++t) sum += partial[weight_count * t + i];
     // The partial sums are (O, K), or (K, O) for a narrow patch; dw is (O, K).
     if (K >= kNarrowPatch) dw[i] = sum;
     else dw[(i % g.out_channels) * K + i / g.out_channels] = sum;

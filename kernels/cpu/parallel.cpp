@@ -39,7 +39,7 @@ using Body = std::function<void(long long, long long, int)>;
 class ThreadPool {
  public:
   explicit ThreadPool(int threads) : threads_(threads) {
-    for (int t = 1; t < threads_; ++t) workers_.emplace_back([this, t] { worker_loop(t); });
+    for (int t = 1; t < threads_; ++t) workers_.emplace_back([this] { worker_loop(); });
   }
   ~ThreadPool() {
     {
@@ -52,10 +52,12 @@ class ThreadPool {
 
   int threads() const { return threads_; }
 
+  // A few chunks per thread balance uneven progress without much per-chunk overhead.
+  long long chunks_for(long long count) const { return std::min<long long>(count, 4LL * threads_); }
+
   void run(long long count, const Body& body) {
     std::lock_guard<std::mutex> one_job_at_a_time(job_mutex_);
-    // A few chunks per thread balance uneven progress without much per-chunk overhead.
-    const long long chunks = std::min<long long>(count, 4LL * threads_);
+    const long long chunks = chunks_for(count);
     body_ = &body;
     count_ = count;
     chunks_ = chunks;
@@ -66,7 +68,7 @@ class ThreadPool {
       std::lock_guard<std::mutex> lock(sleep_mutex_);
       wake_.notify_all();
     }
-    work_on(job, 0);
+    work_on(job);
     // Wait for chunks other threads claimed; yield so that, on a busy machine, they get the CPU.
     for (int spins = 0; done_.load() < chunks; ++spins) {
       if (spins < 2000) cpu_relax();
@@ -76,7 +78,7 @@ class ThreadPool {
 
  private:
   // Claims and runs chunks of job `job` until there are none left.
-  void work_on(uint64_t job, int thread) {
+  void work_on(uint64_t job) {
     uint64_t state = claim_.load();
     for (;;) {
       if ((state >> 32) != job) return;
@@ -87,14 +89,14 @@ class ThreadPool {
       const long long size = (count_ + chunks_ - 1) / chunks_;
       const long long begin = std::min(count_, chunk * size), end = std::min(count_, begin + size);
       tls_inside_parallel = true;
-      if (begin < end) (*body_)(begin, end, thread);
+      if (begin < end) (*body_)(begin, end, int(chunk));
       tls_inside_parallel = false;
       done_.fetch_add(1);
       state = claim_.load();
     }
   }
 
-  void worker_loop(int thread) {
+  void worker_loop() {
     uint64_t last_job = 0;
     for (;;) {
       // Spin briefly (the next loop of a training step follows within microseconds), then yield, and
@@ -115,7 +117,7 @@ class ThreadPool {
         }
       }
       last_job = claim_.load() >> 32;
-      work_on(last_job, thread);
+      work_on(last_job);
     }
   }
 
@@ -149,10 +151,20 @@ ThreadPool& pool() {
 int parallel_thread_count() { return pool().threads(); }
 bool in_parallel_region() { return tls_inside_parallel; }
 
+namespace {
+bool runs_serially(long long count, long long min_per_thread) {
+  return parallel_thread_count() == 1 || tls_inside_parallel || count < min_per_thread * 2;
+}
+}  // namespace
+
+int parallel_chunk_count(long long count, long long min_per_thread) {
+  if (count <= 0) return 0;
+  return runs_serially(count, min_per_thread) ? 1 : int(pool().chunks_for(count));
+}
+
 void parallel_for(long long count, const Body& body, long long min_per_thread) {
   if (count <= 0) return;
-  const int threads = parallel_thread_count();
-  if (threads == 1 || tls_inside_parallel || count < min_per_thread * 2) {
+  if (runs_serially(count, min_per_thread)) {
     const bool was_inside = tls_inside_parallel;
     tls_inside_parallel = true;  // loops nested inside run serially too
     body(0, count, 0);

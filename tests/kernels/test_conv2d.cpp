@@ -80,3 +80,16 @@ TEST_CASE("conv2d passes match the reference on random odd shapes") {
     check_against_reference(g, rng);
   }
 }
+
+TEST_CASE("conv2d_backward_weight is bit-identical from run to run (chunked partial sums, fixed order)") {
+  PhiloxRng rng(23);
+  Conv2dGeometry g{64, 8, 16, 16, 16, 4, 4, 2, 1};
+  auto x = random_vector(size_t(g.batch) * g.in_channels * g.in_height * g.in_width, rng);
+  auto dy = random_vector(size_t(g.batch) * g.out_channels * g.out_height() * g.out_width(), rng);
+  std::vector<float> first(size_t(g.out_channels) * g.in_channels * 16), again(first.size());
+  conv2d_backward_weight(g, x.data(), dy.data(), first.data(), nullptr);
+  for (int repeat = 0; repeat < 20; ++repeat) {
+    conv2d_backward_weight(g, x.data(), dy.data(), again.data(), nullptr);
+    REQUIRE(again == first);
+  }
+}
