@@ -1,0 +1,66 @@
+// A training run's complete configuration: the model's settings plus the data, schedule and seed. It is
+// what `untangle train` writes to DIR/config.json and what resume, eval and encode read back, so every
+// setting that influenced a run is recorded (DESIGN.md "contract — run directory").
+//
+// Settings are resolved in layers, later ones winning:
+//   1. the model's reference defaults (default_model_settings)
+//   2. a convention preset: disentanglement_lib (default) or disent (nn/presets.h)
+//   3. the papers' per-(model, dataset) values (kPaperPresets below; Zietlow et al. Table 2)
+//   4. the user's flags
+#pragma once
+#include <map>
+#include <string>
+#include <vector>
+
+#include "apps/common/args.h"
+#include "data/registry.h"
+#include "nn/model.h"
+
+namespace untangle {
+
+struct RunConfig {
+  ModelSettings model;
+  std::string preset = "disentanglement_lib";
+  std::string dataset = "dsprites";
+  int spacing = 8;          // xysquares*
+  std::string data_file;    // dsprites / shapes3d: the real file instead of the renderer
+  float noise = 0.0f;       // uniform noise variant (Zietlow et al. §5.2)
+  bool standardise = false; // per-channel input standardisation (disent)
+  long long steps = 300000; // disentanglement_lib's training_steps
+  int batch = 64;
+  unsigned long long seed = 0;
+  std::string device = "auto";
+  long long log_every = 100, checkpoint_every = 2000, eval_every = 0;
+  std::string final_metrics = "mig,dci,sap,factorvae,betavae";
+  std::string final_metric_sizes = "reference";  // reference | fast
+  std::string version;                            // of the build that trained it
+
+  DatasetOptions dataset_options() const;
+};
+
+// One row of the papers' per-(model, dataset) settings: `setting` as named in model_settings_to_fields.
+struct PaperPreset {
+  const char* model;
+  const char* dataset;
+  const char* setting;
+  const char* value;
+  const char* source;
+};
+const std::vector<PaperPreset>& paper_presets();
+
+// Every field, model settings first, as (name, text value) in a fixed order.
+std::vector<std::pair<std::string, std::string>> run_config_fields(const RunConfig& config);
+RunConfig run_config_from_fields(const std::map<std::string, std::string>& fields, const std::string& source);
+
+void write_run_config(const std::string& path, const RunConfig& config);
+RunConfig read_run_config(const std::string& path);
+
+// Builds a configuration from `untangle train` flags (layers 1-4 above), sizing the model to the
+// dataset. Reads --model, --dataset, --preset, --spacing, --data-file, --noise, --standardise,
+// --steps, --batch, --seed, --device, --log-every, --checkpoint-every, --eval-every, --final-metrics,
+// --final-sizes, --lr and every model setting by its name with dashes (--beta, --c-max, --latents, ...).
+RunConfig run_config_from_args(Args& args);
+// The model-setting flags accepted on the command line (for --help).
+std::vector<std::string> model_setting_flags();
+
+}  // namespace untangle

@@ -1,0 +1,69 @@
+#include "apps/common/trained_run.h"
+
+#include <cstring>
+
+#include "kernels/check.h"
+
+namespace untangle {
+
+InputPipeline::InputPipeline(const GroundTruthDataset& dataset, bool standardise, unsigned long long seed)
+    : dataset_(dataset), standardise_(standardise) {
+  PhiloxRng stats_rng = PhiloxRng(seed).split(5);
+  if (standardise_ && !reference_channel_stats(dataset.name(), stats_))
+    stats_ = estimate_channel_stats(dataset, 4096, stats_rng);
+}
+
+void InputPipeline::fill(const std::vector<size_t>& indices, Tensor& x) const {
+  require(x.numel() == indices.size() * dataset_.observation_size(), "input pipeline: batch tensor ",
+          shape_string(x.shape()), " does not hold ", indices.size(), " observations");
+  dataset_.render_batch(indices, x.data());
+  standardise(x.data(), indices.size());
+}
+
+void InputPipeline::standardise(float* images, size_t count) const {
+  if (!standardise_) return;
+  standardise_batch(images, count, dataset_.channels(), dataset_.height() * dataset_.width(), stats_);
+}
+
+void InputPipeline::to_display_range(float* images, size_t count) const {
+  const size_t channels = dataset_.channels(), pixels = dataset_.height() * dataset_.width();
+  for (size_t i = 0; i < count; ++i)
+    for (size_t c = 0; c < channels; ++c) {
+      float* plane = images + (i * channels + c) * pixels;
+      for (size_t p = 0; p < pixels; ++p) {
+        float v = standardise_ ? plane[p] * stats_.std[c] + stats_.mean[c] : plane[p];
+        plane[p] = v < 0.0f ? 0.0f : (v > 1.0f ? 1.0f : v);
+      }
+    }
+}
+
+RepresentationFunction mean_representation(const Model& model, const InputPipeline& inputs) {
+  return [&model, &inputs](const float* images, size_t batch, float* codes) {
+    const ModelSettings& s = model.settings();
+    Tensor x = Tensor::zeros({int(batch), s.channels, s.height, s.width});
+    std::memcpy(x.data(), images, x.numel() * sizeof(float));
+    inputs.standardise(x.data(), batch);
+    Tape tape = Tape::evaluation();
+    GaussianCode code = model.encode(tape, x);
+    std::memcpy(codes, code.mean.data(), code.mean.numel() * sizeof(float));
+  };
+}
+
+TrainedRun load_trained_run(const std::string& directory) {
+  TrainedRun run;
+  run.directory = directory;
+  run.config = read_run_config(directory + "/config.json");
+  run.dataset = make_dataset(run.config.dataset, run.config.dataset_options());
+  RunStreams streams(run.config.seed);
+  run.inputs = std::make_unique<InputPipeline>(*run.dataset, run.config.standardise, run.config.seed);
+  run.model = make_model(run.config.model, streams.weights);
+  const std::string path = directory + "/checkpoint.utg";
+  run.checkpoint = load_checkpoint(path);
+  run.checkpoint.restore(run.model->parameters(), path);
+  auto step = run.checkpoint.metadata.find("step");
+  require(step != run.checkpoint.metadata.end(), path, ": checkpoint has no 'step' record");
+  run.step = std::stoll(step->second);
+  return run;
+}
+
+}  // namespace untangle

@@ -1,0 +1,299 @@
+#include "apps/common/trainer.h"
+
+#include <sys/stat.h>
+
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <fstream>
+#include <map>
+#include <sstream>
+
+#include "apps/common/figures.h"
+#include "apps/common/json.h"
+#include "apps/common/progress.h"
+#include "apps/common/trained_run.h"
+#include "data/registry.h"
+#include "data/samplers.h"
+#include "kernels/check.h"
+#include "kernels/device.h"
+#include "kernels/file_io.h"
+#include "metrics/evaluate.h"
+
+namespace untangle {
+
+namespace {
+
+bool file_exists(const std::string& path) {
+  struct stat info;
+  return stat(path.c_str(), &info) == 0;
+}
+
+void make_directories(const std::string& path) {
+  for (size_t i = 1; i <= path.size(); ++i) {
+    if (i < path.size() && path[i] != '/') continue;
+    const std::string prefix = path.substr(0, i);
+    if (!file_exists(prefix)) require(mkdir(prefix.c_str(), 0755) == 0, prefix, ": cannot create the directory");
+  }
+}
+
+// Keeps the header and the rows whose first column (a step) is at most `last_step`: on resume, the rows a
+// crashed run logged after its last checkpoint are dropped, since they will be logged again.
+void truncate_log(const std::string& path, long long last_step) {
+  if (!file_exists(path)) return;
+  std::ifstream in(path);
+  std::string line, kept;
+  bool header = true;
+  while (std::getline(in, line)) {
+    if (header || std::stoll(line.substr(0, line.find(','))) <= last_step) kept += line + "\n";
+    header = false;
+  }
+  write_file_atomically(path, kept);
+}
+
+// An append-only CSV log with a header written when the file is new.
+class CsvLog {
+ public:
+  CsvLog(const std::string& path, const std::string& header) {
+    const bool fresh = !file_exists(path);
+    file_ = std::fopen(path.c_str(), "a");
+    require(file_ != nullptr, path, ": cannot open for appending");
+    if (fresh) row(header);
+  }
+  ~CsvLog() { std::fclose(file_); }
+  void row(const std::string& line) {
+    std::fprintf(file_, "%s\n", line.c_str());
+    std::fflush(file_);
+  }
+
+ private:
+  FILE* file_;
+};
+
+std::string number_text(double value) {
+  char buffer[32];
+  std::snprintf(buffer, sizeof(buffer), "%.6g", value);
+  return buffer;
+}
+
+// Rows of the batch: uniform observations, or for pair models the weak pairs split into (x, x_pair).
+void draw_batch(const GroundTruthDataset& dataset, const InputPipeline& inputs, bool pairs, int batch,
+                PhiloxRng& rng, Batch& out) {
+  if (!pairs) {
+    inputs.fill(sample_uniform_indices(dataset, size_t(batch), rng), out.x);
+    return;
+  }
+  const std::vector<size_t> interleaved = sample_weak_pair_batch(dataset, size_t(batch), rng);
+  std::vector<size_t> first, second;
+  for (size_t i = 0; i < interleaved.size(); i += 2) {
+    first.push_back(interleaved[i]);
+    second.push_back(interleaved[i + 1]);
+  }
+  inputs.fill(first, out.x);
+  inputs.fill(second, out.x_pair);
+}
+
+struct Optimisers {
+  std::vector<ParameterGroup> groups;
+  std::vector<Adam> adams;
+};
+
+Checkpoint make_checkpoint(const Model& model, const Optimisers& optimisers, long long step, const RunStreams& streams,
+                           double seconds) {
+  Checkpoint checkpoint;
+  checkpoint.add(model.parameters());
+  for (size_t i = 0; i < optimisers.adams.size(); ++i) {
+    const std::string prefix = "adam." + optimisers.groups[i].name;
+    checkpoint.add(optimisers.adams[i].state(prefix));
+    checkpoint.metadata[prefix + ".steps"] = std::to_string(optimisers.adams[i].steps_taken());
+  }
+  checkpoint.metadata["step"] = std::to_string(step);
+  checkpoint.metadata["rng.data.counter"] = std::to_string(streams.data.counter());
+  checkpoint.metadata["rng.noise.counter"] = std::to_string(streams.noise.counter());
+  checkpoint.metadata["seconds"] = number_text(seconds);
+  return checkpoint;
+}
+
+const std::string& metadata(const Checkpoint& checkpoint, const std::string& key, const std::string& path) {
+  auto it = checkpoint.metadata.find(key);
+  require(it != checkpoint.metadata.end(), path, ": checkpoint has no '", key, "' record");
+  return it->second;
+}
+
+MetricScores evaluate(const Model& model, const GroundTruthDataset& dataset, const InputPipeline& inputs,
+                      const std::vector<std::string>& metrics, const MetricSizes& sizes, uint64_t seed) {
+  DatasetCodeSource source(dataset, mean_representation(model, inputs), size_t(model.settings().latents));
+  EvaluationRequest request;
+  request.metrics = metrics;
+  request.sizes = sizes;
+  request.seed = seed;
+  return evaluate_metrics(source, request);
+}
+
+// The largest value of each column of metrics_log.csv (disent reports the best value seen in training).
+std::map<std::string, double> column_maxima(const std::string& path) {
+  std::map<std::string, double> maxima;
+  if (!file_exists(path)) return maxima;
+  std::ifstream in(path);
+  std::string line;
+  std::vector<std::string> names;
+  while (std::getline(in, line)) {
+    std::vector<std::string> cells = split_list(line, ',');
+    if (names.empty()) {
+      names = cells;
+      continue;
+    }
+    for (size_t i = 1; i < cells.size() && i < names.size(); ++i) {
+      double v = std::strtod(cells[i].c_str(), nullptr);
+      if (std::isfinite(v) && (!maxima.count(names[i]) || v > maxima[names[i]])) maxima[names[i]] = v;
+    }
+  }
+  return maxima;
+}
+
+}  // namespace
+
+TrainingResult train_run(const RunConfig& config, const std::string& directory, bool resume) {
+  const std::string checkpoint_path = directory + "/checkpoint.utg", log_path = directory + "/train_log.csv";
+  const std::string metrics_log_path = directory + "/metrics_log.csv";
+  make_directories(directory);
+  require(resume || !file_exists(checkpoint_path), directory,
+          " already holds a run (checkpoint.utg); use --resume to continue it, or another --out");
+
+  std::string device_note;
+  Device device = resolve_device(config.device, &device_note);
+  require(device == Device::CPU, "--device cuda: training on CUDA is not implemented yet; use --device cpu");
+  if (!device_note.empty()) std::fprintf(stderr, "%s\n", device_note.c_str());
+
+  std::unique_ptr<GroundTruthDataset> dataset = make_dataset(config.dataset, config.dataset_options());
+  InputPipeline inputs(*dataset, config.standardise, config.seed);
+  RunStreams streams(config.seed);
+  std::unique_ptr<Model> model = make_model(config.model, streams.weights);
+  Optimisers optimisers;
+  optimisers.groups = model->parameter_groups();
+  for (const ParameterGroup& group : optimisers.groups) optimisers.adams.emplace_back(group.parameters, group.hyperparameters);
+
+  long long start = 0;
+  double seconds_before = 0;
+  if (resume) {
+    Checkpoint checkpoint = load_checkpoint(checkpoint_path);
+    checkpoint.restore(model->parameters(), checkpoint_path);
+    for (size_t i = 0; i < optimisers.adams.size(); ++i) {
+      const std::string prefix = "adam." + optimisers.groups[i].name;
+      checkpoint.restore(optimisers.adams[i].state(prefix), checkpoint_path);
+      optimisers.adams[i].set_steps_taken(std::stoll(metadata(checkpoint, prefix + ".steps", checkpoint_path)));
+    }
+    start = std::stoll(metadata(checkpoint, "step", checkpoint_path));
+    streams.data.set_counter(std::stoull(metadata(checkpoint, "rng.data.counter", checkpoint_path)));
+    streams.noise.set_counter(std::stoull(metadata(checkpoint, "rng.noise.counter", checkpoint_path)));
+    seconds_before = std::strtod(metadata(checkpoint, "seconds", checkpoint_path).c_str(), nullptr);
+    truncate_log(log_path, start);
+    truncate_log(metrics_log_path, start);
+    std::fprintf(stderr, "resuming %s at step %lld of %lld\n", directory.c_str(), start, config.steps);
+  }
+  write_run_config(directory + "/config.json", config);
+
+  const ModelSettings& s = model->settings();
+  Batch batch;
+  batch.x = Tensor::zeros({config.batch, s.channels, s.height, s.width});
+  if (model->needs_pairs()) batch.x_pair = Tensor::zeros({config.batch, s.channels, s.height, s.width});
+
+  // The log's columns are the model's terms; one throwaway evaluation-mode loss tells their names.
+  std::vector<std::string> term_names;
+  {
+    Tape tape = Tape::evaluation();
+    PhiloxRng scratch_data = streams.data, scratch_noise = streams.noise;  // copies: the real streams stay put
+    draw_batch(*dataset, inputs, model->needs_pairs(), config.batch, scratch_data, batch);
+    for (const LoggedTerm& term : model->training_loss(tape, batch, scratch_noise, start).terms)
+      term_names.push_back(term.name);
+  }
+  std::string header = "step";
+  for (const std::string& name : term_names) header += "," + name;
+  CsvLog log(log_path, header + ",seconds");
+  std::unique_ptr<CsvLog> metrics_log;
+  const std::vector<std::string> fast_metrics = {"mig", "dci"};
+  if (config.eval_every > 0) metrics_log = std::make_unique<CsvLog>(metrics_log_path, "step,mig,dci.disentanglement,dci.completeness,dci.informativeness_test");
+
+  std::fprintf(stderr, "training %s on %s: %zu parameters, batch %d, steps %lld, seed %llu, %s\n", s.model.c_str(),
+               dataset->name().c_str(), model->parameters().total_values(), config.batch, config.steps, config.seed,
+               device_name(device));
+  ProgressReporter progress("train", start, config.steps);
+  std::vector<double> interval_sums(term_names.size(), 0.0);
+  long long interval_steps = 0;
+  const auto clock_start = std::chrono::steady_clock::now();
+  auto seconds_now = [&] {
+    return seconds_before + std::chrono::duration<double>(std::chrono::steady_clock::now() - clock_start).count();
+  };
+  TrainingResult result;
+  result.steps_done = start;
+
+  for (long long step = start; step < config.steps; ++step) {
+    draw_batch(*dataset, inputs, model->needs_pairs(), config.batch, streams.data, batch);
+    Tape tape;
+    TrainingLoss loss = model->training_loss(tape, batch, streams.noise, step);
+    bool finite = std::isfinite(loss.objective.item());
+    for (const LoggedTerm& term : loss.terms) finite = finite && std::isfinite(term.value);
+    if (!finite) {
+      progress.interrupt();
+      std::string terms;
+      for (const LoggedTerm& term : loss.terms) terms += " " + term.name + "=" + number_text(term.value);
+      std::fprintf(stderr, "train: error: the loss is not finite at step %lld (%s); stopping. %s\n", step + 1,
+                   terms.c_str(),
+                   file_exists(checkpoint_path) ? ("The last good checkpoint is kept: " + checkpoint_path).c_str()
+                                                : "No checkpoint was written before it.");
+      result.stopped_on_non_finite_loss = true;
+      return result;
+    }
+    tape.backward(loss.objective);
+    for (Adam& adam : optimisers.adams) {
+      adam.step();
+      adam.zero_grad();
+    }
+    const long long done = step + 1;
+    result.steps_done = done;
+
+    for (size_t i = 0; i < term_names.size() && i < loss.terms.size(); ++i) interval_sums[i] += loss.terms[i].value;
+    ++interval_steps;
+    std::vector<std::pair<std::string, double>> shown;
+    for (size_t i = 0; i < loss.terms.size() && i < 3; ++i) shown.emplace_back(loss.terms[i].name, loss.terms[i].value);
+    progress.update(done, shown);
+
+    if (done % config.log_every == 0 || done == config.steps) {
+      std::string row = std::to_string(done);
+      for (double sum : interval_sums) row += "," + number_text(sum / double(interval_steps));
+      log.row(row + "," + number_text(seconds_now()));
+      std::fill(interval_sums.begin(), interval_sums.end(), 0.0);
+      interval_steps = 0;
+    }
+    if (metrics_log && done % config.eval_every == 0) {
+      MetricScores scores = evaluate(*model, *dataset, inputs, fast_metrics, kFastSizes, config.seed + uint64_t(done));
+      std::map<std::string, double> named(scores.begin(), scores.end());
+      metrics_log->row(std::to_string(done) + "," + number_text(named["mig"]) + "," +
+                       number_text(named["dci.disentanglement"]) + "," + number_text(named["dci.completeness"]) + "," +
+                       number_text(named["dci.informativeness_test"]));
+    }
+    if (done % config.checkpoint_every == 0 || done == config.steps)
+      save_checkpoint(checkpoint_path, make_checkpoint(*model, optimisers, done, streams, seconds_now()));
+  }
+
+  // Figures and the final metrics.
+  PhiloxRng figure_rng = streams.evaluation.split(1);
+  write_reconstruction_figure(directory + "/reconstructions.png", *model, *dataset, inputs, figure_rng);
+  write_traversal_figure(directory + "/traversals.png", *model, *dataset, inputs, figure_rng);
+  std::vector<std::string> final_metrics = split_list(config.final_metrics);
+  JsonObject metrics_json;
+  metrics_json.add("step", result.steps_done).add("metric_sizes", config.final_metric_sizes);
+  if (!final_metrics.empty()) {
+    std::fprintf(stderr, "evaluating %s (%s sizes)...\n", config.final_metrics.c_str(), config.final_metric_sizes.c_str());
+    const MetricSizes& sizes = config.final_metric_sizes == "fast" ? kFastSizes : kReferenceSizes;
+    for (const auto& [name, value] : evaluate(*model, *dataset, inputs, final_metrics, sizes, config.seed))
+      metrics_json.add(name, value);
+  }
+  for (const auto& [name, value] : column_maxima(metrics_log_path)) metrics_json.add("max_during_training." + name, value);
+  write_file_atomically(directory + "/metrics.json", metrics_json.str(2) + "\n");
+  std::fprintf(stderr, "done: %s/{config.json, train_log.csv, checkpoint.utg, metrics.json, reconstructions.png, "
+                       "traversals.png}\n", directory.c_str());
+  return result;
+}
+
+}  // namespace untangle

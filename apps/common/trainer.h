@@ -1,0 +1,29 @@
+// The trainer: runs a RunConfig to completion in a run directory (DESIGN.md "contract — run directory"):
+//
+//   DIR/config.json       every setting (RunConfig), written first
+//   DIR/train_log.csv     step, the model's loss terms (mean over the logging interval), seconds
+//   DIR/checkpoint.utg    weights, optimiser state, step, RNG positions; every --checkpoint-every steps
+//   DIR/metrics_log.csv   fast MIG / DCI every --eval-every steps (when on)
+//   DIR/metrics.json      the final metrics (and the best fast values seen during training)
+//   DIR/reconstructions.png, DIR/traversals.png
+//
+// Resuming from the checkpoint continues the same random streams, so on the CPU a resumed run ends with
+// bit-identical weights to an uninterrupted one. A non-finite loss stops the run with a message naming
+// the step; the last good checkpoint is left untouched.
+#pragma once
+#include <string>
+
+#include "apps/common/run_config.h"
+
+namespace untangle {
+
+struct TrainingResult {
+  long long steps_done = 0;
+  bool stopped_on_non_finite_loss = false;
+};
+
+// Trains `config` in `directory`. With resume, the directory's checkpoint is loaded first (config must
+// be the directory's own, with steps possibly raised). Throws untangle::Error on bad input.
+TrainingResult train_run(const RunConfig& config, const std::string& directory, bool resume);
+
+}  // namespace untangle
