@@ -18,7 +18,8 @@ namespace untangle {
 namespace {
 
 // out[i] = sum of in[k] for |k - i| <= radius and 0 <= k < length, read with `stride` between values.
-void window_sums_1d(const double* in, double* out, int length, int stride, int radius, std::vector<double>& prefix) {
+void window_sums_1d(const double* in, double* out, int length, int stride, int radius,
+                    std::vector<double>& prefix) {
   // prefix[k] = in[0] + ... + in[k-1]
   prefix.assign(size_t(length) + 1, 0.0);
   for (int k = 0; k < length; ++k) prefix[size_t(k) + 1] = prefix[size_t(k)] + in[size_t(k) * stride];

@@ -6,6 +6,8 @@
 
 namespace untangle {
 
-Tensor stop_gradient(const Tensor& x) { return Tensor::from_vector(x.to_vector(), x.shape()); }
+Tensor stop_gradient(const Tensor& x) {
+  return Tensor::from_vector(x.to_vector(), x.shape());
+}
 
 }  // namespace untangle

@@ -17,8 +17,8 @@ BurgessEncoder::BurgessEncoder(int channels, int latents, PhiloxRng& rng, Initia
       code_(256, 2 * latents, rng, init) {}
 
 GaussianCode BurgessEncoder::forward(Tape& tape, const Tensor& x) const {
-  require(x.rank() == 4 && x.dim(2) == 64 && x.dim(3) == 64, "burgess encoder: expects (B, C, 64, 64) images, got ",
-          shape_string(x.shape()));
+  require(x.rank() == 4 && x.dim(2) == 64 && x.dim(3) == 64,
+          "burgess encoder: expects (B, C, 64, 64) images, got ", shape_string(x.shape()));
   Tensor h = relu(tape, conv1_.forward(tape, x));          // (B, 32, 33, 33)
   h = relu(tape, conv2_.forward(tape, h));                 // (B, 32, 17, 17)
   h = relu(tape, conv3_.forward(tape, h));                 // (B, 64, 9, 9)

@@ -7,7 +7,9 @@
 namespace untangle {
 
 namespace {
-int pixels(const NetworkShape& s) { return s.channels * s.height * s.width; }
+int pixels(const NetworkShape& s) {
+  return s.channels * s.height * s.width;
+}
 }  // namespace
 
 FcEncoder::FcEncoder(const NetworkShape& shape, PhiloxRng& rng, Initializer init)

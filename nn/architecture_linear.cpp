@@ -8,11 +8,14 @@
 namespace untangle {
 
 namespace {
-int pixels(const NetworkShape& s) { return s.channels * s.height * s.width; }
+int pixels(const NetworkShape& s) {
+  return s.channels * s.height * s.width;
+}
 }  // namespace
 
 LinearEncoder::LinearEncoder(const NetworkShape& shape, PhiloxRng& rng, Initializer init)
-    : mean_(pixels(shape), shape.latents, rng, init), log_variance_(pixels(shape), shape.latents, rng, init) {}
+    : mean_(pixels(shape), shape.latents, rng, init),
+      log_variance_(pixels(shape), shape.latents, rng, init) {}
 
 GaussianCode LinearEncoder::forward(Tape& tape, const Tensor& x) const {
   require(x.rank() == 4 && size_t(x.numel() / size_t(x.dim(0))) == size_t(mean_.weight.dim(1)),

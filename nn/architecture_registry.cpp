@@ -19,7 +19,9 @@ std::string known_names() {
 
 }  // namespace
 
-std::vector<std::string> architecture_names() { return {"conv", "burgess", "fc", "linear"}; }
+std::vector<std::string> architecture_names() {
+  return {"conv", "burgess", "fc", "linear"};
+}
 
 std::unique_ptr<Encoder> make_encoder(const std::string& name, const NetworkShape& shape, PhiloxRng& rng,
                                       Initializer init) {

@@ -18,19 +18,25 @@ Tensor Discriminator::run(Tape& tape, const Tensor& z, bool frozen) const {
   Tensor h = z;  // (B, D)
   for (size_t i = 0; i < layers_.size(); ++i) {
     const Linear& layer = layers_[i];
-    h = frozen ? linear(tape, h, stop_gradient(layer.weight), stop_gradient(layer.bias)) : layer.forward(tape, h);
+    h = frozen ? linear(tape, h, stop_gradient(layer.weight), stop_gradient(layer.bias))
+               : layer.forward(tape, h);
     // tf.nn.leaky_relu's default slope is 0.2; the output layer stays linear (logits).
     if (i + 1 < layers_.size()) h = leaky_relu(tape, h, 0.2f);
   }
   return h;  // (B, 2)
 }
 
-Tensor Discriminator::forward(Tape& tape, const Tensor& z) const { return run(tape, z, false); }
-Tensor Discriminator::forward_frozen(Tape& tape, const Tensor& z) const { return run(tape, z, true); }
+Tensor Discriminator::forward(Tape& tape, const Tensor& z) const {
+  return run(tape, z, false);
+}
+Tensor Discriminator::forward_frozen(Tape& tape, const Tensor& z) const {
+  return run(tape, z, true);
+}
 
 void Discriminator::collect(ParameterList& parameters, const std::string& prefix) const {
   for (size_t i = 0; i < layers_.size(); ++i)
-    layers_[i].collect(parameters, prefix + (i + 1 < layers_.size() ? ".dense" + std::to_string(i + 1) : ".logits"));
+    layers_[i].collect(parameters,
+                       prefix + (i + 1 < layers_.size() ? ".dense" + std::to_string(i + 1) : ".logits"));
 }
 
 Tensor discriminator_loss(Tape& tape, const Tensor& real_logits, const Tensor& permuted_logits) {

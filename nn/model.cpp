@@ -7,7 +7,8 @@
 namespace untangle {
 
 Model::Model(const ModelSettings& settings, PhiloxRng& rng) : settings_(settings) {
-  require(settings.latents > 0, "model '", settings.model, "': latents must be positive, got ", settings.latents);
+  require(settings.latents > 0, "model '", settings.model, "': latents must be positive, got ",
+          settings.latents);
   const NetworkShape shape{settings.channels, settings.height, settings.width, settings.latents};
   encoder_ = make_encoder(settings.architecture, shape, rng, settings.initializer);
   decoder_ = make_decoder(settings.architecture, shape, rng, settings.initializer);

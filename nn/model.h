@@ -42,23 +42,24 @@ namespace untangle {
 // Every setting a model reads. Unused ones are ignored by models that do not need them; the trainer
 // writes all of them to config.json.
 struct ModelSettings {
-  std::string model = "beta_vae";            // a registry name (model_names())
-  std::string architecture = "conv";         // conv | burgess | fc | linear (architecture_names())
+  std::string model = "beta_vae";     // a registry name (model_names())
+  std::string architecture = "conv";  // conv | burgess | fc | linear (architecture_names())
   Initializer initializer = Initializer::GlorotUniform;
   int channels = 1, height = 64, width = 64;
   int latents = 10;
-  ReconstructionSettings reconstruction;      // loss kind and reduction (also the KL term's reduction)
+  ReconstructionSettings reconstruction;  // loss kind and reduction (also the KL term's reduction)
   AdamHyperparameters optimizer{1e-4f, 0.9f, 0.999f, 1e-8f};  // the encoder/decoder group
 
-  float beta = 1.0f;               // beta_vae: weight of KL; beta_tcvae: weight of TC; ada_*: weight of KL
-  float gamma = 1.0f;              // annealed_vae: weight of |KL - C|; factor_vae: weight of TC
-  float c_max = 25.0f;             // annealed_vae: final capacity C (nats)
+  float beta = 1.0f;    // beta_vae: weight of KL; beta_tcvae: weight of TC; ada_*: weight of KL
+  float gamma = 1.0f;   // annealed_vae: weight of |KL - C|; factor_vae: weight of TC
+  float c_max = 25.0f;  // annealed_vae: final capacity C (nats)
   long long iteration_threshold = 100000;  // annealed_vae: steps to reach c_max
-  float lambda_od = 1.0f;          // dip_vae_*: weight of the off-diagonal covariance penalty
-  float lambda_d_factor = 10.0f;   // dip_vae_*: lambda_d = lambda_d_factor * lambda_od
-  double dataset_size = 737280;    // beta_tcvae: N of the stratified TC estimate that is logged
-  std::string ada_divergence = "asymmetric_kl";  // ada_*: asymmetric_kl (disentanglement_lib) | symmetric_kl (disent)
-  int discriminator_width = 1000, discriminator_hidden_layers = 6;  // factor_vae
+  float lambda_od = 1.0f;                  // dip_vae_*: weight of the off-diagonal covariance penalty
+  float lambda_d_factor = 10.0f;           // dip_vae_*: lambda_d = lambda_d_factor * lambda_od
+  double dataset_size = 737280;            // beta_tcvae: N of the stratified TC estimate that is logged
+  std::string ada_divergence =
+      "asymmetric_kl";  // ada_*: asymmetric_kl (disentanglement_lib) | symmetric_kl (disent)
+  int discriminator_width = 1000, discriminator_hidden_layers = 6;        // factor_vae
   AdamHyperparameters discriminator_optimizer{1e-4f, 0.5f, 0.9f, 1e-8f};  // factor_vae
 };
 
@@ -75,8 +76,8 @@ struct LoggedTerm {
 };
 
 struct TrainingLoss {
-  Tensor objective;                // scalar: backward() on it trains every parameter group
-  std::vector<LoggedTerm> terms;   // "loss" (the model's own loss) first, then its parts
+  Tensor objective;               // scalar: backward() on it trains every parameter group
+  std::vector<LoggedTerm> terms;  // "loss" (the model's own loss) first, then its parts
 };
 
 struct ParameterGroup {
@@ -106,7 +107,8 @@ class Model {
 
   // The loss of one training step. `rng` draws the reparameterisation noise (and FactorVAE's
   // permutations); `step` is the global step, counted from 0 (AnnealedVAE's capacity schedule).
-  virtual TrainingLoss training_loss(Tape& tape, const Batch& batch, PhiloxRng& rng, long long step) const = 0;
+  virtual TrainingLoss training_loss(Tape& tape, const Batch& batch, PhiloxRng& rng,
+                                     long long step) const = 0;
 
  protected:
   ModelSettings settings_;

@@ -3,11 +3,11 @@
 // pair (x1, x2) that differs in a few factors; latents the pair seems to share are replaced by an average
 // of the two posteriors, so the encoder must put shared factors in shared dimensions.
 //   per latent d, a divergence between the two posteriors q1 = N(mu1, v1), q2 = N(mu2, v2):
-//     asymmetric_kl (disentanglement_lib): delta_d = v1/v2 + (mu2 - mu1)^2/v2 - 1 + log v2 - log v1  (= 2 KL(q1||q2))
-//     symmetric_kl  (disent):              delta_d = 0.5 KL(q1||q2) + 0.5 KL(q2||q1)
+//     asymmetric_kl (disentanglement_lib): delta_d = v1/v2 + (mu2 - mu1)^2/v2 - 1 + log v2 - log v1  (= 2
+//     KL(q1||q2)) symmetric_kl  (disent):              delta_d = 0.5 KL(q1||q2) + 0.5 KL(q2||q1)
 //   threshold tau = (min_d delta_d + max_d delta_d) / 2, per pair; latents with delta_d < tau are shared
-//   (if all delta_d are equal nothing is shared: disent's strict '<'; disentanglement_lib leaves it undefined)
-//   shared latents of both posteriors become the average
+//   (if all delta_d are equal nothing is shared: disent's strict '<'; disentanglement_lib leaves it
+//   undefined) shared latents of both posteriors become the average
 //     Ada-GVAE:   mu = (mu1 + mu2)/2,                 v = (v1 + v2)/2
 //     Ada-ML-VAE: v = 2 v1 v2 / (v1 + v2),           mu = (mu1/v1 + mu2/v2) v / 2
 //   loss = (recon(x1) + recon(x2))/2 + beta (KL(q1~) + KL(q2~))/2,  z sampled from the new posteriors
@@ -44,10 +44,11 @@ class AdaVae : public Model {
     GaussianCode second_adapted = blend(tape, shared, average, second);
 
     Tensor z1 = sample_gaussian(tape, first_adapted, rng), z2 = sample_gaussian(tape, second_adapted, rng);
-    Tensor reconstruction = scale(tape,
-                                  add(tape, reconstruction_loss(tape, decode(tape, z1), batch.x, s.reconstruction),
-                                      reconstruction_loss(tape, decode(tape, z2), batch.x_pair, s.reconstruction)),
-                                  0.5f);
+    Tensor reconstruction =
+        scale(tape,
+              add(tape, reconstruction_loss(tape, decode(tape, z1), batch.x, s.reconstruction),
+                  reconstruction_loss(tape, decode(tape, z2), batch.x_pair, s.reconstruction)),
+              0.5f);
     Tensor kl = scale(tape,
                       add(tape, kl_divergence(tape, first_adapted, s.reconstruction.reduction),
                           kl_divergence(tape, second_adapted, s.reconstruction.reduction)),
@@ -102,7 +103,8 @@ class AdaVae : public Model {
   }
 
   // shared ? average : own, latent by latent.  shared: (B, D) constant 0/1
-  static GaussianCode blend(Tape& tape, const Tensor& shared, const GaussianCode& average, const GaussianCode& own) {
+  static GaussianCode blend(Tape& tape, const Tensor& shared, const GaussianCode& average,
+                            const GaussianCode& own) {
     Tensor kept = Tensor::zeros(shared.shape());
     for (size_t i = 0; i < kept.numel(); ++i) kept.data()[i] = 1.0f - shared.data()[i];
     return {add(tape, mul(tape, shared, average.mean), mul(tape, kept, own.mean)),

@@ -21,9 +21,10 @@ class AnnealedVae : public Model {
     Tensor z = sample_gaussian(tape, code, rng);
     Tensor reconstruction = reconstruction_loss(tape, decode(tape, z), batch.x, s.reconstruction);
     Tensor kl = kl_divergence(tape, code, s.reconstruction.reduction);
-    const double capacity =
-        std::min<double>(s.c_max, double(s.c_max) * double(step) / double(std::max(s.iteration_threshold, 1LL)));
-    Tensor loss = add(tape, reconstruction, scale(tape, abs(tape, add_scalar(tape, kl, -float(capacity))), s.gamma));
+    const double capacity = std::min<double>(
+        s.c_max, double(s.c_max) * double(step) / double(std::max(s.iteration_threshold, 1LL)));
+    Tensor loss =
+        add(tape, reconstruction, scale(tape, abs(tape, add_scalar(tape, kl, -float(capacity))), s.gamma));
     return {loss,
             {{"loss", loss.item()},
              {"reconstruction", reconstruction.item()},

@@ -13,7 +13,8 @@ namespace {
 
 class DipVae : public Model {
  public:
-  DipVae(const ModelSettings& settings, PhiloxRng& rng) : Model(settings, rng), second_kind_(settings.model == "dip_vae_ii") {}
+  DipVae(const ModelSettings& settings, PhiloxRng& rng)
+      : Model(settings, rng), second_kind_(settings.model == "dip_vae_ii") {}
 
   TrainingLoss training_loss(Tape& tape, const Batch& batch, PhiloxRng& rng, long long) const override {
     const ModelSettings& s = settings_;
@@ -24,17 +25,19 @@ class DipVae : public Model {
     Tensor kl = kl_divergence(tape, code, s.reconstruction.reduction);
 
     Tensor centred = sub(tape, code.mean, mean(tape, code.mean, 0, true));  // (B, D)
-    Tensor outer = mul(tape, reshape(tape, centred, {B, D, 1}), reshape(tape, centred, {B, 1, D}));  // (B, D, D)
-    Tensor covariance = mean(tape, outer, 0);                                // (D, D)
+    Tensor outer =
+        mul(tape, reshape(tape, centred, {B, D, 1}), reshape(tape, centred, {B, 1, D}));  // (B, D, D)
+    Tensor covariance = mean(tape, outer, 0);                                             // (D, D)
     if (second_kind_) {
       Tensor mean_variance = reshape(tape, mean(tape, exp(tape, code.log_variance), 0), {1, D});
       covariance = add(tape, covariance, mul(tape, mean_variance, identity(D)));  // + diag(E[var])
     }
     Tensor off_diagonal = sum(tape, square(tape, mul(tape, covariance, off_diagonal_mask(D))));
-    Tensor diagonal = sum(tape, mul(tape, covariance, identity(D)), 1);     // (D): M_ii
+    Tensor diagonal = sum(tape, mul(tape, covariance, identity(D)), 1);  // (D): M_ii
     Tensor diagonal_penalty = sum(tape, square(tape, add_scalar(tape, diagonal, -1.0f)));
     const float lambda_d = s.lambda_d_factor * s.lambda_od;
-    Tensor regulariser = add(tape, scale(tape, off_diagonal, s.lambda_od), scale(tape, diagonal_penalty, lambda_d));
+    Tensor regulariser =
+        add(tape, scale(tape, off_diagonal, s.lambda_od), scale(tape, diagonal_penalty, lambda_d));
     Tensor loss = add(tape, add(tape, reconstruction, kl), regulariser);
     return {loss,
             {{"loss", loss.item()},

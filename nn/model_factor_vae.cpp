@@ -25,8 +25,8 @@ class FactorVae : public Model {
  public:
   FactorVae(const ModelSettings& settings, PhiloxRng& rng)
       : Model(settings, rng),
-        discriminator_(settings.latents, rng, settings.discriminator_width, settings.discriminator_hidden_layers,
-                       settings.initializer) {}
+        discriminator_(settings.latents, rng, settings.discriminator_width,
+                       settings.discriminator_hidden_layers, settings.initializer) {}
 
   std::vector<ParameterGroup> parameter_groups() const override {
     std::vector<ParameterGroup> groups = Model::parameter_groups();
@@ -47,10 +47,10 @@ class FactorVae : public Model {
     Tensor tc = mean(tape, sub(tape, slice(tape, logits, 1, 0, 1), slice(tape, logits, 1, 1, 2)));
     Tensor vae_loss = add(tape, add(tape, reconstruction, kl), scale(tape, tc, s.gamma));
 
-    Tensor codes = stop_gradient(z);                             // (B, D)
-    Tensor permuted_codes = shuffle_columns(tape, codes, rng);   // (B, D)
-    Tensor critic_loss =
-        discriminator_loss(tape, discriminator_.forward(tape, codes), discriminator_.forward(tape, permuted_codes));
+    Tensor codes = stop_gradient(z);                            // (B, D)
+    Tensor permuted_codes = shuffle_columns(tape, codes, rng);  // (B, D)
+    Tensor critic_loss = discriminator_loss(tape, discriminator_.forward(tape, codes),
+                                            discriminator_.forward(tape, permuted_codes));
 
     return {add(tape, vae_loss, critic_loss),
             {{"loss", vae_loss.item()},

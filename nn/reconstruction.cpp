@@ -15,9 +15,12 @@ ReconstructionKind reconstruction_kind_from_name(const std::string& name) {
 
 std::string reconstruction_kind_name(ReconstructionKind kind) {
   switch (kind) {
-    case ReconstructionKind::Bernoulli: return "bernoulli";
-    case ReconstructionKind::Mse: return "mse";
-    case ReconstructionKind::MseBoxBlur: return "mse_box";
+    case ReconstructionKind::Bernoulli:
+      return "bernoulli";
+    case ReconstructionKind::Mse:
+      return "mse";
+    case ReconstructionKind::MseBoxBlur:
+      return "mse_box";
   }
   return "?";
 }
@@ -28,7 +31,9 @@ LossReduction loss_reduction_from_name(const std::string& name) {
   fail("unknown loss reduction '", name, "' (known: sum, mean)");
 }
 
-std::string loss_reduction_name(LossReduction reduction) { return reduction == LossReduction::Sum ? "sum" : "mean"; }
+std::string loss_reduction_name(LossReduction reduction) {
+  return reduction == LossReduction::Sum ? "sum" : "mean";
+}
 
 namespace {
 
@@ -39,22 +44,25 @@ Tensor reduce(Tape& tape, const Tensor& total, size_t batch, size_t elements, Lo
 
 }  // namespace
 
-Tensor reconstruction_loss(Tape& tape, const Tensor& output, const Tensor& target, const ReconstructionSettings& s) {
-  require(output.shape() == target.shape(), "reconstruction loss: decoder output ", shape_string(output.shape()),
-          " and batch ", shape_string(target.shape()), " differ");
+Tensor reconstruction_loss(Tape& tape, const Tensor& output, const Tensor& target,
+                           const ReconstructionSettings& s) {
+  require(output.shape() == target.shape(), "reconstruction loss: decoder output ",
+          shape_string(output.shape()), " and batch ", shape_string(target.shape()), " differ");
   const size_t batch = size_t(output.dim(0)), elements = output.numel();
   switch (s.kind) {
     case ReconstructionKind::Bernoulli:
-      return reduce(tape, bce_with_logits(tape, output, target, Reduction::Sum), batch, elements, s.reduction);
+      return reduce(tape, bce_with_logits(tape, output, target, Reduction::Sum), batch, elements,
+                    s.reduction);
     case ReconstructionKind::Mse:
       return reduce(tape, mse(tape, output, target, Reduction::Sum), batch, elements, s.reduction);
     case ReconstructionKind::MseBoxBlur: {
       // The blur is linear, so K x_hat - K x = K (x_hat - x): one blur per step instead of two.
-      Tensor difference = sub(tape, output, target);                    // (B, C, H, W)
-      Tensor pixel_term = sum(tape, square(tape, difference));          // scalar
-      Tensor blurred = box_blur(tape, difference, s.blur_radius);       // (B, C, H, W)
-      Tensor blur_term = sum(tape, square(tape, blurred));              // scalar
-      Tensor total = add(tape, scale(tape, pixel_term, s.pixel_weight), scale(tape, blur_term, s.blur_weight));
+      Tensor difference = sub(tape, output, target);               // (B, C, H, W)
+      Tensor pixel_term = sum(tape, square(tape, difference));     // scalar
+      Tensor blurred = box_blur(tape, difference, s.blur_radius);  // (B, C, H, W)
+      Tensor blur_term = sum(tape, square(tape, blurred));         // scalar
+      Tensor total =
+          add(tape, scale(tape, pixel_term, s.pixel_weight), scale(tape, blur_term, s.blur_weight));
       return reduce(tape, total, batch, elements, s.reduction);
     }
   }

@@ -7,8 +7,8 @@
 //               per element  pixel_weight (x_hat - x)^2 + blur_weight (K x_hat - K x)^2,
 //               K = the 63x63 'same' zero-padded box blur (radius 31), blur_weight = 63^2 = 3969.
 // Reductions (one setting for the reconstruction and the KL term, as each codebase does both the same way):
-//   sum   sum over the pixels (over the latents for KL) of each example, mean over the batch — disentanglement_lib
-//   mean  mean over every element B*C*H*W (B*D for KL) — disent's loss_reduction=mean
+//   sum   sum over the pixels (over the latents for KL) of each example, mean over the batch —
+//   disentanglement_lib mean  mean over every element B*C*H*W (B*D for KL) — disent's loss_reduction=mean
 #pragma once
 #include <string>
 
@@ -23,9 +23,9 @@ enum class LossReduction { Sum, Mean };
 struct ReconstructionSettings {
   ReconstructionKind kind = ReconstructionKind::Bernoulli;
   LossReduction reduction = LossReduction::Sum;
-  int blur_radius = 31;          // mse_box: the box is (2r+1) x (2r+1)
-  float pixel_weight = 1.0f;     // mse_box: the "l1.0" of the loss name
-  float blur_weight = 3969.0f;   // mse_box: the "k3969.0" of the loss name
+  int blur_radius = 31;         // mse_box: the box is (2r+1) x (2r+1)
+  float pixel_weight = 1.0f;    // mse_box: the "l1.0" of the loss name
+  float blur_weight = 3969.0f;  // mse_box: the "k3969.0" of the loss name
 };
 
 // Names as used in settings and on the command line: "bernoulli", "mse", "mse_box"; "sum", "mean".
@@ -35,7 +35,8 @@ LossReduction loss_reduction_from_name(const std::string& name);
 std::string loss_reduction_name(LossReduction reduction);
 
 // output: the decoder's output (B, C, H, W) (logits for bernoulli), target: the batch (B, C, H, W) -> scalar.
-Tensor reconstruction_loss(Tape& tape, const Tensor& output, const Tensor& target, const ReconstructionSettings& settings);
+Tensor reconstruction_loss(Tape& tape, const Tensor& output, const Tensor& target,
+                           const ReconstructionSettings& settings);
 
 // The decoder output as an image in data space: sigmoid(logits) for bernoulli, the output itself otherwise.
 Tensor output_to_image(Tape& tape, const Tensor& output, ReconstructionKind kind);

@@ -17,15 +17,16 @@ Tensor total_correlation_minibatch(Tape& tape, const Tensor& z, const GaussianCo
   const int B = z.dim(0), D = z.dim(1);
   require(code.mean.shape() == z.shape() && code.log_variance.shape() == z.shape(),
           "total correlation: z, mean and log-variance must all be (B, D)");
-  Tensor samples = reshape(tape, z, {B, 1, D});                            // i along axis 0
-  Tensor means = reshape(tape, code.mean, {1, B, D});                      // j along axis 1
+  Tensor samples = reshape(tape, z, {B, 1, D});        // i along axis 0
+  Tensor means = reshape(tape, code.mean, {1, B, D});  // j along axis 1
   Tensor log_variances = reshape(tape, code.log_variance, {1, B, D});
-  Tensor squared_distance = square(tape, sub(tape, samples, means));       // (B, B, D)
+  Tensor squared_distance = square(tape, sub(tape, samples, means));  // (B, B, D)
   Tensor scaled = mul(tape, squared_distance, exp(tape, scale(tape, log_variances, -1.0f)));
   // L = -0.5 ((z - mean)^2 / var + log var + log 2 pi)                       (B, B, D)
-  Tensor log_density = scale(tape, add_scalar(tape, add(tape, scaled, log_variances), float(kLogTwoPi)), -0.5f);
-  Tensor log_joint = logsumexp(tape, sum(tape, log_density, 2), 1);         // (B): log q(z_i), unnormalised
-  Tensor log_marginals = sum(tape, logsumexp(tape, log_density, 1), 1);     // (B): sum_d log q(z_id)
+  Tensor log_density =
+      scale(tape, add_scalar(tape, add(tape, scaled, log_variances), float(kLogTwoPi)), -0.5f);
+  Tensor log_joint = logsumexp(tape, sum(tape, log_density, 2), 1);      // (B): log q(z_i), unnormalised
+  Tensor log_marginals = sum(tape, logsumexp(tape, log_density, 1), 1);  // (B): sum_d log q(z_id)
   return mean(tape, sub(tape, log_joint, log_marginals));
 }
 

@@ -40,8 +40,8 @@ TEST_CASE("box_blur equals the direct window sum, including disent's radius 31 o
     Shape shape;
     int radius;
   };
-  for (const Case& c : {Case{{2, 3, 5, 7}, 1}, Case{{1, 2, 9, 6}, 2}, Case{{1, 1, 4, 4}, 10}, Case{{1, 1, 5, 5}, 0},
-                        Case{{1, 2, 64, 64}, 31}}) {
+  for (const Case& c : {Case{{2, 3, 5, 7}, 1}, Case{{1, 2, 9, 6}, 2}, Case{{1, 1, 4, 4}, 10},
+                        Case{{1, 1, 5, 5}, 0}, Case{{1, 2, 64, 64}, 31}}) {
     Tensor x = random_tensor(c.shape, rng);
     Tape tape = Tape::evaluation();
     Tensor y = box_blur(tape, x, c.radius);

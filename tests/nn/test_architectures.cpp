@@ -25,8 +25,12 @@ size_t count(const Decoder& decoder) {
   return list.total_values();
 }
 // weights + biases of a conv / dense layer
-size_t conv(size_t in, size_t out, size_t k) { return in * out * k * k + out; }
-size_t dense(size_t in, size_t out) { return in * out + out; }
+size_t conv(size_t in, size_t out, size_t k) {
+  return in * out * k * k + out;
+}
+size_t dense(size_t in, size_t out) {
+  return in * out + out;
+}
 
 }  // namespace
 
@@ -38,9 +42,11 @@ TEST_CASE("architectures built by name have the parameter counts of their layer 
     CAPTURE(C);
     // disent vae_conv64: four k4 convs, flatten 1600, dense 256, dense 2D; decoder as disentanglement_lib's.
     CHECK(count(*make_encoder("burgess", shape, rng, Initializer::XavierNormal)) ==
-          conv(C, 32, 4) + conv(32, 32, 4) + conv(32, 64, 4) + conv(64, 64, 4) + dense(1600, 256) + dense(256, 2 * D));
+          conv(C, 32, 4) + conv(32, 32, 4) + conv(32, 64, 4) + conv(64, 64, 4) + dense(1600, 256) +
+              dense(256, 2 * D));
     CHECK(count(*make_decoder("burgess", shape, rng, Initializer::XavierNormal)) ==
-          dense(D, 256) + dense(256, 1024) + conv(64, 64, 4) + conv(64, 32, 4) + conv(32, 32, 4) + conv(32, C, 4));
+          dense(D, 256) + dense(256, 1024) + conv(64, 64, 4) + conv(64, 32, 4) + conv(32, 32, 4) +
+              conv(32, C, 4));
     const size_t pixels = size_t(C) * 64 * 64;
     CHECK(count(*make_encoder("fc", shape, rng, Initializer::GlorotUniform)) ==
           dense(pixels, 1200) + dense(1200, 1200) + 2 * dense(1200, D));
@@ -65,12 +71,14 @@ TEST_CASE("every architecture maps (B, C, H, W) to (B, D) codes and back") {
     GaussianCode code = make_encoder(name, shape, rng, Initializer::GlorotUniform)->forward(tape, x);
     CHECK(code.mean.shape() == Shape{2, 5});
     CHECK(code.log_variance.shape() == Shape{2, 5});
-    CHECK(make_decoder(name, shape, rng, Initializer::GlorotUniform)->forward(tape, code.mean).shape() == x.shape());
+    CHECK(make_decoder(name, shape, rng, Initializer::GlorotUniform)->forward(tape, code.mean).shape() ==
+          x.shape());
   }
   // fc and linear take any image size; the conv ones need 64x64.
   NetworkShape small{1, 8, 6, 3};
-  CHECK(make_encoder("fc", small, rng, Initializer::GlorotUniform)->forward(tape, Tensor::zeros({4, 1, 8, 6})).mean.shape() ==
-        Shape{4, 3});
+  CHECK(make_encoder("fc", small, rng, Initializer::GlorotUniform)
+            ->forward(tape, Tensor::zeros({4, 1, 8, 6}))
+            .mean.shape() == Shape{4, 3});
   CHECK_THROWS_WITH_AS(make_encoder("burgess", small, rng, Initializer::XavierNormal),
                        doctest::Contains("needs 64x64 images, got 8x6"), Error);
   CHECK_THROWS_WITH_AS(make_decoder("resnet", small, rng, Initializer::XavierNormal),
@@ -86,7 +94,8 @@ TEST_CASE("the FactorVAE discriminator has 5,018,002 parameters for 10 latents")
   CHECK(list.size() == 14);               // 7 dense layers
 }
 
-TEST_CASE("the discriminator loss is the mean cross-entropy of class 0 on real and class 1 on permuted codes") {
+TEST_CASE(
+    "the discriminator loss is the mean cross-entropy of class 0 on real and class 1 on permuted codes") {
   Tensor real = Tensor::from_vector({2.0f, -1.0f, 0.5f, 0.5f}, {2, 2});
   Tensor permuted = Tensor::from_vector({0.0f, 3.0f, 1.0f, -2.0f}, {2, 2});
   auto log_p = [](double own, double other) { return own - std::log(std::exp(own) + std::exp(other)); };
@@ -118,7 +127,8 @@ TEST_CASE("the discriminator learns to separate dependent codes from permuted on
   auto evaluate = [&](PhiloxRng& r, double& accuracy) {
     Tape tape = Tape::evaluation();
     Tensor z = dependent_codes(r);
-    Tensor real = discriminator.forward(tape, z), permuted = discriminator.forward(tape, shuffle_columns(tape, z, r));
+    Tensor real = discriminator.forward(tape, z),
+           permuted = discriminator.forward(tape, shuffle_columns(tape, z, r));
     int correct = 0;
     for (int b = 0; b < B; ++b) {
       correct += real.data()[2 * b] > real.data()[2 * b + 1];
@@ -141,7 +151,8 @@ TEST_CASE("the discriminator learns to separate dependent codes from permuted on
   }
   double accuracy_after;
   const double loss_after = evaluate(held_out, accuracy_after);
-  INFO("loss " << loss_before << " -> " << loss_after << ", accuracy " << accuracy_before << " -> " << accuracy_after);
+  INFO("loss " << loss_before << " -> " << loss_after << ", accuracy " << accuracy_before << " -> "
+               << accuracy_after);
   CHECK(loss_before == doctest::Approx(std::log(2.0)).epsilon(0.1));  // an untrained critic is near chance
   CHECK(loss_after < 0.3);
   CHECK(accuracy_after > 0.9);

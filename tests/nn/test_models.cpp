@@ -39,7 +39,8 @@ std::unique_ptr<Model> build(const ModelSettings& settings) {
   PhiloxRng rng(5);
   std::unique_ptr<Model> model = make_model(settings, rng);
   const ParameterList parameters = model->parameters();
-  for (const NamedTensor& p : parameters.items()) rng.fill_uniform(p.tensor.data(), p.tensor.numel(), -0.6f, 0.6f);
+  for (const NamedTensor& p : parameters.items())
+    rng.fill_uniform(p.tensor.data(), p.tensor.numel(), -0.6f, 0.6f);
   return model;
 }
 
@@ -87,7 +88,9 @@ Posterior encode(const Model& model, const Tensor& x) {
   return {affine(flat, model, "encoder.mean"), affine(flat, model, "encoder.log_variance")};
 }
 
-Matrix decode(const Model& model, const Matrix& z) { return affine(z, model, "decoder.output"); }
+Matrix decode(const Model& model, const Matrix& z) {
+  return affine(z, model, "decoder.output");
+}
 
 Matrix normals(PhiloxRng& rng) {
   std::vector<float> noise(size_t(kBatch) * kLatents);
@@ -129,7 +132,8 @@ double kl_sum(const Posterior& q) {
   double total = 0;
   for (int b = 0; b < kBatch; ++b)
     for (int d = 0; d < kLatents; ++d)
-      total += 0.5 * (q.mean[b][d] * q.mean[b][d] + std::exp(q.log_variance[b][d]) - q.log_variance[b][d] - 1);
+      total +=
+          0.5 * (q.mean[b][d] * q.mean[b][d] + std::exp(q.log_variance[b][d]) - q.log_variance[b][d] - 1);
   return total / kBatch;
 }
 
@@ -144,7 +148,9 @@ std::map<std::string, double> run(const Model& model, const Batch& batch, uint64
   return terms;
 }
 
-doctest::Approx near(double value) { return doctest::Approx(value).epsilon(2e-5); }
+doctest::Approx near(double value) {
+  return doctest::Approx(value).epsilon(2e-5);
+}
 
 double log_sum_exp(const Vector& v) {
   double largest = *std::max_element(v.begin(), v.end()), total = 0;
@@ -177,7 +183,8 @@ TEST_CASE("beta-VAE: recon + beta KL, with disentanglement_lib's and disent's re
     PhiloxRng noise_rng(3);
     Posterior q = encode(*model, x);
     Matrix output = decode(*model, sample(q, normals(noise_rng)));
-    const double recon = disent_conventions ? squared_error_sum(output, x) / (kBatch * kPixels) : bernoulli_sum(output, x);
+    const double recon =
+        disent_conventions ? squared_error_sum(output, x) / (kBatch * kPixels) : bernoulli_sum(output, x);
     const double kl = disent_conventions ? kl_sum(q) / kLatents : kl_sum(q);  // mean over B*D, or sum/B
     auto terms = run(*model, {x, {}}, 3, 0);
     CAPTURE(disent_conventions);
@@ -194,7 +201,8 @@ TEST_CASE("linear VAE: a beta-VAE on linear maps with a summed squared error") {
   Tensor x = images(4);
   PhiloxRng noise_rng(6);
   Posterior q = encode(*model, x);
-  const double expected = squared_error_sum(decode(*model, sample(q, normals(noise_rng))), x) / kBatch + kl_sum(q);
+  const double expected =
+      squared_error_sum(decode(*model, sample(q, normals(noise_rng))), x) / kBatch + kl_sum(q);
   CHECK(run(*model, {x, {}}, 6, 0)["loss"] == near(expected));
 }
 
@@ -272,8 +280,10 @@ TEST_CASE("DIP-VAE I and II: recon + KL + lambda_od sum_{i!=j} M_ij^2 + lambda_d
     double off = 0, on = 0;
     for (int i = 0; i < kLatents; ++i)
       for (int j = 0; j < kLatents; ++j)
-        if (i == j) on += (covariance[i][i] - 1) * (covariance[i][i] - 1);
-        else off += covariance[i][j] * covariance[i][j];
+        if (i == j)
+          on += (covariance[i][i] - 1) * (covariance[i][i] - 1);
+        else
+          off += covariance[i][j] * covariance[i][j];
     auto terms = run(*model, {x, {}}, 12, 0);
     CAPTURE(name);
     CHECK(terms["covariance_off_diagonal"] == near(off));
@@ -282,7 +292,8 @@ TEST_CASE("DIP-VAE I and II: recon + KL + lambda_od sum_{i!=j} M_ij^2 + lambda_d
   }
 }
 
-TEST_CASE("Ada-GVAE and Ada-ML-VAE: shared latents (divergence below the midpoint) take the averaged posterior") {
+TEST_CASE(
+    "Ada-GVAE and Ada-ML-VAE: shared latents (divergence below the midpoint) take the averaged posterior") {
   Tensor x1 = images(13), x2 = images(14);
   for (const char* name : {"ada_gvae", "ada_mlvae"})
     for (const char* divergence : {"asymmetric_kl", "symmetric_kl"}) {
@@ -304,7 +315,8 @@ TEST_CASE("Ada-GVAE and Ada-ML-VAE: shared latents (divergence below the midpoin
           double kl21 = 0.5 * (v2 / v1 + (m1 - m2) * (m1 - m2) / v1 - 1 + std::log(v1 / v2));
           delta[d] = std::string(divergence) == "symmetric_kl" ? 0.5 * (kl12 + kl21) : 2 * kl12;
         }
-        double threshold = 0.5 * (*std::min_element(delta.begin(), delta.end()) + *std::max_element(delta.begin(), delta.end()));
+        double threshold = 0.5 * (*std::min_element(delta.begin(), delta.end()) +
+                                  *std::max_element(delta.begin(), delta.end()));
         for (int d = 0; d < kLatents; ++d) {
           if (delta[d] >= threshold) continue;
           ++shared_count;
@@ -319,11 +331,12 @@ TEST_CASE("Ada-GVAE and Ada-ML-VAE: shared latents (divergence below the midpoin
           q1.log_variance[b][d] = q2.log_variance[b][d] = std::log(variance);
         }
       }
-      CHECK(shared_count > 0);                      // the case exercises both branches
+      CHECK(shared_count > 0);  // the case exercises both branches
       CHECK(shared_count < kBatch * kLatents);
       PhiloxRng noise_rng(15);
       Matrix z1 = sample(q1, normals(noise_rng)), z2 = sample(q2, normals(noise_rng));
-      const double recon = 0.5 * (bernoulli_sum(decode(*model, z1), x1) + bernoulli_sum(decode(*model, z2), x2));
+      const double recon =
+          0.5 * (bernoulli_sum(decode(*model, z1), x1) + bernoulli_sum(decode(*model, z2), x2));
       const double kl = 0.5 * (kl_sum(q1) + kl_sum(q2));
       auto terms = run(*model, {x1, x2}, 15, 0);
       CHECK(terms["shared_latents"] == near(double(shared_count) / kBatch));
@@ -460,7 +473,8 @@ TEST_CASE("the registry: every model by name, pairs only where needed, readable 
   auto model = build(s);
   PhiloxRng rng(1);
   Tape tape;
-  CHECK_THROWS_WITH_AS(model->training_loss(tape, {images(1), {}}, rng, 0), doctest::Contains("needs x_pair"), Error);
+  CHECK_THROWS_WITH_AS(model->training_loss(tape, {images(1), {}}, rng, 0), doctest::Contains("needs x_pair"),
+                       Error);
   s.ada_divergence = "wasserstein";
   CHECK_THROWS_WITH_AS(build(s), doctest::Contains("ada_divergence"), Error);
   s = tiny_settings("linear_vae");
@@ -484,7 +498,8 @@ TEST_CASE("the convention presets are the two codebases' settings") {
   CHECK(s.optimizer.learning_rate == 1e-4f);
   CHECK(dlib.batch_size == 64);
   CHECK(!dlib.standardise_inputs);
-  CHECK_THROWS_WITH_AS(find_convention_preset("pytorch"), doctest::Contains("unknown convention preset"), Error);
+  CHECK_THROWS_WITH_AS(find_convention_preset("pytorch"), doctest::Contains("unknown convention preset"),
+                       Error);
 }
 
 TEST_CASE("a few hundred Adam steps lower every model's loss on a fixed batch") {
@@ -495,7 +510,8 @@ TEST_CASE("a few hundred Adam steps lower every model's loss on a fixed batch") 
     s.iteration_threshold = 1;  // AnnealedVAE: a fixed capacity, so its loss is comparable over steps
     auto model = build(s);
     std::vector<Adam> optimisers;
-    for (const ParameterGroup& group : model->parameter_groups()) optimisers.emplace_back(group.parameters, group.hyperparameters);
+    for (const ParameterGroup& group : model->parameter_groups())
+      optimisers.emplace_back(group.parameters, group.hyperparameters);
     // Binary images, so a good reconstruction costs almost nothing (targets in (0, 1) have an entropy floor).
     Batch batch{images(40), images(41)};
     for (const Tensor& t : {batch.x, batch.x_pair})
@@ -544,7 +560,8 @@ TEST_CASE("one training step on the 64x64 architectures with each reconstruction
     rng.fill_uniform(x.data(), x.numel());
     Tape tape;
     TrainingLoss loss = model->training_loss(tape, {x, {}}, rng, 0);
-    CHECK(loss.terms[0].value == doctest::Approx(loss.terms[1].value + 2 * loss.terms[2].value).epsilon(1e-5));
+    CHECK(loss.terms[0].value ==
+          doctest::Approx(loss.terms[1].value + 2 * loss.terms[2].value).epsilon(1e-5));
     tape.backward(loss.objective);
     const ParameterList parameters = model->parameters();
     for (const NamedTensor& p : parameters.items()) {
@@ -567,14 +584,17 @@ TEST_CASE("gradients of the total-correlation estimate and the discriminator los
   };
   Tensor z = random({5, 3}, -1, 1), mean = random({5, 3}, -1, 1), log_variance = random({5, 3}, -1, 0.5f);
   GradcheckResult tc = gradcheck(
-      [](Tape& t, const std::vector<Tensor>& in) { return total_correlation_minibatch(t, in[0], {in[1], in[2]}); },
+      [](Tape& t, const std::vector<Tensor>& in) {
+        return total_correlation_minibatch(t, in[0], {in[1], in[2]});
+      },
       {z, mean, log_variance});
   INFO("total correlation: " << tc.worst_location);
   CHECK(tc.checked == 45);
   CHECK(tc.passed);
   Tensor real = random({4, 2}, -2, 2), permuted = random({4, 2}, -2, 2);
-  GradcheckResult critic = gradcheck(
-      [](Tape& t, const std::vector<Tensor>& in) { return discriminator_loss(t, in[0], in[1]); }, {real, permuted});
+  GradcheckResult critic =
+      gradcheck([](Tape& t, const std::vector<Tensor>& in) { return discriminator_loss(t, in[0], in[1]); },
+                {real, permuted});
   INFO("discriminator loss: " << critic.worst_location);
   CHECK(critic.passed);
 }
@@ -585,7 +605,8 @@ TEST_CASE("every single-optimiser model's objective has the gradient its finite 
     CAPTURE(name);
     ModelSettings s = tiny_settings(name);
     s.iteration_threshold = 10;
-    s.gamma = 3.0f;  // AnnealedVAE's 1000 makes the loss ~1e3, beyond float finite differences at this epsilon
+    s.gamma =
+        3.0f;  // AnnealedVAE's 1000 makes the loss ~1e3, beyond float finite differences at this epsilon
     auto model = build(s);
     Batch batch{images(70), images(71)};
     double objective = 0;

@@ -48,13 +48,17 @@ TEST_CASE("Bernoulli and MSE losses sum per example and average over the batch, 
   Tape tape = Tape::evaluation();
   ReconstructionSettings settings;
   settings.reduction = LossReduction::Sum;
-  CHECK(reconstruction_loss(tape, logits, targets, settings).item() == doctest::Approx(bce / 3).epsilon(1e-5));
+  CHECK(reconstruction_loss(tape, logits, targets, settings).item() ==
+        doctest::Approx(bce / 3).epsilon(1e-5));
   settings.reduction = LossReduction::Mean;
-  CHECK(reconstruction_loss(tape, logits, targets, settings).item() == doctest::Approx(bce / 120).epsilon(1e-5));
+  CHECK(reconstruction_loss(tape, logits, targets, settings).item() ==
+        doctest::Approx(bce / 120).epsilon(1e-5));
   settings.kind = ReconstructionKind::Mse;
-  CHECK(reconstruction_loss(tape, logits, targets, settings).item() == doctest::Approx(squared / 120).epsilon(1e-5));
+  CHECK(reconstruction_loss(tape, logits, targets, settings).item() ==
+        doctest::Approx(squared / 120).epsilon(1e-5));
   settings.reduction = LossReduction::Sum;
-  CHECK(reconstruction_loss(tape, logits, targets, settings).item() == doctest::Approx(squared / 3).epsilon(1e-5));
+  CHECK(reconstruction_loss(tape, logits, targets, settings).item() ==
+        doctest::Approx(squared / 3).epsilon(1e-5));
 }
 
 TEST_CASE("the box-blur loss reproduces disent's XYSquares reference numbers") {
@@ -65,17 +69,21 @@ TEST_CASE("the box-blur loss reproduces disent's XYSquares reference numbers") {
   };
   const double mean = 0.015625, std = 0.12403473458920855;  // disent.md §0, XYSquares RGB
   Tape tape = Tape::evaluation();
-  for (const Row& row : {Row{1, 0.0104167, 3.888e-6, 0.02585, 1.680}, Row{2, 0.0104167, 9.676e-6, 0.04882, 3.173},
-                         Row{4, 0.0104167, 2.197e-5, 0.09763, 6.346}, Row{7, 0.0104167, 3.934e-5, 0.16654, 10.825}}) {
+  for (const Row& row :
+       {Row{1, 0.0104167, 3.888e-6, 0.02585, 1.680}, Row{2, 0.0104167, 9.676e-6, 0.04882, 3.173},
+        Row{4, 0.0104167, 2.197e-5, 0.09763, 6.346}, Row{7, 0.0104167, 3.934e-5, 0.16654, 10.825}}) {
     CAPTURE(row.dx);
     Tensor original = xysquares(0), moved = xysquares(row.dx);
     ReconstructionSettings settings{ReconstructionKind::MseBoxBlur, LossReduction::Mean};
     // The table gives 4-5 significant digits.
-    CHECK(reconstruction_loss(tape, moved, original, settings).item() == doctest::Approx(row.total).epsilon(2e-4));
+    CHECK(reconstruction_loss(tape, moved, original, settings).item() ==
+          doctest::Approx(row.total).epsilon(2e-4));
     settings.pixel_weight = 1.0f, settings.blur_weight = 0.0f;
-    CHECK(reconstruction_loss(tape, moved, original, settings).item() == doctest::Approx(row.pixel).epsilon(1e-4));
+    CHECK(reconstruction_loss(tape, moved, original, settings).item() ==
+          doctest::Approx(row.pixel).epsilon(1e-4));
     settings.pixel_weight = 0.0f, settings.blur_weight = 1.0f;
-    CHECK(reconstruction_loss(tape, moved, original, settings).item() == doctest::Approx(row.blur).epsilon(3e-4));
+    CHECK(reconstruction_loss(tape, moved, original, settings).item() ==
+          doctest::Approx(row.blur).epsilon(3e-4));
     settings = ReconstructionSettings{ReconstructionKind::MseBoxBlur, LossReduction::Mean};
     Tensor standardised_original = scale(tape, add_scalar(tape, original, float(-mean)), float(1 / std));
     Tensor standardised_moved = scale(tape, add_scalar(tape, moved, float(-mean)), float(1 / std));
@@ -86,7 +94,8 @@ TEST_CASE("the box-blur loss reproduces disent's XYSquares reference numbers") {
 
 TEST_CASE("gradients of the reconstruction losses") {
   PhiloxRng rng(12);
-  for (ReconstructionKind kind : {ReconstructionKind::Bernoulli, ReconstructionKind::Mse, ReconstructionKind::MseBoxBlur}) {
+  for (ReconstructionKind kind :
+       {ReconstructionKind::Bernoulli, ReconstructionKind::Mse, ReconstructionKind::MseBoxBlur}) {
     for (LossReduction reduction : {LossReduction::Sum, LossReduction::Mean}) {
       ReconstructionSettings settings{kind, reduction};
       settings.blur_radius = 2;
@@ -94,9 +103,12 @@ TEST_CASE("gradients of the reconstruction losses") {
       Tensor output = uniform({2, 2, 5, 4}, rng, -1, 1), target = uniform({2, 2, 5, 4}, rng, 0, 1);
       output.set_requires_grad(true);
       GradcheckResult result = gradcheck(
-          [&](Tape& t, const std::vector<Tensor>& in) { return reconstruction_loss(t, in[0], target, settings); },
+          [&](Tape& t, const std::vector<Tensor>& in) {
+            return reconstruction_loss(t, in[0], target, settings);
+          },
           {output});
-      INFO(reconstruction_kind_name(kind) << " " << loss_reduction_name(reduction) << ": " << result.worst_location);
+      INFO(reconstruction_kind_name(kind)
+           << " " << loss_reduction_name(reduction) << ": " << result.worst_location);
       CHECK(result.passed);
     }
   }
@@ -109,7 +121,8 @@ TEST_CASE("KL to the prior: disentanglement_lib's unit-test values and the two r
   CHECK(kl_divergence(tape, code, LossReduction::Sum).item() == doctest::Approx(5.0).epsilon(1e-6));
   CHECK(kl_divergence(tape, code, LossReduction::Mean).item() == doctest::Approx(0.5).epsilon(1e-6));
   code.log_variance = Tensor::full({4, 10}, 1.0f);
-  CHECK(kl_divergence(tape, code, LossReduction::Sum).item() == doctest::Approx(5 * (std::exp(1.0) - 1)).epsilon(1e-6));
+  CHECK(kl_divergence(tape, code, LossReduction::Sum).item() ==
+        doctest::Approx(5 * (std::exp(1.0) - 1)).epsilon(1e-6));
 }
 
 TEST_CASE("reparameterised samples use the generator's normals in (B, D) order") {
@@ -122,7 +135,8 @@ TEST_CASE("reparameterised samples use the generator's normals in (B, D) order")
   copy.fill_normal(noise, 4);
   for (int i = 0; i < 4; ++i)
     CHECK(z.data()[i] ==
-          doctest::Approx(code.mean.data()[i] + std::exp(0.5 * code.log_variance.data()[i]) * noise[i]).epsilon(1e-6));
+          doctest::Approx(code.mean.data()[i] + std::exp(0.5 * code.log_variance.data()[i]) * noise[i])
+              .epsilon(1e-6));
   CHECK(rng.counter() == copy.counter());
 }
 
@@ -130,6 +144,6 @@ TEST_CASE("loss names round-trip and unknown names are errors") {
   for (const char* name : {"bernoulli", "mse", "mse_box"})
     CHECK(reconstruction_kind_name(reconstruction_kind_from_name(name)) == name);
   CHECK(loss_reduction_name(loss_reduction_from_name("mean")) == "mean");
-  CHECK_THROWS_WITH_AS(reconstruction_kind_from_name("l1"), doctest::Contains("unknown reconstruction loss 'l1'"),
-                       Error);
+  CHECK_THROWS_WITH_AS(reconstruction_kind_from_name("l1"),
+                       doctest::Contains("unknown reconstruction loss 'l1'"), Error);
 }
