@@ -28,8 +28,10 @@
 // decode() the decoder's output (logits for the Bernoulli loss); reconstruct() an image in data space.
 // Use Tape::evaluation() so nothing is recorded.
 #pragma once
+#include <map>
 #include <memory>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "nn/adam.h"
@@ -115,6 +117,20 @@ class Model {
   std::unique_ptr<Encoder> encoder_;
   std::unique_ptr<Decoder> decoder_;
 };
+
+// ---- settings as text (model_settings.cpp) ------------------------------------------------------------
+// Every field as (name, value) in a fixed order, numbers printed so they parse back exactly: the
+// trainer's config.json. Field names: model, architecture, initializer, channels, height, width, latents,
+// reconstruction, reduction, blur_radius, pixel_weight, blur_weight, learning_rate, adam_beta1/2,
+// adam_epsilon, beta, gamma, c_max, iteration_threshold, lambda_od, lambda_d_factor, dataset_size,
+// ada_divergence, discriminator_width, discriminator_hidden_layers, discriminator_learning_rate,
+// discriminator_beta1/2, discriminator_epsilon.
+std::vector<std::pair<std::string, std::string>> model_settings_to_fields(const ModelSettings& settings);
+// The inverse: starts from default_model_settings(values["model"]) and sets every given field; an
+// unknown name or a malformed number is an error naming the field.
+ModelSettings model_settings_from_fields(const std::map<std::string, std::string>& values);
+// Sets one field by name from text (a command-line flag such as --beta 4).
+void set_model_setting(ModelSettings& settings, const std::string& name, const std::string& value);
 
 // ---- registry (model_registry.cpp) ------------------------------------------------------------------
 std::vector<std::string> model_names();

@@ -635,3 +635,29 @@ TEST_CASE("every single-optimiser model's objective has the gradient its finite 
       }
   }
 }
+
+TEST_CASE("model settings round-trip through named text fields exactly") {
+  ModelSettings s = default_model_settings("factor_vae");
+  apply_convention_preset(find_convention_preset("disent"), s);
+  s.gamma = 35.0f, s.latents = 5, s.reconstruction.kind = ReconstructionKind::MseBoxBlur;
+  s.optimizer.learning_rate = 3e-4f;  // not exactly representable: must still come back bit-identical
+  s.discriminator_optimizer.beta2 = 0.95f;
+  s.dataset_size = 262144;
+  std::map<std::string, std::string> fields;
+  for (const auto& [name, value] : model_settings_to_fields(s)) fields[name] = value;
+  CHECK(fields.size() == model_settings_to_fields(s).size());  // names are unique
+  CHECK(fields["initializer"] == "xavier_normal");
+  CHECK(fields["reconstruction"] == "mse_box");
+  ModelSettings back = model_settings_from_fields(fields);
+  CHECK(model_settings_to_fields(back) == model_settings_to_fields(s));
+  CHECK(back.optimizer.learning_rate == s.optimizer.learning_rate);
+  CHECK(back.architecture == "burgess");
+  set_model_setting(back, "beta", "4");
+  CHECK(back.beta == 4.0f);
+  CHECK_THROWS_WITH_AS(set_model_setting(back, "betta", "4"), doctest::Contains("unknown field 'betta'"),
+                       Error);
+  CHECK_THROWS_WITH_AS(set_model_setting(back, "gamma", "4x"), doctest::Contains("'4x' is not a number"),
+                       Error);
+  CHECK_THROWS_WITH_AS(set_model_setting(back, "initializer", "he"), doctest::Contains("unknown initializer"),
+                       Error);
+}
