@@ -60,6 +60,17 @@ Tensor slice(Tape& tape, const Tensor& x, int axis, int start, int end);  // [st
 // "permute dims" sample from the product of marginals).
 Tensor shuffle_columns(Tape& tape, const Tensor& z, PhiloxRng& rng);
 
+// ---- linear filters (ops_box_blur.cpp) -----------------------------------------------------------------
+// x: (N, C, H, W) -> (N, C, H, W). Each channel is averaged over the (2r+1) x (2r+1) box around each
+// pixel, with zeros outside the image and the fixed weight 1/(2r+1)^2 (a 'same' zero-padded
+// convolution, as disent's box_r31 kernel). Computed exactly with running sums along rows, then columns.
+Tensor box_blur(Tape& tape, const Tensor& x, int radius);
+
+// ---- gradient flow (ops_stop_gradient.cpp) ------------------------------------------------------------
+// The same values with no path back to x: gradients of anything computed from the result stop here
+// (TensorFlow's stop_gradient). Used where one loss must not train another loss's parameters.
+Tensor stop_gradient(const Tensor& x);
+
 // ---- losses (ops_loss.cpp) --------------------------------------------------------------------------
 enum class Reduction { None, Sum, Mean };
 // Binary cross-entropy of sigmoid(logits) against targets in [0, 1] (targets get no gradient):

@@ -2,6 +2,8 @@
 
 #include <cmath>
 
+#include "kernels/check.h"
+
 namespace untangle {
 
 void glorot_uniform(const Tensor& weight, int fan_in, int fan_out, PhiloxRng& rng) {
@@ -16,6 +18,16 @@ void xavier_normal(const Tensor& weight, int fan_in, int fan_out, PhiloxRng& rng
 void initialize(const Tensor& weight, Initializer initializer, int fan_in, int fan_out, PhiloxRng& rng) {
   if (initializer == Initializer::GlorotUniform) glorot_uniform(weight, fan_in, fan_out, rng);
   else xavier_normal(weight, fan_in, fan_out, rng);
+}
+
+std::string initializer_name(Initializer initializer) {
+  return initializer == Initializer::GlorotUniform ? "glorot_uniform" : "xavier_normal";
+}
+
+Initializer initializer_from_name(const std::string& name) {
+  if (name == "glorot_uniform") return Initializer::GlorotUniform;
+  if (name == "xavier_normal") return Initializer::XavierNormal;
+  fail("unknown initializer '", name, "' (known: glorot_uniform, xavier_normal)");
 }
 
 }  // namespace untangle

@@ -1,0 +1,152 @@
+// The model interface a generic trainer drives, the settings every model is built from, and the
+// registry of models by name. One model per file (nn/model_*.cpp), each reading as its loss formula;
+// docs/models.md lists the formulas and their sources.
+//
+// How a trainer uses a model:
+//
+//   ModelSettings settings = default_model_settings("factor_vae");   // then apply presets and flags
+//   std::unique_ptr<Model> model = make_model(settings, init_rng);
+//   std::vector<Adam> optimisers;                                   // one per parameter group
+//   for (const ParameterGroup& group : model->parameter_groups())
+//     optimisers.emplace_back(group.parameters, group.hyperparameters);
+//   for each step:
+//     Batch batch{x};                            // + batch.x_pair = second images when model->needs_pairs()
+//     Tape tape;
+//     TrainingLoss loss = model->training_loss(tape, batch, noise_rng, step);
+//     (stop if loss.objective is not finite)
+//     tape.backward(loss.objective);
+//     for (Adam& adam : optimisers) { adam.step(); adam.zero_grad(); }
+//     log loss.terms (same names, same order, every step)
+//
+// One backward pass trains every group at once: a model with several groups (FactorVAE: the VAE and
+// its discriminator) builds `objective` as the sum of the groups' losses, where each loss reaches only
+// its own group's parameters (stop_gradient cuts the other paths). Summing and differentiating once is
+// then exactly the reference's simultaneous update from one forward pass. For checkpoints, parameters()
+// names every tensor; optimiser state is Adam::state(group.name).
+//
+// Evaluation: encode() gives the posterior mean (the representation the metrics use) and log-variance;
+// decode() the decoder's output (logits for the Bernoulli loss); reconstruct() an image in data space.
+// Use Tape::evaluation() so nothing is recorded.
+#pragma once
+#include <map>
+#include <memory>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "nn/adam.h"
+#include "nn/architectures.h"
+#include "nn/parameters.h"
+#include "nn/reconstruction.h"
+
+namespace untangle {
+
+// Every setting a model reads. Unused ones are ignored by models that do not need them; the trainer
+// writes all of them to config.json.
+struct ModelSettings {
+  std::string model = "beta_vae";     // a registry name (model_names())
+  std::string architecture = "conv";  // conv | burgess | fc | linear (architecture_names())
+  Initializer initializer = Initializer::GlorotUniform;
+  int channels = 1, height = 64, width = 64;
+  int latents = 10;
+  ReconstructionSettings reconstruction;  // loss kind and reduction (also the KL term's reduction)
+  AdamHyperparameters optimizer{1e-4f, 0.9f, 0.999f, 1e-8f};  // the encoder/decoder group
+
+  float beta = 1.0f;    // beta_vae: weight of KL; beta_tcvae: weight of TC; ada_*: weight of KL
+  float gamma = 1.0f;   // annealed_vae: weight of |KL - C|; factor_vae: weight of TC
+  float c_max = 25.0f;  // annealed_vae: final capacity C (nats)
+  long long iteration_threshold = 100000;  // annealed_vae: steps to reach c_max
+  float lambda_od = 1.0f;                  // dip_vae_*: weight of the off-diagonal covariance penalty
+  float lambda_d_factor = 10.0f;           // dip_vae_*: lambda_d = lambda_d_factor * lambda_od
+  double dataset_size = 737280;            // beta_tcvae: N of the stratified TC estimate that is logged
+  std::string ada_divergence =
+      "asymmetric_kl";  // ada_*: asymmetric_kl (disentanglement_lib) | symmetric_kl (disent)
+  int discriminator_width = 1000, discriminator_hidden_layers = 6;        // factor_vae
+  AdamHyperparameters discriminator_optimizer{1e-4f, 0.5f, 0.9f, 1e-8f};  // factor_vae
+};
+
+// A training batch: x (B, C, H, W); for pair models (Ada-GVAE, Ada-ML-VAE) x_pair (B, C, H, W) holds the
+// second observation of each pair (row b of x and of x_pair form one pair).
+struct Batch {
+  Tensor x;
+  Tensor x_pair;
+};
+
+struct LoggedTerm {
+  std::string name;
+  double value;
+};
+
+struct TrainingLoss {
+  Tensor objective;               // scalar: backward() on it trains every parameter group
+  std::vector<LoggedTerm> terms;  // "loss" (the model's own loss) first, then its parts
+};
+
+struct ParameterGroup {
+  std::string name;  // "model", "discriminator": the prefix of its optimiser state in checkpoints
+  ParameterList parameters;
+  AdamHyperparameters hyperparameters;
+};
+
+class Model {
+ public:
+  Model(const ModelSettings& settings, PhiloxRng& rng);
+  virtual ~Model() = default;
+
+  const ModelSettings& settings() const { return settings_; }
+  virtual bool needs_pairs() const { return false; }
+
+  // The groups each trained by their own Adam; the first is the encoder and decoder.
+  virtual std::vector<ParameterGroup> parameter_groups() const;
+  ParameterList parameters() const;  // every group's parameters, for checkpoints
+
+  // x: (B, C, H, W) -> mean, log-variance (B, D)
+  GaussianCode encode(Tape& tape, const Tensor& x) const { return encoder_->forward(tape, x); }
+  // z: (B, D) -> decoder output (B, C, H, W): logits for the Bernoulli loss, values otherwise
+  Tensor decode(Tape& tape, const Tensor& z) const { return decoder_->forward(tape, z); }
+  // x -> the image decoded from the posterior mean, in data space (B, C, H, W)
+  Tensor reconstruct(Tape& tape, const Tensor& x) const;
+
+  // The loss of one training step. `rng` draws the reparameterisation noise (and FactorVAE's
+  // permutations); `step` is the global step, counted from 0 (AnnealedVAE's capacity schedule).
+  virtual TrainingLoss training_loss(Tape& tape, const Batch& batch, PhiloxRng& rng,
+                                     long long step) const = 0;
+
+ protected:
+  ModelSettings settings_;
+  std::unique_ptr<Encoder> encoder_;
+  std::unique_ptr<Decoder> decoder_;
+};
+
+// ---- settings as text (model_settings.cpp) ------------------------------------------------------------
+// Every field as (name, value) in a fixed order, numbers printed so they parse back exactly: the
+// trainer's config.json. Field names: model, architecture, initializer, channels, height, width, latents,
+// reconstruction, reduction, blur_radius, pixel_weight, blur_weight, learning_rate, adam_beta1/2,
+// adam_epsilon, beta, gamma, c_max, iteration_threshold, lambda_od, lambda_d_factor, dataset_size,
+// ada_divergence, discriminator_width, discriminator_hidden_layers, discriminator_learning_rate,
+// discriminator_beta1/2, discriminator_epsilon.
+std::vector<std::pair<std::string, std::string>> model_settings_to_fields(const ModelSettings& settings);
+// The inverse: starts from default_model_settings(values["model"]) and sets every given field; an
+// unknown name or a malformed number is an error naming the field.
+ModelSettings model_settings_from_fields(const std::map<std::string, std::string>& values);
+// Sets one field by name from text (a command-line flag such as --beta 4).
+void set_model_setting(ModelSettings& settings, const std::string& name, const std::string& value);
+
+// ---- registry (model_registry.cpp) ------------------------------------------------------------------
+std::vector<std::string> model_names();
+// The reference defaults for a model (disentanglement_lib's where it has the model, disent's otherwise):
+// e.g. annealed_vae gamma 1000, c_max 25; factor_vae gamma 10; dip_vae_ii lambda_d_factor 1.
+ModelSettings default_model_settings(const std::string& model);
+// Builds settings.model; the weights are drawn from `rng`. Unknown names and bad settings are errors.
+std::unique_ptr<Model> make_model(const ModelSettings& settings, PhiloxRng& rng);
+
+// The factories the registry calls (one per model file).
+std::unique_ptr<Model> make_autoencoder(const ModelSettings& settings, PhiloxRng& rng);
+std::unique_ptr<Model> make_beta_vae(const ModelSettings& settings, PhiloxRng& rng);
+std::unique_ptr<Model> make_annealed_vae(const ModelSettings& settings, PhiloxRng& rng);
+std::unique_ptr<Model> make_factor_vae(const ModelSettings& settings, PhiloxRng& rng);
+std::unique_ptr<Model> make_beta_tcvae(const ModelSettings& settings, PhiloxRng& rng);
+std::unique_ptr<Model> make_dip_vae(const ModelSettings& settings, PhiloxRng& rng);
+std::unique_ptr<Model> make_ada_vae(const ModelSettings& settings, PhiloxRng& rng);
+
+}  // namespace untangle

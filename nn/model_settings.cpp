@@ -1,0 +1,136 @@
+// ModelSettings as named text fields: what the trainer writes to config.json, and reads back to rebuild
+// a run's model (resume, eval, encode). One table lists every field once, with how to print and parse it,
+// so a new setting cannot be written without also being read.
+#include <cstdlib>
+#include <functional>
+#include <sstream>
+
+#include "kernels/check.h"
+#include "nn/model.h"
+
+namespace untangle {
+
+namespace {
+
+struct Field {
+  const char* name;
+  std::function<std::string(const ModelSettings&)> print;
+  std::function<void(ModelSettings&, const std::string&)> parse;
+};
+
+std::string exact(double value) {
+  std::ostringstream out;
+  out.precision(17);  // round-trips a double (and so every float) exactly
+  out << value;
+  return out.str();
+}
+
+double parse_number(const std::string& field, const std::string& text) {
+  char* end = nullptr;
+  const double value = std::strtod(text.c_str(), &end);
+  require(!text.empty() && end && *end == '\0', "model setting '", field, "': '", text, "' is not a number");
+  return value;
+}
+
+// A field holding a number of type T at `member`.
+template <typename T>
+Field number(const char* name, T ModelSettings::*member) {
+  return {
+      name, [member](const ModelSettings& s) { return exact(double(s.*member)); },
+      [name, member](ModelSettings& s, const std::string& text) { s.*member = T(parse_number(name, text)); }};
+}
+
+// A number inside a nested struct (the reconstruction settings or an optimiser's hyperparameters).
+template <typename Outer, typename T>
+Field nested_number(const char* name, Outer ModelSettings::*outer, T Outer::*member) {
+  return {name, [outer, member](const ModelSettings& s) { return exact(double(s.*outer.*member)); },
+          [name, outer, member](ModelSettings& s, const std::string& text) {
+            s.*outer.*member = T(parse_number(name, text));
+          }};
+}
+
+Field text(const char* name, std::string ModelSettings::*member) {
+  return {name, [member](const ModelSettings& s) { return s.*member; },
+          [member](ModelSettings& s, const std::string& value) { s.*member = value; }};
+}
+
+const std::vector<Field>& fields() {
+  static const std::vector<Field> table = {
+      text("model", &ModelSettings::model),
+      text("architecture", &ModelSettings::architecture),
+      {"initializer", [](const ModelSettings& s) { return initializer_name(s.initializer); },
+       [](ModelSettings& s, const std::string& v) { s.initializer = initializer_from_name(v); }},
+      number("channels", &ModelSettings::channels),
+      number("height", &ModelSettings::height),
+      number("width", &ModelSettings::width),
+      number("latents", &ModelSettings::latents),
+      {"reconstruction",
+       [](const ModelSettings& s) { return reconstruction_kind_name(s.reconstruction.kind); },
+       [](ModelSettings& s, const std::string& v) {
+         s.reconstruction.kind = reconstruction_kind_from_name(v);
+       }},
+      {"reduction", [](const ModelSettings& s) { return loss_reduction_name(s.reconstruction.reduction); },
+       [](ModelSettings& s, const std::string& v) {
+         s.reconstruction.reduction = loss_reduction_from_name(v);
+       }},
+      nested_number("blur_radius", &ModelSettings::reconstruction, &ReconstructionSettings::blur_radius),
+      nested_number("pixel_weight", &ModelSettings::reconstruction, &ReconstructionSettings::pixel_weight),
+      nested_number("blur_weight", &ModelSettings::reconstruction, &ReconstructionSettings::blur_weight),
+      nested_number("learning_rate", &ModelSettings::optimizer, &AdamHyperparameters::learning_rate),
+      nested_number("adam_beta1", &ModelSettings::optimizer, &AdamHyperparameters::beta1),
+      nested_number("adam_beta2", &ModelSettings::optimizer, &AdamHyperparameters::beta2),
+      nested_number("adam_epsilon", &ModelSettings::optimizer, &AdamHyperparameters::epsilon),
+      number("beta", &ModelSettings::beta),
+      number("gamma", &ModelSettings::gamma),
+      number("c_max", &ModelSettings::c_max),
+      number("iteration_threshold", &ModelSettings::iteration_threshold),
+      number("lambda_od", &ModelSettings::lambda_od),
+      number("lambda_d_factor", &ModelSettings::lambda_d_factor),
+      number("dataset_size", &ModelSettings::dataset_size),
+      text("ada_divergence", &ModelSettings::ada_divergence),
+      number("discriminator_width", &ModelSettings::discriminator_width),
+      number("discriminator_hidden_layers", &ModelSettings::discriminator_hidden_layers),
+      nested_number("discriminator_learning_rate", &ModelSettings::discriminator_optimizer,
+                    &AdamHyperparameters::learning_rate),
+      nested_number("discriminator_beta1", &ModelSettings::discriminator_optimizer,
+                    &AdamHyperparameters::beta1),
+      nested_number("discriminator_beta2", &ModelSettings::discriminator_optimizer,
+                    &AdamHyperparameters::beta2),
+      nested_number("discriminator_epsilon", &ModelSettings::discriminator_optimizer,
+                    &AdamHyperparameters::epsilon),
+  };
+  return table;
+}
+
+}  // namespace
+
+std::vector<std::pair<std::string, std::string>> model_settings_to_fields(const ModelSettings& settings) {
+  std::vector<std::pair<std::string, std::string>> out;
+  for (const Field& field : fields()) out.emplace_back(field.name, field.print(settings));
+  return out;
+}
+
+ModelSettings model_settings_from_fields(const std::map<std::string, std::string>& values) {
+  auto model = values.find("model");
+  require(model != values.end(), "model settings: no 'model' field");
+  ModelSettings settings = default_model_settings(model->second);
+  for (const auto& [name, value] : values) {
+    const Field* field = nullptr;
+    for (const Field& f : fields())
+      if (name == f.name) field = &f;
+    require(field != nullptr, "model settings: unknown field '", name, "'");
+    field->parse(settings, value);
+  }
+  return settings;
+}
+
+void set_model_setting(ModelSettings& settings, const std::string& name, const std::string& value) {
+  for (const Field& field : fields()) {
+    if (name != field.name) continue;
+    field.parse(settings, value);
+    return;
+  }
+  fail("model settings: unknown field '", name, "'");
+}
+
+}  // namespace untangle

@@ -1,0 +1,24 @@
+#include "nn/presets.h"
+
+#include "kernels/check.h"
+
+namespace untangle {
+
+const ConventionPreset& find_convention_preset(const std::string& name) {
+  std::string known;
+  for (const ConventionPreset& preset : convention_presets()) {
+    if (name == preset.name) return preset;
+    known += (known.empty() ? "" : ", ") + std::string(preset.name);
+  }
+  fail("unknown convention preset '", name, "' (known: ", known, ")");
+}
+
+void apply_convention_preset(const ConventionPreset& preset, ModelSettings& settings) {
+  settings.reconstruction.kind = preset.reconstruction;
+  settings.reconstruction.reduction = preset.reduction;
+  settings.optimizer.learning_rate = preset.learning_rate;
+  settings.initializer = preset.initializer;
+  if (settings.architecture != "linear") settings.architecture = preset.architecture;
+}
+
+}  // namespace untangle

@@ -1,0 +1,44 @@
+// The training conventions of the two reference codebases, as data. A preset sets the loss, its
+// reduction, the optimiser, the batch size, the initialiser, the architecture and whether inputs are
+// standardised; the trainer applies one, then the model's own values and the user's flags.
+//   disentanglement_lib (disentanglement_lib.md §1-2): Bernoulli on logits, sum over pixels, Adam lr 1e-4,
+//     batch 64, Glorot-uniform, conv_encoder/deconv_decoder, inputs in [0, 1]
+//   disent (disent.md §0, §7): MSE, mean over elements, Adam lr 1e-3, batch 256, Xavier-normal,
+//     vae_conv64 ("burgess"), inputs standardised per channel ((x - mean)/std, targets too)
+#pragma once
+#include <string>
+#include <vector>
+
+#include "nn/model.h"
+
+namespace untangle {
+
+struct ConventionPreset {
+  const char* name;
+  ReconstructionKind reconstruction;
+  LossReduction reduction;
+  float learning_rate;
+  int batch_size;
+  bool standardise_inputs;  // a dataset option: the trainer passes it to the data pipeline
+  Initializer initializer;
+  const char* architecture;
+};
+
+inline const std::vector<ConventionPreset>& convention_presets() {
+  static const std::vector<ConventionPreset> presets = {
+      {"disentanglement_lib", ReconstructionKind::Bernoulli, LossReduction::Sum, 1e-4f, 64, false,
+       Initializer::GlorotUniform, "conv"},
+      {"disent", ReconstructionKind::Mse, LossReduction::Mean, 1e-3f, 256, true, Initializer::XavierNormal,
+       "burgess"},
+  };
+  return presets;
+}
+
+// The preset called `name`; an unknown name is an error listing the known ones.
+const ConventionPreset& find_convention_preset(const std::string& name);
+
+// Sets the model-side fields of a preset (loss, reduction, learning rate, initialiser, architecture);
+// batch size and standardisation are the trainer's and the data's.
+void apply_convention_preset(const ConventionPreset& preset, ModelSettings& settings);
+
+}  // namespace untangle
