@@ -7,5 +7,8 @@ namespace untangle {
 // argv[0] is the program, argv[1] the command name, options start at argv[2].
 int command_version(int argc, char** argv);
 int command_data(int argc, char** argv);
+int command_train(int argc, char** argv);
+int command_eval(int argc, char** argv);
+int command_encode(int argc, char** argv);
 
 }  // namespace untangle

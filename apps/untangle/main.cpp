@@ -17,6 +17,9 @@ struct Command {
 const Command kCommands[] = {
     {"version", untangle::command_version, "print the version, build type and backends"},
     {"data", untangle::command_data, "preview, export or time a ground-truth dataset"},
+    {"train", untangle::command_train, "train a model on a dataset into a run directory"},
+    {"eval", untangle::command_eval, "compute disentanglement metrics of a trained run"},
+    {"encode", untangle::command_encode, "write a trained run's codes (and factors) as .npy"},
 };
 
 void print_usage() {

@@ -1,0 +1,66 @@
+// `untangle encode`: a trained run's codes (encoder means) for observations of its dataset, as the
+// N x D float32 codes table and N x K int64 factor-index table of DESIGN.md's file contract — the
+// input of `untangle metrics`.
+#include <cstdio>
+
+#include "apps/common/args.h"
+#include "apps/common/trained_run.h"
+#include "apps/untangle/commands.h"
+#include "data/npy.h"
+#include "data/samplers.h"
+
+namespace untangle {
+
+int command_encode(int argc, char** argv) {
+  Args args(argc, argv, 2);
+  if (args.help()) {
+    std::printf(R"(usage: untangle encode --run DIR --out codes.npy [--factors-out factors.npy] [--count N] [--seed S]
+Encodes observations with the run's encoder (posterior means) and writes codes (N x D float32) and their
+factor indices (N x K int64, default: next to the codes as <name>_factors.npy).
+  --count N   N observations drawn uniformly with --seed (default: every observation of the dataset)
+)");
+    return 0;
+  }
+  const std::string directory = args.required_text("run"), out = args.required_text("out");
+  std::string factors_out = args.text("factors-out", "");
+  const long long count = args.integer("count", 0);
+  const long long seed = args.integer("seed", 0);
+  args.reject_unknown();
+  require(count >= 0, "--count must be positive");
+  if (factors_out.empty()) {
+    const std::string stem = out.size() > 4 && out.substr(out.size() - 4) == ".npy" ? out.substr(0, out.size() - 4) : out;
+    factors_out = stem + "_factors.npy";
+  }
+
+  TrainedRun run = load_trained_run(directory);
+  const GroundTruthDataset& dataset = *run.dataset;
+  std::vector<size_t> indices;
+  if (count == 0) {
+    indices.resize(dataset.size());
+    for (size_t i = 0; i < indices.size(); ++i) indices[i] = i;
+  } else {
+    PhiloxRng rng(uint64_t(seed));
+    indices = sample_uniform_indices(dataset, size_t(count), rng);
+  }
+  const size_t D = size_t(run.config.model.latents), K = dataset.num_factors(), chunk = 256;
+  std::vector<float> codes(indices.size() * D), images(chunk * dataset.observation_size());
+  std::vector<int64_t> factors(indices.size() * K);
+  RepresentationFunction representation = mean_representation(*run.model, *run.inputs);
+  for (size_t first = 0; first < indices.size(); first += chunk) {
+    const size_t n = std::min(chunk, indices.size() - first);
+    std::vector<size_t> part(indices.begin() + long(first), indices.begin() + long(first + n));
+    dataset.render_batch(part, images.data());
+    representation(images.data(), n, codes.data() + first * D);
+    for (size_t i = 0; i < n; ++i) {
+      std::vector<size_t> f = dataset.index_to_factors(part[i]);
+      for (size_t k = 0; k < K; ++k) factors[(first + i) * K + k] = int64_t(f[k]);
+    }
+  }
+  write_npy(out, make_npy(codes, {indices.size(), D}));
+  write_npy(factors_out, make_npy(factors, {indices.size(), K}));
+  std::printf("wrote %s (%zu x %zu float32) and %s (%zu x %zu int64)\n", out.c_str(), indices.size(), D,
+              factors_out.c_str(), indices.size(), K);
+  return 0;
+}
+
+}  // namespace untangle

@@ -1,0 +1,48 @@
+// `untangle eval`: the disentanglement metrics of a trained run, from its checkpoint and dataset.
+#include <cstdio>
+
+#include "apps/common/args.h"
+#include "apps/common/json.h"
+#include "apps/common/trained_run.h"
+#include "apps/untangle/commands.h"
+#include "kernels/file_io.h"
+#include "metrics/evaluate.h"
+
+namespace untangle {
+
+int command_eval(int argc, char** argv) {
+  Args args(argc, argv, 2);
+  if (args.help()) {
+    std::printf(R"(usage: untangle eval --run DIR [--metrics LIST] [--sizes reference|fast] [--seed S] [--out FILE]
+Computes metrics of the run's encoder means on freshly sampled observations of its dataset and prints
+one JSON object; also writes it to FILE (default DIR/eval.json).
+  --metrics  comma-separated, from: mig, dci, sap, sap_continuous, modularity, unsupervised,
+             factorvae, betavae (default mig,dci,sap,factorvae,betavae)
+  --sizes    reference (disentanglement_lib's study sizes, default) or fast (disent's)
+  --seed     evaluation seed (default: the run's seed)
+)");
+    return 0;
+  }
+  const std::string directory = args.required_text("run");
+  const std::string metric_list = args.text("metrics", "mig,dci,sap,factorvae,betavae");
+  const std::string sizes = args.text("sizes", "reference");
+  const long long seed = args.integer("seed", -1);
+  const std::string out = args.text("out", directory + "/eval.json");
+  args.reject_unknown();
+  require(sizes == "reference" || sizes == "fast", "--sizes must be reference or fast");
+
+  TrainedRun run = load_trained_run(directory);
+  DatasetCodeSource source(*run.dataset, mean_representation(*run.model, *run.inputs), size_t(run.config.model.latents));
+  EvaluationRequest request;
+  request.metrics = split_list(metric_list);
+  request.sizes = sizes == "fast" ? kFastSizes : kReferenceSizes;
+  request.seed = seed >= 0 ? uint64_t(seed) : run.config.seed;
+  JsonObject json;
+  json.add("run", directory).add("step", run.step).add("sizes", sizes);
+  for (const auto& [name, value] : evaluate_metrics(source, request)) json.add(name, value);
+  write_file_atomically(out, json.str(2) + "\n");
+  std::printf("%s\n", json.str().c_str());
+  return 0;
+}
+
+}  // namespace untangle
