@@ -1,0 +1,60 @@
+// A depth-limited least-squares regression tree: the weak learner inside gradient boosting.
+//
+// It reproduces scikit-learn's DecisionTreeRegressor as GradientBoostingClassifier configures it
+// (criterion="friedman_mse", max_depth 3, min_samples_split 2, min_samples_leaf 1, all features):
+// - candidate thresholds lie midway between consecutive distinct sorted values of a feature within a
+//   node (values closer than 1e-7 count as equal, sklearn's FEATURE_THRESHOLD);
+// - the best split maximises Friedman's improvement proxy (n_r·S_l − n_l·S_r)² / (n_l·n_r), the first
+//   position winning among equals;
+// - features are visited in a fresh random order per node and a later feature must be strictly
+//   better, so exact ties (duplicated codes) are broken at random as in sklearn — this is what makes
+//   duplicated codes share importance and gives completeness 1 − ln2/ln(#codes);
+// - a node stops splitting at max depth, with < 2 points, or when its impurity (variance) <= DBL_EPSILON.
+// Points go left when x[feature] <= threshold. Features are float32, as sklearn casts X for trees.
+//
+// Instead of sklearn's per-node re-sorting we sort each feature once and grow the tree level by level:
+// one pass over a feature's sorted order updates the running sums of every node on the level.
+#pragma once
+#include <cstddef>
+#include <cstdint>
+#include <vector>
+
+#include "kernels/cpu/philox.h"
+
+namespace untangle {
+
+// Features sorted once per data set and shared by every tree fitted on it.
+struct PresortedFeatures {
+  size_t num_points = 0, num_features = 0;
+  std::vector<float> values;         // (N, F) row-major, as given
+  std::vector<uint32_t> order;       // (F, N): order[f*N + r] = point holding the r-th smallest value of f
+  std::vector<float> sorted_values;  // (F, N): the values in that order
+};
+
+// values: (num_points, num_features) row-major.
+PresortedFeatures presort_features(const std::vector<float>& values, size_t num_points, size_t num_features);
+
+struct RegressionTreeNode {
+  int feature = -1;        // -1 for a leaf
+  double threshold = 0.0;  // go left when x[feature] <= threshold
+  int left = -1, right = -1;
+  double value = 0.0;      // mean target of the node's training points (boosting overwrites leaves)
+  double num_points = 0.0;
+  double impurity = 0.0;   // variance of the node's training targets
+};
+
+struct RegressionTree {
+  std::vector<RegressionTreeNode> nodes;  // nodes[0] is the root
+
+  // x: (num_features,) one point; returns the index of its leaf.
+  int leaf_of(const float* x) const;
+  // Adds each split's impurity decrease n·imp − n_l·imp_l − n_r·imp_r to importances[feature]
+  // (sklearn's compute_feature_importances(normalize=False), times the root's point count).
+  void add_impurity_importances(std::vector<double>& importances) const;
+};
+
+// targets: (N,). leaf_of_point receives the leaf index of every training point.
+RegressionTree fit_regression_tree(const PresortedFeatures& features, const std::vector<double>& targets,
+                                   int max_depth, PhiloxRng& rng, std::vector<int>& leaf_of_point);
+
+}  // namespace untangle
