@@ -6,5 +6,6 @@ namespace untangle {
 
 // argv[0] is the program, argv[1] the command name, options start at argv[2].
 int command_version(int argc, char** argv);
+int command_metrics(int argc, char** argv);
 
 }  // namespace untangle

@@ -16,6 +16,7 @@ struct Command {
 
 const Command kCommands[] = {
     {"version", untangle::command_version, "print the version, build type and backends"},
+    {"metrics", untangle::command_metrics, "disentanglement metrics of a codes table (JSON on stdout)"},
 };
 
 void print_usage() {
