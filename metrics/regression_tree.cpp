@@ -19,10 +19,14 @@ struct NodeTotals {
   double impurity() const { return sum_of_squares / count - (sum / count) * (sum / count); }
 };
 
-// The best split of one node along one feature.
+// The best split of one node along one feature. The proxy diff² / (n_l·n_r) is kept as a fraction
+// and compared by cross-multiplication: a division per sorted point would dominate the scan.
 struct CandidateSplit {
-  double proxy = -std::numeric_limits<double>::infinity();
-  double threshold = 0.0;
+  double numerator = -1.0, denominator = 1.0;  // -1/1: no candidate yet
+  float below = 0, above = 0;                  // the sorted values the threshold falls between
+  double proxy() const {
+    return numerator < 0 ? -std::numeric_limits<double>::infinity() : numerator / denominator;
+  }
 };
 
 // Running sums while walking one feature's sorted order for one node.
@@ -30,6 +34,34 @@ struct LeftSums {
   double count = 0, sum = 0;
   float last_value = 0;
 };
+
+// Friedman's improvement proxy of splitting `node` after the points summed in `left`, as a fraction.
+inline void consider_split(const LeftSums& left, const NodeTotals& node, float value, CandidateSplit& candidate) {
+  const double n_left = left.count, n_right = node.count - left.count;
+  const double diff = n_right * left.sum - n_left * (node.sum - left.sum);
+  const double numerator = diff * diff, denominator = n_left * n_right;
+  // Branch-free update: whether a point improves the split is unpredictable.
+  const bool better = numerator * candidate.denominator > candidate.numerator * denominator;
+  candidate.numerator = better ? numerator : candidate.numerator;
+  candidate.denominator = better ? denominator : candidate.denominator;
+  candidate.below = better ? left.last_value : candidate.below;
+  candidate.above = better ? value : candidate.above;
+}
+
+// The root holds every point: the same scan with its running sums in registers.
+CandidateSplit scan_root(const uint32_t* order, const float* sorted_values, const double* targets, size_t N,
+                         const NodeTotals& root) {
+  CandidateSplit candidate;
+  LeftSums left;
+  for (size_t r = 0; r < N; ++r) {
+    const float value = sorted_values[r];
+    if (left.count > 0 && value > left.last_value + kFeatureThreshold) consider_split(left, root, value, candidate);
+    left.count += 1;
+    left.sum += targets[order[r]];
+    left.last_value = value;
+  }
+  return candidate;
+}
 
 }  // namespace
 
@@ -102,33 +134,37 @@ RegressionTree fit_regression_tree(const PresortedFeatures& features, const std:
     slot_of_node.assign(tree.nodes.size(), -1);
     for (size_t slot = 0; slot < S; ++slot) slot_of_node[size_t(frontier[slot])] = int(slot);
 
+    // Each point's target and frontier slot side by side: the scan below touches points in a feature's
+    // sorted order, i.e. at random, so one memory access per point instead of three matters.
+    struct PointState {
+      double target;
+      int slot;  // -1: the point's node does not split on this level
+    };
+    std::vector<PointState> state(N);
+    for (size_t s = 0; s < N; ++s) state[s] = {targets[s], slot_of_node[size_t(leaf_of_point[s])]};
+    std::vector<NodeTotals> slot_totals(S);
+    for (size_t slot = 0; slot < S; ++slot) slot_totals[slot] = totals[size_t(frontier[slot])];
+
     // One pass per feature over its sorted order finds the best split of every frontier node.
     std::vector<CandidateSplit> best(S * F);
     std::vector<LeftSums> left(S);
     for (size_t f = 0; f < F; ++f) {
-      std::fill(left.begin(), left.end(), LeftSums{});
       const uint32_t* order = features.order.data() + f * N;
       const float* sorted_values = features.sorted_values.data() + f * N;
+      if (depth == 0) {
+        best[f] = scan_root(order, sorted_values, targets.data(), N, slot_totals[0]);
+        continue;
+      }
+      std::fill(left.begin(), left.end(), LeftSums{});
       for (size_t r = 0; r < N; ++r) {
-        const uint32_t point = order[r];
-        const int slot = slot_of_node[size_t(leaf_of_point[point])];
-        if (slot < 0) continue;
-        LeftSums& sums = left[size_t(slot)];
+        const PointState point = state[order[r]];
+        if (point.slot < 0) continue;
+        LeftSums& sums = left[size_t(point.slot)];
         const float value = sorted_values[r];
-        if (sums.count > 0 && value > sums.last_value + kFeatureThreshold) {
-          const NodeTotals& node = totals[size_t(frontier[size_t(slot)])];
-          const double n_left = sums.count, n_right = node.count - sums.count;
-          const double diff = n_right * sums.sum - n_left * (node.sum - sums.sum);
-          const double proxy = diff * diff / (n_left * n_right);
-          CandidateSplit& candidate = best[size_t(slot) * F + f];
-          if (proxy > candidate.proxy) {
-            candidate.proxy = proxy;
-            candidate.threshold = double(sums.last_value) / 2.0 + double(value) / 2.0;
-            if (candidate.threshold == double(value)) candidate.threshold = double(sums.last_value);
-          }
-        }
+        if (sums.count > 0 && value > sums.last_value + kFeatureThreshold)
+          consider_split(sums, slot_totals[size_t(point.slot)], value, best[size_t(point.slot) * F + f]);
         sums.count += 1;
-        sums.sum += targets[point];
+        sums.sum += point.target;
         sums.last_value = value;
       }
     }
@@ -141,14 +177,18 @@ RegressionTree fit_regression_tree(const PresortedFeatures& features, const std:
       int chosen = -1;
       double chosen_proxy = -std::numeric_limits<double>::infinity();
       for (int f : feature_order)
-        if (best[slot * F + size_t(f)].proxy > chosen_proxy) {
-          chosen_proxy = best[slot * F + size_t(f)].proxy;
+        if (best[slot * F + size_t(f)].proxy() > chosen_proxy) {
+          chosen_proxy = best[slot * F + size_t(f)].proxy();
           chosen = f;
         }
       if (chosen < 0) continue;  // every feature constant within the node: it stays a leaf
       RegressionTreeNode& node = tree.nodes[size_t(frontier[slot])];
       node.feature = chosen;
-      node.threshold = best[slot * F + size_t(chosen)].threshold;
+      // Midway between the two values, in double; sklearn falls back to the lower value if rounding
+      // would put the threshold on the upper one.
+      const CandidateSplit& split = best[slot * F + size_t(chosen)];
+      node.threshold = double(split.below) / 2.0 + double(split.above) / 2.0;
+      if (node.threshold == double(split.above)) node.threshold = double(split.below);
     }
 
     // Route the points of split nodes to their children and total the children.
