@@ -44,7 +44,8 @@ void GradientBoostedTreesClassifier::fit(const std::vector<float>& features, siz
     for (size_t c = 0; c < C; ++c) initial_scores_[c] = std::log(clipped_prior(c));
 
   // scores: (T, N), one row per tree of a stage, so each parallel tree writes only its own row.
-  std::vector<double> scores(T * N), probabilities(T * N);
+  std::vector<double> scores(T * N), probabilities(T * N), residuals(N * T);
+  std::vector<SplitCandidate> root_candidates;
   for (size_t t = 0; t < T; ++t) std::fill(scores.begin() + t * N, scores.begin() + (t + 1) * N, initial_scores_[t]);
   const PresortedFeatures presorted = presort_features(features, N, num_features);
   trees_.resize(size_t(options.num_stages) * T);
@@ -64,15 +65,20 @@ void GradientBoostedTreesClassifier::fit(const std::vector<float>& features, siz
       for (size_t t = 0; t < T; ++t) total += probabilities[t * N + size_t(n)] = std::exp(scores[t * N + size_t(n)] - largest);
       for (size_t t = 0; t < T; ++t) probabilities[t * N + size_t(n)] /= total;
     }
+    // Residuals y_k − p_k, (N, T): the targets of the stage's trees, point-major for the shared root scan.
+    for (size_t n = 0; n < N; ++n)
+      for (size_t t = 0; t < T; ++t)
+        residuals[n * T + t] = (label_index[n] == (C == 2 ? 1 : t) ? 1.0 : 0.0) - probabilities[t * N + n];
+    if (T > 1) root_candidates = root_split_candidates(presorted, residuals, T);
 #pragma omp parallel for schedule(dynamic)
     for (long long t = 0; t < (long long)T; ++t) {
-      const size_t k = C == 2 ? 1 : size_t(t);  // the class this tree scores
       const double* p = probabilities.data() + size_t(t) * N;
       std::vector<double> residual(N);
-      for (size_t n = 0; n < N; ++n) residual[n] = (label_index[n] == k ? 1.0 : 0.0) - p[n];
+      for (size_t n = 0; n < N; ++n) residual[n] = residuals[n * T + size_t(t)];
       PhiloxRng rng = tie_breaking.split(uint64_t(stage) * T + uint64_t(t));
       std::vector<int> leaf_of_point;
-      RegressionTree tree = fit_regression_tree(presorted, residual, options.max_depth, rng, leaf_of_point);
+      RegressionTree tree = fit_regression_tree(presorted, residual, options.max_depth, rng, leaf_of_point,
+                                                T > 1 ? root_candidates.data() + size_t(t) * num_features : nullptr);
       // One Newton step per leaf on the deviance replaces the leaf's mean residual.
       std::vector<double> numerator(tree.nodes.size(), 0.0), denominator(tree.nodes.size(), 0.0);
       for (size_t n = 0; n < N; ++n) {

@@ -19,16 +19,6 @@ struct NodeTotals {
   double impurity() const { return sum_of_squares / count - (sum / count) * (sum / count); }
 };
 
-// The best split of one node along one feature. The proxy diff² / (n_l·n_r) is kept as a fraction
-// and compared by cross-multiplication: a division per sorted point would dominate the scan.
-struct CandidateSplit {
-  double numerator = -1.0, denominator = 1.0;  // -1/1: no candidate yet
-  float below = 0, above = 0;                  // the sorted values the threshold falls between
-  double proxy() const {
-    return numerator < 0 ? -std::numeric_limits<double>::infinity() : numerator / denominator;
-  }
-};
-
 // Running sums while walking one feature's sorted order for one node.
 struct LeftSums {
   double count = 0, sum = 0;
@@ -36,7 +26,7 @@ struct LeftSums {
 };
 
 // Friedman's improvement proxy of splitting `node` after the points summed in `left`, as a fraction.
-inline void consider_split(const LeftSums& left, const NodeTotals& node, float value, CandidateSplit& candidate) {
+inline void consider_split(const LeftSums& left, const NodeTotals& node, float value, SplitCandidate& candidate) {
   const double n_left = left.count, n_right = node.count - left.count;
   const double diff = n_right * left.sum - n_left * (node.sum - left.sum);
   const double numerator = diff * diff, denominator = n_left * n_right;
@@ -49,9 +39,9 @@ inline void consider_split(const LeftSums& left, const NodeTotals& node, float v
 }
 
 // The root holds every point: the same scan with its running sums in registers.
-CandidateSplit scan_root(const uint32_t* order, const float* sorted_values, const double* targets, size_t N,
+SplitCandidate scan_root(const uint32_t* order, const float* sorted_values, const double* targets, size_t N,
                          const NodeTotals& root) {
-  CandidateSplit candidate;
+  SplitCandidate candidate;
   LeftSums left;
   for (size_t r = 0; r < N; ++r) {
     const float value = sorted_values[r];
@@ -59,6 +49,19 @@ CandidateSplit scan_root(const uint32_t* order, const float* sorted_values, cons
     left.count += 1;
     left.sum += targets[order[r]];
     left.last_value = value;
+  }
+  return candidate;
+}
+
+// One node's points in sorted order with their targets side by side.
+SplitCandidate scan_segment(const float* values, const double* targets, size_t count, const NodeTotals& node) {
+  SplitCandidate candidate;
+  LeftSums left;
+  for (size_t r = 0; r < count; ++r) {
+    if (left.count > 0 && values[r] > left.last_value + kFeatureThreshold) consider_split(left, node, values[r], candidate);
+    left.count += 1;
+    left.sum += targets[r];
+    left.last_value = values[r];
   }
   return candidate;
 }
@@ -85,6 +88,48 @@ PresortedFeatures presort_features(const std::vector<float>& values, size_t num_
   return sorted;
 }
 
+std::vector<SplitCandidate> root_split_candidates(const PresortedFeatures& features,
+                                                  const std::vector<double>& targets_by_point, size_t num_targets) {
+  const size_t N = features.num_points, F = features.num_features, T = num_targets;
+  require(targets_by_point.size() == N * T, "root_split_candidates: ", targets_by_point.size(), " targets for ", N,
+          " points x ", T);
+  std::vector<double> totals(T, 0.0);  // summed in point order, exactly as fit_regression_tree does
+  for (size_t n = 0; n < N; ++n)
+    for (size_t t = 0; t < T; ++t) totals[t] += targets_by_point[n * T + t];
+  std::vector<SplitCandidate> candidates(T * F);
+#pragma omp parallel for schedule(dynamic)
+  for (long long f = 0; f < (long long)F; ++f) {
+    // Structure of arrays over targets so the per-point update vectorises across them.
+    std::vector<double> left_sum(T, 0.0), numerator(T, -1.0), denominator(T, 1.0);
+    std::vector<float> below(T, 0.0f), above(T, 0.0f);
+    const uint32_t* order = features.order.data() + size_t(f) * N;
+    const float* sorted_values = features.sorted_values.data() + size_t(f) * N;
+    double count = 0;
+    float last_value = 0;
+    for (size_t r = 0; r < N; ++r) {
+      const float value = sorted_values[r];
+      if (count > 0 && value > last_value + kFeatureThreshold) {
+        const double n_left = count, n_right = double(N) - count, split_denominator = n_left * n_right;
+        for (size_t t = 0; t < T; ++t) {
+          const double diff = n_right * left_sum[t] - n_left * (totals[t] - left_sum[t]);
+          const double split_numerator = diff * diff;
+          const bool better = split_numerator * denominator[t] > numerator[t] * split_denominator;
+          numerator[t] = better ? split_numerator : numerator[t];
+          denominator[t] = better ? split_denominator : denominator[t];
+          below[t] = better ? last_value : below[t];
+          above[t] = better ? value : above[t];
+        }
+      }
+      count += 1;
+      const double* row = targets_by_point.data() + size_t(order[r]) * T;
+      for (size_t t = 0; t < T; ++t) left_sum[t] += row[t];
+      last_value = value;
+    }
+    for (size_t t = 0; t < T; ++t) candidates[t * F + size_t(f)] = {numerator[t], denominator[t], below[t], above[t]};
+  }
+  return candidates;
+}
+
 int RegressionTree::leaf_of(const float* x) const {
   int node = 0;
   while (nodes[size_t(node)].feature >= 0) {
@@ -105,7 +150,8 @@ void RegressionTree::add_impurity_importances(std::vector<double>& importances) 
 }
 
 RegressionTree fit_regression_tree(const PresortedFeatures& features, const std::vector<double>& targets,
-                                   int max_depth, PhiloxRng& rng, std::vector<int>& leaf_of_point) {
+                                   int max_depth, PhiloxRng& rng, std::vector<int>& leaf_of_point,
+                                   const SplitCandidate* root_candidates) {
   const size_t N = features.num_points, F = features.num_features;
   require(targets.size() == N, "fit_regression_tree: ", targets.size(), " targets for ", N, " points");
   RegressionTree tree;
@@ -134,39 +180,45 @@ RegressionTree fit_regression_tree(const PresortedFeatures& features, const std:
     slot_of_node.assign(tree.nodes.size(), -1);
     for (size_t slot = 0; slot < S; ++slot) slot_of_node[size_t(frontier[slot])] = int(slot);
 
-    // Each point's target and frontier slot side by side: the scan below touches points in a feature's
-    // sorted order, i.e. at random, so one memory access per point instead of three matters.
+    std::vector<NodeTotals> slot_totals(S);
+    for (size_t slot = 0; slot < S; ++slot) slot_totals[slot] = totals[size_t(frontier[slot])];
+    // Each point's target and frontier slot side by side: the gather below visits points in a
+    // feature's sorted order, i.e. at random, so one memory access per point instead of three matters.
     struct PointState {
       double target;
       int slot;  // -1: the point's node does not split on this level
     };
     std::vector<PointState> state(N);
     for (size_t s = 0; s < N; ++s) state[s] = {targets[s], slot_of_node[size_t(leaf_of_point[s])]};
-    std::vector<NodeTotals> slot_totals(S);
-    for (size_t slot = 0; slot < S; ++slot) slot_totals[slot] = totals[size_t(frontier[slot])];
 
-    // One pass per feature over its sorted order finds the best split of every frontier node.
-    std::vector<CandidateSplit> best(S * F);
-    std::vector<LeftSums> left(S);
+    // Per feature: gather each frontier node's points, in sorted order, into a contiguous segment
+    // (a counting sort by node over the presorted order), then scan each segment with its running
+    // sums in registers. Same points in the same order as sklearn's per-node sort. (Keeping per-node
+    // copies of every feature instead, as sklearn's splitter does, measured 30% slower here.)
+    std::vector<SplitCandidate> best(S * F);
+    std::vector<size_t> segment_start(S + 1, 0), cursor(S);
+    for (size_t slot = 0; slot < S; ++slot) segment_start[slot + 1] = segment_start[slot] + size_t(slot_totals[slot].count);
+    std::vector<float> segment_values(segment_start[S]);
+    std::vector<double> segment_targets(segment_start[S]);
     for (size_t f = 0; f < F; ++f) {
       const uint32_t* order = features.order.data() + f * N;
       const float* sorted_values = features.sorted_values.data() + f * N;
       if (depth == 0) {
-        best[f] = scan_root(order, sorted_values, targets.data(), N, slot_totals[0]);
+        best[f] = root_candidates ? root_candidates[f] : scan_root(order, sorted_values, targets.data(), N, slot_totals[0]);
         continue;
       }
-      std::fill(left.begin(), left.end(), LeftSums{});
+      std::copy(segment_start.begin(), segment_start.end() - 1, cursor.begin());
       for (size_t r = 0; r < N; ++r) {
         const PointState point = state[order[r]];
         if (point.slot < 0) continue;
-        LeftSums& sums = left[size_t(point.slot)];
-        const float value = sorted_values[r];
-        if (sums.count > 0 && value > sums.last_value + kFeatureThreshold)
-          consider_split(sums, slot_totals[size_t(point.slot)], value, best[size_t(point.slot) * F + f]);
-        sums.count += 1;
-        sums.sum += point.target;
-        sums.last_value = value;
+        const size_t position = cursor[size_t(point.slot)]++;
+        segment_values[position] = sorted_values[r];
+        segment_targets[position] = point.target;
       }
+      for (size_t slot = 0; slot < S; ++slot)
+        best[slot * F + f] = scan_segment(segment_values.data() + segment_start[slot],
+                                          segment_targets.data() + segment_start[slot],
+                                          segment_start[slot + 1] - segment_start[slot], slot_totals[slot]);
     }
 
     // Pick each node's split, visiting features in a random order (sklearn's tie-breaking).
@@ -186,7 +238,7 @@ RegressionTree fit_regression_tree(const PresortedFeatures& features, const std:
       node.feature = chosen;
       // Midway between the two values, in double; sklearn falls back to the lower value if rounding
       // would put the threshold on the upper one.
-      const CandidateSplit& split = best[slot * F + size_t(chosen)];
+      const SplitCandidate& split = best[slot * F + size_t(chosen)];
       node.threshold = double(split.below) / 2.0 + double(split.above) / 2.0;
       if (node.threshold == double(split.above)) node.threshold = double(split.below);
     }

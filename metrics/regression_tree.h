@@ -34,6 +34,21 @@ struct PresortedFeatures {
 // values: (num_points, num_features) row-major.
 PresortedFeatures presort_features(const std::vector<float>& values, size_t num_points, size_t num_features);
 
+// The best split of one node along one feature: Friedman's proxy diff² / (n_l·n_r) kept as a
+// fraction (compared by cross-multiplication, a division per sorted point would dominate the scan),
+// and the two sorted values the threshold falls between.
+struct SplitCandidate {
+  double numerator = -1.0, denominator = 1.0;  // -1/1: no candidate yet
+  float below = 0, above = 0;
+  double proxy() const { return numerator < 0 ? -1.0 / 0.0 : numerator / denominator; }
+};
+
+// The best root split along every feature for T target vectors at once — the T trees of one boosting
+// stage share the root (all points) and the sorted orders, so one pass serves them all.
+// targets_by_point: (N, T) -> (T, F) candidates, bit-identical to what each tree's own scan finds.
+std::vector<SplitCandidate> root_split_candidates(const PresortedFeatures& features,
+                                                  const std::vector<double>& targets_by_point, size_t num_targets);
+
 struct RegressionTreeNode {
   int feature = -1;        // -1 for a leaf
   double threshold = 0.0;  // go left when x[feature] <= threshold
@@ -53,8 +68,10 @@ struct RegressionTree {
   void add_impurity_importances(std::vector<double>& importances) const;
 };
 
-// targets: (N,). leaf_of_point receives the leaf index of every training point.
+// targets: (N,). leaf_of_point receives the leaf index of every training point. root_candidates: (F,)
+// from root_split_candidates for these targets, or null to scan the root here.
 RegressionTree fit_regression_tree(const PresortedFeatures& features, const std::vector<double>& targets,
-                                   int max_depth, PhiloxRng& rng, std::vector<int>& leaf_of_point);
+                                   int max_depth, PhiloxRng& rng, std::vector<int>& leaf_of_point,
+                                   const SplitCandidate* root_candidates = nullptr);
 
 }  // namespace untangle
