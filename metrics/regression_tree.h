@@ -13,7 +13,8 @@
 // Points go left when x[feature] <= threshold. Features are float32, as sklearn casts X for trees.
 //
 // Instead of sklearn's per-node re-sorting we sort each feature once and grow the tree level by level:
-// one pass over a feature's sorted order updates the running sums of every node on the level.
+// per level and feature, one pass over the presorted order gathers every node's points (still sorted)
+// into a contiguous segment, which is then scanned with the running sums in registers.
 #pragma once
 #include <cstddef>
 #include <cstdint>

@@ -7,10 +7,15 @@ Debian's python3-sklearn to regenerate tests/fixtures/metrics/ or to time scikit
   /usr/bin/python3 scripts/sklearn_reference.py compare CODES FACTORS TEST_CODES TEST_FACTORS
       # prints one JSON object with MIG/DCI/SAP/... on exactly those rows, and the seconds each took
   /usr/bin/python3 scripts/sklearn_reference.py bench OUT_DIR  # writes dSprites-sized codes tables
+  /usr/bin/python3 scripts/sklearn_reference.py agreement N_TRAIN N_TEST SEED
+      # fresh scenarios of that size: scikit-learn vs build/bin/untangle metrics on the same rows,
+      # prints a markdown table of the absolute differences
 """
 import json
 import os
+import subprocess
 import sys
+import tempfile
 import time
 
 import numpy as np
@@ -183,6 +188,36 @@ def make_fixtures():
         out.write("\n".join(lines) + "\n")
 
 
+def agreement(n_train, n_test, seed):
+    rng = np.random.RandomState(seed)
+    untangle = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "build", "bin", "untangle")
+    keys = ["mig", "dci.disentanglement", "dci.completeness", "dci.informativeness_train",
+            "dci.informativeness_test", "sap", "sap_continuous", "modularity", "explicitness_train",
+            "explicitness_test"]
+    print("| codes | " + " | ".join(keys) + " | sklearn s | untangle s |")
+    print("|---" * (len(keys) + 3) + "|")
+    with tempfile.TemporaryDirectory() as tmp:
+        ftr = np.stack([rng.randint(s, size=n_train) for s in FIXTURE_SIZES], axis=1).astype(np.int64)
+        fte = np.stack([rng.randint(s, size=n_test) for s in FIXTURE_SIZES], axis=1).astype(np.int64)
+        for name in SCENARIOS:
+            both = scenario_codes(name, np.vstack([ftr, fte]), FIXTURE_SIZES, rng).astype(np.float32)
+            ctr, cte = both[:n_train], both[n_train:]
+            paths = [os.path.join(tmp, x) for x in ["c.npy", "f.npy", "tc.npy", "tf.npy"]]
+            for path, array in zip(paths, [ctr, ftr, cte, fte]):
+                np.save(path, array)
+            t = time.time()
+            ref, _ = all_metrics(ctr, ftr, cte, fte)
+            t_ref = time.time() - t
+            t = time.time()
+            out = subprocess.run([untangle, "metrics", "--codes", paths[0], "--factors", paths[1], "--test-codes",
+                                  paths[2], "--test-factors", paths[3], "--metrics",
+                                  "mig,dci,sap,sap_continuous,modularity"], check=True, capture_output=True, text=True)
+            t_ours = time.time() - t
+            ours = json.loads(out.stdout)
+            print(f"| {name} | " + " | ".join(f"{abs(ours[k] - ref[k]):.4f}" for k in keys)
+                  + f" | {t_ref:.1f} | {t_ours:.2f} |", flush=True)
+
+
 def main():
     if sys.argv[1] == "fixtures":
         make_fixtures()
@@ -190,6 +225,8 @@ def main():
         c, f, tc, tf = (np.load(p) for p in sys.argv[2:6])
         values, seconds = all_metrics(c, f, tc, tf)
         print(json.dumps({"values": values, "seconds": seconds}))
+    elif sys.argv[1] == "agreement":
+        agreement(int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4]))
     elif sys.argv[1] == "bench":
         out = sys.argv[2]
         os.makedirs(out, exist_ok=True)
