@@ -4,8 +4,9 @@
 // - 2 classes: multi_class="auto" picks a single logistic model for class 1 (not a 2-way softmax,
 //   whose symmetric parametrisation would halve the effective penalty).
 // Used by the β-VAE score and by explicitness (disentanglement_lib beta_vae.py,
-// modularity_explicitness.py). sklearn stops lbfgs after 100 iterations (tol 1e-4); we run L-BFGS to a
-// much tighter gradient tolerance, i.e. to the unique optimum sklearn approaches.
+// modularity_explicitness.py). sklearn stops lbfgs at tol 1e-4 on the per-point average gradient or
+// after 100 iterations; we run L-BFGS to 1e-5 with no such cap, i.e. closer to the unique optimum
+// both approach (explicitness changes by ~1e-6 between 1e-5 and 1e-7, at 2.5x the time).
 #pragma once
 #include <cstddef>
 #include <cstdint>
@@ -16,7 +17,7 @@ namespace untangle {
 struct LogisticRegressionOptions {
   double C = 1.0;
   int max_iterations = 1000;
-  double gradient_tolerance = 1e-7;  // on max |∂objective| divided by the number of points
+  double gradient_tolerance = 1e-5;  // on max |∂objective| divided by the number of points
 };
 
 class LogisticRegressionClassifier {
