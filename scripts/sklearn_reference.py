@@ -182,6 +182,19 @@ def make_fixtures():
         for key, value in values.items():
             lines.append(f"{name} {key} {value:.10f}")
         print(name, json.dumps(values))
+    # Imbalanced classes: LinearSVC's balanced weights and liblinear's one-vs-rest weighting matter here.
+    rng = np.random.RandomState(3)
+    fac = lambda n: np.stack([rng.choice(4, size=n, p=[0.55, 0.3, 0.1, 0.05]), rng.choice(3, size=n, p=[0.7, 0.2, 0.1]),
+                              rng.randint(2, size=n)], axis=1).astype(np.int64)
+    itr, ite = fac(2000), fac(1000)
+    icodes = lambda f: np.hstack([f / np.array([3., 2., 1.]) + 0.3 * rng.standard_normal(f.shape),
+                                  rng.standard_normal((len(f), 2))]).astype(np.float32)
+    ictr, icte = icodes(itr), icodes(ite)
+    for part, c, f in [("train", ictr, itr), ("test", icte, ite)]:
+        np.save(os.path.join(FIXTURES, f"codes_imbalanced_{part}.npy"), c)
+        np.save(os.path.join(FIXTURES, f"factors_imbalanced_{part}.npy"), f)
+    for key, value in sap(ictr.astype(np.float64), itr, icte.astype(np.float64), ite).items():
+        lines.append(f"imbalanced {key} {value:.10f}")
     with open(os.path.join(FIXTURES, "expected_sklearn.txt"), "w") as out:
         out.write("# scenario metric value — scripts/sklearn_reference.py fixtures, scikit-learn "
                   + __import__("sklearn").__version__ + "\n")

@@ -20,10 +20,12 @@ inline std::string fixture_path(const std::string& name) {
   return std::string(UNTANGLE_SOURCE_DIR) + "/tests/fixtures/metrics/" + name;
 }
 
-// part: "train" or "test".
-inline LabelledCodes load_fixture(const std::string& scenario, const std::string& part) {
+// part: "train" or "test". The five kScenarios share one factor sample ("factors"); the "imbalanced"
+// fixture has its own ("factors_imbalanced").
+inline LabelledCodes load_fixture(const std::string& scenario, const std::string& part,
+                                  const std::string& factors_name = "factors") {
   NpyArray codes = read_npy(fixture_path("codes_" + scenario + "_" + part + ".npy"));
-  NpyArray factors = read_npy(fixture_path("factors_" + part + ".npy"));
+  NpyArray factors = read_npy(fixture_path(factors_name + "_" + part + ".npy"));
   return make_labelled_codes(codes.as_double(), factors.as_int64(), codes.shape[0], codes.shape[1], factors.shape[1]);
 }
 
