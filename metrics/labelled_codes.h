@@ -22,7 +22,7 @@ struct LabelledCodes {
   std::vector<int64_t> factor_column(size_t j) const;
 };
 
-// Checks the sizes agree and that factor indices are non-negative; `what` names the data in errors.
+// Checks the sizes agree, codes are finite and factor indices non-negative; `what` names the data in errors.
 LabelledCodes make_labelled_codes(std::vector<double> codes, std::vector<int64_t> factors, size_t num_points,
                                   size_t num_codes, size_t num_factors, const char* what = "codes/factors");
 

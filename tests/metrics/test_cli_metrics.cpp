@@ -3,6 +3,7 @@
 #include <doctest/doctest.h>
 
 #include <algorithm>
+#include <cmath>
 #include <cstdio>
 #include <cstdlib>
 #include <string>
@@ -108,6 +109,13 @@ TEST_CASE("untangle metrics rejects bad input with a message naming the file or 
   r = run_untangle("metrics" + codes + " --factors " + f + "factors_train.npy --factor-sizes 3,5,7 --metrics mig");
   CHECK(r.exit_code != 0);
   CHECK(r.output.find("outside its size 7") != std::string::npos);
+
+  std::vector<float> codes_with_nan(1000 * 5, 0.5f);
+  codes_with_nan[7 * 5 + 2] = std::nanf("");
+  write_npy(dir + "/nan_codes.npy", make_npy(codes_with_nan, {1000, 5}));
+  r = run_untangle("metrics --codes " + dir + "/nan_codes.npy --factors " + f + "factors_train.npy --metrics mig");
+  CHECK(r.exit_code != 0);
+  CHECK(r.output.find("code 2 in row 7 is nan") != std::string::npos);
 
   r = run_untangle("metrics --help");
   CHECK(r.exit_code == 0);
