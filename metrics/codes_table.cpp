@@ -65,7 +65,7 @@ class SampledTable final : public CodeSource {
         const size_t count = rows_with_value_[k][v].size();
         require(count == 0 || count >= 2, "codes table too sparse for FactorVAE/beta-VAE scores: factor ", k,
                 " value ", v, " occurs in only ", count,
-                " row (need >= 2 rows per occurring value; give the full factor grid or more rows)");
+                " row (need >= 2 rows per occurring value; give the full factor grid or more rows, or do not request factorvae/betavae)");
       }
   }
 

@@ -7,7 +7,8 @@
 // - each leaf then takes one Newton step: Σ residual / Σ p(1 − p), times (K − 1)/K for multinomial;
 // - feature importances = impurity decreases summed over every tree, normalised to sum 1.
 // sklearn leaves random_state=None, so only its tie-breaking is random; ours comes from the seed.
-// Trees within a stage are independent, so they are fitted in parallel (OpenMP over classes).
+// Trees within a stage are independent: one shared pass finds all their root splits
+// (root_split_candidates), then they are fitted in parallel (OpenMP over classes).
 #pragma once
 #include <cstddef>
 #include <cstdint>
