@@ -18,6 +18,7 @@
 #pragma once
 #include <cstddef>
 #include <cstdint>
+#include <limits>
 #include <vector>
 
 #include "kernels/cpu/philox.h"
@@ -41,7 +42,7 @@ PresortedFeatures presort_features(const std::vector<float>& values, size_t num_
 struct SplitCandidate {
   double numerator = -1.0, denominator = 1.0;  // -1/1: no candidate yet
   float below = 0, above = 0;
-  double proxy() const { return numerator < 0 ? -1.0 / 0.0 : numerator / denominator; }
+  double proxy() const { return numerator < 0 ? -std::numeric_limits<double>::infinity() : numerator / denominator; }
 };
 
 // The best root split along every feature for T target vectors at once — the T trees of one boosting
