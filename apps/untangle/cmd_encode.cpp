@@ -39,7 +39,7 @@ factor indices (N x K int64, default: next to the codes as <name>_factors.npy).
     indices.resize(dataset.size());
     for (size_t i = 0; i < indices.size(); ++i) indices[i] = i;
   } else {
-    PhiloxRng rng(uint64_t(seed));
+    PhiloxRng rng{uint64_t(seed)};
     indices = sample_uniform_indices(dataset, size_t(count), rng);
   }
   const size_t D = size_t(run.config.model.latents), K = dataset.num_factors(), chunk = 256;

@@ -10,5 +10,6 @@ int command_data(int argc, char** argv);
 int command_train(int argc, char** argv);
 int command_eval(int argc, char** argv);
 int command_encode(int argc, char** argv);
+int command_metrics(int argc, char** argv);
 
 }  // namespace untangle

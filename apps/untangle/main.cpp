@@ -20,6 +20,7 @@ const Command kCommands[] = {
     {"train", untangle::command_train, "train a model on a dataset into a run directory"},
     {"eval", untangle::command_eval, "compute disentanglement metrics of a trained run"},
     {"encode", untangle::command_encode, "write a trained run's codes (and factors) as .npy"},
+    {"metrics", untangle::command_metrics, "disentanglement metrics of a codes table (JSON on stdout)"},
 };
 
 void print_usage() {

@@ -1,0 +1,149 @@
+#include "metrics/codes_table.h"
+
+#include <algorithm>
+
+#include "kernels/check.h"
+
+namespace untangle {
+
+namespace {
+
+size_t grid_size(const std::vector<size_t>& sizes) {
+  size_t total = 1;
+  for (size_t s : sizes) total *= s;
+  return total;
+}
+
+size_t flat_index_of_row(const LabelledCodes& table, size_t row, const std::vector<size_t>& sizes) {
+  size_t index = 0;
+  for (size_t k = 0; k < sizes.size(); ++k) index = index * sizes[k] + size_t(table.factor(row, k));
+  return index;
+}
+
+// A table holding the whole grid: an exact lookup from grid point to code row.
+class FullGridTable final : public GridCodeSource {
+ public:
+  FullGridTable(const LabelledCodes& table, std::vector<size_t> sizes)
+      : GridCodeSource(sizes), table_(table), row_of_point_(grid_size(sizes)) {
+    for (size_t row = 0; row < table.num_points; ++row) row_of_point_[flat_index_of_row(table, row, sizes)] = row;
+  }
+  size_t num_codes() const override { return table_.num_codes; }
+
+ protected:
+  std::vector<double> encode_factors(const std::vector<size_t>& factors, size_t n) const override {
+    const size_t D = table_.num_codes, K = table_.num_factors;
+    std::vector<double> codes(n * D);
+    for (size_t i = 0; i < n; ++i) {
+      const size_t row = row_of_point_[flat_index(&factors[i * K])];
+      std::copy(table_.codes.begin() + row * D, table_.codes.begin() + (row + 1) * D, codes.begin() + i * D);
+    }
+    return codes;
+  }
+
+ private:
+  const LabelledCodes& table_;
+  std::vector<size_t> row_of_point_;
+};
+
+// A table holding part of the grid: an empirical sample, grouped by each factor's value.
+class SampledTable final : public CodeSource {
+ public:
+  SampledTable(const LabelledCodes& table, std::vector<size_t> sizes) : table_(table), sizes_(std::move(sizes)) {
+    rows_with_value_.resize(sizes_.size());
+    for (size_t k = 0; k < sizes_.size(); ++k) {
+      rows_with_value_[k].resize(sizes_[k]);
+      for (size_t row = 0; row < table.num_points; ++row) rows_with_value_[k][size_t(table.factor(row, k))].push_back(row);
+    }
+  }
+  size_t num_codes() const override { return table_.num_codes; }
+  std::vector<size_t> factor_sizes() const override { return sizes_; }
+
+  // The smallest group of rows sharing a value that some row holds: FactorVAE/β-VAE need >= 2.
+  void require_dense_enough() const {
+    for (size_t k = 0; k < sizes_.size(); ++k)
+      for (size_t v = 0; v < sizes_[k]; ++v) {
+        const size_t count = rows_with_value_[k][v].size();
+        require(count == 0 || count >= 2, "codes table too sparse for FactorVAE/beta-VAE scores: factor ", k,
+                " value ", v, " occurs in only ", count,
+                " row (need >= 2 rows per occurring value; give the full factor grid or more rows, or do not request factorvae/betavae)");
+      }
+  }
+
+  LabelledCodes sample(size_t n, PhiloxRng& rng) const override {
+    std::vector<size_t> rows(n);
+    for (size_t& row : rows) row = size_t(rng.next_below(table_.num_points));
+    return select_rows(table_, rows);
+  }
+
+  std::vector<double> sample_with_fixed_factor(size_t k, size_t n, PhiloxRng& rng) const override {
+    const size_t anchor = size_t(rng.next_below(table_.num_points));
+    const std::vector<size_t>& group = rows_with_value_.at(k)[size_t(table_.factor(anchor, k))];
+    std::vector<size_t> rows(n);
+    for (size_t& row : rows) row = group[size_t(rng.next_below(group.size()))];
+    return select_rows(table_, rows).codes;
+  }
+
+  std::pair<std::vector<double>, std::vector<double>> sample_pairs_sharing_factor(size_t k, size_t n,
+                                                                                  PhiloxRng& rng) const override {
+    std::vector<size_t> first(n), second(n);
+    for (size_t i = 0; i < n; ++i) {
+      first[i] = size_t(rng.next_below(table_.num_points));
+      const std::vector<size_t>& group = rows_with_value_.at(k)[size_t(table_.factor(first[i], k))];
+      second[i] = group[size_t(rng.next_below(group.size()))];
+    }
+    return {select_rows(table_, first).codes, select_rows(table_, second).codes};
+  }
+
+ private:
+  const LabelledCodes& table_;
+  std::vector<size_t> sizes_;
+  std::vector<std::vector<std::vector<size_t>>> rows_with_value_;  // [factor][value] -> rows
+};
+
+}  // namespace
+
+bool covers_factor_grid(const LabelledCodes& table, const std::vector<size_t>& factor_sizes) {
+  const size_t total = grid_size(factor_sizes);
+  if (table.num_points < total) return false;
+  std::vector<bool> seen(total, false);
+  size_t distinct = 0;
+  for (size_t row = 0; row < table.num_points; ++row) {
+    const size_t index = flat_index_of_row(table, row, factor_sizes);
+    if (!seen[index]) {
+      seen[index] = true;
+      ++distinct;
+    }
+  }
+  return distinct == total;
+}
+
+std::unique_ptr<CodeSource> make_codes_table_source(const LabelledCodes& table, std::vector<size_t> factor_sizes,
+                                                    bool need_factor_conditioning) {
+  require(table.num_points > 0, "codes table is empty");
+  const size_t K = table.num_factors;
+  if (factor_sizes.empty()) {
+    factor_sizes.assign(K, 0);
+    for (size_t row = 0; row < table.num_points; ++row)
+      for (size_t k = 0; k < K; ++k) factor_sizes[k] = std::max(factor_sizes[k], size_t(table.factor(row, k)) + 1);
+  }
+  require(factor_sizes.size() == K, "--factor-sizes lists ", factor_sizes.size(), " sizes but the factors table has ", K,
+          " columns");
+  for (size_t row = 0; row < table.num_points; ++row)
+    for (size_t k = 0; k < K; ++k)
+      require(size_t(table.factor(row, k)) < factor_sizes[k], "factor ", k, " index ", table.factor(row, k), " in row ",
+              row, " is outside its size ", factor_sizes[k]);
+  // A grid too large to index (e.g. sizes from a typo) cannot be covered by a table anyway.
+  bool small_grid = true;
+  size_t total = 1;
+  for (size_t s : factor_sizes) {
+    if (total > (size_t(1) << 32) / std::max<size_t>(s, 1)) small_grid = false;
+    total *= s;
+  }
+  if (small_grid && covers_factor_grid(table, factor_sizes))
+    return std::make_unique<FullGridTable>(table, factor_sizes);
+  auto sampled = std::make_unique<SampledTable>(table, factor_sizes);
+  if (need_factor_conditioning) sampled->require_dense_enough();
+  return sampled;
+}
+
+}  // namespace untangle
