@@ -1,0 +1,62 @@
+// The commands a user chains: train -> encode -> metrics, eval, and resume, through the real program.
+#include <doctest/doctest.h>
+
+#include <cstdlib>
+#include <fstream>
+
+#include "cli_helpers.h"
+
+using untangle::testing::run_program;
+
+TEST_CASE("untangle train, encode, metrics and eval work together") {
+  const std::string dir = "/tmp/untangle_test_cli_run";
+  std::system(("rm -rf " + dir).c_str());
+  auto train = run_program("untangle train --model beta_vae --dataset xysquares --steps 20 --batch 8 --latents 6 "
+                           "--log-every 10 --final-metrics '' --out " + dir);
+  INFO(train.output);
+  REQUIRE(train.exit_code == 0);
+  CHECK(train.output.find("training beta_vae on xysquares") != std::string::npos);
+
+  auto encode = run_program("untangle encode --run " + dir + " --out " + dir + "/codes.npy --count 400 --seed 1");
+  INFO(encode.output);
+  REQUIRE(encode.exit_code == 0);
+  CHECK(encode.output.find("(400 x 6 float32)") != std::string::npos);
+
+  auto metrics = run_program("untangle metrics --codes " + dir + "/codes.npy --factors " + dir +
+                             "/codes_factors.npy --factor-sizes 8,8,8,8,8,8 --metrics mig");
+  INFO(metrics.output);
+  REQUIRE(metrics.exit_code == 0);
+  CHECK(metrics.output.find("\"mig\":") != std::string::npos);
+
+  auto eval = run_program("untangle eval --run " + dir + " --metrics mig --sizes fast");
+  INFO(eval.output);
+  REQUIRE(eval.exit_code == 0);
+  CHECK(eval.output.find("\"step\":20") != std::string::npos);
+  CHECK(std::ifstream(dir + "/eval.json").good());
+
+  auto resume = run_program("untangle train --resume --steps 30 --out " + dir);
+  INFO(resume.output);
+  CHECK(resume.exit_code == 0);
+  CHECK(resume.output.find("resuming") != std::string::npos);
+  auto refused = run_program("untangle train --model beta_vae --dataset xysquares --steps 5 --out " + dir);
+  CHECK(refused.exit_code == 1);
+  CHECK(refused.output.find("already holds a run") != std::string::npos);
+}
+
+TEST_CASE("untangle train stops with exit status 3 on a non-finite loss; bad options fail clearly") {
+  const std::string dir = "/tmp/untangle_test_cli_nan";
+  std::system(("rm -rf " + dir).c_str());
+  auto nan = run_program("untangle train --model beta_vae --dataset xysquares --steps 50 --batch 8 --lr 1e12 "
+                         "--checkpoint-every 1 --final-metrics '' --out " + dir);
+  INFO(nan.output);
+  CHECK(nan.exit_code == 3);
+  CHECK(nan.output.find("the loss is not finite at step") != std::string::npos);
+  CHECK(nan.output.find("last good checkpoint is kept") != std::string::npos);
+
+  auto unknown_model = run_program("untangle train --model nope --dataset xysquares --out /tmp/untangle_never");
+  CHECK(unknown_model.exit_code == 1);
+  CHECK(unknown_model.output.find("unknown model 'nope'") != std::string::npos);
+  auto missing_run = run_program("untangle eval --run /tmp/untangle_no_such_run");
+  CHECK(missing_run.exit_code == 1);
+  CHECK(missing_run.output.find("/tmp/untangle_no_such_run/config.json: cannot open file") != std::string::npos);
+}

@@ -1,0 +1,112 @@
+// The trainer's contracts (apps/common/trainer.h): a short run lowers the loss and writes the run
+// directory; a resumed run ends bit-identical to an uninterrupted one; a non-finite loss stops the run
+// naming the step and keeps the last good checkpoint; an existing run is never overwritten.
+#include <doctest/doctest.h>
+
+#include <cmath>
+#include <cstdlib>
+#include <fstream>
+#include <string>
+
+#include "apps/common/run_config.h"
+#include "apps/common/trainer.h"
+#include "kernels/check.h"
+#include "nn/checkpoint.h"
+
+using namespace untangle;
+
+namespace {
+
+std::string fresh_directory(const std::string& name) {
+  std::string path = "/tmp/untangle_test_run_" + name;
+  std::system(("rm -rf " + path).c_str());
+  return path;
+}
+
+// A small, fast configuration: XYSquares, the reference conv networks, 16 images per batch.
+RunConfig small_config(long long steps) {
+  RunConfig c;
+  c.model = default_model_settings("beta_vae");
+  c.model.channels = 3;
+  c.model.latents = 6;
+  c.model.beta = 4.0f;
+  c.model.optimizer.learning_rate = 1e-3f;
+  c.dataset = "xysquares";
+  c.steps = steps;
+  c.batch = 16;
+  c.seed = 3;
+  c.log_every = 5;
+  c.checkpoint_every = 10;
+  c.final_metrics = "";
+  return c;
+}
+
+std::vector<double> column(const std::string& csv_path, const std::string& name) {
+  std::ifstream in(csv_path);
+  std::string line;
+  std::getline(in, line);
+  size_t index = 0, at = 0;
+  for (size_t start = 0; (at = line.find(',', start)) != std::string::npos || start < line.size(); start = at + 1, ++index) {
+    if (line.substr(start, at == std::string::npos ? std::string::npos : at - start) == name) break;
+    if (at == std::string::npos) FAIL("no column " << name);
+  }
+  std::vector<double> values;
+  while (std::getline(in, line)) {
+    size_t start = 0;
+    for (size_t i = 0; i < index; ++i) start = line.find(',', start) + 1;
+    values.push_back(std::strtod(line.c_str() + start, nullptr));
+  }
+  return values;
+}
+
+}  // namespace
+
+TEST_CASE("a short run lowers the loss and fills the run directory") {
+  const std::string dir = fresh_directory("short");
+  TrainingResult result = train_run(small_config(60), dir, false);
+  CHECK(result.steps_done == 60);
+  std::vector<double> loss = column(dir + "/train_log.csv", "reconstruction");
+  REQUIRE(loss.size() == 12);
+  CHECK(loss.back() < 0.8 * loss.front());
+  for (const char* file : {"config.json", "checkpoint.utg", "metrics.json", "reconstructions.png", "traversals.png"})
+    CHECK(std::ifstream(dir + "/" + file).good());
+  // The directory now holds a run: a second training into it is refused rather than overwriting it.
+  CHECK_THROWS_AS(train_run(small_config(60), dir, false), Error);
+}
+
+TEST_CASE("a resumed run ends bit-identical to an uninterrupted one") {
+  const std::string whole = fresh_directory("whole"), split = fresh_directory("split");
+  train_run(small_config(30), whole, false);
+  train_run(small_config(20), split, false);
+  RunConfig resumed = read_run_config(split + "/config.json");
+  resumed.steps = 30;
+  train_run(resumed, split, true);
+  Checkpoint a = load_checkpoint(whole + "/checkpoint.utg"), b = load_checkpoint(split + "/checkpoint.utg");
+  REQUIRE(a.tensors.size() == b.tensors.size());
+  for (const auto& [name, tensor] : a.tensors) {
+    CAPTURE(name);
+    REQUIRE(b.tensors.count(name));
+    CHECK(tensor.to_vector() == b.tensors[name].to_vector());
+  }
+  CHECK(a.metadata["step"] == "30");
+  CHECK(a.metadata["rng.data.counter"] == b.metadata["rng.data.counter"]);
+  // The logs agree too (apart from the seconds column).
+  CHECK(column(whole + "/train_log.csv", "loss") == column(split + "/train_log.csv", "loss"));
+}
+
+TEST_CASE("a non-finite loss stops the run at its step and keeps the last good checkpoint") {
+  const std::string dir = fresh_directory("nan");
+  RunConfig config = small_config(40);
+  config.checkpoint_every = 1;
+  config.model.optimizer.learning_rate = 1e12f;  // the first update throws the weights far enough to overflow
+  TrainingResult result = train_run(config, dir, false);
+  CHECK(result.stopped_on_non_finite_loss);
+  CHECK(result.steps_done >= 1);
+  CHECK(result.steps_done < 40);
+  Checkpoint last = load_checkpoint(dir + "/checkpoint.utg");
+  CHECK(std::stoll(last.metadata["step"]) == result.steps_done);
+  size_t non_finite = 0;
+  for (const auto& [name, tensor] : last.tensors)
+    for (float v : tensor.to_vector()) non_finite += !std::isfinite(v);
+  CHECK(non_finite == 0);
+}
