@@ -2,7 +2,7 @@
 #   make            build everything
 #   make test       install missing build dependencies (if root), build, run every test
 #   make run        the main job (see README)
-#   make bench      CPU benchmarks
+#   make bench      CPU benchmarks (kernels and training step; every model's step)
 #   make clean      remove build/
 # Options: UNTANGLE_CUDA=OFF for a CPU-only build; BUILD_TYPE=Debug; JOBS=N.
 BUILD_DIR    ?= build
@@ -32,6 +32,7 @@ run: all
 
 bench: all
 	$(BUILD_DIR)/bin/bench_cpu
+	$(BUILD_DIR)/bin/bench_models
 
 clean:
 	rm -rf $(BUILD_DIR) $(BUILD_DIR).configure.log

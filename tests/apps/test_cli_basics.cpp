@@ -23,7 +23,7 @@ TEST_CASE("untangle --help lists the commands; unknown commands fail") {
 }
 
 TEST_CASE("bench_cpu and demo_autoencoder answer --help and reject unknown options") {
-  for (const char* program : {"bench_cpu", "demo_autoencoder"}) {
+  for (const char* program : {"bench_cpu", "bench_models", "demo_autoencoder"}) {
     CAPTURE(program);
     auto help = run_program(std::string(program) + " --help");
     CHECK(help.exit_code == 0);
