@@ -8,8 +8,8 @@
 //
 // Packing turns every access inside the micro-kernel into a unit-stride stream and pads ragged edges
 // with zeros, so the micro-kernel has no edge cases. The micro-kernel is written with GCC vector
-// extensions (16 floats = one AVX-512 register; the compiler splits it on narrower machines):
-// 8 rows x 32 columns = 16 accumulator registers, 2 loads of B and 8 broadcasts of A per k.
+// extensions (one vector = 16 floats with AVX-512, 8 with AVX2): MR rows x 2 vectors of accumulators
+// stay in registers, with 2 loads of B and MR broadcasts of A per k.
 #include <algorithm>
 #include <cstdlib>
 #include <cstring>
@@ -22,13 +22,21 @@ namespace untangle {
 
 namespace {
 
-constexpr int kMR = 8;     // rows of the register tile
-constexpr int kNR = 32;    // columns of the register tile (2 vectors of 16)
-constexpr int kKC = 256;   // depth of a packed slice: an 8 x 256 A panel + a 256 x 32 B panel fit in L1+L2
-constexpr int kMC = 128;   // rows of A packed at once (128 x 256 floats = 128 KiB, in L2)
+// The register tile: MR rows x NR = 2 vectors of columns. With AVX-512 (32 vector registers) 8 x 32
+// uses 16 accumulators; with AVX2 (16 registers) 6 x 16 uses 12, leaving room for B and the broadcast.
+#if defined(__AVX512F__)
+constexpr int kVectorFloats = 16;
+constexpr int kMR = 8;
+#else
+constexpr int kVectorFloats = 8;
+constexpr int kMR = 6;
+#endif
+constexpr int kNR = 2 * kVectorFloats;
+constexpr int kKC = 256;   // depth of a packed slice: an MR x 256 A panel + a 256 x NR B panel stay in L1/L2
+constexpr int kMC = 120;   // rows of A packed at once (a multiple of both MRs; 120 x 256 floats = 120 KiB, in L2)
 constexpr int kNC = 2048;  // columns of B packed at once
 
-typedef float Vec16 __attribute__((vector_size(64)));
+typedef float Vec __attribute__((vector_size(kVectorFloats * sizeof(float))));
 
 struct AlignedFree {
   void operator()(float* p) const { std::free(p); }
@@ -40,12 +48,12 @@ AlignedBuffer aligned_floats(size_t count) {
   return AlignedBuffer(static_cast<float*>(std::aligned_alloc(64, bytes)));
 }
 
-inline Vec16 load16(const float* p) {
-  Vec16 v;
+inline Vec load_vector(const float* p) {
+  Vec v;
   std::memcpy(&v, p, sizeof(v));
   return v;
 }
-inline void store16(float* p, Vec16 v) { std::memcpy(p, &v, sizeof(v)); }
+inline void store_vector(float* p, Vec v) { std::memcpy(p, &v, sizeof(v)); }
 
 // Element (i, k) of op(A) and (k, j) of op(B).
 struct MatrixView {
@@ -96,10 +104,10 @@ void pack_b(const MatrixView& b, int k0, int depth, int col0, int cols, float* p
 
 // C tile (rows x cols <= MR x NR) += alpha * A panel (depth x MR) * B panel (depth x NR).
 void micro_kernel(int depth, const float* a, const float* b, float alpha, float* c, int ldc, int rows, int cols) {
-  Vec16 acc[kMR][2];
-  for (int r = 0; r < kMR; ++r) acc[r][0] = acc[r][1] = Vec16{};
+  Vec acc[kMR][2];
+  for (int r = 0; r < kMR; ++r) acc[r][0] = acc[r][1] = Vec{};
   for (int k = 0; k < depth; ++k, a += kMR, b += kNR) {
-    Vec16 b0 = load16(b), b1 = load16(b + 16);
+    Vec b0 = load_vector(b), b1 = load_vector(b + kVectorFloats);
 #pragma GCC unroll 8
     for (int r = 0; r < kMR; ++r) {
       acc[r][0] += a[r] * b0;
@@ -109,15 +117,15 @@ void micro_kernel(int depth, const float* a, const float* b, float alpha, float*
   if (rows == kMR && cols == kNR) {
     for (int r = 0; r < kMR; ++r) {
       float* row = c + r * ldc;
-      store16(row, load16(row) + alpha * acc[r][0]);
-      store16(row + 16, load16(row + 16) + alpha * acc[r][1]);
+      store_vector(row, load_vector(row) + alpha * acc[r][0]);
+      store_vector(row + kVectorFloats, load_vector(row + kVectorFloats) + alpha * acc[r][1]);
     }
     return;
   }
   alignas(64) float tile[kMR][kNR];
   for (int r = 0; r < kMR; ++r) {
-    store16(tile[r], acc[r][0]);
-    store16(tile[r] + 16, acc[r][1]);
+    store_vector(tile[r], acc[r][0]);
+    store_vector(tile[r] + kVectorFloats, acc[r][1]);
   }
   for (int r = 0; r < rows; ++r)
     for (int col = 0; col < cols; ++col) c[r * ldc + col] += alpha * tile[r][col];
