@@ -39,7 +39,7 @@ std::unique_ptr<Decoder> make_decoder(const std::string& name, const NetworkShap
   require(shape.channels > 0 && shape.latents > 0, "make_decoder: channels and latents must be positive");
   if (name == "conv" || name == "burgess") require_64x64(name, shape);
   if (name == "conv") return std::make_unique<DeconvDecoder>(shape.channels, shape.latents, rng, init);
-  if (name == "burgess") return std::make_unique<BurgessDecoder>(shape.channels, shape.latents, rng, init);
+  if (name == "burgess") return std::make_unique<DeconvDecoder>(shape.channels, shape.latents, rng, init);
   if (name == "fc") return std::make_unique<FcDecoder>(shape, rng, init);
   if (name == "linear") return std::make_unique<LinearDecoder>(shape, rng, init);
   fail("unknown architecture '", name, "' (known: ", known_names(), ")");

@@ -87,9 +87,9 @@ class DeconvDecoder : public Decoder {
 
 // disent's EncoderConv64 / DecoderConv64 (Burgess et al. style; disent.md §7). All encoder convs are
 // k4 s2 p2, so 64 -> 33 -> 17 -> 9 -> 5 and the flatten is 64*5*5 = 1600 wide; one dense layer gives
-// 2D outputs, split into mean and log-variance. Decoder convs are k4 s2 p1 (4 -> 8 -> 16 -> 32 -> 64).
-//   encoder: conv 32, 32, 64, 64 (ReLU) -> flatten 1600 -> dense 256 ReLU -> dense 2D
-//   decoder: dense 256 ReLU -> dense 1024 ReLU -> reshape (64, 4, 4) -> convT 64, 32, 32 (ReLU) -> convT C
+// 2D outputs, split into mean and log-variance. disent's decoder has exactly the layers of
+// disentanglement_lib's deconv decoder (dense 256, 1024, reshape (64, 4, 4), convT k4 s2 p1 64, 32, 32, C),
+// so "burgess" builds a DeconvDecoder (only the initialiser differs, and that is passed in).
 class BurgessEncoder : public Encoder {
  public:
   BurgessEncoder(int channels, int latents, PhiloxRng& rng, Initializer init = Initializer::XavierNormal);
@@ -102,16 +102,6 @@ class BurgessEncoder : public Encoder {
   Linear dense_, code_;
 };
 
-class BurgessDecoder : public Decoder {
- public:
-  BurgessDecoder(int channels, int latents, PhiloxRng& rng, Initializer init = Initializer::XavierNormal);
-  Tensor forward(Tape& tape, const Tensor& z) const override;  // -> (B, C, 64, 64)
-  void collect(ParameterList& parameters, const std::string& prefix) const override;
-
- private:
-  Linear dense1_, dense2_;
-  ConvTranspose2d deconv1_, deconv2_, deconv3_, deconv4_;
-};
 
 // disentanglement_lib's fc_encoder / fc_decoder (beta-VAE paper Table 1 row 1), for any image size:
 //   encoder: flatten -> dense 1200 ReLU -> dense 1200 ReLU -> mean (D), log-variance (D)
