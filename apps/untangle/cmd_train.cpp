@@ -35,7 +35,8 @@ Trains M on D and writes DIR/config.json, train_log.csv, checkpoint.utg, metrics
   --log-every N        train_log.csv rows (default 100)     --checkpoint-every N (default 2000)
   --eval-every N       fast MIG/DCI into metrics_log.csv every N steps (default 0: off)
   --final-metrics LIST metrics at the end (default mig,dci,sap,factorvae,betavae; "" for none)
-  --final-sizes reference|fast   sample sizes of the final metrics (default reference)
+  --final-sizes reference|fast   sample sizes of the final metrics (default fast; untangle eval
+                       --run DIR computes them at the reference study's sizes)
   --resume             continue the run in --out from its checkpoint (bit-identical on the CPU)
 Model settings (defaults: the model's reference values, then Zietlow et al. Table 2 for
 beta_vae/beta_tcvae/factor_vae on dsprites/shapes3d, with latents = number of factors):
