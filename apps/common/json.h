@@ -23,6 +23,8 @@ class JsonObject {
   JsonObject& add(const std::string& key, int value) { return raw(key, std::to_string(value)); }
   JsonObject& add(const std::string& key, double value) { return raw(key, number(value)); }
   JsonObject& add(const std::string& key, const JsonObject& value) { return raw(key, value.str()); }
+  // A number already formatted by the caller (e.g. with a chosen precision); must be valid JSON.
+  JsonObject& raw_number(const std::string& key, const std::string& text) { return raw(key, text); }
 
   // The object as text; indent > 0 puts one member per line.
   std::string str(int indent = 0) const {

@@ -75,6 +75,26 @@ std::vector<std::pair<std::string, std::string>> run_fields(const RunConfig& c) 
           {"version", c.version}};
 }
 
+// The shortest decimal that reads back as the same number: a value that is exactly a float (every
+// float setting) only needs to come back as that float, so 1e-4f prints as 0.0001, not 9.99999975e-05.
+std::string shortest_text(double value) {
+  const bool is_float = double(float(value)) == value;
+  char buffer[40];
+  for (int precision = 1; precision <= 17; ++precision) {
+    std::snprintf(buffer, sizeof(buffer), "%.*g", precision, value);
+    const double back = std::strtod(buffer, nullptr);
+    if (is_float ? float(back) == float(value) : back == value) break;
+  }
+  return buffer;
+}
+
+bool looks_integer(const std::string& text) {
+  if (text.empty()) return false;
+  char* end = nullptr;
+  std::strtoll(text.c_str(), &end, 10);
+  return end && *end == '\0';
+}
+
 bool looks_numeric(const std::string& text) {
   if (text.empty()) return false;
   char* end = nullptr;
@@ -138,7 +158,8 @@ void write_run_config(const std::string& path, const RunConfig& config) {
   for (const auto& [name, value] : run_config_fields(config)) {
     // Numbers as JSON numbers (the seed as an exact integer); a version stays text.
     if (name == "seed") json.add(name, (long long)config.seed);
-    else if (looks_numeric(value) && name != "version") json.add(name, std::strtod(value.c_str(), nullptr));
+    else if (looks_integer(value)) json.raw_number(name, value);
+    else if (looks_numeric(value) && name != "version") json.raw_number(name, shortest_text(std::strtod(value.c_str(), nullptr)));
     else if (value == "true" || value == "false") json.add(name, value == "true");
     else json.add(name, value);
   }
