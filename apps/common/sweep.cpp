@@ -4,11 +4,18 @@
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
+#include <fstream>
+
+#include <spawn.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include "apps/common/args.h"
 #include "apps/common/json.h"
 #include "apps/common/trainer.h"
 #include "kernels/file_io.h"
+
+extern char** environ;  // the environment the worker processes inherit
 
 namespace untangle {
 
@@ -52,6 +59,19 @@ std::map<std::string, double> read_metrics(const std::string& path) {
   return numbers;
 }
 
+// The last row of a train_log.csv as column name -> value (empty when the file is missing).
+std::map<std::string, double> read_last_log_row(const std::string& path) {
+  std::map<std::string, double> row;
+  std::ifstream in(path);
+  std::string header, line, last;
+  if (!std::getline(in, header)) return row;
+  while (std::getline(in, line))
+    if (!line.empty()) last = line;
+  const std::vector<std::string> names = split_list(header, ','), cells = split_list(last, ',');
+  for (size_t i = 0; i < names.size() && i < cells.size(); ++i) row[names[i]] = std::strtod(cells[i].c_str(), nullptr);
+  return row;
+}
+
 }  // namespace
 
 std::vector<SweepOutcome> run_sweep(const std::vector<SweepRun>& runs, const std::string& directory) {
@@ -85,9 +105,52 @@ std::vector<SweepOutcome> run_sweep(const std::vector<SweepRun>& runs, const std
       }
     }
     outcome.metrics = read_metrics(run_directory + "/metrics.json");
+    outcome.last_logged = read_last_log_row(run_directory + "/train_log.csv");
     outcomes.push_back(outcome);
   }
   return outcomes;
+}
+
+// ---- worker processes ----------------------------------------------------------------------------
+
+std::vector<SweepRun> worker_share(const std::vector<SweepRun>& runs, const std::string& worker) {
+  unsigned index = 0, count = 0;
+  require(std::sscanf(worker.c_str(), "%u/%u", &index, &count) == 2 && count > 0 && index < count,
+          "--worker must be K/N with 0 <= K < N, got '", worker, "'");
+  std::vector<SweepRun> share;
+  for (size_t i = 0; i < runs.size(); ++i)
+    if (i % count == index) share.push_back(runs[i]);
+  return share;
+}
+
+void run_sweep_in_worker_processes(int argc, char** argv, int workers) {
+  std::vector<std::string> environment = {"UNTANGLE_THREADS=1"};
+  for (char** entry = environ; *entry; ++entry)
+    if (std::string(*entry).rfind("UNTANGLE_THREADS=", 0) != 0) environment.push_back(*entry);
+  std::vector<char*> env;
+  for (std::string& entry : environment) env.push_back(entry.data());
+  env.push_back(nullptr);
+
+  std::vector<pid_t> children;
+  for (int k = 0; k < workers; ++k) {
+    std::vector<std::string> words(argv, argv + argc);
+    words.push_back("--worker");
+    words.push_back(std::to_string(k) + "/" + std::to_string(workers));
+    std::vector<char*> child_argv;
+    for (std::string& word : words) child_argv.push_back(word.data());
+    child_argv.push_back(nullptr);
+    pid_t pid = 0;
+    const int failed = posix_spawn(&pid, "/proc/self/exe", nullptr, nullptr, child_argv.data(), env.data());
+    require(failed == 0, "cannot start sweep worker ", k, " (posix_spawn error ", failed, ")");
+    children.push_back(pid);
+  }
+  std::fprintf(stderr, "sweep: %d worker processes started (one thread each)\n", workers);
+  for (pid_t pid : children) {
+    int status = 0;
+    waitpid(pid, &status, 0);
+    if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
+      std::fprintf(stderr, "sweep: a worker stopped with an error; its unfinished runs are retried here\n");
+  }
 }
 
 }  // namespace untangle

@@ -24,6 +24,7 @@ struct SweepOutcome {
   std::map<std::string, double> metrics;  // metrics.json's numbers (undefined scores are NaN)
   bool skipped = false;                   // finished before this call
   bool failed = false;                    // stopped on a non-finite loss (no metrics)
+  std::map<std::string, double> last_logged;  // train_log.csv's last row (loss terms, e.g. "kl")
 };
 
 // A training profile of a reproduction app: `paper` is the reference's settings, `quick` a scaled-down
@@ -53,5 +54,15 @@ bool sweep_run_finished(const std::string& run_directory);
 
 // Runs what is not finished, in order, printing one line per run; returns every run's metrics.
 std::vector<SweepOutcome> run_sweep(const std::vector<SweepRun>& runs, const std::string& directory);
+
+// Local parallelism for a sweep on a small machine: independent runs in separate processes, each
+// single-threaded (UNTANGLE_THREADS=1), scale better than one run over all cores (small batches leave
+// the thread pool mostly waiting). This program is started `workers` times again with its own
+// arguments plus `--worker K/N`; a worker trains only its share (worker_share) and exits. Returns
+// when all have finished; the caller then runs the whole sweep, which skips what the workers finished.
+void run_sweep_in_worker_processes(int argc, char** argv, int workers);
+
+// Runs i with i % N == K, for --worker "K/N".
+std::vector<SweepRun> worker_share(const std::vector<SweepRun>& runs, const std::string& worker);
 
 }  // namespace untangle
