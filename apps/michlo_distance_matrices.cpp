@@ -85,8 +85,8 @@ int main(int argc, char** argv) {
     for (int spacing = 8; spacing >= 1; --spacing)
       jobs.push_back({"xysquares_s" + std::to_string(spacing), "xysquares", spacing, "mse",
                       spacing == 8 ? "Fig. 8: constant (adversarial)"
-                                   : "Fig. 8: grows with |i-j| more as spacing shrinks"});
-    jobs.push_back({"xysquares_s8", "xysquares", 8, "blur", "Fig. 10: box blur makes it grow with |i-j|"});
+                                   : "Fig. 8: grows along the factor, more as spacing shrinks"});
+    jobs.push_back({"xysquares_s8", "xysquares", 8, "blur", "Fig. 10: box blur makes it grow along the factor"});
     jobs.push_back({"dsprites", "dsprites", 8, "mse", "Fig. 3: follows ground truth (position, scale)"});
     jobs.push_back({"shapes3d", "shapes3d", 8, "mse", "Fig. 3: follows ground truth (mostly)"});
 
@@ -112,7 +112,7 @@ int main(int argc, char** argv) {
       }
     }
     const std::string table = markdown_table(
-        {"data", "loss", "factor", "values", "d(0,1)", "d(0,end)", "corr(perceived, |i-j|)", "paper"}, rows);
+        {"data", "loss", "factor", "values", "d(0,1)", "d(0,end)", "corr(perceived, ground truth)", "paper"}, rows);
     const std::string report = "# Michlo et al. Fig. 3 / 8 / 10 — perceived vs ground-truth distances (" +
                                std::to_string(repeats) + " traversals per factor)\n\n" +
                                "Distances are means over C·H·W on [0, 1] images, averaged over random traversals; " +
