@@ -35,8 +35,8 @@ Michlo et al. Fig. 10/11: MSE vs MSE + box blur (mse_box_r31_l1.0_k3969.0) for b
 AE on XYSquares (spacing 8). Trains the sweep (resumable: finished runs are skipped), then writes
 DIR/results.md (MIG / DCI mean +- std per setting, beside the paper), DIR/results.csv, DIR/mig.svg,
 DIR/dci.svg and DIR/distances/ (perceived distance matrices under both losses).
-  --profile quick   800 steps, batch 32, both betas, 2 repeats (AE 1), fast metrics: about 25 minutes
-                    on a 2-core CPU (default)
+  --profile quick   800 steps, batch 32, both betas, 2 repeats (AE 1), fast metrics: 36 minutes measured
+                    on a 2-core CPU shared with another training run (default)
   --profile paper   the reference's settings: 57,600 steps, batch 256, z 25, beta {0.0316, 0.0001},
                     5 repeats (AE 3), max of periodic fast metrics; meant for a GPU
   --device D        auto (default), cpu or cuda, for every training run
@@ -54,7 +54,7 @@ struct BoxBlurProfile {
 
 // quick: sized from measurements on the 2-core development machine, two single-threaded runs at once
 // (batch 32: β-VAE and Ada-GVAE about 5-8 steps/s each, the box blur barely slower; fast MIG + DCI about
-// 10-15 s per run): 18 runs of 800 steps in about 25 minutes. Both of the paper's β, 2 repeats of the
+// 10-15 s per run): 18 runs of 800 steps; measured: 36 minutes with another training run sharing the machine. Both of the paper's β, 2 repeats of the
 // VAEs and 1 of the AE (the paper: 5 and 3), the final fast metrics instead of the periodic maximum.
 // 800 × 32 observations is about 1/500 of the paper's training, so it shows where training *starts*.
 const BoxBlurProfile kQuick{{"quick", 800, 32, 2, "fast", 0}, 25, {0.0316, 0.0001}, 1, 64};
