@@ -53,9 +53,10 @@ struct BoxBlurProfile {
 };
 
 // quick: sized from measurements on the 2-core development machine, two single-threaded runs at once
-// (batch 32: β-VAE and Ada-GVAE about 5-8 steps/s each, the box blur barely slower; fast MIG + DCI about
-// 10-15 s per run): 18 runs of 800 steps; measured: 36 minutes with another training run sharing the machine. Both of the paper's β, 2 repeats of the
-// VAEs and 1 of the AE (the paper: 5 and 3), the final fast metrics instead of the periodic maximum.
+// (batch 32: β-VAE about 5-9 steps/s, Ada-GVAE about half that, the box blur barely slower; fast MIG +
+// DCI about 10-15 s per run): 18 runs of 800 steps, measured at 36 minutes with another training run
+// sharing the machine. Both of the paper's β, 2 repeats of the VAEs and 1 of the AE (the paper: 5 and
+// 3), the final fast metrics instead of the periodic maximum.
 // 800 × 32 observations is about 1/500 of the paper's training, so it shows where training *starts*.
 const BoxBlurProfile kQuick{{"quick", 800, 32, 2, "fast", 0}, 25, {0.0316, 0.0001}, 1, 64};
 const BoxBlurProfile kPaper{{"paper", 57600, 256, 5, "reference", 2400}, 25, {0.0316, 0.0001}, 3, 256};
