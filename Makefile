@@ -27,8 +27,10 @@ configure: deps
 test: all
 	cd $(BUILD_DIR) && ctest --output-on-failure
 
+# The main job: Michlo et al.'s box-blur reproduction, quick profile (30-40 minutes on 2 CPU cores;
+# resumable: run it again to continue). Table in out/michlo_box_blur/results.md, figures beside it.
 run: all
-	$(BUILD_DIR)/bin/demo_autoencoder
+	$(BUILD_DIR)/bin/michlo_box_blur --profile quick --out out/michlo_box_blur
 
 bench: all
 	$(BUILD_DIR)/bin/bench_cpu

@@ -21,6 +21,7 @@ const Command kCommands[] = {
     {"eval", untangle::command_eval, "compute disentanglement metrics of a trained run"},
     {"encode", untangle::command_encode, "write a trained run's codes (and factors) as .npy"},
     {"metrics", untangle::command_metrics, "disentanglement metrics of a codes table (JSON on stdout)"},
+    {"distances", untangle::command_distances, "ground-truth vs perceived distance matrices of a dataset"},
 };
 
 void print_usage() {

@@ -1,0 +1,38 @@
+// What every reproduction app (apps/michlo_*.cpp) shares: the common options
+//   --profile quick|paper   quick: scaled to a 2-core CPU; paper: the reference's settings (for a GPU)
+//   --device auto|cpu|cuda  passed to every training run
+//   --out DIR               where the sweep's run directories, tables and figures go
+//   --workers N             sweep runs trained in N single-threaded processes at once
+// and the Markdown table writer the reports use.
+#pragma once
+#include <string>
+#include <vector>
+
+#include "apps/common/args.h"
+#include "apps/common/sweep.h"
+
+namespace untangle {
+
+struct ReproductionOptions {
+  std::string profile, device, out;
+  int workers = 1;     // --workers N: sweep runs in N single-threaded processes (quick default 2, paper 1)
+  std::string worker;  // --worker K/N: set only in the worker processes themselves
+  bool is_worker() const { return !worker.empty(); }
+};
+
+// Reads the options above (profile must be quick or paper); --out defaults to out/<app name>.
+ReproductionOptions read_reproduction_options(Args& args, const std::string& app_name);
+
+// A GitHub-flavoured Markdown table: header cells, then rows of the same width.
+std::string markdown_table(const std::vector<std::string>& header, const std::vector<std::vector<std::string>>& rows);
+
+// "0.0316" / "1e-04": a setting's value as it appears in run names and tables.
+std::string short_number(double value);
+
+// Trains the runs in `directory` (apps/common/sweep.h): a worker process trains its share and returns
+// nothing; otherwise the workers are started when there are several, then the whole sweep is run
+// (finished runs skipped) and every run's metrics are returned in order.
+std::vector<SweepOutcome> train_sweep(const ReproductionOptions& options, const std::vector<SweepRun>& runs,
+                                      const std::string& directory, int argc, char** argv);
+
+}  // namespace untangle

@@ -1,0 +1,156 @@
+#include "apps/common/sweep.h"
+
+#include <cmath>
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+
+#include <spawn.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "apps/common/args.h"
+#include "apps/common/json.h"
+#include "apps/common/trainer.h"
+#include "kernels/file_io.h"
+
+extern char** environ;  // the environment the worker processes inherit
+
+namespace untangle {
+
+std::vector<std::string> profile_flags(const TrainingProfile& profile, const std::string& device) {
+  return {"--preset", "disent", "--steps", std::to_string(profile.steps), "--batch", std::to_string(profile.batch),
+          "--device", device, "--final-metrics", "mig,dci", "--final-sizes", profile.metric_sizes, "--eval-every",
+          std::to_string(profile.eval_every), "--log-every", "50", "--checkpoint-every",
+          std::to_string(std::max<long long>(profile.steps / 4, 1))};
+}
+
+std::string reported_metric_key(const TrainingProfile& profile, const std::string& metric) {
+  return profile.eval_every > 0 ? "max_during_training." + metric : metric;
+}
+
+RunConfig run_config_from_flags(const std::vector<std::string>& flags) {
+  // Args parses an argv; the flags become one, after a placeholder program name.
+  std::vector<std::string> words = {"sweep"};
+  words.insert(words.end(), flags.begin(), flags.end());
+  std::vector<char*> argv;
+  for (std::string& word : words) argv.push_back(word.data());
+  Args args(int(argv.size()), argv.data(), 1);
+  RunConfig config = run_config_from_args(args);
+  args.reject_unknown();
+  return config;
+}
+
+bool sweep_run_finished(const std::string& run_directory) {
+  return std::filesystem::exists(run_directory + "/metrics.json");
+}
+
+namespace {
+
+std::map<std::string, double> read_metrics(const std::string& path) {
+  std::vector<uint8_t> bytes = read_file_bytes(path);
+  std::map<std::string, double> numbers;
+  for (const auto& [key, text] : parse_flat_json(std::string(bytes.begin(), bytes.end()), path)) {
+    char* end = nullptr;
+    const double value = std::strtod(text.c_str(), &end);
+    numbers[key] = !text.empty() && end && *end == '\0' ? value : NAN;  // null (undefined) and text -> NaN
+  }
+  return numbers;
+}
+
+// The last row of a train_log.csv as column name -> value (empty when the file is missing).
+std::map<std::string, double> read_last_log_row(const std::string& path) {
+  std::map<std::string, double> row;
+  std::ifstream in(path);
+  std::string header, line, last;
+  if (!std::getline(in, header)) return row;
+  while (std::getline(in, line))
+    if (!line.empty()) last = line;
+  const std::vector<std::string> names = split_list(header, ','), cells = split_list(last, ',');
+  for (size_t i = 0; i < names.size() && i < cells.size(); ++i) row[names[i]] = std::strtod(cells[i].c_str(), nullptr);
+  return row;
+}
+
+}  // namespace
+
+std::vector<SweepOutcome> run_sweep(const std::vector<SweepRun>& runs, const std::string& directory) {
+  std::vector<SweepOutcome> outcomes;
+  for (size_t i = 0; i < runs.size(); ++i) {
+    const std::string run_directory = directory + "/" + runs[i].name;
+    SweepOutcome outcome;
+    outcome.name = runs[i].name;
+    if (sweep_run_finished(run_directory)) {
+      std::fprintf(stderr, "[%zu/%zu] %s: finished earlier, skipped\n", i + 1, runs.size(), runs[i].name.c_str());
+      outcome.skipped = true;
+    } else {
+      RunConfig config = run_config_from_flags(runs[i].flags);
+      const bool resume = std::filesystem::exists(run_directory + "/checkpoint.utg");
+      std::fprintf(stderr, "[%zu/%zu] %s: %s\n", i + 1, runs.size(), runs[i].name.c_str(),
+                   resume ? "resuming from its checkpoint" : "training");
+      if (resume) {
+        // The directory's own configuration (the trainer requires it), with this sweep's step count.
+        const long long steps = config.steps;
+        config = read_run_config(run_directory + "/config.json");
+        config.steps = steps;
+      }
+      TrainingResult result = train_run(config, run_directory, resume);
+      if (result.stopped_on_non_finite_loss) {
+        // No metrics.json: the run is reported as failed, and the next call tries it again.
+        std::fprintf(stderr, "%s: the loss became non-finite; left out (see its train_log.csv)\n",
+                     run_directory.c_str());
+        outcome.failed = true;
+        outcomes.push_back(outcome);
+        continue;
+      }
+    }
+    outcome.metrics = read_metrics(run_directory + "/metrics.json");
+    outcome.last_logged = read_last_log_row(run_directory + "/train_log.csv");
+    outcomes.push_back(outcome);
+  }
+  return outcomes;
+}
+
+// ---- worker processes ----------------------------------------------------------------------------
+
+std::vector<SweepRun> worker_share(const std::vector<SweepRun>& runs, const std::string& worker) {
+  unsigned index = 0, count = 0;
+  require(std::sscanf(worker.c_str(), "%u/%u", &index, &count) == 2 && count > 0 && index < count,
+          "--worker must be K/N with 0 <= K < N, got '", worker, "'");
+  std::vector<SweepRun> share;
+  for (size_t i = 0; i < runs.size(); ++i)
+    if (i % count == index) share.push_back(runs[i]);
+  return share;
+}
+
+void run_sweep_in_worker_processes(int argc, char** argv, int workers) {
+  std::vector<std::string> environment = {"UNTANGLE_THREADS=1"};
+  for (char** entry = environ; *entry; ++entry)
+    if (std::string(*entry).rfind("UNTANGLE_THREADS=", 0) != 0) environment.push_back(*entry);
+  std::vector<char*> env;
+  for (std::string& entry : environment) env.push_back(entry.data());
+  env.push_back(nullptr);
+
+  std::vector<pid_t> children;
+  for (int k = 0; k < workers; ++k) {
+    std::vector<std::string> words(argv, argv + argc);
+    words.push_back("--worker");
+    words.push_back(std::to_string(k) + "/" + std::to_string(workers));
+    std::vector<char*> child_argv;
+    for (std::string& word : words) child_argv.push_back(word.data());
+    child_argv.push_back(nullptr);
+    pid_t pid = 0;
+    const int failed = posix_spawn(&pid, "/proc/self/exe", nullptr, nullptr, child_argv.data(), env.data());
+    require(failed == 0, "cannot start sweep worker ", k, " (posix_spawn error ", failed, ")");
+    children.push_back(pid);
+  }
+  std::fprintf(stderr, "sweep: %d worker processes started (one thread each)\n", workers);
+  for (pid_t pid : children) {
+    int status = 0;
+    waitpid(pid, &status, 0);
+    if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
+      std::fprintf(stderr, "sweep: a worker stopped with an error; its unfinished runs are retried here\n");
+  }
+}
+
+}  // namespace untangle
