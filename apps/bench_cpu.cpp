@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "apps/common/args.h"
+#include "apps/common/program.h"
 #include "apps/common/timing.h"
 #include "autograd/ops.h"
 #include "kernels/cpu/conv2d.h"
@@ -138,12 +139,7 @@ double bench_training_step(int channels, int batch, int steps, int warmup) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  try {
-    Args args(argc, argv, 1, {"step", "sgemm-only"});
-    if (args.help()) {
-      std::printf("%s", kUsage);
-      return 0;
-    }
+  return run_program("bench_cpu", kUsage, argc, argv, {"step", "sgemm-only"}, [&](Args& args) {
     const bool step_only = args.flag("step"), sgemm_only = args.flag("sgemm-only");
     const int channels = int(args.integer("channels", 1));
     const int batch = int(args.integer("batch", 64));
@@ -163,8 +159,5 @@ int main(int argc, char** argv) {
     double median = bench_training_step(channels, batch, steps, warmup);
     std::printf("untangle_step_ms %.3f\n", median);
     return 0;
-  } catch (const std::exception& error) {
-    std::fprintf(stderr, "bench_cpu: error: %s\n", error.what());
-    return 1;
-  }
+  });
 }

@@ -7,6 +7,7 @@
 #include <cstdio>
 
 #include "apps/common/args.h"
+#include "apps/common/program.h"
 #include "apps/common/timing.h"
 #include "nn/adam.h"
 #include "nn/layers.h"
@@ -67,12 +68,7 @@ struct Autoencoder {
 }  // namespace
 
 int main(int argc, char** argv) {
-  try {
-    Args args(argc, argv, 1);
-    if (args.help()) {
-      std::printf("%s", kUsage);
-      return 0;
-    }
+  return run_program("demo_autoencoder", kUsage, argc, argv, {}, [&](Args& args) {
     const int steps = int(args.integer("steps", 1500)), batch = int(args.integer("batch", 32));
     const long long seed = args.integer("seed", 0);
     args.reject_unknown();
@@ -110,8 +106,5 @@ int main(int argc, char** argv) {
                 first_loss, recent_loss, double(kSize * kSize) * 0.6931);
     std::printf("next: `make test` runs every test; docs/ has the design, the benchmarks and the reproductions.\n");
     return 0;
-  } catch (const std::exception& error) {
-    std::fprintf(stderr, "demo_autoencoder: error: %s\n", error.what());
-    return 1;
-  }
+  });
 }

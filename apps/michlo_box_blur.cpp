@@ -16,6 +16,7 @@
 #include <map>
 
 #include "apps/common/args.h"
+#include "apps/common/program.h"
 #include "apps/common/distance_files.h"
 #include "apps/common/json.h"
 #include "apps/common/reproduction.h"
@@ -108,12 +109,7 @@ std::string paper_result(const Setting& setting) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  try {
-    Args args(argc, argv, 1);
-    if (args.help()) {
-      std::printf("%s", kUsage);
-      return 0;
-    }
+  return run_program("michlo_box_blur", kUsage, argc, argv, {}, [&](Args& args) {
     const ReproductionOptions options = read_reproduction_options(args, "michlo_box_blur");
     args.reject_unknown();
     const BoxBlurProfile& profile = options.profile == "paper" ? kPaper : kQuick;
@@ -225,8 +221,5 @@ int main(int argc, char** argv) {
     std::printf("figures: %s/mig.svg, %s/dci.svg; distance matrices: %s/distances/*.png; runs: %s/runs/\n",
                 options.out.c_str(), options.out.c_str(), options.out.c_str(), options.out.c_str());
     return 0;
-  } catch (const std::exception& error) {
-    std::fprintf(stderr, "michlo_box_blur: error: %s\n", error.what());
-    return 1;
-  }
+  });
 }

@@ -14,6 +14,7 @@
 #include <map>
 
 #include "apps/common/args.h"
+#include "apps/common/program.h"
 #include "apps/common/json.h"
 #include "apps/common/reproduction.h"
 #include "apps/common/summary.h"
@@ -53,12 +54,7 @@ std::string paper_result(const std::string& dataset) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  try {
-    Args args(argc, argv, 1);
-    if (args.help()) {
-      std::printf("%s", kUsage);
-      return 0;
-    }
+  return run_program("michlo_datasets", kUsage, argc, argv, {}, [&](Args& args) {
     const ReproductionOptions options = read_reproduction_options(args, "michlo_datasets");
     args.reject_unknown();
     const DatasetsProfile& profile = options.profile == "paper" ? kPaper : kQuick;
@@ -134,8 +130,5 @@ int main(int argc, char** argv) {
     std::printf("\n%s\nfigures: %s/mig.svg, %s/dci.svg; runs: %s/runs/\n", report.c_str(), options.out.c_str(),
                 options.out.c_str(), options.out.c_str());
     return 0;
-  } catch (const std::exception& error) {
-    std::fprintf(stderr, "michlo_datasets: error: %s\n", error.what());
-    return 1;
-  }
+  });
 }

@@ -16,6 +16,7 @@
 #include <filesystem>
 
 #include "apps/common/args.h"
+#include "apps/common/program.h"
 #include "apps/common/distance_files.h"
 #include "apps/common/reproduction.h"
 #include "apps/common/timing.h"
@@ -71,12 +72,7 @@ struct Job {
 }  // namespace
 
 int main(int argc, char** argv) {
-  try {
-    Args args(argc, argv, 1);
-    if (args.help()) {
-      std::printf("%s", kUsage);
-      return 0;
-    }
+  return run_program("michlo_distance_matrices", kUsage, argc, argv, {}, [&](Args& args) {
     const ReproductionOptions options = read_reproduction_options(args, "michlo_distance_matrices");
     args.reject_unknown();
     const size_t repeats = options.profile == "paper" ? 256 : 64;
@@ -122,8 +118,5 @@ int main(int argc, char** argv) {
     std::printf("%s\nfigures: %s/<data>/{groundtruth,distances_<loss>}_<factor>.png\n", report.c_str(),
                 options.out.c_str());
     return 0;
-  } catch (const std::exception& error) {
-    std::fprintf(stderr, "michlo_distance_matrices: error: %s\n", error.what());
-    return 1;
-  }
+  });
 }

@@ -20,6 +20,7 @@
 #include <filesystem>
 
 #include "apps/common/args.h"
+#include "apps/common/program.h"
 #include "apps/common/distance_files.h"
 #include "apps/common/heatmap.h"
 #include "apps/common/perceived_distance.h"
@@ -68,12 +69,7 @@ double correlation_upper(const std::vector<double>& a, const std::vector<double>
 }  // namespace
 
 int main(int argc, char** argv) {
-  try {
-    Args args(argc, argv, 1);
-    if (args.help()) {
-      std::printf("%s", kUsage);
-      return 0;
-    }
+  return run_program("michlo_model_distances", kUsage, argc, argv, {}, [&](Args& args) {
     const std::string run_directory = args.required_text("run"), out = args.required_text("out");
     const size_t repeats = size_t(args.integer("repeats", 64));
     PhiloxRng rng(uint64_t(args.integer("seed", 0)));
@@ -145,8 +141,5 @@ int main(int argc, char** argv) {
     }
     std::printf("wrote %s/{groundtruth,data,latent_l2,posterior_kl,reconstructions}_<factor>.{csv,png}\n", out.c_str());
     return 0;
-  } catch (const std::exception& error) {
-    std::fprintf(stderr, "michlo_model_distances: error: %s\n", error.what());
-    return 1;
-  }
+  });
 }

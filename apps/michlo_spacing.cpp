@@ -12,6 +12,7 @@
 #include <filesystem>
 
 #include "apps/common/args.h"
+#include "apps/common/program.h"
 #include "apps/common/json.h"
 #include "apps/common/reproduction.h"
 #include "apps/common/summary.h"
@@ -45,12 +46,7 @@ double plotted_beta(const std::string& model, int spacing) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  try {
-    Args args(argc, argv, 1);
-    if (args.help()) {
-      std::printf("%s", kUsage);
-      return 0;
-    }
+  return run_program("michlo_spacing", kUsage, argc, argv, {}, [&](Args& args) {
     const ReproductionOptions options = read_reproduction_options(args, "michlo_spacing");
     args.reject_unknown();
     const TrainingProfile& profile = options.profile == "paper" ? kPaper : kQuick;
@@ -132,8 +128,5 @@ int main(int argc, char** argv) {
     std::printf("\n%s\nfigures: %s/mig.svg, %s/dci.svg; runs: %s/runs/\n", report.c_str(), options.out.c_str(),
                 options.out.c_str(), options.out.c_str());
     return 0;
-  } catch (const std::exception& error) {
-    std::fprintf(stderr, "michlo_spacing: error: %s\n", error.what());
-    return 1;
-  }
+  });
 }
