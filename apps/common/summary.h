@@ -36,4 +36,43 @@ inline std::string mean_std_text(const MeanStd& s) {
   return buffer;
 }
 
+// An order test for "is setting B's score higher than A's?" that does not assume a distribution: the
+// one-sided Mann–Whitney test in its simplest case. It counts the pairs (a, b) with b > a (ties count
+// half); the exact p-value of the extreme case, every b above every a, is 1 / C(n + m, n) — the chance
+// that a random order of the n + m runs puts all of B on top (3 vs 3: 1/20 = 0.05; 2 vs 2: 1/6).
+struct OrderComparison {
+  size_t pairs = 0;          // finite (a, b) pairs
+  double pairs_higher = 0;   // pairs with b > a, ties counted half
+  bool all_higher() const { return pairs > 0 && pairs_higher == double(pairs); }
+  double p_if_all_higher = NAN;  // 1 / C(n + m, n)
+};
+
+inline OrderComparison compare_order(const std::vector<double>& a, const std::vector<double>& b) {
+  OrderComparison out;
+  size_t n = 0, m = 0;
+  for (double x : a) n += std::isfinite(x) ? 1 : 0;
+  for (double y : b) m += std::isfinite(y) ? 1 : 0;
+  for (double x : a)
+    for (double y : b) {
+      if (!std::isfinite(x) || !std::isfinite(y)) continue;
+      ++out.pairs;
+      out.pairs_higher += y > x ? 1.0 : y == x ? 0.5 : 0.0;
+    }
+  double combinations = 1;  // C(n + m, n), built up as a product of ratios
+  for (size_t i = 1; i <= n; ++i) combinations = combinations * double(m + i) / double(i);
+  if (n > 0 && m > 0) out.p_if_all_higher = 1.0 / combinations;
+  return out;
+}
+
+// "9/9 (p = 0.05)" when every pair is ordered, else "7/9 (overlap)"; "—" without pairs.
+inline std::string order_text(const OrderComparison& c) {
+  if (c.pairs == 0) return "—";
+  char buffer[64];
+  if (c.all_higher())
+    std::snprintf(buffer, sizeof(buffer), "%zu/%zu (p = %.2g)", c.pairs, c.pairs, c.p_if_all_higher);
+  else
+    std::snprintf(buffer, sizeof(buffer), "%g/%zu (overlap)", c.pairs_higher, c.pairs);
+  return buffer;
+}
+
 }  // namespace untangle

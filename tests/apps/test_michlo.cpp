@@ -12,6 +12,7 @@
 #include "apps/common/heatmap.h"
 #include "apps/common/perceived_distance.h"
 #include "apps/common/svg_plot.h"
+#include "apps/common/summary.h"
 #include "apps/common/sweep.h"
 #include "cli_helpers.h"
 #include "data/registry.h"
@@ -163,4 +164,24 @@ TEST_CASE("the reproduction apps print their usage and reject a bad profile") {
     CHECK(bad.exit_code == 1);
     CHECK(bad.output.find("--profile must be quick or paper") != std::string::npos);
   }
+}
+
+TEST_CASE("the order test counts pairs, halves ties and gives the exact p of complete separation") {
+  using untangle::compare_order;
+  const auto separated = compare_order({0.01, 0.02, 0.00}, {0.04, 0.05, 0.03});
+  CHECK(separated.pairs == 9);
+  CHECK(separated.all_higher());
+  CHECK(separated.p_if_all_higher == doctest::Approx(1.0 / 20));  // C(6, 3) = 20 equally likely orders
+  CHECK(untangle::order_text(separated) == "9/9 (p = 0.05)");
+
+  const auto overlapping = compare_order({0.01, 0.05}, {0.03, 0.05});
+  CHECK(overlapping.pairs == 4);
+  CHECK(overlapping.pairs_higher == doctest::Approx(2.5));  // 0.03 > 0.01, 0.05 > 0.01, tie 0.05 = 0.05
+  CHECK_FALSE(overlapping.all_higher());
+  CHECK(untangle::order_text(overlapping) == "2.5/4 (overlap)");
+
+  const auto undefined = compare_order({NAN}, {0.1, 0.2});  // an unfinished run counts in no pair
+  CHECK(undefined.pairs == 0);
+  CHECK(untangle::order_text(undefined) == "—");
+  CHECK(compare_order({0.1, 0.2}, {0.3, 0.4}).p_if_all_higher == doctest::Approx(1.0 / 6));
 }
