@@ -5,6 +5,7 @@
 //   pass             M              N                   K                   A             B
 //   forward          O              N*Ho*Wo (pixels)    C*kh*kw (taps)      w             im2col(x)
 //   backward data    C              N*H*W (inputs)      O*kh*kw             w (per c)     dy gathered
+//     per phase      C              N*H*W / stride^2    O*kh*kw / stride^2  w (phase taps) dy (phase taps)
 //   backward weight  O              C*kh*kw             N*Ho*Wo             dy            im2col(x)^T
 //
 // One kernel does all three (the loaders differ): a block of 256 threads computes a TileM x 64 tile of C,
@@ -13,9 +14,12 @@
 // (tx, ty) owns rows ty + 16i and columns tx + 16j, so a warp's reads of a shared row are 16 consecutive
 // words (no bank conflicts) and its writes to C are coalesced along pixels.
 //
-// Backward data gathers dy: input pixel iy receives from output row oy = (iy + padding - ky) / stride only
-// when that division is exact, so with stride 2 three taps in four are zeros. That wastes multiply-adds
-// but keeps one simple formulation; a faster version would split the work by stride phase.
+// Backward data, first version (conv2d_backward_data_gather, kept as the simple reference): input pixel
+// iy receives from output row oy = (iy + padding - ky) / stride only when that division is exact, so with
+// stride 2 three taps in four multiply zeros. The second version (conv2d_backward_data) splits the inputs
+// by stride phase, (iy + padding) mod stride = ry: inside one phase only the taps ky = ry + stride * ty
+// contribute, and every one of them does, so each phase is a dense product with K = O * Ty * Tx; one launch
+// per phase (4 for stride 2).
 #include <algorithm>
 
 #include "kernels/cuda/conv2d.h"
@@ -90,6 +94,56 @@ struct GatheredOutputGrad {
   }
 };
 
+// One stride phase of backward-data: the inputs iy = iy0 + stride * a (a < rows) and ix = ix0 + stride * b
+// (b < cols), where iy0 is the first row with (iy0 + padding) mod stride = ry; the taps ky = ry + stride * ty
+// (ty < taps_y); then oy = (iy + padding - ky) / stride = a + cy - ty exactly, with cy = (iy0 + padding - ry)
+// / stride. Likewise for x.
+struct StridePhase {
+  int ry, rx, iy0, ix0, rows, cols, taps_y, taps_x, cy, cx;
+};
+
+StridePhase stride_phase(const Conv2dGeometry& g, int ry, int rx) {
+  const int s = g.stride;
+  StridePhase ph{};
+  ph.ry = ry;
+  ph.rx = rx;
+  ph.iy0 = ((ry - g.padding) % s + s) % s;
+  ph.ix0 = ((rx - g.padding) % s + s) % s;
+  ph.rows = ph.iy0 < g.in_height ? (g.in_height - ph.iy0 + s - 1) / s : 0;
+  ph.cols = ph.ix0 < g.in_width ? (g.in_width - ph.ix0 + s - 1) / s : 0;
+  ph.taps_y = ry < g.kernel_height ? (g.kernel_height - ry + s - 1) / s : 0;
+  ph.taps_x = rx < g.kernel_width ? (g.kernel_width - rx + s - 1) / s : 0;
+  ph.cy = (ph.iy0 + g.padding - ry) / s;
+  ph.cx = (ph.ix0 + g.padding - rx) / s;
+  return ph;
+}
+
+// Phase A[c, (o, ty, tx)] = w[o, c, ry + stride * ty, rx + stride * tx].
+struct PhaseWeights {
+  const float* w;
+  ConvShape s;
+  StridePhase ph;
+  __device__ float operator()(int c, int k) const {
+    const int tx = k % ph.taps_x, ty = (k / ph.taps_x) % ph.taps_y, o = k / (ph.taps_x * ph.taps_y);
+    const int ky = ph.ry + s.stride * ty, kx = ph.rx + s.stride * tx;
+    return w[((size_t(o) * s.channels + c) * s.kernel_h + ky) * s.kernel_w + kx];
+  }
+};
+
+// Phase B[(o, ty, tx), (n, a, b)] = dy[n, o, a + cy - ty, b + cx - tx], zero outside the output.
+struct PhaseOutputGrad {
+  const float* dy;
+  ConvShape s;
+  StridePhase ph;
+  __device__ float operator()(int k, int input) const {
+    const int tx = k % ph.taps_x, ty = (k / ph.taps_x) % ph.taps_y, o = k / (ph.taps_x * ph.taps_y);
+    const int b = input % ph.cols, a = (input / ph.cols) % ph.rows, n = input / (ph.cols * ph.rows);
+    const int oy = a + ph.cy - ty, ox = b + ph.cx - tx;
+    if (oy < 0 || oy >= s.out_h || ox < 0 || ox >= s.out_w) return 0.0f;
+    return dy[((size_t(n) * s.out_channels + o) * s.out_h + oy) * s.out_w + ox];
+  }
+};
+
 // Backward-weight A[o, (n, oy, ox)] = dy[n, o, oy, ox].
 struct OutputGradRows {
   const float* dy;
@@ -124,6 +178,18 @@ struct StoreInputGrad {
   int channels, plane;
   __device__ void operator()(int c, int input, float sum) const {
     dx[(size_t(input / plane) * channels + c) * plane + input % plane] = sum;
+  }
+};
+
+// dx[n, c, iy0 + stride * a, ix0 + stride * b] for row c, column (n, a, b) of one stride phase.
+struct StorePhaseInputGrad {
+  float* dx;
+  ConvShape s;
+  StridePhase ph;
+  __device__ void operator()(int c, int input, float sum) const {
+    const int b = input % ph.cols, a = (input / ph.cols) % ph.rows, n = input / (ph.cols * ph.rows);
+    const int iy = ph.iy0 + s.stride * a, ix = ph.ix0 + s.stride * b;
+    dx[((size_t(n) * s.channels + c) * s.height + iy) * s.width + ix] = sum;
   }
 };
 
@@ -269,13 +335,29 @@ void conv2d_forward(const Conv2dGeometry& g, const float* x, const float* w, con
                        Im2col{x, s}, StoreOutput{y, bias, g.out_channels, s.out_h * s.out_w});
 }
 
-void conv2d_backward_data(const Conv2dGeometry& g, const float* dy, const float* w, float* dx) {
-  check_geometry(g, "cuda::conv2d_backward_data");
+void conv2d_backward_data_gather(const Conv2dGeometry& g, const float* dy, const float* w, float* dx) {
+  check_geometry(g, "cuda::conv2d_backward_data_gather");
   const ConvShape s = shape_of(g);
   const int K = g.out_channels * g.kernel_height * g.kernel_width;
   const int inputs = g.batch * g.in_height * g.in_width;
-  launch_implicit_gemm("cuda::conv2d_backward_data", g.in_channels, inputs, K, 1, K, WeightPerInputChannel{w, s},
-                       GatheredOutputGrad{dy, s}, StoreInputGrad{dx, g.in_channels, g.in_height * g.in_width});
+  launch_implicit_gemm("cuda::conv2d_backward_data_gather", g.in_channels, inputs, K, 1, K,
+                       WeightPerInputChannel{w, s}, GatheredOutputGrad{dy, s},
+                       StoreInputGrad{dx, g.in_channels, g.in_height * g.in_width});
+}
+
+void conv2d_backward_data(const Conv2dGeometry& g, const float* dy, const float* w, float* dx) {
+  const char* op = "cuda::conv2d_backward_data";
+  check_geometry(g, op);
+  const ConvShape s = shape_of(g);
+  for (int ry = 0; ry < g.stride; ++ry)
+    for (int rx = 0; rx < g.stride; ++rx) {
+      const StridePhase ph = stride_phase(g, ry, rx);
+      if (ph.rows == 0 || ph.cols == 0) continue;  // a stride larger than the image: no inputs in this phase
+      // K = 0 (a kernel smaller than the stride) still runs: those inputs receive no gradient and get 0.
+      const int K = g.out_channels * ph.taps_y * ph.taps_x;
+      launch_implicit_gemm(op, g.in_channels, g.batch * ph.rows * ph.cols, K, 1, std::max(K, 1),
+                           PhaseWeights{w, s, ph}, PhaseOutputGrad{dy, s, ph}, StorePhaseInputGrad{dx, s, ph});
+    }
 }
 
 size_t conv2d_backward_weight_workspace_floats(const Conv2dGeometry& g) {

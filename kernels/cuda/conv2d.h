@@ -12,8 +12,11 @@ namespace untangle::cuda {
 
 // y = conv(x, w) + bias
 void conv2d_forward(const Conv2dGeometry& g, const float* x, const float* w, const float* bias, float* y);
-// dx = d loss / d x given dy (overwritten)
+// dx = d loss / d x given dy (overwritten). Split by stride phase so no multiply-add is spent on zeros.
 void conv2d_backward_data(const Conv2dGeometry& g, const float* dy, const float* w, float* dx);
+// The first, simplest version (a gather that multiplies the zero taps of a strided convolution too):
+// the reference that conv2d_backward_data is tested against beside the CPU.
+void conv2d_backward_data_gather(const Conv2dGeometry& g, const float* dy, const float* w, float* dx);
 
 // The weight gradient sums over every image and output pixel; that long sum is split into chunks computed
 // in parallel, each into its own slice of `workspace`, then added in a fixed order (deterministic: no

@@ -46,6 +46,10 @@ void check_conv_passes(const Conv2dGeometry& g, PhiloxRng& rng) {
   auto dx_d = poisoned(x_count);
   cuda::conv2d_backward_data(g, dy_d.data(), w_d.data(), dx_d.data());
   CHECK(report(describe("conv2d_backward_data", g), max_relative_error(dx_d.to_host(), dx), bound) <= bound);
+  auto dx_gather_d = poisoned(x_count);  // the first (gather) version, kept as a reference
+  cuda::conv2d_backward_data_gather(g, dy_d.data(), w_d.data(), dx_gather_d.data());
+  CHECK(report(describe("conv2d_backward_data_gather", g), max_relative_error(dx_gather_d.to_host(), dx), bound) <=
+        bound);
 
   std::vector<float> dw(w_count), dbias(g.out_channels);
   conv2d_backward_weight(g, x.data(), dy.data(), dw.data(), dbias.data());
@@ -107,4 +111,6 @@ TEST_CASE("cuda conv2d: odd shapes") {
   check_conv_passes(Conv2dGeometry{5, 7, 10, 10, 70, 3, 3, 3, 0}, rng);
   check_conv_passes(Conv2dGeometry{1, 1, 5, 5, 1, 1, 1, 1, 0}, rng);
   check_conv_passes(Conv2dGeometry{4, 40, 6, 6, 33, 2, 2, 2, 1}, rng);
+  check_conv_passes(Conv2dGeometry{2, 3, 10, 10, 4, 2, 2, 3, 0}, rng);  // kernel < stride: some inputs get 0
+  check_conv_passes(Conv2dGeometry{2, 3, 7, 9, 5, 2, 3, 3, 1}, rng);
 }
