@@ -85,8 +85,20 @@ BoxBlurFft::BoxBlurFft(long long planes, int height, int width, int radius)
   box_spectrum_ = DeviceBuffer<cufftComplex>(size_t(P) * half);
 
   int sizes[2] = {P, Q};
+  // A throw below skips the destructor, so the plans are released here on the way out.
+  struct ReleaseOnThrow {
+    BoxBlurFft* self;
+    bool done = false;
+    ~ReleaseOnThrow() {
+      if (done) return;
+      if (self->have_forward_) cufftDestroy(self->forward_);
+      if (self->have_inverse_) cufftDestroy(self->inverse_);
+    }
+  } guard{this};
   UNTANGLE_CUDA_CHECK(cufftPlanMany(&forward_, 2, sizes, nullptr, 1, 0, nullptr, 1, 0, CUFFT_R2C, int(planes)), op);
+  have_forward_ = true;
   UNTANGLE_CUDA_CHECK(cufftPlanMany(&inverse_, 2, sizes, nullptr, 1, 0, nullptr, 1, 0, CUFFT_C2R, int(planes)), op);
+  have_inverse_ = true;
 
   // The box's spectrum, once: weight 1/(2r+1)^2 at offsets (dy, dx) in [-r, r]^2, wrapped.
   std::vector<float> box(size_t(P) * Q, 0.0f);
@@ -99,11 +111,12 @@ BoxBlurFft::BoxBlurFft(long long planes, int height, int width, int radius)
   const cufftResult status = cufftExecR2C(single, box_image.data(), box_spectrum_.data());
   cufftDestroy(single);
   UNTANGLE_CUDA_CHECK(status, op);
+  guard.done = true;
 }
 
 BoxBlurFft::~BoxBlurFft() {
-  if (forward_) cufftDestroy(forward_);
-  if (inverse_) cufftDestroy(inverse_);
+  if (have_forward_) cufftDestroy(forward_);
+  if (have_inverse_) cufftDestroy(inverse_);
 }
 
 void BoxBlurFft::run(const float* in, float* out, bool accumulate) {

@@ -26,6 +26,7 @@ class BoxBlurFft {
   long long planes_;
   int height_, width_, fft_height_, fft_width_;
   cufftHandle forward_ = 0, inverse_ = 0;
+  bool have_forward_ = false, have_inverse_ = false;  // a handle's value says nothing (0 may be valid)
   DeviceBuffer<float> padded_;
   DeviceBuffer<cufftComplex> spectrum_, box_spectrum_;
 };
