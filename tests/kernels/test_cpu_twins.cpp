@@ -1,5 +1,5 @@
-// The raw CPU kernels that the CUDA kernels are tested against (kernels/cpu/activation.h, reduce.h,
-// losses.h) must compute exactly what the autograd ops compute: here each is compared with its op
+// The raw CPU kernels that the CUDA kernels are tested against (kernels/cpu/activation.h, broadcast.h,
+// reduce.h, losses.h) must compute exactly what the autograd ops compute: here each is compared with its op
 // (values, and gradients through the tape) on random inputs. Bound 1e-6 of the output's scale: the same
 // formulas, but written twice, so the compiler may fuse multiply-adds differently.
 #include <doctest/doctest.h>
@@ -9,7 +9,9 @@
 #include <vector>
 
 #include "autograd/ops.h"
+#include "kernels/check.h"
 #include "kernels/cpu/activation.h"
+#include "kernels/cpu/broadcast.h"
 #include "kernels/cpu/losses.h"
 #include "kernels/cpu/reduce.h"
 
@@ -133,4 +135,34 @@ TEST_CASE("cpu loss kernels match mse, bce_with_logits and gaussian_kl with thei
     CHECK(relative_error(dmu.data(), mu.grad(), 60) <= kBound);
     CHECK(relative_error(dlogvar.data(), logvar.grad(), 60) <= kBound);
   }
+}
+
+TEST_CASE("cpu broadcasting kernels match add/sub/mul/div with their gradients") {
+  PhiloxRng rng(804);
+  using Op = Tensor (*)(Tape&, const Tensor&, const Tensor&);
+  const std::pair<BinaryOp, Op> pairs[] = {
+      {BinaryOp::Add, add}, {BinaryOp::Sub, sub}, {BinaryOp::Mul, mul}, {BinaryOp::Div, untangle::div}};
+  const std::vector<std::pair<Shape, Shape>> cases = {
+      {{4, 3}, {4, 3}}, {{4, 3}, {}}, {{6, 5}, {5}}, {{2, 3, 4, 4}, {1, 3, 1, 1}}, {{3, 1}, {2, 1, 4}}};
+  for (auto [kernel_op, op] : pairs)
+    for (const auto& [a_shape, b_shape] : cases) {
+      Tensor a = random_tensor(a_shape, rng, -1.0f, 1.0f), b = random_tensor(b_shape, rng, 0.5f, 2.0f);
+      a.set_requires_grad(true);
+      b.set_requires_grad(true);
+      Tape tape;
+      Tensor out = op(tape, a, b);
+      Tensor upstream = random_tensor(out.shape(), rng, -1.0f, 1.0f);
+      tape.backward(sum(tape, mul(tape, out, upstream)));
+
+      const Broadcast plan = plan_broadcast(a_shape, b_shape);  // Shape is std::vector<int>
+      CHECK(plan.out_shape() == out.shape());
+      std::vector<float> value(plan.count()), da(a.numel(), 0.0f), db(b.numel(), 0.0f);
+      binary_forward(kernel_op, plan, a.data(), b.data(), value.data());
+      binary_backward(kernel_op, plan, a.data(), b.data(), upstream.data(), da.data(), db.data());
+      INFO(binary_op_name(kernel_op));
+      CHECK(relative_error(value.data(), out.data(), out.numel()) <= kBound);
+      CHECK(relative_error(da.data(), a.grad(), a.numel()) <= kBound);
+      CHECK(relative_error(db.data(), b.grad(), b.numel()) <= kBound);
+    }
+  CHECK_THROWS_AS(plan_broadcast({3, 4}, {5}), Error);
 }
