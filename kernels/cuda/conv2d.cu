@@ -255,15 +255,25 @@ __global__ void __launch_bounds__(kGemmThreads)
     }
 }
 
-// Picks the row tile for M (the decoder's last layer has 1 or 3 channels: a 64-row tile would idle).
+// Blocks below which a launch leaves the GPU partly idle: two per multiprocessor of an H100 (132), fixed
+// rather than queried to keep launches simple. (The tile shape never changes a result: every output sums
+// its K range in the same order whatever tile it is in.)
+constexpr long long kEnoughBlocks = 264;
+
+// Picks the row tile: 64 rows (the most reuse of each loaded element) when M is large enough, fewer when M
+// is small (the decoder's last layer has 1 or 3 channels: a 64-row tile would idle) or when 64-row tiles
+// would give too few blocks to fill the GPU (the 8 x 8 layers at batch 64 have only 16 column tiles).
 template <typename LoadA, typename LoadB, typename Store>
 void launch_implicit_gemm(const char* op, int M, int N, int K, int splits, int k_chunk, LoadA load_a, LoadB load_b,
                           Store store) {
   const unsigned column_tiles = unsigned((N + kTileN - 1) / kTileN);
-  if (M <= 16) {
+  int rows_per_thread = M <= 16 ? 1 : (M <= 32 ? 2 : 4);
+  auto blocks = [&](int rows) { return (long long)((M + 16 * rows - 1) / (16 * rows)) * column_tiles * splits; };
+  while (rows_per_thread > 1 && blocks(rows_per_thread) < kEnoughBlocks) rows_per_thread /= 2;
+  if (rows_per_thread == 1) {
     dim3 grid(column_tiles, unsigned((M + 15) / 16), unsigned(splits));
     implicit_gemm<1><<<grid, kGemmThreads>>>(M, N, K, k_chunk, load_a, load_b, store);
-  } else if (M <= 32) {
+  } else if (rows_per_thread == 2) {
     dim3 grid(column_tiles, unsigned((M + 31) / 32), unsigned(splits));
     implicit_gemm<2><<<grid, kGemmThreads>>>(M, N, K, k_chunk, load_a, load_b, store);
   } else {
