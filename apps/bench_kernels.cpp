@@ -4,6 +4,7 @@
 //                 hand-written implicit GEMM of kernels/cuda/conv2d.cu) vs cuDNN's fastest algorithm for
 //                 that shape (cudnnFind*AlgorithmEx, then timed here like ours), both in plain float32
 //                 (cuDNN with CUDNN_FMA_MATH: no TF32 tensor-core rounding). Target: ours <= 1.5x cuDNN.
+//   versions      backward-data's first (gather) and second (stride-phase) versions on the ConvT layers.
 //   gemm          our row-major wrapper vs the raw cublasSgemm call it makes (the wrapper's overhead).
 //   box blur      the cuFFT blur vs a direct CUDA loop over the window, r = 31 on 64 x 64 planes.
 // Timing: CUDA events around each call on the default stream, after warm-up; the median of the repeats.
@@ -244,6 +245,26 @@ std::vector<double> bench_layer(const ConvLayer& layer, Timing t, DeviceBuffer<c
   return ratios;
 }
 
+// The two versions of backward-data (the ConvT layers' forward): the first gathers and multiplies the zero
+// taps of a stride-2 convolution too; the second splits by stride phase and should need about a quarter of
+// the multiply-adds.
+void bench_backward_data_versions(int batch, Timing t) {
+  std::printf("\n%-34s %10s %10s %6s\n", "backward-data versions", "gather us", "phase us", "ratio");
+  PhiloxRng rng(4);
+  for (const ConvLayer& layer : reference_layers(batch, 1)) {
+    if (!layer.transposed) continue;
+    const Conv2dGeometry& g = layer.geometry;
+    auto w = random_device(size_t(g.out_channels) * g.in_channels * g.kernel_height * g.kernel_width, rng);
+    auto dy = random_device(size_t(g.batch) * g.out_channels * g.out_height() * g.out_width(), rng);
+    DeviceBuffer<float> dx(size_t(g.batch) * g.in_channels * g.in_height * g.in_width);
+    const double gather = median_us([&] { cuda::conv2d_backward_data_gather(g, dy.data(), w.data(), dx.data()); },
+                                    t.warmup, t.repeats);
+    const double phase = median_us([&] { cuda::conv2d_backward_data(g, dy.data(), w.data(), dx.data()); },
+                                   t.warmup, t.repeats);
+    std::printf("%-34s %10.1f %10.1f %6.2f\n", layer.name.c_str(), gather, phase, phase / gather);
+  }
+}
+
 // ---- gemm and blur ----------------------------------------------------------------------------------------
 
 void bench_gemm(Timing t) {
@@ -344,6 +365,7 @@ int main(int argc, char** argv) {
         }
       }
 
+    bench_backward_data_versions(batches.front(), t);
     bench_gemm(t);
     bench_blur(batches, t);
     std::printf("\ntraining step: not implemented on CUDA yet (needs the Tensor/autograd dispatch)\n");
