@@ -1,5 +1,5 @@
 // The raw CPU kernels that the CUDA kernels are tested against (kernels/cpu/activation.h, broadcast.h,
-// reduce.h, losses.h) must compute exactly what the autograd ops compute: here each is compared with its op
+// copy.h, reduce.h, losses.h) must compute exactly what the autograd ops compute: here each is compared with its op
 // (values, and gradients through the tape) on random inputs. Bound 1e-6 of the output's scale: the same
 // formulas, but written twice, so the compiler may fuse multiply-adds differently.
 #include <doctest/doctest.h>
@@ -12,6 +12,7 @@
 #include "kernels/check.h"
 #include "kernels/cpu/activation.h"
 #include "kernels/cpu/broadcast.h"
+#include "kernels/cpu/copy.h"
 #include "kernels/cpu/losses.h"
 #include "kernels/cpu/reduce.h"
 
@@ -165,4 +166,38 @@ TEST_CASE("cpu broadcasting kernels match add/sub/mul/div with their gradients")
       CHECK(relative_error(db.data(), b.grad(), b.numel()) <= kBound);
     }
   CHECK_THROWS_AS(plan_broadcast({3, 4}, {5}), Error);
+}
+
+TEST_CASE("cpu copy kernels match concat, slice and shuffle_columns") {
+  PhiloxRng rng(805);
+  Tensor a = random_tensor({2, 3, 4}, rng, -1.0f, 1.0f), b = random_tensor({2, 5, 4}, rng, -1.0f, 1.0f);
+  Tape tape = Tape::evaluation();
+  Tensor joined = concat(tape, {a, b}, 1);  // (2, 8, 4)
+  std::vector<float> out(joined.numel());
+  copy_strided_rows(a.data(), 12, 0, out.data(), 32, 0, 2, 12, false);
+  copy_strided_rows(b.data(), 20, 0, out.data(), 32, 12, 2, 20, false);
+  CHECK(out == std::vector<float>(joined.data(), joined.data() + joined.numel()));
+
+  Tensor part = slice(tape, joined, 1, 2, 5);  // channels 2..4: (2, 3, 4)
+  std::vector<float> sliced(part.numel());
+  copy_strided_rows(joined.data(), 32, 8, sliced.data(), 12, 0, 2, 12, false);
+  CHECK(sliced == std::vector<float>(part.data(), part.data() + part.numel()));
+
+  // shuffle_columns draws its permutations from the generator; rebuild them from a copy of it the same
+  // way (Fisher-Yates per column) and check the gather against the op.
+  Tensor z = random_tensor({6, 3}, rng, -1.0f, 1.0f);
+  PhiloxRng for_op(99), for_kernel(99);
+  Tensor shuffled = shuffle_columns(tape, z, for_op);
+  std::vector<int> source(18);
+  for (int j = 0; j < 3; ++j) {
+    int* perm = source.data() + j * 6;
+    for (int i = 0; i < 6; ++i) perm[i] = i;
+    for (int i = 5; i > 0; --i) std::swap(perm[i], perm[for_kernel.next_below(uint64_t(i) + 1)]);
+  }
+  std::vector<float> gathered(18);
+  gather_columns(z.data(), source.data(), 6, 3, gathered.data());
+  CHECK(gathered == std::vector<float>(shuffled.data(), shuffled.data() + 18));
+  std::vector<float> d_z(18, 0.0f), ones(18, 1.0f);
+  scatter_add_columns(ones.data(), source.data(), 6, 3, d_z.data());
+  CHECK(d_z == ones);  // a permutation sends each gradient element to exactly one place
 }
