@@ -33,4 +33,25 @@ void logsumexp_rows(const float* x, int rows, int cols, float* out) {
   }
 }
 
+void sum_axis(const float* x, int outer, int length, int inner, float* out) {
+  for (int o = 0; o < outer; ++o)
+    for (int i = 0; i < inner; ++i) {
+      double total = 0.0;
+      for (int l = 0; l < length; ++l) total += x[(size_t(o) * length + l) * inner + i];
+      out[size_t(o) * inner + i] = float(total);
+    }
+}
+
+void logsumexp_axis(const float* x, int outer, int length, int inner, float* out) {
+  for (int o = 0; o < outer; ++o)
+    for (int i = 0; i < inner; ++i) {
+      const float* first = x + size_t(o) * length * inner + i;  // then every inner-th float
+      float largest = first[0];
+      for (int l = 1; l < length; ++l) largest = std::max(largest, first[size_t(l) * inner]);
+      double total = 0.0;
+      for (int l = 0; l < length; ++l) total += std::exp(double(first[size_t(l) * inner]) - largest);
+      out[size_t(o) * inner + i] = float(largest + std::log(total));
+    }
+}
+
 }  // namespace untangle

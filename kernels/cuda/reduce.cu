@@ -50,6 +50,30 @@ __global__ void logsumexp_rows_kernel(const float* x, int cols, float* out) {
   if (threadIdx.x == 0) out[blockIdx.x] = float(largest_float + log(total));
 }
 
+// One thread per output (o, i), walking the reduced axis; neighbouring threads take neighbouring i, so
+// their loads are coalesced whenever inner > 1 (with inner == 1 the row kernels above are used instead).
+__global__ void sum_axis_kernel(const float* x, int outer, int length, int inner, float* out) {
+  const size_t total = size_t(outer) * inner;
+  for (size_t e = blockIdx.x * size_t(blockDim.x) + threadIdx.x; e < total; e += size_t(gridDim.x) * blockDim.x) {
+    const float* first = x + (e / inner) * size_t(length) * inner + e % inner;
+    double sum = 0.0;
+    for (int l = 0; l < length; ++l) sum += first[size_t(l) * inner];
+    out[e] = float(sum);
+  }
+}
+
+__global__ void logsumexp_axis_kernel(const float* x, int outer, int length, int inner, float* out) {
+  const size_t total = size_t(outer) * inner;
+  for (size_t e = blockIdx.x * size_t(blockDim.x) + threadIdx.x; e < total; e += size_t(gridDim.x) * blockDim.x) {
+    const float* first = x + (e / inner) * size_t(length) * inner + e % inner;
+    float largest = first[0];
+    for (int l = 1; l < length; ++l) largest = fmaxf(largest, first[size_t(l) * inner]);
+    double sum = 0.0;
+    for (int l = 0; l < length; ++l) sum += exp(double(first[size_t(l) * inner]) - largest);
+    out[e] = float(largest + log(sum));
+  }
+}
+
 }  // namespace
 
 void sum_all(const float* x, size_t n, float* out) {
@@ -73,6 +97,20 @@ void logsumexp_rows(const float* x, int rows, int cols, float* out) {
   if (rows == 0) return;
   logsumexp_rows_kernel<<<rows, kRowThreads>>>(x, cols, out);
   UNTANGLE_CUDA_CHECK_LAUNCH("cuda::logsumexp_rows");
+}
+
+void sum_axis(const float* x, int outer, int length, int inner, float* out) {
+  if (inner == 1) return sum_rows(x, outer, length, out);
+  if (size_t(outer) * inner == 0) return;
+  sum_axis_kernel<<<blocks_for(size_t(outer) * inner), kThreadsPerBlock>>>(x, outer, length, inner, out);
+  UNTANGLE_CUDA_CHECK_LAUNCH("cuda::sum_axis");
+}
+
+void logsumexp_axis(const float* x, int outer, int length, int inner, float* out) {
+  if (inner == 1) return logsumexp_rows(x, outer, length, out);
+  if (size_t(outer) * inner == 0) return;
+  logsumexp_axis_kernel<<<blocks_for(size_t(outer) * inner), kThreadsPerBlock>>>(x, outer, length, inner, out);
+  UNTANGLE_CUDA_CHECK_LAUNCH("cuda::logsumexp_axis");
 }
 
 }  // namespace untangle::cuda

@@ -10,5 +10,8 @@ void sum_all(const float* x, size_t n, float* out);                         // o
 void sum_rows(const float* x, int rows, int cols, float* out);              // out: (rows)
 void sum_columns(const float* x, int rows, int cols, float* out);           // out: (cols)
 void logsumexp_rows(const float* x, int rows, int cols, float* out);        // out: (rows)
+// x viewed as (outer, length, inner), reduced over length -> out: (outer, inner); see kernels/cpu/reduce.h.
+void sum_axis(const float* x, int outer, int length, int inner, float* out);
+void logsumexp_axis(const float* x, int outer, int length, int inner, float* out);
 
 }  // namespace untangle::cuda

@@ -74,6 +74,29 @@ TEST_CASE("cuda reductions: sum over all, rows, columns, logsumexp over rows") {
   }
 }
 
+TEST_CASE("cuda reductions along any axis of a 4-D tensor") {
+  if (!gpu_available_or_skip()) return;
+  PhiloxRng rng(734);
+  const int dims[4] = {16, 3, 20, 20};
+  auto x = random_floats(16 * 3 * 20 * 20, rng, -3.0f, 3.0f);
+  auto x_d = to_device(x);
+  for (int axis = 0; axis < 4; ++axis) {
+    int outer = 1, inner = 1;
+    for (int k = 0; k < axis; ++k) outer *= dims[k];
+    for (int k = axis + 1; k < 4; ++k) inner *= dims[k];
+    const size_t n = size_t(outer) * inner;
+    std::vector<float> sums(n), lse(n);
+    sum_axis(x.data(), outer, dims[axis], inner, sums.data());
+    logsumexp_axis(x.data(), outer, dims[axis], inner, lse.data());
+    auto sums_d = poisoned(n), lse_d = poisoned(n);
+    cuda::sum_axis(x_d.data(), outer, dims[axis], inner, sums_d.data());
+    cuda::logsumexp_axis(x_d.data(), outer, dims[axis], inner, lse_d.data());
+    const std::string what = " over axis " + std::to_string(axis) + " of (16, 3, 20, 20)";
+    CHECK(report("sum_axis" + what, max_relative_error(sums_d.to_host(), sums), kSumBound) <= kSumBound);
+    CHECK(report("logsumexp_axis" + what, max_relative_error(lse_d.to_host(), lse), kSumBound) <= kSumBound);
+  }
+}
+
 TEST_CASE("cuda losses: mse, bce_with_logits, gaussian_kl forward and backward") {
   if (!gpu_available_or_skip()) return;
   PhiloxRng rng(733);

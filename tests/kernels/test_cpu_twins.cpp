@@ -83,6 +83,20 @@ TEST_CASE("cpu reduction kernels match sum, sum over an axis and logsumexp") {
   CHECK(relative_error(rows.data(), sum(tape, x, 1).data(), 37) <= kBound);
   CHECK(relative_error(columns.data(), sum(tape, x, 0).data(), 23) <= kBound);
   CHECK(relative_error(lse.data(), logsumexp(tape, x, 1).data(), 37) <= kBound);
+
+  Tensor t = random_tensor({4, 3, 5, 6}, rng, -3.0f, 3.0f);
+  const int dims[4] = {4, 3, 5, 6};
+  for (int axis = 0; axis < 4; ++axis) {
+    int outer = 1, inner = 1;
+    for (int k = 0; k < axis; ++k) outer *= dims[k];
+    for (int k = axis + 1; k < 4; ++k) inner *= dims[k];
+    std::vector<float> sums(size_t(outer) * inner), lse(sums.size());
+    sum_axis(t.data(), outer, dims[axis], inner, sums.data());
+    logsumexp_axis(t.data(), outer, dims[axis], inner, lse.data());
+    INFO("axis " << axis);
+    CHECK(relative_error(sums.data(), sum(tape, t, axis).data(), sums.size()) <= kBound);
+    CHECK(relative_error(lse.data(), logsumexp(tape, t, axis).data(), lse.size()) <= kBound);
+  }
 }
 
 TEST_CASE("cpu loss kernels match mse, bce_with_logits and gaussian_kl with their gradients") {
