@@ -1,8 +1,10 @@
 // Broadcasting binary ops on the GPU against kernels/cpu/broadcast.h: same shape, a scalar operand,
 // per-row (B, D) op (D) and per-channel (N, C, H, W) op (1, C, 1, 1), both argument orders.
-// Bounds: forward 1e-6 (one float operation, identical on both sides up to division rounding, which is
-// correctly rounded on both). Backward 1e-5, and 1e-4 where one operand is broadcast over ~50,000 outputs:
-// the CPU adds those terms one by one into a float (error grows with the count), the GPU sums in double.
+// Bounds: forward 1e-6 (one float operation, correctly rounded on both sides). Backward 1e-5, and 1e-3
+// where one operand is broadcast over more than 1000 outputs (a scalar over 49,152, a channel over 4,096):
+// the CPU adds those terms one by one into a float, an error of order 1e-7 sqrt(n) of the partial sums'
+// scale, and a sum of random-sign terms can come out ten times smaller than that scale; the GPU sums in
+// double.
 #include <doctest/doctest.h>
 
 #include "gpu_test_helpers.h"
@@ -52,7 +54,7 @@ TEST_CASE("cuda broadcasting add/sub/mul/div match the CPU, forward and backward
 
       const std::string what = std::string(binary_op_name(op)) + " " + shape_text(a_shape) + " " + shape_text(b_shape);
       CHECK(report(what + " forward", max_relative_error(out_d.to_host(), out), 1e-6) <= 1e-6);
-      const double bound_a = n / na > 1000 ? 1e-4 : 1e-5, bound_b = n / nb > 1000 ? 1e-4 : 1e-5;
+      const double bound_a = n / na > 1000 ? 1e-3 : 1e-5, bound_b = n / nb > 1000 ? 1e-3 : 1e-5;
       CHECK(report(what + " grad a", max_relative_error(da_d.to_host(), da), bound_a) <= bound_a);
       CHECK(report(what + " grad b", max_relative_error(db_d.to_host(), db), bound_b) <= bound_b);
     }
