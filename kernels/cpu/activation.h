@@ -1,0 +1,18 @@
+// Elementwise functions y = f(x) and their backward passes dx += dy * f'(x), as raw loops over arrays:
+// the kernel-level twins of autograd/ops_activation.cpp's ops (same formulas), with kernels/cuda/activation.h
+// as the GPU side. The derivative is written through x or y, whichever is cheaper (sigmoid' = y (1 - y)).
+#pragma once
+#include <cstddef>
+
+namespace untangle {
+
+enum class Activation { Relu, LeakyRelu, Sigmoid, Tanh, Exp, Log, Softplus, Abs, Square };
+const char* activation_name(Activation f);
+
+// x, y: n floats. `slope` is leaky_relu's negative slope (ignored by the others).
+void activation_forward(Activation f, const float* x, float* y, size_t n, float slope = 0.2f);
+// dx[i] += dy[i] * f'(x[i]), given x and y = f(x): it adds, as gradients accumulate.
+void activation_backward(Activation f, const float* x, const float* y, const float* dy, float* dx, size_t n,
+                         float slope = 0.2f);
+
+}  // namespace untangle

@@ -1,0 +1,68 @@
+#include "kernels/cpu/losses.h"
+
+#include <algorithm>
+#include <cmath>
+
+namespace untangle {
+
+namespace {
+float bce_one(float x, float t) { return std::max(x, 0.0f) - x * t + std::log1p(std::exp(-std::abs(x))); }
+}  // namespace
+
+void mse_elementwise(const float* p, const float* t, float* loss, size_t n) {
+  for (size_t i = 0; i < n; ++i) loss[i] = (p[i] - t[i]) * (p[i] - t[i]);
+}
+
+void mse_sum(const float* p, const float* t, size_t n, float scale, float* out) {
+  double total = 0.0;
+  for (size_t i = 0; i < n; ++i) total += (p[i] - t[i]) * (p[i] - t[i]);
+  out[0] = float(total * scale);
+}
+
+void mse_backward(const float* p, const float* t, const float* gy, bool gy_per_element, float scale, float* dp,
+                  float* dt, size_t n) {
+  for (size_t i = 0; i < n; ++i) {
+    const float g = (gy_per_element ? gy[i] : gy[0]) * scale * 2.0f * (p[i] - t[i]);
+    if (dp) dp[i] += g;
+    if (dt) dt[i] -= g;
+  }
+}
+
+void bce_with_logits_elementwise(const float* x, const float* t, float* loss, size_t n) {
+  for (size_t i = 0; i < n; ++i) loss[i] = bce_one(x[i], t[i]);
+}
+
+void bce_with_logits_sum(const float* x, const float* t, size_t n, float scale, float* out) {
+  double total = 0.0;
+  for (size_t i = 0; i < n; ++i) total += bce_one(x[i], t[i]);
+  out[0] = float(total * scale);
+}
+
+void bce_with_logits_backward(const float* x, const float* t, const float* gy, bool gy_per_element, float scale,
+                              float* dx, size_t n) {
+  for (size_t i = 0; i < n; ++i)
+    dx[i] += (gy_per_element ? gy[i] : gy[0]) * scale * (1.0f / (1.0f + std::exp(-x[i])) - t[i]);
+}
+
+void gaussian_kl_forward(const float* mu, const float* logvar, int rows, int cols, float* out) {
+  for (int r = 0; r < rows; ++r) {
+    double total = 0.0;
+    for (int j = 0; j < cols; ++j) {
+      const float m = mu[size_t(r) * cols + j], lv = logvar[size_t(r) * cols + j];
+      total += m * m + std::exp(lv) - lv - 1.0f;
+    }
+    out[r] = float(0.5 * total);
+  }
+}
+
+void gaussian_kl_backward(const float* mu, const float* logvar, const float* gy, int rows, int cols, float* d_mu,
+                          float* d_logvar) {
+  for (int r = 0; r < rows; ++r)
+    for (int j = 0; j < cols; ++j) {
+      const size_t i = size_t(r) * cols + j;
+      if (d_mu) d_mu[i] += gy[r] * mu[i];
+      if (d_logvar) d_logvar[i] += gy[r] * 0.5f * (std::exp(logvar[i]) - 1.0f);
+    }
+}
+
+}  // namespace untangle

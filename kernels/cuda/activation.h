@@ -1,0 +1,15 @@
+// Elementwise functions on the GPU: twins of kernels/cpu/activation.h (same Activation list, same
+// formulas, device pointers, asynchronous on the default stream).
+#pragma once
+#include <cstddef>
+
+#include "kernels/cpu/activation.h"
+
+namespace untangle::cuda {
+
+void activation_forward(Activation f, const float* x, float* y, size_t n, float slope = 0.2f);
+// dx[i] += dy[i] * f'(x[i])
+void activation_backward(Activation f, const float* x, const float* y, const float* dy, float* dx, size_t n,
+                         float slope = 0.2f);
+
+}  // namespace untangle::cuda

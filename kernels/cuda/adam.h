@@ -1,0 +1,38 @@
+// Adam on the GPU for all of a model's parameters in one launch ("multi-tensor" Adam): the update of
+// kernels/cpu/adam.h applied to every (param, grad, m, v) set listed. A model has a few dozen small
+// tensors, and one launch each would cost more in launch overhead than in arithmetic.
+#pragma once
+#include <cstddef>
+#include <vector>
+
+#include "kernels/cpu/adam.h"  // AdamHyperparameters
+
+namespace untangle::cuda {
+
+// One parameter tensor's device arrays, `count` floats each.
+struct AdamTensor {
+  float* param;
+  const float* grad;
+  float* m;
+  float* v;
+  size_t count;
+};
+
+// Built once for a fixed list of tensors (their addresses are copied to the device); update() then
+// runs one step for all of them with one kernel launch.
+class FusedAdam {
+ public:
+  explicit FusedAdam(const std::vector<AdamTensor>& tensors);
+  ~FusedAdam();
+  FusedAdam(const FusedAdam&) = delete;
+  FusedAdam& operator=(const FusedAdam&) = delete;
+
+  // step >= 1 (the bias corrections use it, as kernels/cpu/adam.cpp).
+  void update(const AdamHyperparameters& h, long long step);
+
+ private:
+  void* chunks_ = nullptr;  // device array of work pieces (see adam.cu)
+  int chunk_count_ = 0;
+};
+
+}  // namespace untangle::cuda

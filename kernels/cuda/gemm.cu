@@ -1,0 +1,28 @@
+// Row-major sgemm on cuBLAS, which is column-major. A row-major matrix with row stride ld is the
+// column-major matrix of its transpose with leading dimension ld, so instead of C = op(A) op(B) we ask
+// cuBLAS for C^T = op(B)^T op(A)^T: swap the operands (and M with N), keep each one's transpose flag.
+#include "kernels/cuda/gemm.h"
+
+namespace untangle::cuda {
+
+CublasHandle::CublasHandle() {
+  UNTANGLE_CUDA_CHECK(cublasCreate(&handle_), "CublasHandle");
+  // Plain float32 arithmetic (no TF32 tensor-core rounding): results stay within float32 error of the CPU.
+  UNTANGLE_CUDA_CHECK(cublasSetMathMode(handle_, CUBLAS_DEFAULT_MATH), "CublasHandle");
+}
+
+CublasHandle::~CublasHandle() {
+  if (handle_) cublasDestroy(handle_);
+}
+
+void sgemm(const CublasHandle& cublas, bool transpose_a, bool transpose_b, int M, int N, int K, float alpha,
+           const float* A, int lda, const float* B, int ldb, float beta, float* C, int ldc) {
+  require(M >= 0 && N >= 0 && K >= 0, "cuda::sgemm: negative size ", M, "x", N, "x", K);
+  if (M == 0 || N == 0) return;
+  const cublasOperation_t op_a = transpose_a ? CUBLAS_OP_T : CUBLAS_OP_N;
+  const cublasOperation_t op_b = transpose_b ? CUBLAS_OP_T : CUBLAS_OP_N;
+  UNTANGLE_CUDA_CHECK(cublasSgemm(cublas.get(), op_b, op_a, N, M, K, &alpha, B, ldb, A, lda, &beta, C, ldc),
+                      "cuda::sgemm");
+}
+
+}  // namespace untangle::cuda

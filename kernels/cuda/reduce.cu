@@ -1,0 +1,116 @@
+// sum_all is one block of 1024 threads striding over the array: a loss is summed once per step, and a
+// single block keeps the order fixed without a second pass (a 64 x 3 x 64 x 64 batch is ~770 loads per
+// thread). Row reductions give each row its own block; column sums give each column its own thread, which
+// walks down the rows (neighbouring threads read neighbouring columns: coalesced).
+#include "kernels/cuda/block_sum.cuh"
+#include "kernels/cuda/cuda_check.h"
+#include "kernels/cuda/launch.cuh"
+#include "kernels/cuda/reduce.h"
+
+namespace untangle::cuda {
+
+namespace {
+
+constexpr int kReduceThreads = 1024;
+constexpr int kRowThreads = 256;
+
+__global__ void sum_all_kernel(const float* x, size_t n, float* out) {
+  double total = 0.0;
+  for (size_t i = threadIdx.x; i < n; i += blockDim.x) total += x[i];
+  total = block_sum(total);
+  if (threadIdx.x == 0) out[0] = float(total);
+}
+
+__global__ void sum_rows_kernel(const float* x, int cols, float* out) {
+  const float* row = x + size_t(blockIdx.x) * cols;
+  double total = 0.0;
+  for (int c = threadIdx.x; c < cols; c += blockDim.x) total += row[c];
+  total = block_sum(total);
+  if (threadIdx.x == 0) out[blockIdx.x] = float(total);
+}
+
+__global__ void sum_columns_kernel(const float* x, int rows, int cols, float* out) {
+  for (int c = blockIdx.x * blockDim.x + threadIdx.x; c < cols; c += gridDim.x * blockDim.x) {
+    double total = 0.0;
+    for (int r = 0; r < rows; ++r) total += x[size_t(r) * cols + c];
+    out[c] = float(total);
+  }
+}
+
+__global__ void logsumexp_rows_kernel(const float* x, int cols, float* out) {
+  const float* row = x + size_t(blockIdx.x) * cols;
+  double largest = -INFINITY;
+  for (int c = threadIdx.x; c < cols; c += blockDim.x) largest = fmax(largest, double(row[c]));
+  largest = block_max(largest);
+  // As the CPU: the max is a float (the row's own element), exponents are taken in double.
+  const float largest_float = float(largest);
+  double total = 0.0;
+  for (int c = threadIdx.x; c < cols; c += blockDim.x) total += exp(double(row[c]) - largest_float);
+  total = block_sum(total);
+  if (threadIdx.x == 0) out[blockIdx.x] = float(largest_float + log(total));
+}
+
+// One thread per output (o, i), walking the reduced axis; neighbouring threads take neighbouring i, so
+// their loads are coalesced whenever inner > 1 (with inner == 1 the row kernels above are used instead).
+__global__ void sum_axis_kernel(const float* x, int outer, int length, int inner, float* out) {
+  const size_t total = size_t(outer) * inner;
+  for (size_t e = blockIdx.x * size_t(blockDim.x) + threadIdx.x; e < total; e += size_t(gridDim.x) * blockDim.x) {
+    const float* first = x + (e / inner) * size_t(length) * inner + e % inner;
+    double sum = 0.0;
+    for (int l = 0; l < length; ++l) sum += first[size_t(l) * inner];
+    out[e] = float(sum);
+  }
+}
+
+__global__ void logsumexp_axis_kernel(const float* x, int outer, int length, int inner, float* out) {
+  const size_t total = size_t(outer) * inner;
+  for (size_t e = blockIdx.x * size_t(blockDim.x) + threadIdx.x; e < total; e += size_t(gridDim.x) * blockDim.x) {
+    const float* first = x + (e / inner) * size_t(length) * inner + e % inner;
+    float largest = first[0];
+    for (int l = 1; l < length; ++l) largest = fmaxf(largest, first[size_t(l) * inner]);
+    double sum = 0.0;
+    for (int l = 0; l < length; ++l) sum += exp(double(first[size_t(l) * inner]) - largest);
+    out[e] = float(largest + log(sum));
+  }
+}
+
+}  // namespace
+
+void sum_all(const float* x, size_t n, float* out) {
+  sum_all_kernel<<<1, kReduceThreads>>>(x, n, out);
+  UNTANGLE_CUDA_CHECK_LAUNCH("cuda::sum_all");
+}
+
+void sum_rows(const float* x, int rows, int cols, float* out) {
+  if (rows == 0) return;
+  sum_rows_kernel<<<rows, kRowThreads>>>(x, cols, out);
+  UNTANGLE_CUDA_CHECK_LAUNCH("cuda::sum_rows");
+}
+
+void sum_columns(const float* x, int rows, int cols, float* out) {
+  if (cols == 0) return;
+  sum_columns_kernel<<<blocks_for(size_t(cols)), kThreadsPerBlock>>>(x, rows, cols, out);
+  UNTANGLE_CUDA_CHECK_LAUNCH("cuda::sum_columns");
+}
+
+void logsumexp_rows(const float* x, int rows, int cols, float* out) {
+  if (rows == 0) return;
+  logsumexp_rows_kernel<<<rows, kRowThreads>>>(x, cols, out);
+  UNTANGLE_CUDA_CHECK_LAUNCH("cuda::logsumexp_rows");
+}
+
+void sum_axis(const float* x, int outer, int length, int inner, float* out) {
+  if (inner == 1) return sum_rows(x, outer, length, out);
+  if (size_t(outer) * inner == 0) return;
+  sum_axis_kernel<<<blocks_for(size_t(outer) * inner), kThreadsPerBlock>>>(x, outer, length, inner, out);
+  UNTANGLE_CUDA_CHECK_LAUNCH("cuda::sum_axis");
+}
+
+void logsumexp_axis(const float* x, int outer, int length, int inner, float* out) {
+  if (inner == 1) return logsumexp_rows(x, outer, length, out);
+  if (size_t(outer) * inner == 0) return;
+  logsumexp_axis_kernel<<<blocks_for(size_t(outer) * inner), kThreadsPerBlock>>>(x, outer, length, inner, out);
+  UNTANGLE_CUDA_CHECK_LAUNCH("cuda::logsumexp_axis");
+}
+
+}  // namespace untangle::cuda

@@ -1,0 +1,17 @@
+// Reductions on the GPU: twins of kernels/cpu/reduce.h (device pointers; outputs stay on the device).
+// Each output is summed by one block in double, in a fixed order: the same bits every run.
+//   x: (rows, cols), row-major.
+#pragma once
+#include <cstddef>
+
+namespace untangle::cuda {
+
+void sum_all(const float* x, size_t n, float* out);                         // out: (1)
+void sum_rows(const float* x, int rows, int cols, float* out);              // out: (rows)
+void sum_columns(const float* x, int rows, int cols, float* out);           // out: (cols)
+void logsumexp_rows(const float* x, int rows, int cols, float* out);        // out: (rows)
+// x viewed as (outer, length, inner), reduced over length -> out: (outer, inner); see kernels/cpu/reduce.h.
+void sum_axis(const float* x, int outer, int length, int inner, float* out);
+void logsumexp_axis(const float* x, int outer, int length, int inner, float* out);
+
+}  // namespace untangle::cuda

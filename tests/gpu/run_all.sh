@@ -1,0 +1,136 @@
+#!/usr/bin/env bash
+# Everything the GPU machine should run, in one call from the repository root (no internet, as root):
+#   bash tests/gpu/run_all.sh
+# 1. doctest / zlib headers: used from the system when present, else unpacked from the .deb files in
+#    .debs/ (fetched beforehand on a machine with apt: scripts/fetch_gpu_debs.sh; the device tool carries
+#    the git-ignored folder with carry [".debs"]);
+# 2. a Release build for sm_90 in build-gpu of only test_gpu and bench_kernels (they link the kernel
+#    library alone), with every core;
+# 3. test_gpu (every CUDA kernel against its CPU twin, one error line per comparison), bench_kernels
+#    (ours vs cuDNN / cuBLAS / direct blur), and scripts/bench_torch_gpu.py when python3 has torch with CUDA;
+# 4. a report in ${OUT:-out/gpu}/gpu_report.md beside the full logs.
+# Environment: OUT (report folder), JOBS (build jobs; default all cores), BUILD_DIR (default build-gpu),
+# UNTANGLE_USE_DEBS=1 (use .debs even where the system has the headers: to test this script elsewhere).
+# Exit status: non-zero when the build or a test failed. Budget: well under 10 minutes on an H100 machine.
+set -uo pipefail
+cd "$(dirname "$0")/../.."
+root=$PWD
+out=${OUT:-out/gpu}
+mkdir -p "$out"
+out=$(cd "$out" && pwd)
+build=${BUILD_DIR:-build-gpu}
+jobs=${JOBS:-$(nproc)}
+report=$out/gpu_report.md
+started=$(date +%s)
+say() { echo "run_all: $*"; }
+
+# ---- 1. dependencies ------------------------------------------------------------------------------
+cmake_args=(-DCMAKE_BUILD_TYPE=Release -DUNTANGLE_CUDA=ON -DUNTANGLE_CUDA_ARCHITECTURES=90)
+deps=$root/$build-deps  # matches .gitignore's /build-*/
+unpack() {  # unpack the .deb whose name starts with $1 into $deps
+  local deb
+  deb=$(ls "$root"/.debs/"$1"_*.deb 2>/dev/null | head -1)
+  if [[ -z $deb ]]; then
+    say "missing .debs/$1_*.deb: run scripts/fetch_gpu_debs.sh where apt works, and carry .debs"
+    return 1
+  fi
+  mkdir -p "$deps" && dpkg -x "$deb" "$deps"
+}
+have_header() { [[ ${UNTANGLE_USE_DEBS:-0} != 1 ]] && echo "#include <$1>" | c++ -E -x c++ - >/dev/null 2>&1; }
+if ! have_header doctest/doctest.h; then
+  unpack doctest-dev || exit 1
+  cmake_args+=(-DDOCTEST_INCLUDE_DIR="$deps/usr/include")
+  say "doctest from .debs"
+fi
+if ! have_header zlib.h; then
+  unpack zlib1g-dev || exit 1
+  # Only the configure step needs zlib (test_gpu and bench_kernels do not link it). Prefer the system's
+  # runtime library; the .deb's own libz.so is a link to a version this machine may not have.
+  zlib_library=$(ls /usr/lib/x86_64-linux-gnu/libz.so.1 /lib/x86_64-linux-gnu/libz.so.1 2>/dev/null | head -1)
+  [[ -n $zlib_library ]] || zlib_library=$deps/usr/lib/x86_64-linux-gnu/libz.a
+  cmake_args+=(-DZLIB_INCLUDE_DIR="$deps/usr/include" -DZLIB_LIBRARY="$zlib_library")
+  say "zlib headers from .debs (library $zlib_library)"
+fi
+# cuDNN for bench_kernels' comparison: the toolkit's folders, else the nvidia-cudnn Python wheel.
+if [[ ! -f /usr/local/cuda/include/cudnn.h && ! -f /usr/include/cudnn.h ]]; then
+  cudnn_root=$(python3 -c 'import nvidia.cudnn, os; print(os.path.dirname(nvidia.cudnn.__file__))' 2>/dev/null ||
+               python3 -c 'import nvidia.cudnn; print(list(nvidia.cudnn.__path__)[0])' 2>/dev/null || true)
+  if [[ -n $cudnn_root && -d $cudnn_root/include ]]; then
+    cmake_args+=(-DCUDNN_ROOT="$cudnn_root")
+    export LD_LIBRARY_PATH=$cudnn_root/lib${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}
+    say "cuDNN from $cudnn_root"
+  fi
+fi
+command -v ninja >/dev/null && [[ ! -f $build/CMakeCache.txt ]] && cmake_args+=(-G Ninja)
+
+# ---- 2. build -------------------------------------------------------------------------------------
+say "configuring $build"
+cmake -S . -B "$build" "${cmake_args[@]}" >"$out/configure.log" 2>&1
+configure_status=$?
+build_status=1
+if ((configure_status == 0)); then
+  say "building test_gpu bench_kernels with $jobs jobs"
+  cmake --build "$build" -j "$jobs" --target test_gpu bench_kernels >"$out/build.log" 2>&1
+  build_status=$?
+fi
+build_seconds=$(($(date +%s) - started))
+warnings=$(grep -ci "warning" "$out/build.log" 2>/dev/null || true)
+
+# ---- 3. run ---------------------------------------------------------------------------------------
+test_status=skipped bench_status=skipped torch_status=skipped
+if ((build_status == 0)); then
+  say "test_gpu"
+  timeout 300 "$build/bin/test_gpu" >"$out/test_gpu.log" 2>&1
+  test_status=$?
+  say "bench_kernels"
+  timeout 240 "$build/bin/bench_kernels" >"$out/bench_kernels.log" 2>&1
+  bench_status=$?
+fi
+if python3 -c 'import torch, sys; sys.exit(0 if torch.cuda.is_available() else 1)' 2>/dev/null; then
+  say "bench_torch_gpu.py"
+  timeout 180 python3 scripts/bench_torch_gpu.py >"$out/bench_torch.log" 2>&1
+  torch_status=$?
+else
+  echo "python3 with torch and a CUDA device not found" >"$out/bench_torch.log"
+fi
+
+# ---- 4. report ------------------------------------------------------------------------------------
+status_word() { case $1 in 0) echo "passed" ;; skipped) echo "not run" ;; 124) echo "TIMED OUT" ;; *) echo "FAILED ($1)" ;; esac; }
+test_word=$(status_word "$test_status")
+grep -q "test_gpu: skipped" "$out/test_gpu.log" 2>/dev/null && test_word="skipped (no CUDA device)"
+{
+  echo "# untangle GPU report"
+  echo
+  echo "- date: $(date -u '+%Y-%m-%d %H:%M UTC'); commit: $(git rev-parse --short HEAD 2>/dev/null || echo unknown)"
+  echo "- device: $(nvidia-smi -L 2>/dev/null | head -1 || true)"
+  echo "- nvcc: $(nvcc --version 2>/dev/null | tail -1 || true)"
+  echo "- build ($build, $jobs jobs): configure $(status_word "$configure_status"), build $(status_word "$build_status") in ${build_seconds}s, lines mentioning warnings: $warnings"
+  echo "- test_gpu: $test_word; bench_kernels: $(status_word "$bench_status"); PyTorch: $(status_word "$torch_status")"
+  echo
+  echo "## test_gpu: CUDA kernels vs CPU twins (max relative error)"
+  echo '```'
+  grep -E "^test_gpu:|\[doctest\] (test cases|assertions)|ERROR|FAILED" "$out/test_gpu.log" 2>/dev/null || echo "(no log)"
+  echo '```'
+  echo
+  echo "## bench_kernels"
+  echo '```'
+  cat "$out/bench_kernels.log" 2>/dev/null || echo "(no log)"
+  echo '```'
+  echo
+  echo "## PyTorch on the same GPU (scripts/bench_torch_gpu.py)"
+  echo '```'
+  cat "$out/bench_torch.log"
+  echo '```'
+  if ((build_status != 0)); then
+    echo
+    echo "## build log (last 60 lines)"
+    echo '```'
+    tail -60 "$out/build.log" 2>/dev/null || tail -60 "$out/configure.log"
+    echo '```'
+  fi
+  echo
+  echo "total: $(($(date +%s) - started)) s"
+} >"$report"
+say "report: $report ($(($(date +%s) - started)) s)"
+tail -40 "$report"
+[[ $build_status == 0 && ( $test_status == 0 ) ]]
