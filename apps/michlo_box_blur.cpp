@@ -36,8 +36,8 @@ Michlo et al. Fig. 10/11: MSE vs MSE + box blur (mse_box_r31_l1.0_k3969.0) for b
 AE on XYSquares (spacing 8). Trains the sweep (resumable: finished runs are skipped), then writes
 DIR/results.md (MIG / DCI mean +- std per setting, beside the paper), DIR/results.csv, DIR/mig.svg,
 DIR/dci.svg and DIR/distances/ (perceived distance matrices under both losses).
-  --profile quick   beta-VAE and Ada-GVAE at beta 0.0001, 3 repeats, 1,500 steps, batch 32, fast
-                    metrics; no AE (default; sized for 30 minutes on a 2-core CPU)
+  --profile quick   beta-VAE (1,500 steps) and Ada-GVAE (1,000 steps) at beta 0.0001, 3 repeats,
+                    batch 32, fast metrics; no AE (default; sized for 30 minutes on a 2-core CPU)
   --profile paper   the reference's settings: 57,600 steps, batch 256, z 25, beta {0.0316, 0.0001},
                     5 repeats (AE 3), max of periodic fast metrics; meant for a GPU
   --device D        auto (default), cpu or cuda, for every training run
@@ -51,18 +51,21 @@ struct BoxBlurProfile {
   std::vector<double> betas;
   int ae_repeats;
   size_t distance_repeats;  // traversals per factor for the distance matrices
+  long long ada_gvae_steps;  // 0: as every other model (training.steps)
 };
 
-// quick: sized from measurements on the 2-core development machine (two single-threaded runs at once).
-// 1,500 steps of batch 32 is about 1/300 of the paper's training. What it can show was measured first
-// (docs/reproductions/michlo.md, "choosing the quick profile"): at β = 0.0316 the MSE models collapse to
-// the mean image within 500 steps while the box-blur ones have barely started, so that β compares
-// nothing yet; at β = 0.0001 both losses train and the box-blur MIG pulls away from MSE's by step
-// 1,500. So the quick profile spends its budget on one β and 3 repeats of each setting (a spread to
-// report, and an order test: 3 vs 3 repeats all on one side happens by chance with p = 0.05) rather
-// than on both β and the AE. Final fast metrics instead of the periodic maximum.
-const BoxBlurProfile kQuick{{"quick", 1500, 32, 3, "fast", 0}, 25, {0.0001}, 0, 64};
-const BoxBlurProfile kPaper{{"paper", 57600, 256, 5, "reference", 2400}, 25, {0.0316, 0.0001}, 3, 256};
+// quick: sized from measurements on the 2-core development machine (two single-threaded runs at once:
+// β-VAE 7.5 steps/s, Ada-GVAE about 4 — it encodes and decodes a pair per example). What a short run can
+// show was measured first (docs/reproductions/michlo.md, "choosing the quick profile"): at β = 0.0316 the
+// MSE models collapse to the mean image within 500 steps while the box-blur ones have barely started,
+// so that β compares nothing yet; at β = 0.0001 both losses train, the box-blur MIG of β-VAE pulls away
+// from MSE's by step 1,500 and Ada-GVAE's by step 500. So the quick profile spends its budget on one β
+// and 3 repeats of each setting (a spread, and an order test: 3 box runs above 3 MSE runs happens by
+// chance with p = 0.05) rather than on both β and the AE; Ada-GVAE's runs are 1,000 steps so the whole
+// sweep fits 30 minutes (measured: 1,500 steps each came to 32). Final fast metrics, not the periodic
+// maximum. 1,500 × 32 observations is about 1/300 of one paper run.
+const BoxBlurProfile kQuick{{"quick", 1500, 32, 3, "fast", 0}, 25, {0.0001}, 0, 64, 1000};
+const BoxBlurProfile kPaper{{"paper", 57600, 256, 5, "reference", 2400}, 25, {0.0316, 0.0001}, 3, 256, 0};
 
 struct Setting {
   std::string model, reconstruction;  // reconstruction: mse | mse_box
@@ -93,7 +96,9 @@ std::vector<Setting> settings_of(const BoxBlurProfile& profile) {
 
 std::vector<std::string> run_flags(const BoxBlurProfile& profile, const Setting& setting, int repeat,
                                    const std::string& device) {
-  std::vector<std::string> flags = profile_flags(profile.training, device);
+  TrainingProfile training = profile.training;
+  if (setting.model == "ada_gvae" && profile.ada_gvae_steps > 0) training.steps = profile.ada_gvae_steps;
+  std::vector<std::string> flags = profile_flags(training, device);
   const std::vector<std::string> own = {"--model", setting.model, "--dataset", "xysquares", "--spacing", "8",
                                         "--latents", std::to_string(profile.latents), "--reconstruction",
                                         setting.reconstruction, "--seed", std::to_string(repeat)};
@@ -139,8 +144,10 @@ int main(int argc, char** argv) {
         runs.push_back({settings[k].run_name(repeat), run_flags(profile, settings[k], repeat, options.device)});
         setting_of_run.push_back(k);
       }
-    std::fprintf(stderr, "profile %s: %zu runs of %lld steps (batch %d) into %s/runs\n", profile.training.name.c_str(),
-                 runs.size(), profile.training.steps, profile.training.batch, options.out.c_str());
+    std::fprintf(stderr, "profile %s: %zu runs of %lld steps (Ada-GVAE %lld; batch %d) into %s/runs\n",
+                 profile.training.name.c_str(), runs.size(), profile.training.steps,
+                 profile.ada_gvae_steps > 0 ? profile.ada_gvae_steps : profile.training.steps, profile.training.batch,
+                 options.out.c_str());
     const std::vector<SweepOutcome> outcomes = train_sweep(options, runs, options.out + "/runs", argc, argv);
     if (options.is_worker()) return 0;
 
@@ -210,11 +217,13 @@ int main(int argc, char** argv) {
 
     std::string report = "# Michlo et al. Fig. 11 — MSE vs MSE + box blur on XYSquares (profile " +
                          profile.training.name + ")\n\n";
-    char settings_line[256];
+    std::string steps = std::to_string(profile.training.steps) + " steps";
+    if (profile.ada_gvae_steps > 0) steps += " (Ada-GVAE " + std::to_string(profile.ada_gvae_steps) + ")";
+    char settings_line[320];
     std::snprintf(settings_line, sizeof(settings_line),
-                  "%lld steps, batch %d, z %d, disent preset (Adam 1e-3, standardised inputs), %s metric sizes; "
+                  "%s, batch %d, z %d, disent preset (Adam 1e-3, standardised inputs), %s metric sizes; "
                   "mean ± std over repeats (n per row).\n\n",
-                  profile.training.steps, profile.training.batch, profile.latents, profile.training.metric_sizes.c_str());
+                  steps.c_str(), profile.training.batch, profile.latents, profile.training.metric_sizes.c_str());
     report += settings_line + table + "\n" + verdict_table +
               "\nRun pairs: every (MSE run, box run) pair of a model, counted when the box run has the higher "
               "MIG. When all are, p is the chance of that order under no effect (one-sided Mann–Whitney, exact).\n";
