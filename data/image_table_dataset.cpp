@@ -4,6 +4,7 @@
 #include <cmath>
 
 #include "kernels/check.h"
+#include "kernels/cpu/parallel.h"
 
 namespace untangle {
 
@@ -38,17 +39,15 @@ ImageTableDataset cache_in_memory(const GroundTruthDataset& dataset) {
   const size_t n = dataset.size(), stride = dataset.observation_size(), pixels = dataset.height() * dataset.width();
   const size_t channels = dataset.channels();
   std::vector<uint8_t> images(n * stride);
-#pragma omp parallel
-  {
-    std::vector<float> chw(stride);
-#pragma omp for schedule(dynamic, 64)
-    for (long long i = 0; i < (long long)n; ++i) {
+  parallel_for((long long)n, [&](long long begin, long long end, int) {
+    std::vector<float> chw(stride);  // one render buffer per chunk
+    for (long long i = begin; i < end; ++i) {
       dataset.render(size_t(i), chw.data());
       uint8_t* image = images.data() + size_t(i) * stride;
       for (size_t p = 0; p < pixels; ++p)
         for (size_t c = 0; c < channels; ++c) image[p * channels + c] = uint8_t(std::lround(chw[c * pixels + p] * 255.0f));
     }
-  }
+  }, 64);
   return ImageTableDataset(dataset.name(), dataset.factor_names(), dataset.factor_sizes(), dataset.categorical_factors(),
                            dataset.height(), dataset.width(), channels, std::move(images), 1.0f / 255.0f);
 }

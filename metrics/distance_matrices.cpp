@@ -3,6 +3,7 @@
 #include <cstdlib>
 
 #include "kernels/check.h"
+#include "kernels/cpu/parallel.h"
 
 namespace untangle {
 
@@ -45,14 +46,15 @@ std::vector<TraversalDistances> traversal_distance_matrices(const GroundTruthDat
       }
       dataset.render_batch(indices, images.data());
       // Pairs i < j in parallel; each writes only its own two entries.
-#pragma omp parallel for schedule(dynamic)
-      for (long long i = 0; i < (long long)n; ++i)
-        for (size_t j = size_t(i) + 1; j < n; ++j) {
-          const double d = distance(&images[size_t(i) * observation], &images[j * observation], observation) /
-                           double(num_repeats);
-          matrices.perceived[size_t(i) * n + j] += d;
-          matrices.perceived[j * n + size_t(i)] += d;
-        }
+      parallel_for((long long)n, [&](long long begin, long long end, int) {
+        for (long long i = begin; i < end; ++i)
+          for (size_t j = size_t(i) + 1; j < n; ++j) {
+            const double d = distance(&images[size_t(i) * observation], &images[j * observation], observation) /
+                             double(num_repeats);
+            matrices.perceived[size_t(i) * n + j] += d;
+            matrices.perceived[j * n + size_t(i)] += d;
+          }
+      });
     }
     result.push_back(std::move(matrices));
   }

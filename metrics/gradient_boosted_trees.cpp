@@ -5,6 +5,7 @@
 #include <cmath>
 
 #include "kernels/check.h"
+#include "kernels/cpu/parallel.h"
 
 namespace untangle {
 
@@ -53,48 +54,51 @@ void GradientBoostedTreesClassifier::fit(const std::vector<float>& features, siz
 
   for (int stage = 0; stage < options.num_stages; ++stage) {
     // Class probabilities at the start of the stage: every tree of the stage fits against these.
-#pragma omp parallel for schedule(static)
-    for (long long n = 0; n < (long long)N; ++n) {
-      if (C == 2) {
-        probabilities[size_t(n)] = 1.0 / (1.0 + std::exp(-scores[size_t(n)]));
-        continue;
+    parallel_for((long long)N, [&](long long begin, long long end, int) {
+      for (long long n = begin; n < end; ++n) {
+        if (C == 2) {
+          probabilities[size_t(n)] = 1.0 / (1.0 + std::exp(-scores[size_t(n)]));
+          continue;
+        }
+        double largest = scores[size_t(n)];
+        for (size_t t = 1; t < T; ++t) largest = std::max(largest, scores[t * N + size_t(n)]);
+        double total = 0;
+        for (size_t t = 0; t < T; ++t) total += probabilities[t * N + size_t(n)] = std::exp(scores[t * N + size_t(n)] - largest);
+        for (size_t t = 0; t < T; ++t) probabilities[t * N + size_t(n)] /= total;
       }
-      double largest = scores[size_t(n)];
-      for (size_t t = 1; t < T; ++t) largest = std::max(largest, scores[t * N + size_t(n)]);
-      double total = 0;
-      for (size_t t = 0; t < T; ++t) total += probabilities[t * N + size_t(n)] = std::exp(scores[t * N + size_t(n)] - largest);
-      for (size_t t = 0; t < T; ++t) probabilities[t * N + size_t(n)] /= total;
-    }
+    }, 256);
     // Residuals y_k − p_k, (N, T): the targets of the stage's trees, point-major for the shared root scan.
     for (size_t n = 0; n < N; ++n)
       for (size_t t = 0; t < T; ++t)
         residuals[n * T + t] = (label_index[n] == (C == 2 ? 1 : t) ? 1.0 : 0.0) - probabilities[t * N + n];
     if (T > 1) root_candidates = root_split_candidates(presorted, residuals, T);
-#pragma omp parallel for schedule(dynamic)
-    for (long long t = 0; t < (long long)T; ++t) {
-      const double* p = probabilities.data() + size_t(t) * N;
-      std::vector<double> residual(N);
-      for (size_t n = 0; n < N; ++n) residual[n] = residuals[n * T + size_t(t)];
-      PhiloxRng rng = tie_breaking.split(uint64_t(stage) * T + uint64_t(t));
-      std::vector<int> leaf_of_point;
-      RegressionTree tree = fit_regression_tree(presorted, residual, options.max_depth, rng, leaf_of_point,
-                                                T > 1 ? root_candidates.data() + size_t(t) * num_features : nullptr);
-      // One Newton step per leaf on the deviance replaces the leaf's mean residual.
-      std::vector<double> numerator(tree.nodes.size(), 0.0), denominator(tree.nodes.size(), 0.0);
-      for (size_t n = 0; n < N; ++n) {
-        numerator[size_t(leaf_of_point[n])] += residual[n];
-        denominator[size_t(leaf_of_point[n])] += p[n] * (1 - p[n]);
+    // One tree per class in parallel; a tree's own split search then runs serially (nested parallel_for).
+    parallel_for((long long)T, [&](long long first_tree, long long end_tree, int) {
+      for (long long t = first_tree; t < end_tree; ++t) {
+        const double* p = probabilities.data() + size_t(t) * N;
+        std::vector<double> residual(N);
+        for (size_t n = 0; n < N; ++n) residual[n] = residuals[n * T + size_t(t)];
+        PhiloxRng rng = tie_breaking.split(uint64_t(stage) * T + uint64_t(t));
+        std::vector<int> leaf_of_point;
+        RegressionTree tree = fit_regression_tree(presorted, residual, options.max_depth, rng, leaf_of_point,
+                                                  T > 1 ? root_candidates.data() + size_t(t) * num_features : nullptr);
+        // One Newton step per leaf on the deviance replaces the leaf's mean residual.
+        std::vector<double> numerator(tree.nodes.size(), 0.0), denominator(tree.nodes.size(), 0.0);
+        for (size_t n = 0; n < N; ++n) {
+          numerator[size_t(leaf_of_point[n])] += residual[n];
+          denominator[size_t(leaf_of_point[n])] += p[n] * (1 - p[n]);
+        }
+        const double multinomial_factor = C == 2 ? 1.0 : double(C - 1) / double(C);
+        for (size_t node = 0; node < tree.nodes.size(); ++node) {
+          if (tree.nodes[node].feature >= 0) continue;
+          tree.nodes[node].value =
+              std::abs(denominator[node]) < 1e-150 ? 0.0 : multinomial_factor * numerator[node] / denominator[node];
+        }
+        double* row = scores.data() + size_t(t) * N;
+        for (size_t n = 0; n < N; ++n) row[n] += learning_rate_ * tree.nodes[size_t(leaf_of_point[n])].value;
+        trees_[size_t(stage) * T + size_t(t)] = std::move(tree);
       }
-      const double multinomial_factor = C == 2 ? 1.0 : double(C - 1) / double(C);
-      for (size_t node = 0; node < tree.nodes.size(); ++node) {
-        if (tree.nodes[node].feature >= 0) continue;
-        tree.nodes[node].value =
-            std::abs(denominator[node]) < 1e-150 ? 0.0 : multinomial_factor * numerator[node] / denominator[node];
-      }
-      double* row = scores.data() + size_t(t) * N;
-      for (size_t n = 0; n < N; ++n) row[n] += learning_rate_ * tree.nodes[size_t(leaf_of_point[n])].value;
-      trees_[size_t(stage) * T + size_t(t)] = std::move(tree);
-    }
+    });
   }
   training_predictions_.resize(N);
   std::vector<double> point_scores(T);
@@ -116,16 +120,17 @@ std::vector<int64_t> GradientBoostedTreesClassifier::predict(const std::vector<f
           " values for ", num_points, " x ", num_features_);
   const size_t T = trees_per_stage();
   std::vector<int64_t> predictions(num_points);
-#pragma omp parallel for schedule(static)
-  for (long long n = 0; n < (long long)num_points; ++n) {
-    const float* x = features.data() + size_t(n) * num_features_;
-    std::vector<double> scores(initial_scores_);
-    for (size_t i = 0; i < trees_.size(); ++i) {
-      const RegressionTree& tree = trees_[i];
-      scores[i % T] += learning_rate_ * tree.nodes[size_t(tree.leaf_of(x))].value;
+  parallel_for((long long)num_points, [&](long long begin, long long end, int) {
+    for (long long n = begin; n < end; ++n) {
+      const float* x = features.data() + size_t(n) * num_features_;
+      std::vector<double> scores(initial_scores_);
+      for (size_t i = 0; i < trees_.size(); ++i) {
+        const RegressionTree& tree = trees_[i];
+        scores[i % T] += learning_rate_ * tree.nodes[size_t(tree.leaf_of(x))].value;
+      }
+      predictions[size_t(n)] = class_of_scores(scores.data());
     }
-    predictions[size_t(n)] = class_of_scores(scores.data());
-  }
+  }, 64);
   return predictions;
 }
 

@@ -8,7 +8,7 @@
 // - feature importances = impurity decreases summed over every tree, normalised to sum 1.
 // sklearn leaves random_state=None, so only its tie-breaking is random; ours comes from the seed.
 // Trees within a stage are independent: one shared pass finds all their root splits
-// (root_split_candidates), then they are fitted in parallel (OpenMP over classes).
+// (root_split_candidates), then they are fitted in parallel (kernels/cpu/parallel.h, over classes).
 #pragma once
 #include <cstddef>
 #include <cstdint>

@@ -5,6 +5,7 @@
 #include <limits>
 
 #include "kernels/check.h"
+#include "kernels/cpu/parallel.h"
 
 namespace untangle {
 
@@ -14,9 +15,10 @@ std::vector<double> discretised_mutual_information_matrix(const LabelledCodes& p
   for (size_t i = 0; i < D; ++i) latent_bins[i] = histogram_discretize(points.code_column(i), num_bins);
   for (size_t j = 0; j < K; ++j) factors[j] = points.factor_column(j);
   std::vector<double> matrix(D * K);
-#pragma omp parallel for collapse(2) schedule(dynamic)
-  for (size_t i = 0; i < D; ++i)
-    for (size_t j = 0; j < K; ++j) matrix[i * K + j] = mutual_information(latent_bins[i], factors[j]);
+  parallel_for((long long)(D * K), [&](long long begin, long long end, int) {
+    for (long long pair = begin; pair < end; ++pair)
+      matrix[size_t(pair)] = mutual_information(latent_bins[size_t(pair) / K], factors[size_t(pair) % K]);
+  });
   return matrix;
 }
 

@@ -7,6 +7,7 @@
 #include "metrics/logistic_regression.h"
 #include "metrics/mig.h"
 #include "metrics/roc_auc.h"
+#include "kernels/cpu/parallel.h"
 
 namespace untangle {
 
@@ -76,14 +77,15 @@ ExplicitnessResult explicitness_score(const LabelledCodes& train, const Labelled
   const std::vector<double> x_train = standardise(train), x_test = standardise(test);
   ExplicitnessResult result;
   std::vector<double> train_auc(K), test_auc(K);
-#pragma omp parallel for schedule(dynamic)
-  for (size_t j = 0; j < K; ++j) {
-    LogisticRegressionClassifier classifier;
-    const std::vector<int64_t> train_labels = train.factor_column(j), test_labels = test.factor_column(j);
-    classifier.fit(x_train, train.num_points, D, train_labels);
-    train_auc[j] = macro_roc_auc(classifier.predict_probabilities(x_train, train.num_points), classifier.classes(), train_labels);
-    test_auc[j] = macro_roc_auc(classifier.predict_probabilities(x_test, test.num_points), classifier.classes(), test_labels);
-  }
+  parallel_for((long long)K, [&](long long first_factor, long long end_factor, int) {
+    for (size_t j = size_t(first_factor); j < size_t(end_factor); ++j) {
+      LogisticRegressionClassifier classifier;
+      const std::vector<int64_t> train_labels = train.factor_column(j), test_labels = test.factor_column(j);
+      classifier.fit(x_train, train.num_points, D, train_labels);
+      train_auc[j] = macro_roc_auc(classifier.predict_probabilities(x_train, train.num_points), classifier.classes(), train_labels);
+      test_auc[j] = macro_roc_auc(classifier.predict_probabilities(x_test, test.num_points), classifier.classes(), test_labels);
+    }
+  });
   for (size_t j = 0; j < K; ++j) {
     result.explicitness_train += train_auc[j] / double(K);
     result.explicitness_test += test_auc[j] / double(K);

@@ -7,6 +7,7 @@
 #include <numeric>
 
 #include "kernels/check.h"
+#include "kernels/cpu/parallel.h"
 
 namespace untangle {
 
@@ -97,36 +98,37 @@ std::vector<SplitCandidate> root_split_candidates(const PresortedFeatures& featu
   for (size_t n = 0; n < N; ++n)
     for (size_t t = 0; t < T; ++t) totals[t] += targets_by_point[n * T + t];
   std::vector<SplitCandidate> candidates(T * F);
-#pragma omp parallel for schedule(dynamic)
-  for (long long f = 0; f < (long long)F; ++f) {
-    // Structure of arrays over targets so the per-point update vectorises across them.
-    std::vector<double> left_sum(T, 0.0), numerator(T, -1.0), denominator(T, 1.0);
-    std::vector<float> below(T, 0.0f), above(T, 0.0f);
-    const uint32_t* order = features.order.data() + size_t(f) * N;
-    const float* sorted_values = features.sorted_values.data() + size_t(f) * N;
-    double count = 0;
-    float last_value = 0;
-    for (size_t r = 0; r < N; ++r) {
-      const float value = sorted_values[r];
-      if (count > 0 && value > last_value + kFeatureThreshold) {
-        const double n_left = count, n_right = double(N) - count, split_denominator = n_left * n_right;
-        for (size_t t = 0; t < T; ++t) {
-          const double diff = n_right * left_sum[t] - n_left * (totals[t] - left_sum[t]);
-          const double split_numerator = diff * diff;
-          const bool better = split_numerator * denominator[t] > numerator[t] * split_denominator;
-          numerator[t] = better ? split_numerator : numerator[t];
-          denominator[t] = better ? split_denominator : denominator[t];
-          below[t] = better ? last_value : below[t];
-          above[t] = better ? value : above[t];
+  parallel_for((long long)F, [&](long long first_feature, long long end_feature, int) {
+    for (long long f = first_feature; f < end_feature; ++f) {
+      // Structure of arrays over targets so the per-point update vectorises across them.
+      std::vector<double> left_sum(T, 0.0), numerator(T, -1.0), denominator(T, 1.0);
+      std::vector<float> below(T, 0.0f), above(T, 0.0f);
+      const uint32_t* order = features.order.data() + size_t(f) * N;
+      const float* sorted_values = features.sorted_values.data() + size_t(f) * N;
+      double count = 0;
+      float last_value = 0;
+      for (size_t r = 0; r < N; ++r) {
+        const float value = sorted_values[r];
+        if (count > 0 && value > last_value + kFeatureThreshold) {
+          const double n_left = count, n_right = double(N) - count, split_denominator = n_left * n_right;
+          for (size_t t = 0; t < T; ++t) {
+            const double diff = n_right * left_sum[t] - n_left * (totals[t] - left_sum[t]);
+            const double split_numerator = diff * diff;
+            const bool better = split_numerator * denominator[t] > numerator[t] * split_denominator;
+            numerator[t] = better ? split_numerator : numerator[t];
+            denominator[t] = better ? split_denominator : denominator[t];
+            below[t] = better ? last_value : below[t];
+            above[t] = better ? value : above[t];
+          }
         }
+        count += 1;
+        const double* row = targets_by_point.data() + size_t(order[r]) * T;
+        for (size_t t = 0; t < T; ++t) left_sum[t] += row[t];
+        last_value = value;
       }
-      count += 1;
-      const double* row = targets_by_point.data() + size_t(order[r]) * T;
-      for (size_t t = 0; t < T; ++t) left_sum[t] += row[t];
-      last_value = value;
+      for (size_t t = 0; t < T; ++t) candidates[t * F + size_t(f)] = {numerator[t], denominator[t], below[t], above[t]};
     }
-    for (size_t t = 0; t < T; ++t) candidates[t * F + size_t(f)] = {numerator[t], denominator[t], below[t], above[t]};
-  }
+  });
   return candidates;
 }
 

@@ -5,6 +5,7 @@
 
 #include "kernels/check.h"
 #include "metrics/linear_svm.h"
+#include "kernels/cpu/parallel.h"
 
 namespace untangle {
 
@@ -30,9 +31,9 @@ SapResult sap_score(const LabelledCodes& train, const LabelledCodes& test) {
   LinearSvmOptions options;
   options.C = 0.01;
   options.balanced_class_weights = true;
-#pragma omp parallel for collapse(2) schedule(dynamic)
-  for (size_t i = 0; i < D; ++i)
-    for (size_t j = 0; j < K; ++j) {
+  parallel_for((long long)(D * K), [&](long long begin, long long end, int) {
+    for (long long pair = begin; pair < end; ++pair) {
+      const size_t i = size_t(pair) / K, j = size_t(pair) % K;
       LinearSvmClassifier classifier;
       classifier.fit(train.code_column(i), train.num_points, 1, train.factor_column(j), options);
       const std::vector<int64_t> predicted = classifier.predict(test.code_column(i), test.num_points);
@@ -40,6 +41,7 @@ SapResult sap_score(const LabelledCodes& train, const LabelledCodes& test) {
       for (size_t n = 0; n < test.num_points; ++n) correct += predicted[n] == test.factor(n, j);
       result.score_matrix[i * K + j] = correct / double(test.num_points);
     }
+  });
   result.sap = mean_top_two_gap(result.score_matrix, D, K);
   return result;
 }
