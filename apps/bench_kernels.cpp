@@ -3,7 +3,9 @@
 //   convolutions  every layer shape of the reference architectures (three passes each): ours (the
 //                 hand-written implicit GEMM of kernels/cuda/conv2d.cu) vs cuDNN's fastest algorithm for
 //                 that shape (cudnnFind*AlgorithmEx, then timed here like ours), both in plain float32
-//                 (cuDNN with CUDNN_FMA_MATH: no TF32 tensor-core rounding). Target: ours <= 1.5x cuDNN.
+//                 (cuDNN with CUDNN_FMA_MATH: no TF32 tensor-core rounding; its search may still pick an FFT
+//                 or Winograd algorithm, float32 but a different arithmetic from our direct sums).
+//                 Target: ours <= 1.5x cuDNN.
 //   versions      backward-data's first (gather) and second (stride-phase) versions on the ConvT layers.
 //   gemm          our row-major wrapper vs the raw cublasSgemm call it makes (the wrapper's overhead).
 //   box blur      the cuFFT blur vs a direct CUDA loop over the window, r = 31 on 64 x 64 planes.

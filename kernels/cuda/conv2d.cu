@@ -327,8 +327,11 @@ __global__ void bias_grad(const float* dy, int batch, int out_channels, int plan
 }
 
 void check_geometry(const Conv2dGeometry& g, const char* op) {
+  // The window must fit the padded input: out_height() rounds toward zero, so e.g. H = 1, k = 2, s = 2
+  // would still give one output row whose window reads past the image.
   require(g.batch > 0 && g.in_channels > 0 && g.out_channels > 0 && g.stride > 0 && g.padding >= 0 &&
-              g.out_height() > 0 && g.out_width() > 0,
+              g.kernel_height > 0 && g.kernel_width > 0 && g.in_height + 2 * g.padding >= g.kernel_height &&
+              g.in_width + 2 * g.padding >= g.kernel_width && g.out_height() > 0 && g.out_width() > 0,
           op, ": invalid geometry (batch ", g.batch, ", channels ", g.in_channels, " -> ", g.out_channels,
           ", input ", g.in_height, "x", g.in_width, ", kernel ", g.kernel_height, "x", g.kernel_width, ", stride ",
           g.stride, ", padding ", g.padding, ")");
