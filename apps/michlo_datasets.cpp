@@ -104,7 +104,10 @@ int main(int argc, char** argv) {
       double top = NAN;
       for (double v : values)
         if (std::isfinite(v) && !(v <= top)) top = v;
-      return JsonObject::number(top);
+      if (!std::isfinite(top)) return std::string("—");
+      char text[32];
+      std::snprintf(text, sizeof(text), "%.3f", top);
+      return std::string(text);
     };
     std::vector<std::vector<std::string>> rows;
     std::vector<StripGroup> mig_groups, dci_groups;
