@@ -29,7 +29,7 @@ const char* kUsage = R"(usage: michlo_spacing [--profile quick|paper] [--device 
 Michlo et al. Fig. 9: beta-VAE and Ada-GVAE on XYSquares with grid spacing 8..1; MIG and DCI
 disentanglement against spacing. Resumable (finished runs are skipped). Writes DIR/results.md,
 DIR/results.csv, DIR/mig.svg, DIR/dci.svg.
-  --profile quick   600 steps, batch 32, 1 repeat, fast metrics (about 25 minutes on 2 cores)
+  --profile quick   600 steps, batch 32, 1 repeat, fast metrics (measured: 34 CPU-minutes in all)
   --profile paper   57,600 steps, batch 256, 5 repeats, max of periodic fast metrics; meant for a GPU
   --workers N       train N runs at once, one thread each (default: 2 for quick, 1 for paper)
 )";
