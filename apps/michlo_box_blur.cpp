@@ -228,8 +228,8 @@ int main(int argc, char** argv) {
               "\nRun pairs: every (MSE run, box run) pair of a model, counted when the box run has the higher "
               "MIG. When all are, p is the chance of that order under no effect (one-sided Mann–Whitney, exact).\n";
     write_file_atomically(options.out + "/results.md", report);
-    PlotLabels mig_labels{"MIG on XYSquares: MSE (purple) vs box blur (orange)", "", "MIG", 0.0, 1.0};
-    PlotLabels dci_labels{"DCI disentanglement on XYSquares: MSE (purple) vs box blur (orange)", "", "DCI", 0.0, 1.0};
+    PlotLabels mig_labels{"MIG on XYSquares: MSE (purple) vs box blur (orange)", "", "MIG", 0.0, 1.0, true};
+    PlotLabels dci_labels{"DCI disentanglement on XYSquares: MSE (purple) vs box blur (orange)", "", "DCI", 0.0, 1.0, true};
     write_strip_plot(options.out + "/mig.svg", mig_groups, mig_labels);
     write_strip_plot(options.out + "/dci.svg", dci_groups, dci_labels);
 

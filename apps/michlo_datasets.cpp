@@ -128,8 +128,8 @@ int main(int argc, char** argv) {
                                                "DCI over sweep", "paper (Fig. 6)"},
                                               rows);
     write_file_atomically(options.out + "/results.md", report);
-    write_strip_plot(options.out + "/mig.svg", mig_groups, {"MIG over the sweep", "", "MIG", 0, 1});
-    write_strip_plot(options.out + "/dci.svg", dci_groups, {"DCI disentanglement over the sweep", "", "DCI", 0, 1});
+    write_strip_plot(options.out + "/mig.svg", mig_groups, {"MIG over the sweep", "", "MIG", 0, 1, true});
+    write_strip_plot(options.out + "/dci.svg", dci_groups, {"DCI disentanglement over the sweep", "", "DCI", 0, 1, true});
     std::printf("\n%s\nfigures: %s/mig.svg, %s/dci.svg; runs: %s/runs/\n", report.c_str(), options.out.c_str(),
                 options.out.c_str(), options.out.c_str());
     return 0;

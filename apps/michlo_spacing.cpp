@@ -122,9 +122,9 @@ int main(int argc, char** argv) {
                                          "paper (Fig. 9)"},
                                         rows);
     write_file_atomically(options.out + "/results.md", report);
-    write_line_plot(options.out + "/mig.svg", mig_lines, {"MIG against XYSquares spacing", "spacing (px)", "MIG", 0, 1});
+    write_line_plot(options.out + "/mig.svg", mig_lines, {"MIG against XYSquares spacing", "spacing (px)", "MIG", 0, 1, true});
     write_line_plot(options.out + "/dci.svg", dci_lines,
-                    {"DCI disentanglement against XYSquares spacing", "spacing (px)", "DCI", 0, 1});
+                    {"DCI disentanglement against XYSquares spacing", "spacing (px)", "DCI", 0, 1, true});
     std::printf("\n%s\nfigures: %s/mig.svg, %s/dci.svg; runs: %s/runs/\n", report.c_str(), options.out.c_str(),
                 options.out.c_str(), options.out.c_str());
     return 0;

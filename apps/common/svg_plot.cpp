@@ -41,7 +41,7 @@ std::string frame_svg(const Frame& f) {
     const double value = f.labels.y_min + (f.labels.y_max - f.labels.y_min) * tick / 4.0, y = f.y_to_pixel(value);
     s += format(R"(<line x1="%.1f" y1="%.1f" x2="%.1f" y2="%.1f" stroke="#dddddd"/>)" "\n", kLeft, y,
                 kLeft + f.plot_width, y);
-    s += format(R"(<text x="%.1f" y="%.1f" text-anchor="end">%.2f</text>)" "\n", kLeft - 6, y + 4, value);
+    s += format(R"(<text x="%.1f" y="%.1f" text-anchor="end">%.3g</text>)" "\n", kLeft - 6, y + 4, value);
   }
   s += format(R"(<rect x="%.1f" y="%.1f" width="%.1f" height="%.1f" fill="none" stroke="black"/>)" "\n", kLeft,
               kTop, f.plot_width, f.plot_height);
@@ -64,6 +64,17 @@ std::string error_bar_svg(const Frame& f, double x, double mean, double std, dou
   return s;
 }
 
+// labels with y_max fitted to the largest plotted value (PlotLabels::fit_y_max).
+PlotLabels fitted(PlotLabels labels, double largest) {
+  if (!labels.fit_y_max || !std::isfinite(largest)) return labels;
+  for (double top : {0.05, 0.1, 0.2, 0.5})
+    if (largest <= top && top > labels.y_min) {
+      labels.y_max = top;
+      break;
+    }
+  return labels;
+}
+
 }  // namespace
 
 std::string svg_escape(const std::string& text) {
@@ -80,8 +91,15 @@ std::string svg_escape(const std::string& text) {
 
 std::string strip_plot_svg(const std::vector<StripGroup>& groups, const PlotLabels& labels) {
   const double column = 90;
+  double largest = -INFINITY;
+  for (const StripGroup& group : groups) {
+    for (double v : group.values)
+      if (std::isfinite(v)) largest = std::max(largest, v);
+    const MeanStd summary = mean_and_std(group.values);
+    if (summary.count > 0) largest = std::max(largest, summary.mean + summary.std);
+  }
   Frame f{kLeft + kRight + column * double(std::max<size_t>(groups.size(), 1)), column * double(std::max<size_t>(groups.size(), 1)),
-          kHeight - kTop - kBottom, labels};
+          kHeight - kTop - kBottom, fitted(labels, largest)};
   std::string s = frame_svg(f);
   for (size_t g = 0; g < groups.size(); ++g) {
     const double centre = kLeft + column * (double(g) + 0.5);
@@ -104,7 +122,12 @@ std::string strip_plot_svg(const std::vector<StripGroup>& groups, const PlotLabe
 }
 
 std::string line_plot_svg(const std::vector<LineSeries>& series, const PlotLabels& labels) {
-  Frame f{kLeft + kRight + 480 + 150, 480, kHeight - kTop - kBottom, labels};
+  double largest = -INFINITY;
+  for (const LineSeries& line : series)
+    for (size_t i = 0; i < line.mean.size(); ++i)
+      if (std::isfinite(line.mean[i]))
+        largest = std::max(largest, line.mean[i] + (i < line.std.size() && std::isfinite(line.std[i]) ? line.std[i] : 0.0));
+  Frame f{kLeft + kRight + 480 + 150, 480, kHeight - kTop - kBottom, fitted(labels, largest)};
   double x_min = 0, x_max = 1;
   bool first = true;
   for (const LineSeries& line : series)

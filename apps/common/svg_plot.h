@@ -24,6 +24,9 @@ struct LineSeries {
 struct PlotLabels {
   std::string title, x_label, y_label;
   double y_min = 0.0, y_max = 1.0;  // the metrics the plots show live in [0, 1]
+  // Shrink y_max to the first of 0.05, 0.1, 0.2, 0.5, 1 that holds every point and mean + std, so that
+  // small scores (short runs) are not flattened against the axis; the tick labels give the scale.
+  bool fit_y_max = false;
 };
 
 // The SVG text (also what the writers save).

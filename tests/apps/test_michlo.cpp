@@ -132,6 +132,23 @@ TEST_CASE("the SVG plots are closed documents with one mark per value and escape
   CHECK(lines.find("</svg>\n") == lines.size() - 7);
 }
 
+TEST_CASE("a fitted y axis ends at the first of 0.05, 0.1, 0.2, 0.5, 1 above every point and mean + std") {
+  untangle::PlotLabels labels{"MIG", "", "MIG", 0.0, 1.0, true};
+  // Every point is below 0.05, but mean + std of {0.048, 0.01} is 0.056: the axis ends at 0.1.
+  const std::string small = untangle::strip_plot_svg({{"box", {0.048, 0.01}}}, labels);
+  CHECK(small.find(">0.1</text>") != std::string::npos);
+  CHECK(small.find(">1</text>") == std::string::npos);
+  const std::string tiny = untangle::strip_plot_svg({{"mse", {0.01, 0.012}}}, labels);
+  CHECK(tiny.find(">0.05</text>") != std::string::npos);
+  const std::string large = untangle::strip_plot_svg({{"box", {0.3, 0.7}}}, labels);
+  CHECK(large.find(">1</text>") != std::string::npos);  // nothing smaller holds 0.7
+  labels.fit_y_max = false;
+  CHECK(untangle::strip_plot_svg({{"mse", {0.01}}}, labels).find(">1</text>") != std::string::npos);
+  const std::string line = untangle::line_plot_svg({{"beta_vae", {8, 1}, {0.02, 0.15}, {0.01, 0.04}}},
+                                                   {"MIG", "spacing", "MIG", 0.0, 1.0, true});
+  CHECK(line.find(">0.2</text>") != std::string::npos);  // 0.15 + 0.04 = 0.19
+}
+
 TEST_CASE("a sweep skips runs whose metrics.json exists and reports their numbers") {
   const std::string dir = "/tmp/untangle_test_sweep";
   std::filesystem::remove_all(dir);
