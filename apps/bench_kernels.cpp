@@ -9,10 +9,14 @@
 //   versions      backward-data's first (gather) and second (stride-phase) versions on the ConvT layers.
 //   gemm          our row-major wrapper vs the raw cublasSgemm call it makes (the wrapper's overhead).
 //   box blur      the cuFFT blur vs a direct CUDA loop over the window, r = 31 on 64 x 64 planes.
-// Timing: CUDA events around each call on the default stream, after warm-up; the median of the repeats.
+//   step          the whole beta-VAE training step (conv architecture, Bernoulli loss, Adam; the batch kept on
+//                 the device) as `untangle train` runs it: eager, kernel by kernel, and replayed as one CUDA
+//                 graph. Target: <= 1 ms at batch 64 (300k steps in 5 minutes). scripts/bench_torch_step.py
+//                 times the same step in PyTorch; tests/gpu/run_all.sh puts the two side by side.
+// Timing: CUDA events around each call on cuda::stream() (where every kernel here runs), after warm-up; the median of the repeats.
 // Built only where CUDA is compiled; the cuDNN column only where CMake found cuDNN.
 // The last line is machine-readable: `bench_kernels_conv_ratio_geomean X` (ours / cuDNN over every conv
-// pass; "nan" without cuDNN).
+// pass; "nan" without cuDNN); so is each step line `bench_kernels_step batch=B channels=C eager_us=E graph_us=G`.
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
@@ -25,10 +29,15 @@
 #include "kernels/cpu/conv2d.h"
 #include "kernels/cpu/philox.h"
 #include "kernels/cuda/box_blur.h"
+#include "kernels/cuda/box_blur_fft.h"
 #include "kernels/cuda/conv2d.h"
 #include "kernels/cuda/cuda_check.h"
 #include "kernels/cuda/gemm.h"
+#include "kernels/cuda/stream.h"
+#include "kernels/cuda/memory.h"
 #include "kernels/device.h"
+#include "nn/graphed_step.h"
+#include "nn/model.h"
 
 #ifdef UNTANGLE_HAVE_CUDNN
 #include <cudnn.h>
@@ -39,13 +48,15 @@ using cuda::DeviceBuffer;
 
 namespace {
 
-const char* kUsage = R"(usage: bench_kernels [--batches 64,256] [--warmup W] [--repeats N] [--quick]
+const char* kUsage = R"(usage: bench_kernels [--batches 64,256] [--warmup W] [--repeats N] [--step-block S] [--quick]
   Times the CUDA kernels (conv2d's three passes on the reference architectures' layers, sgemm, the box
-  blur) against cuDNN / cuBLAS / a direct blur, with CUDA events (median of N after W warm-up runs).
+  blur) against cuDNN / cuBLAS / a direct blur, with CUDA events (median of N after W warm-up runs), and
+  the whole beta-VAE training step, eager and as a replayed CUDA graph.
   --batches  comma-separated batch sizes (default 64,256)
   --warmup   untimed runs before timing (default 5)
   --repeats  timed runs per measurement (default 30)
-  --quick    batch 64 only, 10 repeats
+  --step-block  training steps queued back to back for the per-step mean (default 200)
+  --quick    batch 64 only, 10 repeats, step block 50
 Without a CUDA device it prints one line and exits 0. The last line is
 `bench_kernels_conv_ratio_geomean X` (ours / cuDNN, geometric mean over every conv pass; nan without cuDNN).
 )";
@@ -58,9 +69,9 @@ double median_us(const std::function<void()>& work, int warmup, int repeats) {
   UNTANGLE_CUDA_CHECK(cudaEventCreate(&stop), "bench_kernels");
   std::vector<double> times;
   for (int i = 0; i < repeats; ++i) {
-    UNTANGLE_CUDA_CHECK(cudaEventRecord(start), "bench_kernels");
+    UNTANGLE_CUDA_CHECK(cudaEventRecord(start, cuda::stream()), "bench_kernels");
     work();
-    UNTANGLE_CUDA_CHECK(cudaEventRecord(stop), "bench_kernels");
+    UNTANGLE_CUDA_CHECK(cudaEventRecord(stop, cuda::stream()), "bench_kernels");
     UNTANGLE_CUDA_CHECK(cudaEventSynchronize(stop), "bench_kernels");
     float ms = 0;
     UNTANGLE_CUDA_CHECK(cudaEventElapsedTime(&ms, start, stop), "bench_kernels");
@@ -92,7 +103,10 @@ void check_cudnn(cudnnStatus_t status, const char* call, int line) {
 
 class Cudnn {
  public:
-  Cudnn() { CUDNN_CHECK(cudnnCreate(&handle)); }
+  Cudnn() {
+    CUDNN_CHECK(cudnnCreate(&handle));
+    CUDNN_CHECK(cudnnSetStream(handle, cuda::stream()));  // timed on the same stream as our kernels
+  }
   ~Cudnn() { cudnnDestroy(handle); }
   Cudnn(const Cudnn&) = delete;
   Cudnn& operator=(const Cudnn&) = delete;
@@ -275,7 +289,6 @@ void bench_backward_data_versions(int batch, Timing t) {
 
 void bench_gemm(Timing t) {
   std::printf("\n%-34s %10s %10s %6s %10s\n", "sgemm (row-major NN)", "ours us", "cuBLAS us", "ratio", "GFLOP/s");
-  cuda::CublasHandle cublas;
   PhiloxRng rng(2);
   const int sizes[][3] = {{64, 256, 1024}, {256, 256, 1024}, {1024, 1024, 1024}, {4096, 4096, 4096}};
   for (auto& s : sizes) {
@@ -284,10 +297,10 @@ void bench_gemm(Timing t) {
     DeviceBuffer<float> C(size_t(M) * N);
     const float one = 1.0f, zero = 0.0f;
     const double ours = median_us([&] {
-      cuda::sgemm(cublas, false, false, M, N, K, 1.0f, A.data(), K, B.data(), N, 0.0f, C.data(), N);
+      cuda::sgemm(false, false, M, N, K, 1.0f, A.data(), K, B.data(), N, 0.0f, C.data(), N);
     }, t.warmup, t.repeats);
     const double raw = median_us([&] {  // the column-major call the wrapper makes, issued directly
-      UNTANGLE_CUDA_CHECK(cublasSgemm(cublas.get(), CUBLAS_OP_N, CUBLAS_OP_N, N, M, K, &one, B.data(), N, A.data(), K,
+      UNTANGLE_CUDA_CHECK(cublasSgemm(cuda::cublas_handle(), CUBLAS_OP_N, CUBLAS_OP_N, N, M, K, &one, B.data(), N, A.data(), K,
                                       &zero, C.data(), N), "bench_kernels");
     }, t.warmup, t.repeats);
     char name[64];
@@ -314,6 +327,64 @@ void bench_blur(const std::vector<int>& batches, Timing t) {
   }
 }
 
+// ---- the whole training step ------------------------------------------------------------------------------
+
+// Mean microseconds per call over `count` calls queued back to back between one pair of events: what a
+// training loop sees (the host queues the next step while the device runs this one).
+double block_us(const std::function<void()>& work, int count) {
+  work();
+  cudaEvent_t start, stop;
+  UNTANGLE_CUDA_CHECK(cudaEventCreate(&start), "bench_kernels");
+  UNTANGLE_CUDA_CHECK(cudaEventCreate(&stop), "bench_kernels");
+  UNTANGLE_CUDA_CHECK(cudaEventRecord(start, cuda::stream()), "bench_kernels");
+  for (int i = 0; i < count; ++i) work();
+  UNTANGLE_CUDA_CHECK(cudaEventRecord(stop, cuda::stream()), "bench_kernels");
+  UNTANGLE_CUDA_CHECK(cudaEventSynchronize(stop), "bench_kernels");
+  float ms = 0;
+  UNTANGLE_CUDA_CHECK(cudaEventElapsedTime(&ms, start, stop), "bench_kernels");
+  cudaEventDestroy(start);
+  cudaEventDestroy(stop);
+  return 1000.0 * ms / count;
+}
+
+void bench_training_step(int batch_size, int channels, Timing t, int block) {
+  ModelSettings settings = default_model_settings("beta_vae");
+  settings.channels = channels;
+  PhiloxRng weights(1), noise(2), data(3);
+  std::unique_ptr<Model> model = make_model(settings, weights);
+  model->to(Device::CUDA);
+  std::vector<Adam> optimisers;
+  for (const ParameterGroup& group : model->parameter_groups()) optimisers.emplace_back(group.parameters, group.hyperparameters);
+  const Shape shape{batch_size, channels, 64, 64};
+  std::vector<float> pixels(shape_numel(shape));
+  data.fill_uniform(pixels.data(), pixels.size());
+  for (float& p : pixels) p = p < 0.125f ? 1.0f : 0.0f;  // binary, about as sparse as dSprites
+  Batch batch{Tensor::from_vector(pixels, shape, Device::CUDA), {}};
+
+  long long step = 0;
+  Tensor last_objective;
+  auto eager_step = [&] { last_objective = training_step(*model, optimisers, batch, noise, step++).objective; };
+  const double eager = median_us(eager_step, t.warmup + 1, t.repeats);
+  const double eager_block = block_us(eager_step, block);
+  const double eager_loss = last_objective.item();
+
+  GraphedTrainingStep graphed(*model, optimisers, batch, noise, step);
+  auto graph_step = [&] { last_objective = graphed.run().objective; };
+  const size_t mallocs_before = cuda::memory_statistics().cuda_mallocs;
+  const double graph = median_us(graph_step, t.warmup, t.repeats);
+  const double graph_block = block_us(graph_step, block);
+  const double graph_loss = last_objective.item();
+  const size_t mallocs = cuda::memory_statistics().cuda_mallocs - mallocs_before;
+  require(std::isfinite(eager_loss) && std::isfinite(graph_loss), "bench_kernels: the training step's loss is not finite");
+
+  std::printf("%-22s %10.1f %10.1f %10.1f %10.1f %8.1f %6zu  loss %.1f -> %.1f, cudaMalloc during replays: %zu\n",
+              ("batch " + std::to_string(batch_size) + ", " + std::to_string(channels) + " ch").c_str(), eager,
+              eager_block, graph, graph_block, graph_block * 300000.0 / 60e6, graphed.kernel_count(), eager_loss,
+              graph_loss, mallocs);
+  std::printf("bench_kernels_step batch=%d channels=%d eager_us=%.1f graph_us=%.1f\n", batch_size, channels,
+              eager_block, graph_block);
+}
+
 std::vector<int> parse_batches(const std::string& text) {
   std::vector<int> batches;
   for (const std::string& part : split_list(text)) {
@@ -332,6 +403,7 @@ int main(int argc, char** argv) {
     const bool quick = args.flag("quick");
     std::vector<int> batches = parse_batches(args.text("batches", quick ? "64" : "64,256"));
     Timing t{int(args.integer("warmup", 5)), int(args.integer("repeats", quick ? 10 : 30))};
+    const int step_block = int(args.integer("step-block", quick ? 50 : 200));
     require(t.warmup >= 0 && t.repeats > 0, "--warmup must be >= 0 and --repeats > 0");
     args.reject_unknown();
 
@@ -374,7 +446,12 @@ int main(int argc, char** argv) {
     bench_backward_data_versions(batches.front(), t);
     bench_gemm(t);
     bench_blur(batches, t);
-    std::printf("\ntraining step: not implemented on CUDA yet (needs the Tensor/autograd dispatch)\n");
+    std::printf("\nbeta-VAE training step (conv, Bernoulli, Adam; us per step: median of single steps with a wait "
+                "after each, and mean over a block of %d queued steps; target <= 1000 us at batch 64)\n", step_block);
+    std::printf("%-22s %10s %10s %10s %10s %8s %6s\n", "", "eager", "eager blk", "graph", "graph blk", "300k min",
+                "nodes");
+    for (int batch : batches)
+      for (int channels : {1, 3}) bench_training_step(batch, channels, t, step_block);
 
     double log_sum = 0.0;
     for (double r : all_ratios) log_sum += std::log(r);

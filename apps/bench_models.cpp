@@ -68,13 +68,7 @@ The last line is `untangle_models_steps_per_s NAME=X ...`.
         } else {
           inputs.fill(sample_uniform_indices(*dataset, size_t(batch), data), b.x);
         }
-        Tape tape;
-        TrainingLoss loss = model->training_loss(tape, b, noise, step++);
-        tape.backward(loss.objective);
-        for (Adam& adam : optimisers) {
-          adam.step();
-          adam.zero_grad();
-        }
+        training_step(*model, optimisers, b, noise, step++);
       };
       TimingSummary t = time_repeated(train_step, warmup, steps);
       std::printf("%-14s %-10s %10.1f %10.1f %10.2f\n", name.c_str(), settings.architecture.c_str(), t.median_ms,

@@ -66,6 +66,11 @@ Tensor shuffle_columns(Tape& tape, const Tensor& z, PhiloxRng& rng);
 // convolution, as disent's box_r31 kernel). Computed exactly with running sums along rows, then columns.
 Tensor box_blur(Tape& tape, const Tensor& x, int radius);
 
+// ---- random tensors (random.cpp) -----------------------------------------------------------------------
+// Standard normal values drawn from `rng`'s stream, on `device`: the same numbers on the CPU and on a GPU
+// (the CUDA fill computes the same Philox blocks), and `rng` advances by the same amount either way.
+Tensor normal_noise(const Shape& shape, Device device, PhiloxRng& rng);
+
 // ---- gradient flow (ops_stop_gradient.cpp) ------------------------------------------------------------
 // The same values with no path back to x: gradients of anything computed from the result stop here
 // (TensorFlow's stop_gradient). Used where one loss must not train another loss's parameters.

@@ -1,4 +1,5 @@
-// Convolution and transposed convolution as ops. Both use the three kernels of kernels/cpu/conv2d.h:
+// Convolution and transposed convolution as ops. Both use the three kernels of kernels/cpu/conv2d.h (or
+// their hand-written CUDA twins, kernels/cuda/conv2d.h):
 //
 //   conv2d            forward = conv2d_forward        dx = conv2d_backward_data   dw = conv2d_backward_weight(x, dy)
 //   conv_transpose2d  forward = conv2d_backward_data  dx = conv2d_forward         dw = conv2d_backward_weight(dy, x)
@@ -6,23 +7,77 @@
 // i.e. a transposed convolution is the gradient of a convolution whose input is our output.
 // The kernels overwrite their outputs, so gradients are computed into scratch and then added (a tensor
 // can be used twice).
-#include <vector>
-
+#include "autograd/dispatch.h"
 #include "autograd/ops.h"
 #include "kernels/check.h"
+#include "kernels/cpu/broadcast.h"
 #include "kernels/cpu/conv2d.h"
+#include "kernels/cuda/broadcast.h"
+#include "kernels/cuda/conv2d.h"
 
 namespace untangle {
 
 namespace {
 
-void add_into(float* target, const std::vector<float>& values) {
-  for (size_t i = 0; i < values.size(); ++i) target[i] += values[i];
-}
-
 void check_bias(const char* op, const Tensor& bias, int channels) {
   require(!bias.defined() || (bias.rank() == 1 && bias.dim(0) == channels), op, ": bias must have shape (", channels,
           "), got ", bias.defined() ? shape_string(bias.shape()) : "");
+}
+
+// The three passes on either device. Each overwrites its outputs; db may be null.
+void forward_pass(Device device, const Conv2dGeometry& g, const float* x, const float* w, const float* bias, float* y) {
+  if constexpr (kCudaCompiled) {
+    if (device == Device::CUDA) return cuda::conv2d_forward(g, x, w, bias, y);
+  }
+  conv2d_forward(g, x, w, bias, y);
+}
+
+void backward_data_pass(Device device, const Conv2dGeometry& g, const float* dy, const float* w, float* dx) {
+  if constexpr (kCudaCompiled) {
+    if (device == Device::CUDA) return cuda::conv2d_backward_data(g, dy, w, dx);
+  }
+  conv2d_backward_data(g, dy, w, dx);
+}
+
+void backward_weight_pass(Device device, const Conv2dGeometry& g, const float* x, const float* dy, float* dw,
+                          float* db) {
+  if constexpr (kCudaCompiled) {
+    if (device == Device::CUDA) {
+      Tensor workspace = Tensor::empty({int(cuda::conv2d_backward_weight_workspace_floats(g))}, device);
+      return cuda::conv2d_backward_weight(g, x, dy, dw, db, workspace.storage());
+    }
+  }
+  conv2d_backward_weight(g, x, dy, dw, db);
+}
+
+// Computes a gradient into scratch with `pass`, then adds it into target's gradient.
+template <typename Pass>
+void add_gradient(const Tensor& target, Pass pass) {
+  Tensor scratch = Tensor::empty(target.shape(), target.device());
+  pass(scratch.storage());
+  add_floats(target.grad_storage(), scratch.storage(), target.numel(), target.device());
+}
+
+// Per-channel bias on an (N, C, H, W) tensor: y += bias (forward), d_bias += sums of dy (backward); a
+// broadcast of the bias viewed as (1, C, 1, 1).
+Broadcast channel_plan(const Tensor& y) { return plan_broadcast(y.shape(), {1, y.dim(1), 1, 1}); }
+
+void add_channel_bias(const Tensor& y, const Tensor& bias) {
+  const Broadcast plan = channel_plan(y);
+  if constexpr (kCudaCompiled) {
+    if (y.on_cuda()) return cuda::binary_forward(BinaryOp::Add, plan, y.storage(), bias.storage(), y.storage());
+  }
+  binary_forward(BinaryOp::Add, plan, y.storage(), bias.storage(), y.storage());
+}
+
+void add_channel_bias_gradient(const Tensor& y, const Tensor& bias) {
+  const Broadcast plan = channel_plan(y);
+  if constexpr (kCudaCompiled) {
+    if (y.on_cuda())
+      return cuda::binary_backward(BinaryOp::Add, plan, y.storage(), bias.storage(), y.grad_storage(), nullptr,
+                                   bias.grad_storage());
+  }
+  binary_backward(BinaryOp::Add, plan, y.storage(), bias.storage(), y.grad_storage(), nullptr, bias.grad_storage());
 }
 
 }  // namespace
@@ -33,23 +88,21 @@ Tensor conv2d(Tape& tape, const Tensor& x, const Tensor& weight, const Tensor& b
   require(x.dim(1) == weight.dim(1), "conv2d: input has ", x.dim(1), " channels, weight expects ", weight.dim(1));
   require(stride >= 1 && padding >= 0, "conv2d: stride must be >= 1 and padding >= 0");
   check_bias("conv2d", bias, weight.dim(0));
+  const Device device = common_device("conv2d", {&x, &weight, &bias});
   Conv2dGeometry g{x.dim(0), x.dim(1), x.dim(2), x.dim(3), weight.dim(0), weight.dim(2), weight.dim(3), stride, padding};
   require(g.in_height + 2 * padding >= g.kernel_height && g.in_width + 2 * padding >= g.kernel_width,
           "conv2d: input ", shape_string(x.shape()), " is smaller than the kernel");
-  Tensor y = Tensor::zeros({g.batch, g.out_channels, g.out_height(), g.out_width()});
-  conv2d_forward(g, x.data(), weight.data(), bias.defined() ? bias.data() : nullptr, y.data());
+  Tensor y = Tensor::empty({g.batch, g.out_channels, g.out_height(), g.out_width()}, device);
+  forward_pass(device, g, x.storage(), weight.storage(), bias.defined() ? bias.storage() : nullptr, y.storage());
   if (tape.needs_grad({&x, &weight, &bias})) {
-    tape.record("conv2d", y, [x, weight, bias, y, g]() mutable {
-      if (x.requires_grad()) {
-        std::vector<float> dx(x.numel());
-        conv2d_backward_data(g, y.grad(), weight.data(), dx.data());
-        add_into(x.grad(), dx);
-      }
+    tape.record("conv2d", y, [x, weight, bias, y, g, device]() {
+      if (x.requires_grad())
+        add_gradient(x, [&](float* dx) { backward_data_pass(device, g, y.grad_storage(), weight.storage(), dx); });
       if (weight.requires_grad() || bias.requires_grad()) {
-        std::vector<float> dw(weight.numel()), db(size_t(g.out_channels));
-        conv2d_backward_weight(g, x.data(), y.grad(), dw.data(), db.data());
-        if (weight.requires_grad()) add_into(weight.grad(), dw);
-        if (bias.requires_grad()) add_into(bias.grad(), db);
+        Tensor dw = Tensor::empty(weight.shape(), device), db = Tensor::empty({g.out_channels}, device);
+        backward_weight_pass(device, g, x.storage(), y.grad_storage(), dw.storage(), db.storage());
+        if (weight.requires_grad()) add_floats(weight.grad_storage(), dw.storage(), dw.numel(), device);
+        if (bias.requires_grad()) add_floats(bias.grad_storage(), db.storage(), db.numel(), device);
       }
     });
   }
@@ -64,6 +117,7 @@ Tensor conv_transpose2d(Tape& tape, const Tensor& x, const Tensor& weight, const
           weight.dim(0));
   require(stride >= 1 && padding >= 0, "conv_transpose2d: stride must be >= 1 and padding >= 0");
   check_bias("conv_transpose2d", bias, weight.dim(1));
+  const Device device = common_device("conv_transpose2d", {&x, &weight, &bias});
   const int out_height = (x.dim(2) - 1) * stride - 2 * padding + weight.dim(2);
   const int out_width = (x.dim(3) - 1) * stride - 2 * padding + weight.dim(3);
   require(out_height > 0 && out_width > 0, "conv_transpose2d: padding ", padding, " leaves no output");
@@ -71,35 +125,18 @@ Tensor conv_transpose2d(Tape& tape, const Tensor& x, const Tensor& weight, const
   Conv2dGeometry g{x.dim(0), weight.dim(1), out_height, out_width, weight.dim(0), weight.dim(2), weight.dim(3),
                    stride, padding};
   require(g.out_height() == x.dim(2) && g.out_width() == x.dim(3), "conv_transpose2d: geometry mismatch");
-  Tensor y = Tensor::zeros({g.batch, g.in_channels, out_height, out_width});
-  conv2d_backward_data(g, x.data(), weight.data(), y.data());
-  if (bias.defined()) {
-    const size_t plane = size_t(out_height) * out_width;
-    float* py = y.data();
-    for (int n = 0; n < g.batch; ++n)
-      for (int c = 0; c < g.in_channels; ++c)
-        for (size_t p = 0; p < plane; ++p) py[(size_t(n) * g.in_channels + c) * plane + p] += bias.data()[c];
-  }
+  Tensor y = Tensor::empty({g.batch, g.in_channels, out_height, out_width}, device);
+  backward_data_pass(device, g, x.storage(), weight.storage(), y.storage());
+  if (bias.defined()) add_channel_bias(y, bias);
   if (tape.needs_grad({&x, &weight, &bias})) {
-    tape.record("conv_transpose2d", y, [x, weight, bias, y, g, out_height, out_width]() mutable {
-      if (x.requires_grad()) {
-        std::vector<float> dx(x.numel());
-        conv2d_forward(g, y.grad(), weight.data(), nullptr, dx.data());
-        add_into(x.grad(), dx);
-      }
-      if (weight.requires_grad()) {
-        std::vector<float> dw(weight.numel());
-        conv2d_backward_weight(g, y.grad(), x.data(), dw.data(), nullptr);
-        add_into(weight.grad(), dw);
-      }
-      if (bias.requires_grad()) {
-        const size_t plane = size_t(out_height) * out_width;
-        const float* gy = y.grad();
-        float* gb = bias.grad();
-        for (int n = 0; n < g.batch; ++n)
-          for (int c = 0; c < g.in_channels; ++c)
-            for (size_t p = 0; p < plane; ++p) gb[c] += gy[(size_t(n) * g.in_channels + c) * plane + p];
-      }
+    tape.record("conv_transpose2d", y, [x, weight, bias, y, g, device]() {
+      if (x.requires_grad())
+        add_gradient(x, [&](float* dx) { forward_pass(device, g, y.grad_storage(), weight.storage(), nullptr, dx); });
+      if (weight.requires_grad())
+        add_gradient(weight, [&](float* dw) {
+          backward_weight_pass(device, g, y.grad_storage(), x.storage(), dw, nullptr);
+        });
+      if (bias.requires_grad()) add_channel_bias_gradient(y, bias);
     });
   }
   return y;

@@ -1,21 +1,42 @@
-// Dense ops on top of sgemm. With y = a b:  da += dy b^T,  db += a^T dy.
+// Dense ops on top of sgemm (kernels/cpu/gemm.h, or cuBLAS through kernels/cuda/gemm.h; same row-major
+// arguments). With y = a b:  da += dy b^T,  db += a^T dy.
+#include "autograd/dispatch.h"
 #include "autograd/ops.h"
 #include "kernels/check.h"
+#include "kernels/cpu/broadcast.h"
 #include "kernels/cpu/gemm.h"
+#include "kernels/cuda/broadcast.h"
+#include "kernels/cuda/gemm.h"
 
 namespace untangle {
+
+namespace {
+
+// C (M x N) = alpha op(A) op(B) + beta C on `device`.
+void gemm(Device device, bool transpose_a, bool transpose_b, int M, int N, int K, float alpha, const float* A,
+          int lda, const float* B, int ldb, float beta, float* C, int ldc) {
+  if constexpr (kCudaCompiled) {
+    if (device == Device::CUDA) return cuda::sgemm(transpose_a, transpose_b, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc);
+  }
+  sgemm(transpose_a, transpose_b, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc);
+}
+
+}  // namespace
 
 Tensor matmul(Tape& tape, const Tensor& a, const Tensor& b) {
   require(a.rank() == 2 && b.rank() == 2, "matmul: expects two matrices, got ", shape_string(a.shape()), " and ",
           shape_string(b.shape()));
   const int M = a.dim(0), K = a.dim(1), N = b.dim(1);
   require(b.dim(0) == K, "matmul: inner dimensions differ: ", shape_string(a.shape()), " x ", shape_string(b.shape()));
-  Tensor y = Tensor::zeros({M, N});
-  sgemm(false, false, M, N, K, 1.0f, a.data(), K, b.data(), N, 0.0f, y.data(), N);
+  const Device device = common_device("matmul", {&a, &b});
+  Tensor y = Tensor::zeros({M, N}, device);
+  gemm(device, false, false, M, N, K, 1.0f, a.storage(), K, b.storage(), N, 0.0f, y.storage(), N);
   if (tape.needs_grad({&a, &b})) {
-    tape.record("matmul", y, [a, b, y, M, N, K]() mutable {
-      if (a.requires_grad()) sgemm(false, true, M, K, N, 1.0f, y.grad(), N, b.data(), N, 1.0f, a.grad(), K);
-      if (b.requires_grad()) sgemm(true, false, K, N, M, 1.0f, a.data(), K, y.grad(), N, 1.0f, b.grad(), N);
+    tape.record("matmul", y, [a, b, y, M, N, K, device]() {
+      if (a.requires_grad())
+        gemm(device, false, true, M, K, N, 1.0f, y.grad_storage(), N, b.storage(), N, 1.0f, a.grad_storage(), K);
+      if (b.requires_grad())
+        gemm(device, true, false, K, N, M, 1.0f, a.storage(), K, y.grad_storage(), N, 1.0f, b.grad_storage(), N);
     });
   }
   return y;
@@ -28,22 +49,33 @@ Tensor linear(Tape& tape, const Tensor& x, const Tensor& weight, const Tensor& b
   require(weight.dim(1) == in, "linear: input has ", in, " features, weight expects ", weight.dim(1));
   require(!bias.defined() || (bias.rank() == 1 && bias.dim(0) == out), "linear: bias must have shape (", out,
           "), got ", bias.defined() ? shape_string(bias.shape()) : "");
-  Tensor y = Tensor::zeros({B, out});
-  float* py = y.data();
-  if (bias.defined())
-    for (int r = 0; r < B; ++r)
-      for (int c = 0; c < out; ++c) py[size_t(r) * out + c] = bias.data()[c];
+  const Device device = common_device("linear", {&x, &weight, &bias});
+  // Each row of y starts as the bias (a broadcast of (out) over (B, out)); the product is added on top.
+  const Broadcast rows = plan_broadcast({B, out}, {out});
+  Tensor y = Tensor::zeros({B, out}, device);
+  if (bias.defined()) {
+    if constexpr (kCudaCompiled) {
+      if (device == Device::CUDA) cuda::binary_forward(BinaryOp::Add, rows, y.storage(), bias.storage(), y.storage());
+    }
+    if (device == Device::CPU) binary_forward(BinaryOp::Add, rows, y.storage(), bias.storage(), y.storage());
+  }
   // y (B, out) = x (B, in) weight^T (in, out) + y
-  sgemm(false, true, B, out, in, 1.0f, x.data(), in, weight.data(), in, bias.defined() ? 1.0f : 0.0f, py, out);
+  gemm(device, false, true, B, out, in, 1.0f, x.storage(), in, weight.storage(), in, bias.defined() ? 1.0f : 0.0f,
+       y.storage(), out);
   if (tape.needs_grad({&x, &weight, &bias})) {
-    tape.record("linear", y, [x, weight, bias, y, B, in, out]() mutable {
-      const float* gy = y.grad();
-      if (x.requires_grad()) sgemm(false, false, B, in, out, 1.0f, gy, out, weight.data(), in, 1.0f, x.grad(), in);
-      if (weight.requires_grad()) sgemm(true, false, out, in, B, 1.0f, gy, out, x.data(), in, 1.0f, weight.grad(), in);
-      if (bias.requires_grad()) {
-        float* gb = bias.grad();
-        for (int r = 0; r < B; ++r)
-          for (int c = 0; c < out; ++c) gb[c] += gy[size_t(r) * out + c];
+    tape.record("linear", y, [x, weight, bias, y, B, in, out, rows, device]() {
+      const float* gy = y.grad_storage();
+      if (x.requires_grad())
+        gemm(device, false, false, B, in, out, 1.0f, gy, out, weight.storage(), in, 1.0f, x.grad_storage(), in);
+      if (weight.requires_grad())
+        gemm(device, true, false, out, in, B, 1.0f, gy, out, x.storage(), in, 1.0f, weight.grad_storage(), in);
+      if (bias.requires_grad()) {  // the sum of dy over the rows
+        if constexpr (kCudaCompiled) {
+          if (device == Device::CUDA)
+            return cuda::binary_backward(BinaryOp::Add, rows, y.storage(), bias.storage(), gy, nullptr,
+                                         bias.grad_storage());
+        }
+        binary_backward(BinaryOp::Add, rows, y.storage(), bias.storage(), gy, nullptr, bias.grad_storage());
       }
     });
   }

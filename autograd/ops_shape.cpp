@@ -1,12 +1,46 @@
 // Ops that move values without arithmetic: reshape, flatten, concat, slice, and FactorVAE's
-// per-column shuffle. Their backward passes move gradients back along the same paths.
+// per-column shuffle. Their backward passes move gradients back along the same paths. The copies are
+// kernels/cpu/copy.h (and their CUDA twins).
 #include <algorithm>
+#include <memory>
 #include <numeric>
 
+#include "autograd/dispatch.h"
 #include "autograd/ops.h"
 #include "kernels/check.h"
+#include "kernels/cpu/copy.h"
+#include "kernels/cuda/copy.h"
+#include "kernels/cuda/memory.h"
 
 namespace untangle {
+
+namespace {
+
+// dst[r * dst_stride + dst_offset + i] (+)= src[r * src_stride + src_offset + i] on `device`.
+void copy_rows(Device device, const float* src, size_t src_stride, size_t src_offset, float* dst, size_t dst_stride,
+               size_t dst_offset, size_t rows, size_t width, bool accumulate) {
+  if constexpr (kCudaCompiled) {
+    if (device == Device::CUDA)
+      return cuda::copy_strided_rows(src, src_stride, src_offset, dst, dst_stride, dst_offset, rows, width, accumulate);
+  }
+  copy_strided_rows(src, src_stride, src_offset, dst, dst_stride, dst_offset, rows, width, accumulate);
+}
+
+// (outer, inner) around an axis, for row-major copies of blocks along it.
+void split_around(const Shape& s, int axis, size_t& outer, size_t& inner) {
+  outer = 1, inner = 1;
+  for (int i = 0; i < int(s.size()); ++i) {
+    if (i < axis) outer *= size_t(s[size_t(i)]);
+    if (i > axis) inner *= size_t(s[size_t(i)]);
+  }
+}
+
+int normalise_axis(const char* op, int axis, int rank) {
+  require(axis >= -rank && axis < rank, op, ": axis ", axis, " out of range for rank ", rank);
+  return axis < 0 ? axis + rank : axis;
+}
+
+}  // namespace
 
 Tensor reshape(Tape& tape, const Tensor& x, Shape shape) {
   int unknown = -1;
@@ -26,12 +60,12 @@ Tensor reshape(Tape& tape, const Tensor& x, Shape shape) {
   }
   require(shape_numel(shape) == x.numel(), "reshape: cannot reshape ", shape_string(x.shape()), " (", x.numel(),
           " values) to ", shape_string(shape));
-  Tensor y = Tensor::from_vector(x.to_vector(), shape);
+  const Device device = x.device();
+  Tensor y = Tensor::empty(shape, device);
+  copy_floats(x.storage(), device, y.storage(), device, x.numel());
   if (tape.needs_grad({&x})) {
-    tape.record("reshape", y, [x, y]() mutable {
-      const float* gy = y.grad();
-      float* gx = x.grad();
-      for (size_t i = 0; i < x.numel(); ++i) gx[i] += gy[i];
+    tape.record("reshape", y, [x, y, device]() {
+      add_floats(x.grad_storage(), y.grad_storage(), x.numel(), device);
     });
   }
   return y;
@@ -42,30 +76,17 @@ Tensor flatten(Tape& tape, const Tensor& x) {
   return reshape(tape, x, {x.dim(0), -1});
 }
 
-namespace {
-// (outer, length along axis, inner) for row-major copies of blocks along an axis.
-void split_around(const Shape& s, int axis, size_t& outer, size_t& inner) {
-  outer = 1, inner = 1;
-  for (int i = 0; i < int(s.size()); ++i) {
-    if (i < axis) outer *= size_t(s[size_t(i)]);
-    if (i > axis) inner *= size_t(s[size_t(i)]);
-  }
-}
-int normalise_axis(const char* op, int axis, int rank) {
-  require(axis >= -rank && axis < rank, op, ": axis ", axis, " out of range for rank ", rank);
-  return axis < 0 ? axis + rank : axis;
-}
-}  // namespace
-
 Tensor concat(Tape& tape, const std::vector<Tensor>& parts, int axis) {
   require(!parts.empty(), "concat: nothing to concatenate");
   const Shape& first = parts[0].shape();
   axis = normalise_axis("concat", axis, int(first.size()));
+  const Device device = parts[0].device();
   Shape out_shape = first;
   out_shape[size_t(axis)] = 0;
   for (const Tensor& p : parts) {
     require(p.rank() == int(first.size()), "concat: ranks differ: ", shape_string(first), " and ",
             shape_string(p.shape()));
+    require(p.device() == device, "concat: parts on different devices");
     for (int i = 0; i < p.rank(); ++i)
       require(i == axis || p.shape()[size_t(i)] == first[size_t(i)], "concat: shapes ", shape_string(first), " and ",
               shape_string(p.shape()), " differ outside axis ", axis);
@@ -74,26 +95,23 @@ Tensor concat(Tape& tape, const std::vector<Tensor>& parts, int axis) {
   size_t outer, inner;
   split_around(out_shape, axis, outer, inner);
   const size_t out_row = size_t(out_shape[size_t(axis)]) * inner;
-  Tensor y = Tensor::zeros(out_shape);
+  Tensor y = Tensor::empty(out_shape, device);
   size_t offset = 0;  // where this part's block starts inside each output row
   std::vector<size_t> offsets;
   for (const Tensor& p : parts) {
     const size_t row = size_t(p.dim(axis)) * inner;
-    for (size_t o = 0; o < outer; ++o) std::copy_n(p.data() + o * row, row, y.data() + o * out_row + offset);
+    copy_rows(device, p.storage(), row, 0, y.storage(), out_row, offset, outer, row, false);
     offsets.push_back(offset);
     offset += row;
   }
   bool any = false;
   for (const Tensor& p : parts) any = any || tape.needs_grad({&p});
   if (any) {
-    tape.record("concat", y, [parts, y, offsets, outer, inner, out_row, axis]() mutable {
-      const float* gy = y.grad();
+    tape.record("concat", y, [parts, y, offsets, outer, inner, out_row, axis, device]() {
       for (size_t k = 0; k < parts.size(); ++k) {
         if (!parts[k].requires_grad()) continue;
         const size_t row = size_t(parts[k].dim(axis)) * inner;
-        float* gp = parts[k].grad();
-        for (size_t o = 0; o < outer; ++o)
-          for (size_t i = 0; i < row; ++i) gp[o * row + i] += gy[o * out_row + offsets[k] + i];
+        copy_rows(device, y.grad_storage(), out_row, offsets[k], parts[k].grad_storage(), row, 0, outer, row, true);
       }
     });
   }
@@ -105,19 +123,17 @@ Tensor slice(Tape& tape, const Tensor& x, int axis, int start, int end) {
   const int length = x.dim(axis);
   require(0 <= start && start <= end && end <= length, "slice: range [", start, ", ", end, ") outside axis ", axis,
           " of size ", length);
+  const Device device = x.device();
   Shape out_shape = x.shape();
   out_shape[size_t(axis)] = end - start;
   size_t outer, inner;
   split_around(x.shape(), axis, outer, inner);
   const size_t in_row = size_t(length) * inner, out_row = size_t(end - start) * inner, skip = size_t(start) * inner;
-  Tensor y = Tensor::zeros(out_shape);
-  for (size_t o = 0; o < outer; ++o) std::copy_n(x.data() + o * in_row + skip, out_row, y.data() + o * out_row);
+  Tensor y = Tensor::empty(out_shape, device);
+  copy_rows(device, x.storage(), in_row, skip, y.storage(), out_row, 0, outer, out_row, false);
   if (tape.needs_grad({&x})) {
-    tape.record("slice", y, [x, y, outer, in_row, out_row, skip]() mutable {
-      const float* gy = y.grad();
-      float* gx = x.grad();
-      for (size_t o = 0; o < outer; ++o)
-        for (size_t i = 0; i < out_row; ++i) gx[o * in_row + skip + i] += gy[o * out_row + i];
+    tape.record("slice", y, [x, y, outer, in_row, out_row, skip, device]() {
+      copy_rows(device, y.grad_storage(), out_row, 0, x.grad_storage(), in_row, skip, outer, out_row, true);
     });
   }
   return y;
@@ -126,22 +142,38 @@ Tensor slice(Tape& tape, const Tensor& x, int axis, int start, int end) {
 Tensor shuffle_columns(Tape& tape, const Tensor& z, PhiloxRng& rng) {
   require(z.rank() == 2, "shuffle_columns: expects (batch, latents), got ", shape_string(z.shape()));
   const int B = z.dim(0), D = z.dim(1);
-  // source[j * B + i] = the row whose value lands in row i of column j (Fisher-Yates per column).
+  const Device device = z.device();
+  // source[j * B + i] = the row whose value lands in row i of column j (Fisher-Yates per column, drawn on
+  // the host from the same stream on either device).
   std::vector<int> source(size_t(B) * D);
   for (int j = 0; j < D; ++j) {
     int* perm = source.data() + size_t(j) * B;
     std::iota(perm, perm + B, 0);
     for (int i = B - 1; i > 0; --i) std::swap(perm[i], perm[rng.next_below(uint64_t(i) + 1)]);
   }
-  Tensor y = Tensor::zeros({B, D});
-  for (int i = 0; i < B; ++i)
-    for (int j = 0; j < D; ++j) y.data()[size_t(i) * D + j] = z.data()[size_t(source[size_t(j) * B + i]) * D + j];
+  // The permutation where the kernels read it: the host vector, or a copy in device memory; either is
+  // kept alive by the closure that uses it in the backward pass.
+  auto host = std::make_shared<std::vector<int>>(std::move(source));
+  std::shared_ptr<const int> indices(host, host->data());  // shares ownership of the vector
+  if constexpr (kCudaCompiled) {
+    if (device == Device::CUDA) {
+      const size_t bytes = host->size() * sizeof(int);
+      int* on_device = static_cast<int*>(cuda::allocate(bytes));
+      cuda::copy_to_device(on_device, host->data(), bytes);
+      indices.reset(on_device, [bytes](const int* p) { cuda::release(const_cast<int*>(p), bytes); });
+    }
+  }
+  Tensor y = Tensor::empty({B, D}, device);
+  if constexpr (kCudaCompiled) {
+    if (device == Device::CUDA) cuda::gather_columns(z.storage(), indices.get(), B, D, y.storage());
+  }
+  if (device == Device::CPU) gather_columns(z.storage(), indices.get(), B, D, y.storage());
   if (tape.needs_grad({&z})) {
-    tape.record("shuffle_columns", y, [z, y, source, B, D]() mutable {
-      const float* gy = y.grad();
-      float* gz = z.grad();
-      for (int i = 0; i < B; ++i)
-        for (int j = 0; j < D; ++j) gz[size_t(source[size_t(j) * B + i]) * D + j] += gy[size_t(i) * D + j];
+    tape.record("shuffle_columns", y, [z, y, indices, B, D, device]() {
+      if constexpr (kCudaCompiled) {
+        if (device == Device::CUDA) return cuda::scatter_add_columns(y.grad_storage(), indices.get(), B, D, z.grad_storage());
+      }
+      scatter_add_columns(y.grad_storage(), indices.get(), B, D, z.grad_storage());
     });
   }
   return y;

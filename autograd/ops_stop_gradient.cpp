@@ -7,7 +7,9 @@
 namespace untangle {
 
 Tensor stop_gradient(const Tensor& x) {
-  return Tensor::from_vector(x.to_vector(), x.shape());
+  Tensor copy = Tensor::empty(x.shape(), x.device());
+  copy_floats(x.storage(), x.device(), copy.storage(), x.device(), x.numel());
+  return copy;
 }
 
 }  // namespace untangle

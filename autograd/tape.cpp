@@ -1,5 +1,6 @@
 #include "autograd/tape.h"
 
+#include "autograd/dispatch.h"
 #include "kernels/check.h"
 
 namespace untangle {
@@ -19,7 +20,9 @@ void Tape::record(const char* op_name, Tensor output, std::function<void()> back
 void Tape::backward(Tensor loss) {
   require(loss.numel() == 1, "backward: the loss must have one element, got shape ", shape_string(loss.shape()));
   require(loss.requires_grad(), "backward: the loss does not depend on any tensor that requires a gradient");
-  loss.grad()[0] += 1.0f;
+  // d loss / d loss = 1, added like every gradient (on the loss's device).
+  const Tensor one = Tensor::scalar(1.0f, loss.device());
+  add_floats(loss.grad_storage(), one.storage(), 1, loss.device());
   for (auto node = nodes_.rbegin(); node != nodes_.rend(); ++node) {
     if (node->output.has_grad()) node->backward();  // outputs the loss never reached have no gradient
   }

@@ -1,8 +1,10 @@
 #include "autograd/tensor.h"
 
 #include <algorithm>
+#include <utility>
 
 #include "kernels/check.h"
+#include "kernels/cuda/memory.h"
 
 namespace untangle {
 
@@ -18,23 +20,98 @@ std::string shape_string(const Shape& shape) {
   return text + ")";
 }
 
-Tensor Tensor::zeros(const Shape& shape) { return full(shape, 0.0f); }
+// ---- moving floats between devices ------------------------------------------------------------------
+// Every CUDA call below sits behind `if constexpr (kCudaCompiled)`: a build without CUDA never
+// references the CUDA functions, and no CUDA tensor can exist there (Buffer refuses to make one).
 
-Tensor Tensor::full(const Shape& shape, float value) {
+void copy_floats(const float* from, Device from_device, float* to, Device to_device, size_t count) {
+  if (count == 0) return;
+  if (from_device == Device::CPU && to_device == Device::CPU) {
+    std::copy_n(from, count, to);
+    return;
+  }
+  if constexpr (kCudaCompiled) {
+    const size_t bytes = count * sizeof(float);
+    if (from_device == Device::CPU) cuda::copy_to_device(to, from, bytes);
+    else if (to_device == Device::CPU) cuda::copy_to_host(to, from, bytes);
+    else cuda::copy_on_device(to, from, bytes);
+  }
+}
+
+void fill_floats(float* data, Device device, size_t count, float value) {
+  if (device == Device::CPU) {
+    std::fill_n(data, count, value);
+    return;
+  }
+  if constexpr (kCudaCompiled) cuda::fill(data, count, value);
+}
+
+// ---- Buffer -----------------------------------------------------------------------------------------
+
+Tensor::Buffer::Buffer(Device device, size_t count) : device_(device), count_(count), allocated_(true) {
+  if (device == Device::CPU) {
+    host_.resize(count);
+    return;
+  }
+  require(kCudaCompiled, "Tensor: this build has no CUDA backend (configure with a CUDA toolkit to use --device cuda)");
+  if constexpr (kCudaCompiled) cuda_ = static_cast<float*>(cuda::allocate(count * sizeof(float)));
+}
+
+Tensor::Buffer::~Buffer() { free(); }
+
+void Tensor::Buffer::free() {
+  if constexpr (kCudaCompiled) {
+    if (cuda_) cuda::release(cuda_, count_ * sizeof(float));
+  }
+  cuda_ = nullptr;
+  host_.clear();
+  count_ = 0;
+  allocated_ = false;
+}
+
+Tensor::Buffer::Buffer(Buffer&& other) noexcept { *this = std::move(other); }
+
+Tensor::Buffer& Tensor::Buffer::operator=(Buffer&& other) noexcept {
+  if (this != &other) {
+    free();
+    device_ = other.device_;
+    count_ = other.count_;
+    allocated_ = other.allocated_;
+    host_ = std::move(other.host_);
+    cuda_ = other.cuda_;
+    other.cuda_ = nullptr;
+    other.count_ = 0;
+    other.allocated_ = false;
+  }
+  return *this;
+}
+
+// ---- Tensor -----------------------------------------------------------------------------------------
+
+Tensor Tensor::empty(const Shape& shape, Device device) {
   require(shape.size() <= 4, "Tensor: at most 4 dimensions, got ", shape_string(shape));
   for (int d : shape) require(d >= 0, "Tensor: negative dimension in ", shape_string(shape));
   Tensor t;
   t.impl_ = std::make_shared<Impl>();
   t.impl_->shape = shape;
-  t.impl_->values.assign(shape_numel(shape), value);
+  t.impl_->device = device;
+  t.impl_->values = Buffer(device, shape_numel(shape));
   return t;
 }
 
-Tensor Tensor::from_vector(const std::vector<float>& values, const Shape& shape) {
+Tensor Tensor::zeros(const Shape& shape, Device device) { return full(shape, 0.0f, device); }
+
+Tensor Tensor::full(const Shape& shape, float value, Device device) {
+  Tensor t = empty(shape, device);
+  fill_floats(t.storage(), device, t.numel(), value);
+  return t;
+}
+
+Tensor Tensor::from_vector(const std::vector<float>& values, const Shape& shape, Device device) {
   require(values.size() == shape_numel(shape), "Tensor: ", values.size(), " values do not fill shape ",
           shape_string(shape));
-  Tensor t = zeros(shape);
-  std::copy(values.begin(), values.end(), t.impl_->values.begin());
+  Tensor t = empty(shape, device);
+  copy_floats(values.data(), Device::CPU, t.storage(), device, values.size());
   return t;
 }
 
@@ -50,24 +127,86 @@ int Tensor::dim(int axis) const {
 }
 
 size_t Tensor::numel() const { return shape_numel(shape()); }
-Device Tensor::device() const { return impl_->device; }
-float* Tensor::data() const { return impl_->values.data(); }
-std::vector<float> Tensor::to_vector() const { return impl_->values; }
+Device Tensor::device() const {
+  require(defined(), "Tensor: use of an undefined tensor");
+  return impl_->device;
+}
+
+Tensor Tensor::to(Device device) const {
+  if (device == this->device()) return *this;
+  Tensor copy = empty(shape(), device);
+  copy_floats(storage(), this->device(), copy.storage(), device, numel());
+  return copy;
+}
+
+void Tensor::move_to(Device device) const {
+  if (device == this->device()) return;
+  Buffer values(device, numel());
+  copy_floats(storage(), impl_->device, values.get(), device, numel());
+  Buffer gradient;
+  if (has_grad()) {
+    gradient = Buffer(device, numel());
+    copy_floats(impl_->gradient.get(), impl_->device, gradient.get(), device, numel());
+  }
+  impl_->values = std::move(values);
+  impl_->gradient = std::move(gradient);
+  impl_->device = device;
+}
+
+float* Tensor::storage() const {
+  require(defined(), "Tensor: use of an undefined tensor");
+  return impl_->values.get();
+}
+
+float* Tensor::data() const {
+  require(device() == Device::CPU, "Tensor::data: the tensor ", shape_string(shape()),
+          " is on cuda; read it with to_vector() or move it with to(Device::CPU)");
+  return storage();
+}
+
+std::vector<float> Tensor::to_vector() const {
+  std::vector<float> values(numel());
+  copy_floats(storage(), device(), values.data(), Device::CPU, values.size());
+  return values;
+}
 
 float Tensor::item() const {
   require(numel() == 1, "Tensor::item: tensor of shape ", shape_string(shape()), " has ", numel(), " values");
-  return impl_->values[0];
+  return to_vector()[0];
+}
+
+void Tensor::copy_from(const std::vector<float>& values) const {
+  require(values.size() == numel(), "Tensor::copy_from: ", values.size(), " values for a tensor of shape ",
+          shape_string(shape()));
+  copy_floats(values.data(), Device::CPU, storage(), device(), values.size());
+}
+
+float* Tensor::grad_storage() const {
+  if (!impl_->gradient.allocated()) {
+    impl_->gradient = Buffer(impl_->device, numel());
+    fill_floats(impl_->gradient.get(), impl_->device, numel(), 0.0f);
+  }
+  return impl_->gradient.get();
 }
 
 float* Tensor::grad() const {
-  if (impl_->gradient.empty()) impl_->gradient.assign(impl_->values.size(), 0.0f);
-  return impl_->gradient.data();
+  require(device() == Device::CPU, "Tensor::grad: the tensor ", shape_string(shape()),
+          " is on cuda; read its gradient with grad_vector()");
+  return grad_storage();
 }
-bool Tensor::has_grad() const { return defined() && !impl_->gradient.empty(); }
+
+bool Tensor::has_grad() const { return defined() && impl_->gradient.allocated(); }
+
 std::vector<float> Tensor::grad_vector() const {
-  return has_grad() ? impl_->gradient : std::vector<float>(numel(), 0.0f);
+  if (!has_grad()) return std::vector<float>(numel(), 0.0f);
+  std::vector<float> values(numel());
+  copy_floats(impl_->gradient.get(), device(), values.data(), Device::CPU, values.size());
+  return values;
 }
-void Tensor::zero_grad() const { std::fill(impl_->gradient.begin(), impl_->gradient.end(), 0.0f); }
+
+void Tensor::zero_grad() const {
+  if (has_grad()) fill_floats(impl_->gradient.get(), device(), numel(), 0.0f);
+}
 
 bool Tensor::requires_grad() const { return defined() && impl_->requires_grad; }
 const Tensor& Tensor::set_requires_grad(bool requires) const {

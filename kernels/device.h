@@ -8,6 +8,16 @@ namespace untangle {
 
 enum class Device { CPU, CUDA };
 
+// Whether this build has the CUDA backend, as a compile-time constant. Code above the kernel layer calls
+// the CUDA kernels (declared in CUDA-free headers under kernels/cuda/) only inside
+// `if constexpr (kCudaCompiled) { ... }`: in a build without CUDA that branch is discarded, so the calls
+// need no definitions and the program links without the CUDA libraries.
+#ifdef UNTANGLE_HAVE_CUDA
+inline constexpr bool kCudaCompiled = true;
+#else
+inline constexpr bool kCudaCompiled = false;
+#endif
+
 bool cuda_compiled();
 // Number of usable CUDA devices; 0 with a reason in `why_none` when there are none.
 int cuda_device_count(std::string* why_none = nullptr);

@@ -1,22 +1,51 @@
 #include "nn/adam.h"
 
+#include "kernels/check.h"
+
 namespace untangle {
 
 Adam::Adam(ParameterList parameters, AdamHyperparameters hyperparameters)
     : parameters_(std::move(parameters)), hyperparameters_(hyperparameters) {
   for (const NamedTensor& p : parameters_.items()) {
-    first_moments_.push_back(Tensor::zeros(p.tensor.shape()));
-    second_moments_.push_back(Tensor::zeros(p.tensor.shape()));
+    first_moments_.push_back(Tensor::zeros(p.tensor.shape(), p.tensor.device()));
+    second_moments_.push_back(Tensor::zeros(p.tensor.shape(), p.tensor.device()));
   }
 }
 
 void Adam::step() {
   ++step_;
   const auto& items = parameters_.items();
+  if (!items.empty() && items[0].tensor.on_cuda()) return step_on_cuda();
   for (size_t i = 0; i < items.size(); ++i) {
     const Tensor& p = items[i].tensor;
+    require(!p.on_cuda(), "Adam: parameters on different devices (", items[0].name, " and ", items[i].name, ")");
+    first_moments_[i].move_to(Device::CPU);
+    second_moments_[i].move_to(Device::CPU);
     adam_update(p.data(), p.grad(), first_moments_[i].data(), second_moments_[i].data(), p.numel(), hyperparameters_,
                 step_);
+  }
+}
+
+void Adam::step_on_cuda() {
+  if constexpr (kCudaCompiled) {
+    const auto& items = parameters_.items();
+    std::vector<cuda::AdamTensor> tensors;
+    std::vector<const float*> pointers;
+    for (size_t i = 0; i < items.size(); ++i) {
+      const Tensor& p = items[i].tensor;
+      require(p.on_cuda(), "Adam: parameters on different devices (", items[0].name, " and ", items[i].name, ")");
+      first_moments_[i].move_to(Device::CUDA);  // no-ops once the moments are there
+      second_moments_[i].move_to(Device::CUDA);
+      tensors.push_back({p.storage(), p.grad_storage(), first_moments_[i].storage(), second_moments_[i].storage(),
+                         p.numel()});
+      pointers.insert(pointers.end(), {tensors.back().param, tensors.back().grad, tensors.back().m, tensors.back().v});
+    }
+    // The kernel's table of buffers is built once and rebuilt only if a buffer moved (a checkpoint load).
+    if (!fused_ || pointers != fused_pointers_) {
+      fused_ = std::make_shared<cuda::FusedAdam>(tensors);
+      fused_pointers_ = pointers;
+    }
+    fused_->update(hyperparameters_, step_);
   }
 }
 

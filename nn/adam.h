@@ -1,9 +1,14 @@
 // The Adam optimiser over a ParameterList: keeps the two moment estimates per parameter and the step
 // count, and exposes them as named tensors so a checkpoint can save and restore the whole optimiser.
+//
+// On the CPU each parameter is updated by kernels/cpu/adam.h; when the parameters are on a CUDA device the
+// moments follow them there and one fused kernel (kernels/cuda/adam.h) updates every parameter at once.
 #pragma once
+#include <memory>
 #include <vector>
 
 #include "kernels/cpu/adam.h"
+#include "kernels/cuda/adam.h"
 #include "nn/parameters.h"
 
 namespace untangle {
@@ -27,8 +32,15 @@ class Adam {
  private:
   ParameterList parameters_;
   AdamHyperparameters hyperparameters_;
+  void step_on_cuda();
+
   std::vector<Tensor> first_moments_, second_moments_;
   long long step_ = 0;
+  // The fused CUDA update, built on the first CUDA step. A shared_ptr (not unique_ptr) because its
+  // deleter is fixed where it is made — inside `if constexpr (kCudaCompiled)` — so a build without CUDA
+  // never needs FusedAdam's destructor.
+  std::shared_ptr<cuda::FusedAdam> fused_;
+  std::vector<const float*> fused_pointers_;  // the buffers fused_ was built for
 };
 
 }  // namespace untangle

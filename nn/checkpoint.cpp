@@ -78,7 +78,7 @@ void Checkpoint::restore(const ParameterList& list, const std::string& source) c
     require(found != tensors.end(), source, ": checkpoint has no tensor '", item.name, "'");
     require(found->second.shape() == item.tensor.shape(), source, ": tensor '", item.name, "' has shape ",
             shape_string(found->second.shape()), ", the model expects ", shape_string(item.tensor.shape()));
-    std::memcpy(item.tensor.data(), found->second.data(), item.tensor.numel() * sizeof(float));
+    item.tensor.copy_from(found->second.to_vector());  // on whichever device the model lives
   }
 }
 
@@ -93,7 +93,8 @@ void save_checkpoint(const std::string& path, const Checkpoint& checkpoint) {
     w.text(name);
     w.u32(uint32_t(tensor.rank()));
     for (int d : tensor.shape()) w.bytes(&d, 4);
-    w.bytes(tensor.data(), tensor.numel() * sizeof(float));
+    const std::vector<float> values = tensor.to_vector();  // copied back when the tensor is on a GPU
+    w.bytes(values.data(), values.size() * sizeof(float));
     finish_record(w, start);
   }
   for (const auto& [key, value] : checkpoint.metadata) {

@@ -27,8 +27,33 @@ ParameterList Model::parameters() const {
   return all;
 }
 
+void Model::to(Device device) {
+  const ParameterList all = parameters();  // a temporary's items() would dangle in the loop
+  for (const NamedTensor& item : all.items()) item.tensor.move_to(device);
+  device_ = device;
+}
+
 Tensor Model::reconstruct(Tape& tape, const Tensor& x) const {
   return output_to_image(tape, decode(tape, encode(tape, x).mean), settings_.reconstruction.kind);
 }
+
+TrainingLoss training_step(const Model& model, std::vector<Adam>& optimisers, const Batch& batch, PhiloxRng& noise,
+                           long long step) {
+  Tape tape;
+  TrainingLoss loss = model.training_loss(tape, batch, noise, step);
+  tape.backward(loss.objective);
+  for (Adam& adam : optimisers) {
+    adam.step();
+    adam.zero_grad();
+  }
+  return loss;
+}
+
+Tensor logged_sum(const Tensor& a, const Tensor& b) {
+  Tape untracked = Tape::evaluation();
+  return add(untracked, a, b);
+}
+
+Tensor logged_value(double value) { return Tensor::scalar(float(value)); }
 
 }  // namespace untangle

@@ -72,10 +72,19 @@ struct Batch {
   Tensor x_pair;
 };
 
+// A value the trainer logs: a one-element tensor on the model's device. On a GPU it may still be being
+// computed when the step returns; read() waits for it. The trainer reads terms only when it writes a log
+// row, so a training step itself never waits for the GPU.
 struct LoggedTerm {
   std::string name;
-  double value;
+  Tensor value;
+  double read() const { return value.item(); }
 };
+
+// a + b outside any tape (for logged sums such as the ELBO).
+Tensor logged_sum(const Tensor& a, const Tensor& b);
+// A host number as a logged value.
+Tensor logged_value(double value);
 
 struct TrainingLoss {
   Tensor objective;               // scalar: backward() on it trains every parameter group
@@ -96,14 +105,25 @@ class Model {
   const ModelSettings& settings() const { return settings_; }
   virtual bool needs_pairs() const { return false; }
 
+  // True when training_loss queues only device work that depends on nothing but the batch tensors, the
+  // noise stream and the parameters (no host-side decision, no step-dependent constant), so a CUDA graph
+  // can capture the step once and replay it (nn/graphed_step.h).
+  virtual bool can_capture_step() const { return false; }
+
   // The groups each trained by their own Adam; the first is the encoder and decoder.
   virtual std::vector<ParameterGroup> parameter_groups() const;
   ParameterList parameters() const;  // every group's parameters, for checkpoints
 
+  // Where the parameters live (the CPU until to() moves them). encode() and decode() copy their input
+  // there when it is elsewhere, and their outputs stay there.
+  Device device() const { return device_; }
+  // Moves every parameter (all groups) to `device`; make the optimisers afterwards.
+  void to(Device device);
+
   // x: (B, C, H, W) -> mean, log-variance (B, D)
-  GaussianCode encode(Tape& tape, const Tensor& x) const { return encoder_->forward(tape, x); }
+  GaussianCode encode(Tape& tape, const Tensor& x) const { return encoder_->forward(tape, x.to(device_)); }
   // z: (B, D) -> decoder output (B, C, H, W): logits for the Bernoulli loss, values otherwise
-  Tensor decode(Tape& tape, const Tensor& z) const { return decoder_->forward(tape, z); }
+  Tensor decode(Tape& tape, const Tensor& z) const { return decoder_->forward(tape, z.to(device_)); }
   // x -> the image decoded from the posterior mean, in data space (B, C, H, W)
   Tensor reconstruct(Tape& tape, const Tensor& x) const;
 
@@ -116,7 +136,13 @@ class Model {
   ModelSettings settings_;
   std::unique_ptr<Encoder> encoder_;
   std::unique_ptr<Decoder> decoder_;
+  Device device_ = Device::CPU;
 };
+
+// One training step, as the usage above: the loss on `batch`, one backward pass, every optimiser's update
+// and zero_grad. Returns the loss (on a GPU its values may still be being computed).
+TrainingLoss training_step(const Model& model, std::vector<Adam>& optimisers, const Batch& batch, PhiloxRng& noise,
+                           long long step);
 
 // ---- settings as text (model_settings.cpp) ------------------------------------------------------------
 // Every field as (name, value) in a fixed order, numbers printed so they parse back exactly: the

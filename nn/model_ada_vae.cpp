@@ -55,13 +55,13 @@ class AdaVae : public Model {
                       0.5f);
     Tensor loss = add(tape, reconstruction, scale(tape, kl, s.beta));
     double shared_count = 0.0;
-    for (size_t i = 0; i < shared.numel(); ++i) shared_count += shared.data()[i];
+    for (float v : shared.to_vector()) shared_count += v;
     return {loss,
-            {{"loss", loss.item()},
-             {"reconstruction", reconstruction.item()},
-             {"kl", kl.item()},
-             {"shared_latents", shared_count / batch.x.dim(0)},
-             {"elbo", double(reconstruction.item()) + kl.item()}}};
+            {{"loss", loss},
+             {"reconstruction", reconstruction},
+             {"kl", kl},
+             {"shared_latents", logged_value(shared_count / batch.x.dim(0))},
+             {"elbo", logged_sum(reconstruction, kl)}}};
   }
 
  private:
@@ -69,13 +69,16 @@ class AdaVae : public Model {
   Tensor shared_latents_mask(const GaussianCode& first, const GaussianCode& second) const {
     const int B = first.mean.dim(0), D = first.mean.dim(1);
     const bool symmetric = settings_.ada_divergence == "symmetric_kl";
-    Tensor mask = Tensor::zeros({B, D});
+    // Decided on the host: the mask is a constant of the step (no gradient flows through the choice).
+    const std::vector<float> mu_first = first.mean.to_vector(), mu_second = second.mean.to_vector(),
+                             lv_first = first.log_variance.to_vector(), lv_second = second.log_variance.to_vector();
+    std::vector<float> mask(size_t(B) * D);
     std::vector<double> delta(static_cast<size_t>(D));
     for (int b = 0; b < B; ++b) {
       for (int d = 0; d < D; ++d) {
         const size_t i = size_t(b) * D + d;
-        const double mu1 = first.mean.data()[i], mu2 = second.mean.data()[i];
-        const double lv1 = first.log_variance.data()[i], lv2 = second.log_variance.data()[i];
+        const double mu1 = mu_first[i], mu2 = mu_second[i];
+        const double lv1 = lv_first[i], lv2 = lv_second[i];
         // 2 KL(N(m_a, v_a) || N(m_b, v_b)) = v_a/v_b + (m_b - m_a)^2/v_b - 1 + log v_b - log v_a
         auto twice_kl = [](double ma, double lva, double mb, double lvb) {
           return std::exp(lva - lvb) + (mb - ma) * (mb - ma) * std::exp(-lvb) - 1.0 + lvb - lva;
@@ -85,9 +88,9 @@ class AdaVae : public Model {
       }
       const auto [smallest, largest] = std::minmax_element(delta.begin(), delta.end());
       const double threshold = 0.5 * (*smallest + *largest);
-      for (int d = 0; d < D; ++d) mask.data()[size_t(b) * D + d] = delta[size_t(d)] < threshold ? 1.0f : 0.0f;
+      for (int d = 0; d < D; ++d) mask[size_t(b) * D + d] = delta[size_t(d)] < threshold ? 1.0f : 0.0f;
     }
-    return mask;
+    return Tensor::from_vector(mask, {B, D}, first.mean.device());
   }
 
   GaussianCode average_posterior(Tape& tape, const GaussianCode& first, const GaussianCode& second) const {
@@ -105,8 +108,8 @@ class AdaVae : public Model {
   // shared ? average : own, latent by latent.  shared: (B, D) constant 0/1
   static GaussianCode blend(Tape& tape, const Tensor& shared, const GaussianCode& average,
                             const GaussianCode& own) {
-    Tensor kept = Tensor::zeros(shared.shape());
-    for (size_t i = 0; i < kept.numel(); ++i) kept.data()[i] = 1.0f - shared.data()[i];
+    Tape constant = Tape::evaluation();  // 1 - shared is a constant too
+    Tensor kept = sub(constant, Tensor::scalar(1.0f, shared.device()), shared);
     return {add(tape, mul(tape, shared, average.mean), mul(tape, kept, own.mean)),
             add(tape, mul(tape, shared, average.log_variance), mul(tape, kept, own.log_variance))};
   }

@@ -26,11 +26,11 @@ class AnnealedVae : public Model {
     Tensor loss =
         add(tape, reconstruction, scale(tape, abs(tape, add_scalar(tape, kl, -float(capacity))), s.gamma));
     return {loss,
-            {{"loss", loss.item()},
-             {"reconstruction", reconstruction.item()},
-             {"kl", kl.item()},
-             {"capacity", capacity},
-             {"elbo", double(reconstruction.item()) + kl.item()}}};
+            {{"loss", loss},
+             {"reconstruction", reconstruction},
+             {"kl", kl},
+             {"capacity", logged_value(capacity)},
+             {"elbo", logged_sum(reconstruction, kl)}}};
   }
 };
 

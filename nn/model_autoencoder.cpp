@@ -10,11 +10,12 @@ namespace {
 class Autoencoder : public Model {
  public:
   using Model::Model;
+  bool can_capture_step() const override { return true; }
 
   TrainingLoss training_loss(Tape& tape, const Batch& batch, PhiloxRng&, long long) const override {
     Tensor z = encode(tape, batch.x).mean;  // (B, D)
     Tensor reconstruction = reconstruction_loss(tape, decode(tape, z), batch.x, settings_.reconstruction);
-    return {reconstruction, {{"loss", reconstruction.item()}, {"reconstruction", reconstruction.item()}}};
+    return {reconstruction, {{"loss", reconstruction}, {"reconstruction", reconstruction}}};
   }
 };
 

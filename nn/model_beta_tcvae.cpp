@@ -26,12 +26,12 @@ class BetaTcVae : public Model {
     Tensor tc = total_correlation_minibatch(tape, z, code);
     Tensor loss = add(tape, add(tape, reconstruction, kl), scale(tape, tc, s.beta - 1.0f));
     return {loss,
-            {{"loss", loss.item()},
-             {"reconstruction", reconstruction.item()},
-             {"kl", kl.item()},
-             {"tc", tc.item()},
-             {"tc_corrected", total_correlation_stratified(z, code, s.dataset_size)},
-             {"elbo", double(reconstruction.item()) + kl.item()}}};
+            {{"loss", loss},
+             {"reconstruction", reconstruction},
+             {"kl", kl},
+             {"tc", tc},
+             {"tc_corrected", logged_value(total_correlation_stratified(z, code, s.dataset_size))},
+             {"elbo", logged_sum(reconstruction, kl)}}};
   }
 };
 

@@ -13,6 +13,7 @@ namespace {
 class BetaVae : public Model {
  public:
   using Model::Model;
+  bool can_capture_step() const override { return true; }
 
   TrainingLoss training_loss(Tape& tape, const Batch& batch, PhiloxRng& rng, long long) const override {
     const ModelSettings& s = settings_;
@@ -22,10 +23,10 @@ class BetaVae : public Model {
     Tensor kl = kl_divergence(tape, code, s.reconstruction.reduction);
     Tensor loss = add(tape, reconstruction, scale(tape, kl, s.beta));
     return {loss,
-            {{"loss", loss.item()},
-             {"reconstruction", reconstruction.item()},
-             {"kl", kl.item()},
-             {"elbo", double(reconstruction.item()) + kl.item()}}};
+            {{"loss", loss},
+             {"reconstruction", reconstruction},
+             {"kl", kl},
+             {"elbo", logged_sum(reconstruction, kl)}}};
   }
 };
 

@@ -30,34 +30,36 @@ class DipVae : public Model {
     Tensor covariance = mean(tape, outer, 0);                                             // (D, D)
     if (second_kind_) {
       Tensor mean_variance = reshape(tape, mean(tape, exp(tape, code.log_variance), 0), {1, D});
-      covariance = add(tape, covariance, mul(tape, mean_variance, identity(D)));  // + diag(E[var])
+      covariance = add(tape, covariance, mul(tape, mean_variance, identity(D, covariance.device())));  // + diag(E[var])
     }
-    Tensor off_diagonal = sum(tape, square(tape, mul(tape, covariance, off_diagonal_mask(D))));
-    Tensor diagonal = sum(tape, mul(tape, covariance, identity(D)), 1);  // (D): M_ii
+    Tensor off_diagonal =
+        sum(tape, square(tape, mul(tape, covariance, off_diagonal_mask(D, covariance.device()))));
+    Tensor diagonal = sum(tape, mul(tape, covariance, identity(D, covariance.device())), 1);  // (D): M_ii
     Tensor diagonal_penalty = sum(tape, square(tape, add_scalar(tape, diagonal, -1.0f)));
     const float lambda_d = s.lambda_d_factor * s.lambda_od;
     Tensor regulariser =
         add(tape, scale(tape, off_diagonal, s.lambda_od), scale(tape, diagonal_penalty, lambda_d));
     Tensor loss = add(tape, add(tape, reconstruction, kl), regulariser);
     return {loss,
-            {{"loss", loss.item()},
-             {"reconstruction", reconstruction.item()},
-             {"kl", kl.item()},
-             {"covariance_off_diagonal", off_diagonal.item()},
-             {"covariance_diagonal", diagonal_penalty.item()},
-             {"elbo", double(reconstruction.item()) + kl.item()}}};
+            {{"loss", loss},
+             {"reconstruction", reconstruction},
+             {"kl", kl},
+             {"covariance_off_diagonal", off_diagonal},
+             {"covariance_diagonal", diagonal_penalty},
+             {"elbo", logged_sum(reconstruction, kl)}}};
   }
 
  private:
-  static Tensor identity(int D) {
+  // Constants made on the host and copied to the device the covariance lives on.
+  static Tensor identity(int D, Device device) {
     Tensor eye = Tensor::zeros({D, D});
     for (int i = 0; i < D; ++i) eye.data()[size_t(i) * D + i] = 1.0f;
-    return eye;
+    return eye.to(device);
   }
-  static Tensor off_diagonal_mask(int D) {
+  static Tensor off_diagonal_mask(int D, Device device) {
     Tensor mask = Tensor::full({D, D}, 1.0f);
     for (int i = 0; i < D; ++i) mask.data()[size_t(i) * D + i] = 0.0f;
-    return mask;
+    return mask.to(device);
   }
   bool second_kind_;
 };

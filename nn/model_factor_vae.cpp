@@ -53,12 +53,12 @@ class FactorVae : public Model {
                                             discriminator_.forward(tape, permuted_codes));
 
     return {add(tape, vae_loss, critic_loss),
-            {{"loss", vae_loss.item()},
-             {"reconstruction", reconstruction.item()},
-             {"kl", kl.item()},
-             {"tc", tc.item()},
-             {"discriminator_loss", critic_loss.item()},
-             {"elbo", double(reconstruction.item()) + kl.item()}}};
+            {{"loss", vae_loss},
+             {"reconstruction", reconstruction},
+             {"kl", kl},
+             {"tc", tc},
+             {"discriminator_loss", critic_loss},
+             {"elbo", logged_sum(reconstruction, kl)}}};
   }
 
  private:

@@ -80,8 +80,7 @@ Tensor kl_divergence(Tape& tape, const GaussianCode& code, LossReduction reducti
 }
 
 Tensor sample_gaussian(Tape& tape, const GaussianCode& code, PhiloxRng& rng) {
-  Tensor noise = Tensor::zeros(code.mean.shape());  // (B, D), no gradient
-  rng.fill_normal(noise.data(), noise.numel());
+  Tensor noise = normal_noise(code.mean.shape(), code.mean.device(), rng);  // (B, D), no gradient
   Tensor standard_deviation = exp(tape, scale(tape, code.log_variance, 0.5f));
   return add(tape, code.mean, mul(tape, standard_deviation, noise));
 }

@@ -34,7 +34,10 @@ double total_correlation_stratified(const Tensor& z, const GaussianCode& code, d
   const int B = z.dim(0), D = z.dim(1);
   require(B >= 2, "total correlation: the stratified estimate needs a batch of at least 2");
   require(N >= B, "total correlation: dataset size ", N, " is smaller than the batch ", B);
-  const float *zs = z.data(), *mu = code.mean.data(), *lv = code.log_variance.data();
+  // A logged diagnostic computed on the host (the tensors are copied back when they live on a GPU).
+  const std::vector<float> z_host = z.to_vector(), mean_host = code.mean.to_vector(),
+                           log_variance_host = code.log_variance.to_vector();
+  const float *zs = z_host.data(), *mu = mean_host.data(), *lv = log_variance_host.data();
   const double log_own = -std::log(N), log_other = std::log((N - 1.0) / (N * (B - 1.0)));
   // log sum_k exp(v_k), shifted by the largest v_k so no exp overflows
   auto log_sum_exp = [](const std::vector<double>& values) {

@@ -6,7 +6,7 @@ Each reference layer (batch 64 and 256, 1 and 3 image channels) is timed as thre
 in float32 with TF32 off (as our kernels and bench_kernels' cuDNN column) and cudnn.benchmark on (PyTorch
 picks the fastest cuDNN algorithm per shape). Times are CUDA-event medians after warm-up, in microseconds.
 A transposed layer is listed as the convolution it is the adjoint of (its forward = that conv's
-backward-data). The beta-VAE training step is not timed here yet: untangle has no CUDA step to compare.
+backward-data). The whole beta-VAE training step is timed by scripts/bench_torch_step.py.
 """
 import argparse
 import statistics

@@ -33,7 +33,8 @@ void write_grid(const std::string& path, const std::vector<Tensor>& rows, int co
 
 Tensor decoded_images(const Model& model, const InputPipeline& inputs, const Tensor& z) {
   Tape tape = Tape::evaluation();
-  Tensor images = output_to_image(tape, model.decode(tape, z), model.settings().reconstruction.kind);
+  Tensor images =
+      output_to_image(tape, model.decode(tape, z), model.settings().reconstruction.kind).to(Device::CPU);
   inputs.to_display_range(images.data(), size_t(images.dim(0)));
   return images;
 }

@@ -67,6 +67,7 @@ std::vector<std::pair<std::string, std::string>> run_fields(const RunConfig& c) 
           {"batch", std::to_string(c.batch)},
           {"seed", std::to_string(c.seed)},
           {"device", c.device},
+          {"cuda_graph", c.cuda_graph ? "true" : "false"},
           {"log_every", std::to_string(c.log_every)},
           {"checkpoint_every", std::to_string(c.checkpoint_every)},
           {"eval_every", std::to_string(c.eval_every)},
@@ -144,6 +145,7 @@ RunConfig run_config_from_fields(const std::map<std::string, std::string>& field
   if (auto v = get("batch")) c.batch = int(parse_integer("batch", *v, source));
   if (auto v = get("seed")) c.seed = (unsigned long long)parse_integer("seed", *v, source);
   if (auto v = get("device")) c.device = *v;
+  if (auto v = get("cuda_graph")) c.cuda_graph = *v == "true";
   if (auto v = get("log_every")) c.log_every = parse_integer("log_every", *v, source);
   if (auto v = get("checkpoint_every")) c.checkpoint_every = parse_integer("checkpoint_every", *v, source);
   if (auto v = get("eval_every")) c.eval_every = parse_integer("eval_every", *v, source);
@@ -194,6 +196,9 @@ RunConfig run_config_from_args(Args& args) {
   c.noise = float(args.number("noise", 0.0));
   c.seed = (unsigned long long)args.integer("seed", 0);
   c.device = args.text("device", "auto");
+  const std::string graph = args.text("cuda-graph", "true");
+  require(graph == "true" || graph == "false", "--cuda-graph: expected true or false, got '", graph, "'");
+  c.cuda_graph = graph == "true";
   c.version = UNTANGLE_VERSION;
 
   // 1-2: model defaults, then the convention preset (loss, optimiser, initialiser, architecture, batch).

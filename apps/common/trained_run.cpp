@@ -45,7 +45,8 @@ RepresentationFunction mean_representation(const Model& model, const InputPipeli
     inputs.standardise(x.data(), batch);
     Tape tape = Tape::evaluation();
     GaussianCode code = model.encode(tape, x);
-    std::memcpy(codes, code.mean.data(), code.mean.numel() * sizeof(float));
+    const std::vector<float> means = code.mean.to_vector();  // from the model's device
+    std::memcpy(codes, means.data(), means.size() * sizeof(float));
   };
 }
 

@@ -19,6 +19,7 @@
 #include "kernels/device.h"
 #include "kernels/file_io.h"
 #include "metrics/evaluate.h"
+#include "nn/graphed_step.h"
 
 namespace untangle {
 
@@ -162,13 +163,13 @@ TrainingResult train_run(const RunConfig& config, const std::string& directory, 
 
   std::string device_note;
   Device device = resolve_device(config.device, &device_note);
-  require(device == Device::CPU, "--device cuda: training on CUDA is not implemented yet; use --device cpu");
   if (!device_note.empty()) std::fprintf(stderr, "%s\n", device_note.c_str());
 
   std::unique_ptr<GroundTruthDataset> dataset = make_dataset(config.dataset, config.dataset_options());
   InputPipeline inputs(*dataset, config.standardise, config.seed);
   RunStreams streams(config.seed);
   std::unique_ptr<Model> model = make_model(config.model, streams.weights);
+  model->to(device);  // before the optimisers, whose moments are made beside the parameters
   Optimisers optimisers;
   optimisers.groups = model->parameter_groups();
   for (const ParameterGroup& group : optimisers.groups) optimisers.adams.emplace_back(group.parameters, group.hyperparameters);
@@ -194,16 +195,29 @@ TrainingResult train_run(const RunConfig& config, const std::string& directory, 
   write_run_config(directory + "/config.json", config);
 
   const ModelSettings& s = model->settings();
-  Batch batch;
-  batch.x = Tensor::zeros({config.batch, s.channels, s.height, s.width});
-  if (model->needs_pairs()) batch.x_pair = Tensor::zeros({config.batch, s.channels, s.height, s.width});
+  // Batches are drawn into host tensors and, when training on a GPU, uploaded into device tensors that are
+  // reused every step.
+  Batch host_batch, batch;
+  host_batch.x = Tensor::zeros({config.batch, s.channels, s.height, s.width});
+  if (model->needs_pairs()) host_batch.x_pair = Tensor::zeros({config.batch, s.channels, s.height, s.width});
+  batch = host_batch;
+  if (device != Device::CPU) {
+    batch.x = host_batch.x.to(device);
+    if (host_batch.x_pair.defined()) batch.x_pair = host_batch.x_pair.to(device);
+  }
+  auto next_batch = [&](PhiloxRng& rng) {
+    draw_batch(*dataset, inputs, model->needs_pairs(), config.batch, rng, host_batch);
+    if (device == Device::CPU) return;
+    batch.x.copy_from(host_batch.x.to_vector());
+    if (host_batch.x_pair.defined()) batch.x_pair.copy_from(host_batch.x_pair.to_vector());
+  };
 
   // The log's columns are the model's terms; one throwaway evaluation-mode loss tells their names.
   std::vector<std::string> term_names;
   {
     Tape tape = Tape::evaluation();
     PhiloxRng scratch_data = streams.data, scratch_noise = streams.noise;  // copies: the real streams stay put
-    draw_batch(*dataset, inputs, model->needs_pairs(), config.batch, scratch_data, batch);
+    next_batch(scratch_data);
     for (const LoggedTerm& term : model->training_loss(tape, batch, scratch_noise, start).terms)
       term_names.push_back(term.name);
   }
@@ -227,52 +241,100 @@ TrainingResult train_run(const RunConfig& config, const std::string& directory, 
   TrainingResult result;
   result.steps_done = start;
 
-  for (long long step = start; step < config.steps; ++step) {
-    draw_batch(*dataset, inputs, model->needs_pairs(), config.batch, streams.data, batch);
-    Tape tape;
-    TrainingLoss loss = model->training_loss(tape, batch, streams.noise, step);
-    bool finite = std::isfinite(loss.objective.item());
-    for (const LoggedTerm& term : loss.terms) finite = finite && std::isfinite(term.value);
-    if (!finite) {
-      progress.interrupt();
-      std::string terms;
-      for (const LoggedTerm& term : loss.terms) terms += " " + term.name + "=" + number_text(term.value);
-      std::fprintf(stderr, "train: error: the loss is not finite at step %lld (%s); stopping. %s\n", step + 1,
-                   terms.c_str(),
-                   file_exists(checkpoint_path) ? ("The last good checkpoint is kept: " + checkpoint_path).c_str()
-                                                : "No checkpoint was written before it.");
-      result.stopped_on_non_finite_loss = true;
-      return result;
+  // A step's logged terms (and its objective, to check it is finite) are read only when a log row, a
+  // checkpoint or an evaluation needs them: on a GPU, reading a value waits for the step to finish, so the
+  // steps in between are queued without waiting. On the CPU they are read every step (free there). A
+  // checkpoint is written only after its steps were read, so a non-finite loss never reaches one.
+  struct StepTerms {
+    long long step;
+    Tensor objective;
+    std::vector<LoggedTerm> terms;
+  };
+  std::vector<StepTerms> unread;
+  const long long read_every = device == Device::CPU ? 1 : std::max<long long>(1, std::min(config.log_every, 50LL));
+  // Reads the unread steps in order; false (after reporting it) at the first non-finite loss.
+  auto read_terms = [&]() -> bool {
+    for (const StepTerms& step_terms : unread) {
+      std::vector<double> values;
+      bool finite = std::isfinite(step_terms.objective.item());
+      for (const LoggedTerm& term : step_terms.terms) {
+        values.push_back(term.read());
+        finite = finite && std::isfinite(values.back());
+      }
+      if (!finite) {
+        progress.interrupt();
+        std::string text;
+        for (size_t i = 0; i < values.size(); ++i) text += " " + step_terms.terms[i].name + "=" + number_text(values[i]);
+        std::fprintf(stderr, "train: error: the loss is not finite at step %lld (%s); stopping. %s\n",
+                     step_terms.step + 1, text.c_str(),
+                     file_exists(checkpoint_path) ? ("The last good checkpoint is kept: " + checkpoint_path).c_str()
+                                                  : "No checkpoint was written before it.");
+        return false;
+      }
+      for (size_t i = 0; i < term_names.size() && i < values.size(); ++i) interval_sums[i] += values[i];
+      ++interval_steps;
+      std::vector<std::pair<std::string, double>> shown;
+      for (size_t i = 0; i < values.size() && i < 3; ++i) shown.emplace_back(step_terms.terms[i].name, values[i]);
+      progress.update(step_terms.step + 1, shown);
     }
-    tape.backward(loss.objective);
-    for (Adam& adam : optimisers.adams) {
-      adam.step();
-      adam.zero_grad();
+    unread.clear();
+    return true;
+  };
+
+  // On a GPU the steady-state step is one CUDA graph (nn/graphed_step.h), captured after one ordinary step.
+  std::unique_ptr<GraphedTrainingStep> graphed;
+  bool capture_pending = device == Device::CUDA && config.cuda_graph && model->can_capture_step();
+
+  for (long long step = start; step < config.steps; ++step) {
+    next_batch(streams.data);
+    if (capture_pending && step > start) {
+      capture_pending = false;
+      try {
+        graphed = std::make_unique<GraphedTrainingStep>(*model, optimisers.adams, batch, streams.noise, step);
+        std::fprintf(stderr, "cuda graph: the training step is captured (%zu operations per replay)\n",
+                     graphed->kernel_count());
+      } catch (const Error& e) {
+        std::fprintf(stderr, "cuda graph: not used (%s); steps run kernel by kernel\n", e.what());
+      }
+    }
+    if (graphed) {
+      // The graph overwrites its outputs every replay: keep this step's values in copies (on the device).
+      const TrainingLoss& loss = graphed->run();
+      std::vector<LoggedTerm> terms;
+      for (const LoggedTerm& term : loss.terms) terms.push_back({term.name, stop_gradient(term.value)});
+      unread.push_back({step, stop_gradient(loss.objective), std::move(terms)});
+    } else {
+      TrainingLoss loss = training_step(*model, optimisers.adams, batch, streams.noise, step);
+      unread.push_back({step, loss.objective, std::move(loss.terms)});
     }
     const long long done = step + 1;
-    result.steps_done = done;
 
-    for (size_t i = 0; i < term_names.size() && i < loss.terms.size(); ++i) interval_sums[i] += loss.terms[i].value;
-    ++interval_steps;
-    std::vector<std::pair<std::string, double>> shown;
-    for (size_t i = 0; i < loss.terms.size() && i < 3; ++i) shown.emplace_back(loss.terms[i].name, loss.terms[i].value);
-    progress.update(done, shown);
+    const bool log_row = done % config.log_every == 0 || done == config.steps;
+    const bool evaluate_now = metrics_log && done % config.eval_every == 0;
+    const bool checkpoint_now = done % config.checkpoint_every == 0 || done == config.steps;
+    if (done % read_every == 0 || log_row || evaluate_now || checkpoint_now) {
+      if (!read_terms()) {
+        result.stopped_on_non_finite_loss = true;
+        return result;
+      }
+      result.steps_done = done;
+    }
 
-    if (done % config.log_every == 0 || done == config.steps) {
+    if (log_row) {
       std::string row = std::to_string(done);
       for (double sum : interval_sums) row += "," + number_text(sum / double(interval_steps));
       log.row(row + "," + number_text(seconds_now()));
       std::fill(interval_sums.begin(), interval_sums.end(), 0.0);
       interval_steps = 0;
     }
-    if (metrics_log && done % config.eval_every == 0) {
+    if (evaluate_now) {
       MetricScores scores = evaluate(*model, *dataset, inputs, fast_metrics, kFastSizes, config.seed + uint64_t(done));
       std::map<std::string, double> named(scores.begin(), scores.end());
       metrics_log->row(std::to_string(done) + "," + number_text(named["mig"]) + "," +
                        number_text(named["dci.disentanglement"]) + "," + number_text(named["dci.completeness"]) + "," +
                        number_text(named["dci.informativeness_test"]));
     }
-    if (done % config.checkpoint_every == 0 || done == config.steps)
+    if (checkpoint_now)
       save_checkpoint(checkpoint_path, make_checkpoint(*model, optimisers, done, streams, seconds_now()));
   }
 

@@ -27,7 +27,9 @@ Trains M on D and writes DIR/config.json, train_log.csv, checkpoint.utg, metrics
   --batch B            batch size (default from the preset)
   --lr X               learning rate (default from the preset)
   --seed S             one seed for weights, data, noise and evaluation (default 0)
-  --device auto|cpu|cuda   (training runs on the CPU for now)
+  --device auto|cpu|cuda   where to train (default auto: a CUDA device when one is present)
+  --cuda-graph true|false  on a GPU, replay each step as one captured CUDA graph (default true; models
+                       that decide things on the host during a step, e.g. factor_vae, always run eagerly)
   --spacing K          xysquares: grid spacing 1..8 (default 8)
   --data-file PATH     dsprites/shapes3d: read the real file instead of rendering
   --noise EPS          add uniform noise in [-EPS, EPS] (Zietlow et al. 5.2)

@@ -2,6 +2,9 @@
 
 #include <algorithm>
 #include <cmath>
+#include <type_traits>
+
+#include "kernels/cpu/parallel.h"
 
 namespace untangle {
 
@@ -22,8 +25,9 @@ const char* activation_name(Activation f) {
 
 namespace {
 
-float forward_one(Activation f, float v, float slope) {
-  switch (f) {
+template <Activation F>
+float forward_one(float v, float slope) {
+  switch (F) {
     case Activation::Relu: return v > 0.0f ? v : 0.0f;
     case Activation::LeakyRelu: return v > 0.0f ? v : slope * v;
     case Activation::Sigmoid: return 1.0f / (1.0f + std::exp(-v));
@@ -38,8 +42,9 @@ float forward_one(Activation f, float v, float slope) {
   return 0.0f;
 }
 
-float derivative_one(Activation f, float v, float y, float slope) {
-  switch (f) {
+template <Activation F>
+float derivative_one(float v, float y, float slope) {
+  switch (F) {
     case Activation::Relu: return v > 0.0f ? 1.0f : 0.0f;
     case Activation::LeakyRelu: return v > 0.0f ? 1.0f : slope;
     case Activation::Sigmoid: return y * (1.0f - y);
@@ -53,15 +58,49 @@ float derivative_one(Activation f, float v, float y, float slope) {
   return 0.0f;
 }
 
+// Loops are split over the cores only when each thread gets at least this many elements.
+constexpr long long kMinPerThread = 1 << 14;
+
+// One loop per function (F a template argument, so the switch above folds away at compile time).
+template <Activation F>
+void forward_loop(const float* x, float* y, size_t n, float slope) {
+  parallel_for((long long)n, [&](long long begin, long long end, int) {
+    for (long long i = begin; i < end; ++i) y[i] = forward_one<F>(x[i], slope);
+  }, kMinPerThread);
+}
+
+template <Activation F>
+void backward_loop(const float* x, const float* y, const float* dy, float* dx, size_t n, float slope) {
+  parallel_for((long long)n, [&](long long begin, long long end, int) {
+    for (long long i = begin; i < end; ++i) dx[i] += dy[i] * derivative_one<F>(x[i], y[i], slope);
+  }, kMinPerThread);
+}
+
+// Calls loop(integral_constant<Activation, F>) for the runtime value f: the one switch per call.
+template <typename Loop>
+void with_activation(Activation f, Loop loop) {
+  switch (f) {
+    case Activation::Relu: return loop(std::integral_constant<Activation, Activation::Relu>{});
+    case Activation::LeakyRelu: return loop(std::integral_constant<Activation, Activation::LeakyRelu>{});
+    case Activation::Sigmoid: return loop(std::integral_constant<Activation, Activation::Sigmoid>{});
+    case Activation::Tanh: return loop(std::integral_constant<Activation, Activation::Tanh>{});
+    case Activation::Exp: return loop(std::integral_constant<Activation, Activation::Exp>{});
+    case Activation::Log: return loop(std::integral_constant<Activation, Activation::Log>{});
+    case Activation::Softplus: return loop(std::integral_constant<Activation, Activation::Softplus>{});
+    case Activation::Abs: return loop(std::integral_constant<Activation, Activation::Abs>{});
+    case Activation::Square: return loop(std::integral_constant<Activation, Activation::Square>{});
+  }
+}
+
 }  // namespace
 
 void activation_forward(Activation f, const float* x, float* y, size_t n, float slope) {
-  for (size_t i = 0; i < n; ++i) y[i] = forward_one(f, x[i], slope);
+  with_activation(f, [&](auto which) { forward_loop<decltype(which)::value>(x, y, n, slope); });
 }
 
 void activation_backward(Activation f, const float* x, const float* y, const float* dy, float* dx, size_t n,
                          float slope) {
-  for (size_t i = 0; i < n; ++i) dx[i] += dy[i] * derivative_one(f, x[i], y[i], slope);
+  with_activation(f, [&](auto which) { backward_loop<decltype(which)::value>(x, y, dy, dx, n, slope); });
 }
 
 }  // namespace untangle

@@ -46,38 +46,49 @@ Broadcast plan_broadcast(const std::vector<int>& a, const std::vector<int>& b) {
 
 namespace {
 
-float apply(BinaryOp op, float x, float y) {
-  switch (op) {
-    case BinaryOp::Add: return x + y;
-    case BinaryOp::Sub: return x - y;
-    case BinaryOp::Mul: return x * y;
-    case BinaryOp::Div: return x / y;
-  }
-  return 0.0f;
+// The op is a template argument so each loop below is compiled once per op with the arithmetic inlined
+// (a switch inside the loop would be evaluated per element).
+template <BinaryOp Op>
+float apply(float x, float y) {
+  if constexpr (Op == BinaryOp::Add) return x + y;
+  if constexpr (Op == BinaryOp::Sub) return x - y;
+  if constexpr (Op == BinaryOp::Mul) return x * y;
+  if constexpr (Op == BinaryOp::Div) return x / y;
 }
 
 // d(x op y)/dx and d(x op y)/dy
-float derivative_a(BinaryOp op, float, float y) {
-  switch (op) {
-    case BinaryOp::Add: case BinaryOp::Sub: return 1.0f;
-    case BinaryOp::Mul: return y;
-    case BinaryOp::Div: return 1.0f / y;
-  }
-  return 0.0f;
+template <BinaryOp Op>
+float derivative_a(float, float y) {
+  if constexpr (Op == BinaryOp::Add || Op == BinaryOp::Sub) return 1.0f;
+  if constexpr (Op == BinaryOp::Mul) return y;
+  if constexpr (Op == BinaryOp::Div) return 1.0f / y;
 }
-float derivative_b(BinaryOp op, float x, float y) {
-  switch (op) {
-    case BinaryOp::Add: return 1.0f;
-    case BinaryOp::Sub: return -1.0f;
-    case BinaryOp::Mul: return x;
-    case BinaryOp::Div: return -x / (y * y);
+template <BinaryOp Op>
+float derivative_b(float x, float y) {
+  if constexpr (Op == BinaryOp::Add) return 1.0f;
+  if constexpr (Op == BinaryOp::Sub) return -1.0f;
+  if constexpr (Op == BinaryOp::Mul) return x;
+  if constexpr (Op == BinaryOp::Div) return -x / (y * y);
+}
+
+bool same_shapes(const Broadcast& p) {
+  size_t expected = 1;
+  for (int i = 3; i >= 0; --i) {
+    if (p.a_strides[i] != expected && p.dims[i] != 1) return false;
+    if (p.b_strides[i] != expected && p.dims[i] != 1) return false;
+    expected *= p.dims[i];
   }
-  return 0.0f;
+  return true;
 }
 
 // visit(out_index, a_index, b_index) for every output element, in order.
 template <typename Visit>
 void for_each_element(const Broadcast& p, Visit visit) {
+  if (same_shapes(p)) {  // the common case: one flat loop the compiler can vectorise
+    const size_t n = p.count();
+    for (size_t i = 0; i < n; ++i) visit(i, i, i);
+    return;
+  }
   size_t out = 0;
   for (size_t i0 = 0; i0 < p.dims[0]; ++i0)
     for (size_t i1 = 0; i1 < p.dims[1]; ++i1)
@@ -87,18 +98,36 @@ void for_each_element(const Broadcast& p, Visit visit) {
                 i0 * p.b_strides[0] + i1 * p.b_strides[1] + i2 * p.b_strides[2] + i3 * p.b_strides[3]);
 }
 
+template <BinaryOp Op>
+void forward(const Broadcast& plan, const float* a, const float* b, float* out) {
+  for_each_element(plan, [&](size_t o, size_t i, size_t j) { out[o] = apply<Op>(a[i], b[j]); });
+}
+
+template <BinaryOp Op>
+void backward(const Broadcast& plan, const float* a, const float* b, const float* d_out, float* d_a, float* d_b) {
+  if (d_a) for_each_element(plan, [&](size_t o, size_t i, size_t j) { d_a[i] += d_out[o] * derivative_a<Op>(a[i], b[j]); });
+  if (d_b) for_each_element(plan, [&](size_t o, size_t i, size_t j) { d_b[j] += d_out[o] * derivative_b<Op>(a[i], b[j]); });
+}
+
 }  // namespace
 
 void binary_forward(BinaryOp op, const Broadcast& plan, const float* a, const float* b, float* out) {
-  for_each_element(plan, [&](size_t o, size_t i, size_t j) { out[o] = apply(op, a[i], b[j]); });
+  switch (op) {
+    case BinaryOp::Add: return forward<BinaryOp::Add>(plan, a, b, out);
+    case BinaryOp::Sub: return forward<BinaryOp::Sub>(plan, a, b, out);
+    case BinaryOp::Mul: return forward<BinaryOp::Mul>(plan, a, b, out);
+    case BinaryOp::Div: return forward<BinaryOp::Div>(plan, a, b, out);
+  }
 }
 
 void binary_backward(BinaryOp op, const Broadcast& plan, const float* a, const float* b, const float* d_out,
                      float* d_a, float* d_b) {
-  for_each_element(plan, [&](size_t o, size_t i, size_t j) {
-    if (d_a) d_a[i] += d_out[o] * derivative_a(op, a[i], b[j]);
-    if (d_b) d_b[j] += d_out[o] * derivative_b(op, a[i], b[j]);
-  });
+  switch (op) {
+    case BinaryOp::Add: return backward<BinaryOp::Add>(plan, a, b, d_out, d_a, d_b);
+    case BinaryOp::Sub: return backward<BinaryOp::Sub>(plan, a, b, d_out, d_a, d_b);
+    case BinaryOp::Mul: return backward<BinaryOp::Mul>(plan, a, b, d_out, d_a, d_b);
+    case BinaryOp::Div: return backward<BinaryOp::Div>(plan, a, b, d_out, d_a, d_b);
+  }
 }
 
 }  // namespace untangle

@@ -2,11 +2,16 @@
 
 #include <algorithm>
 #include <cmath>
+#include <vector>
+
+#include "kernels/cpu/parallel.h"
 
 namespace untangle {
 
 namespace {
 float bce_one(float x, float t) { return std::max(x, 0.0f) - x * t + std::log1p(std::exp(-std::abs(x))); }
+// The cross-entropy's exp and log1p are worth two threads once a loop is this long (a batch of images).
+constexpr long long kMinPerThread = 1 << 14;
 }  // namespace
 
 void mse_elementwise(const float* p, const float* t, float* loss, size_t n) {
@@ -29,19 +34,26 @@ void mse_backward(const float* p, const float* t, const float* gy, bool gy_per_e
 }
 
 void bce_with_logits_elementwise(const float* x, const float* t, float* loss, size_t n) {
-  for (size_t i = 0; i < n; ++i) loss[i] = bce_one(x[i], t[i]);
+  parallel_for((long long)n, [&](long long begin, long long end, int) {
+    for (long long i = begin; i < end; ++i) loss[i] = bce_one(x[i], t[i]);
+  }, kMinPerThread);
 }
 
 void bce_with_logits_sum(const float* x, const float* t, size_t n, float scale, float* out) {
+  // The terms in parallel, then one sum in a fixed order: the result does not depend on the thread count.
+  std::vector<float> terms(n);
+  bce_with_logits_elementwise(x, t, terms.data(), n);
   double total = 0.0;
-  for (size_t i = 0; i < n; ++i) total += bce_one(x[i], t[i]);
+  for (float term : terms) total += term;
   out[0] = float(total * scale);
 }
 
 void bce_with_logits_backward(const float* x, const float* t, const float* gy, bool gy_per_element, float scale,
                               float* dx, size_t n) {
-  for (size_t i = 0; i < n; ++i)
-    dx[i] += (gy_per_element ? gy[i] : gy[0]) * scale * (1.0f / (1.0f + std::exp(-x[i])) - t[i]);
+  parallel_for((long long)n, [&](long long begin, long long end, int) {
+    for (long long i = begin; i < end; ++i)
+      dx[i] += (gy_per_element ? gy[i] : gy[0]) * scale * (1.0f / (1.0f + std::exp(-x[i])) - t[i]);
+  }, kMinPerThread);
 }
 
 void gaussian_kl_forward(const float* mu, const float* logvar, int rows, int cols, float* out) {

@@ -22,4 +22,12 @@ void logsumexp_rows(const float* x, int rows, int cols, float* out);
 void sum_axis(const float* x, int outer, int length, int inner, float* out);
 void logsumexp_axis(const float* x, int outer, int length, int inner, float* out);
 
+// Backward passes, adding into gx (shaped like x, viewed as (outer, length, inner)):
+//   sum:        gx[o, l, i] += factor * gy[o, i]            (factor 1 for a sum, 1/length for a mean)
+//   logsumexp:  gx[o, l, i] += gy[o, i] * exp(x[o, l, i] - y[o, i])     (the softmax along the axis)
+// A sum over everything is the case outer = inner = 1.
+void sum_axis_backward(const float* gy, int outer, int length, int inner, float factor, float* gx);
+void logsumexp_axis_backward(const float* x, const float* y, const float* gy, int outer, int length, int inner,
+                             float* gx);
+
 }  // namespace untangle

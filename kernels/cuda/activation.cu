@@ -3,6 +3,7 @@
 // ulp of the host's.
 #include "kernels/cuda/activation.h"
 #include "kernels/cuda/cuda_check.h"
+#include "kernels/cuda/stream.h"
 #include "kernels/cuda/launch.cuh"
 
 namespace untangle::cuda {
@@ -54,14 +55,14 @@ __global__ void backward_kernel(Activation f, const float* x, const float* y, co
 
 void activation_forward(Activation f, const float* x, float* y, size_t n, float slope) {
   if (n == 0) return;
-  forward_kernel<<<blocks_for(n), kThreadsPerBlock>>>(f, x, y, n, slope);
+  forward_kernel<<<blocks_for(n), kThreadsPerBlock, 0, stream()>>>(f, x, y, n, slope);
   UNTANGLE_CUDA_CHECK_LAUNCH(activation_name(f));
 }
 
 void activation_backward(Activation f, const float* x, const float* y, const float* dy, float* dx, size_t n,
                          float slope) {
   if (n == 0) return;
-  backward_kernel<<<blocks_for(n), kThreadsPerBlock>>>(f, x, y, dy, dx, n, slope);
+  backward_kernel<<<blocks_for(n), kThreadsPerBlock, 0, stream()>>>(f, x, y, dy, dx, n, slope);
   UNTANGLE_CUDA_CHECK_LAUNCH(activation_name(f));
 }
 

@@ -28,11 +28,18 @@ class FusedAdam {
   FusedAdam& operator=(const FusedAdam&) = delete;
 
   // step >= 1 (the bias corrections use it, as kernels/cpu/adam.cpp).
+  //
+  // The step number lives on the device: the kernel reads it there and a second tiny kernel increments it,
+  // so a captured CUDA graph that replays update() uses the right bias corrections on every replay. When
+  // `step` is not the device's count + 1 (the first call, a resumed run, steps taken by graph replays), the
+  // device count is first set from the host (a copy, so never inside a capture: a warm-up step comes first).
   void update(const AdamHyperparameters& h, long long step);
 
  private:
   void* chunks_ = nullptr;  // device array of work pieces (see adam.cu)
   int chunk_count_ = 0;
+  long long* device_step_ = nullptr;  // steps taken, on the device
+  long long host_step_ = -1;          // what the host last queued (-1: unknown)
 };
 
 }  // namespace untangle::cuda

@@ -8,9 +8,15 @@
 // P >= 2r + 1 keeps the wrapped offsets of the box from landing on one another. For 64 x 64 images and
 // r = 31 that is 96 (= 2^5 * 3, a fast cuFFT size) instead of 126.
 #include <algorithm>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <tuple>
 #include <vector>
 
 #include "kernels/cuda/box_blur.h"
+#include "kernels/cuda/box_blur_fft.h"
+#include "kernels/cuda/stream.h"
 #include "kernels/cuda/launch.cuh"
 
 namespace untangle::cuda {
@@ -99,6 +105,8 @@ BoxBlurFft::BoxBlurFft(long long planes, int height, int width, int radius)
   have_forward_ = true;
   UNTANGLE_CUDA_CHECK(cufftPlanMany(&inverse_, 2, sizes, nullptr, 1, 0, nullptr, 1, 0, CUFFT_C2R, int(planes)), op);
   have_inverse_ = true;
+  UNTANGLE_CUDA_CHECK(cufftSetStream(forward_, stream()), op);
+  UNTANGLE_CUDA_CHECK(cufftSetStream(inverse_, stream()), op);
 
   // The box's spectrum, once: weight 1/(2r+1)^2 at offsets (dy, dx) in [-r, r]^2, wrapped.
   std::vector<float> box(size_t(P) * Q, 0.0f);
@@ -123,16 +131,32 @@ void BoxBlurFft::run(const float* in, float* out, bool accumulate) {
   const char* op = "cuda::BoxBlurFft::run";
   const int P = fft_height_, Q = fft_width_;
   const size_t per_plane = size_t(P) * (Q / 2 + 1), total = size_t(planes_) * per_plane;
-  pad_planes<<<blocks_for(padded_.size()), kThreadsPerBlock>>>(in, padded_.data(), planes_, height_, width_, P, Q);
+  pad_planes<<<blocks_for(padded_.size()), kThreadsPerBlock, 0, stream()>>>(in, padded_.data(), planes_, height_, width_, P, Q);
   UNTANGLE_CUDA_CHECK_LAUNCH(op);
   UNTANGLE_CUDA_CHECK(cufftExecR2C(forward_, padded_.data(), spectrum_.data()), op);
-  multiply_spectra<<<blocks_for(total), kThreadsPerBlock>>>(spectrum_.data(), box_spectrum_.data(), per_plane, total,
+  multiply_spectra<<<blocks_for(total), kThreadsPerBlock, 0, stream()>>>(spectrum_.data(), box_spectrum_.data(), per_plane, total,
                                                             1.0f / float(P * Q));
   UNTANGLE_CUDA_CHECK_LAUNCH(op);
   UNTANGLE_CUDA_CHECK(cufftExecC2R(inverse_, spectrum_.data(), padded_.data()), op);
-  crop_planes<<<blocks_for(size_t(planes_) * height_ * width_), kThreadsPerBlock>>>(padded_.data(), out, planes_,
+  crop_planes<<<blocks_for(size_t(planes_) * height_ * width_), kThreadsPerBlock, 0, stream()>>>(padded_.data(), out, planes_,
                                                                                     height_, width_, P, Q, accumulate);
   UNTANGLE_CUDA_CHECK_LAUNCH(op);
+}
+
+void box_blur_planes(const float* in, float* out, long long planes, int height, int width, int radius,
+                     bool accumulate) {
+  // One plan set per shape seen: a training run blurs one batch shape (and its gradient) every step.
+  using Shape = std::tuple<long long, int, int, int>;
+  static std::mutex guard;
+  static std::map<Shape, std::unique_ptr<BoxBlurFft>> plans;
+  BoxBlurFft* blur;
+  {
+    std::lock_guard<std::mutex> lock(guard);
+    std::unique_ptr<BoxBlurFft>& slot = plans[Shape{planes, height, width, radius}];
+    if (!slot) slot = std::make_unique<BoxBlurFft>(planes, height, width, radius);
+    blur = slot.get();
+  }
+  blur->run(in, out, accumulate);
 }
 
 void box_blur_planes_direct(const float* in, float* out, long long planes, int height, int width, int radius,
@@ -140,7 +164,7 @@ void box_blur_planes_direct(const float* in, float* out, long long planes, int h
   const size_t total = size_t(planes) * height * width;
   if (total == 0) return;
   const float weight = float(1.0 / (double(2 * radius + 1) * double(2 * radius + 1)));
-  direct_blur<<<blocks_for(total), kThreadsPerBlock>>>(in, out, planes, height, width, radius, weight, accumulate);
+  direct_blur<<<blocks_for(total), kThreadsPerBlock, 0, stream()>>>(in, out, planes, height, width, radius, weight, accumulate);
   UNTANGLE_CUDA_CHECK_LAUNCH("cuda::box_blur_planes_direct");
 }
 

@@ -24,6 +24,7 @@
 
 #include "kernels/cuda/conv2d.h"
 #include "kernels/cuda/cuda_check.h"
+#include "kernels/cuda/stream.h"
 #include "kernels/cuda/launch.cuh"
 
 namespace untangle::cuda {
@@ -272,13 +273,13 @@ void launch_implicit_gemm(const char* op, int M, int N, int K, int splits, int k
   while (rows_per_thread > 1 && blocks(rows_per_thread) < kEnoughBlocks) rows_per_thread /= 2;
   if (rows_per_thread == 1) {
     dim3 grid(column_tiles, unsigned((M + 15) / 16), unsigned(splits));
-    implicit_gemm<1><<<grid, kGemmThreads>>>(M, N, K, k_chunk, load_a, load_b, store);
+    implicit_gemm<1><<<grid, kGemmThreads, 0, stream()>>>(M, N, K, k_chunk, load_a, load_b, store);
   } else if (rows_per_thread == 2) {
     dim3 grid(column_tiles, unsigned((M + 31) / 32), unsigned(splits));
-    implicit_gemm<2><<<grid, kGemmThreads>>>(M, N, K, k_chunk, load_a, load_b, store);
+    implicit_gemm<2><<<grid, kGemmThreads, 0, stream()>>>(M, N, K, k_chunk, load_a, load_b, store);
   } else {
     dim3 grid(column_tiles, unsigned((M + 63) / 64), unsigned(splits));
-    implicit_gemm<4><<<grid, kGemmThreads>>>(M, N, K, k_chunk, load_a, load_b, store);
+    implicit_gemm<4><<<grid, kGemmThreads, 0, stream()>>>(M, N, K, k_chunk, load_a, load_b, store);
   }
   UNTANGLE_CUDA_CHECK_LAUNCH(op);
 }
@@ -389,10 +390,10 @@ void conv2d_backward_weight(const Conv2dGeometry& g, const float* x, const float
   const size_t weights = size_t(g.out_channels) * taps;
   launch_implicit_gemm(op, g.out_channels, taps, pixels, split.splits, split.chunk, OutputGradRows{dy, s},
                        Im2colTransposed{Im2col{x, s}}, StorePartialWeightGrad{workspace, taps, weights});
-  sum_weight_grad_slices<<<blocks_for(weights), kThreadsPerBlock>>>(workspace, split.splits, weights, dw);
+  sum_weight_grad_slices<<<blocks_for(weights), kThreadsPerBlock, 0, stream()>>>(workspace, split.splits, weights, dw);
   UNTANGLE_CUDA_CHECK_LAUNCH(op);
   if (dbias) {
-    bias_grad<<<g.out_channels, kGemmThreads>>>(dy, g.batch, g.out_channels, s.out_h * s.out_w, dbias);
+    bias_grad<<<g.out_channels, kGemmThreads, 0, stream()>>>(dy, g.batch, g.out_channels, s.out_h * s.out_w, dbias);
     UNTANGLE_CUDA_CHECK_LAUNCH(op);
   }
 }

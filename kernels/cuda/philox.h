@@ -23,4 +23,13 @@ void philox_fill_normal(float* out, size_t n, uint64_t seed, uint64_t counter, f
 // The raw words (4 per block), for testing the bijection itself: out holds 4 * blocks uint32s.
 void philox_blocks(uint32_t* out, size_t blocks, uint64_t seed, uint64_t counter);
 
+// ---- fills inside a CUDA graph (kernels/cuda/graph.h) -------------------------------------------------
+// A graph replays each kernel with the arguments it was captured with, so a fill captured at counter c
+// would draw the same numbers on every replay. Fills queued while a capture is in progress therefore add a
+// device-side offset to their counter; the captured step ends with advance_captured_counters(blocks drawn
+// per step), so replay k draws exactly what the k-th step run eagerly would have. One graph at a time.
+void begin_captured_counters();  // queues offset = 0; fills queued from now on read the offset
+void end_captured_counters();    // fills queued from now on ignore it again
+void advance_captured_counters(uint64_t blocks);  // queues offset += blocks
+
 }  // namespace untangle::cuda

@@ -13,5 +13,9 @@ void logsumexp_rows(const float* x, int rows, int cols, float* out);        // o
 // x viewed as (outer, length, inner), reduced over length -> out: (outer, inner); see kernels/cpu/reduce.h.
 void sum_axis(const float* x, int outer, int length, int inner, float* out);
 void logsumexp_axis(const float* x, int outer, int length, int inner, float* out);
+// The backward passes (they add into gx, shaped like x): see kernels/cpu/reduce.h.
+void sum_axis_backward(const float* gy, int outer, int length, int inner, float factor, float* gx);
+void logsumexp_axis_backward(const float* x, const float* y, const float* gy, int outer, int length, int inner,
+                             float* gx);
 
 }  // namespace untangle::cuda

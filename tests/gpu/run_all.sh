@@ -4,15 +4,18 @@
 # 1. doctest / zlib headers: used from the system when present, else unpacked from the .deb files in
 #    .debs/ (fetched beforehand on a machine with apt: scripts/fetch_gpu_debs.sh; the device tool carries
 #    the git-ignored folder with carry [".debs"]);
-# 2. a Release build for sm_90 in build-gpu of only test_gpu and bench_kernels (they link the kernel
-#    library alone), with every core;
-# 3. test_gpu (every CUDA kernel against its CPU twin, one error line per comparison), bench_kernels
-#    (ours vs cuDNN / cuBLAS / direct blur), and scripts/bench_torch_gpu.py when python3 has torch with CUDA;
-# 4. a report in ${OUT:-out/gpu}/gpu_report.md beside the full logs.
+# 2. a Release build for sm_90 in build-gpu of only test_gpu and bench_kernels (and the libraries they
+#    link), with every core;
+# 3. test_gpu (every CUDA kernel against its CPU twin, every op's output and gradients on CUDA against the
+#    CPU, 50-step training loss curves, graph replays against eager steps: one error line per comparison),
+#    bench_kernels (ours vs cuDNN / cuBLAS / direct blur, and the whole beta-VAE step eager and as a CUDA
+#    graph), and, when python3 has torch with CUDA, scripts/bench_torch_gpu.py (conv passes) and
+#    scripts/bench_torch_step.py (the same training step in PyTorch);
+# 4. a report in ${OUT:-out/gpu}/gpu_report.md beside the full logs, with our step next to PyTorch's.
 # Environment: OUT (report folder), JOBS (build jobs; default all cores), BUILD_DIR (default build-gpu),
 # UNTANGLE_USE_DEBS=1 (use .debs even where the system has the headers: to test this script elsewhere).
 # Exit status: non-zero when the build or a test failed. Budget: well under 10 minutes on an H100 machine
-# (the steps' time limits, 200 + 150 + 90 s, leave the build about 2.5 minutes of a 10-minute call).
+# (the steps' time limits, 150 + 120 + 45 + 110 s, leave the build about 2.5 minutes of a 10-minute call).
 set -uo pipefail
 cd "$(dirname "$0")/../.."
 root=$PWD
@@ -48,8 +51,8 @@ if ! have_header doctest/doctest.h; then
 fi
 if ! have_header zlib.h; then
   unpack zlib1g-dev || exit 1
-  # Only the configure step needs zlib (test_gpu and bench_kernels do not link it). Prefer the system's
-  # runtime library; the .deb's own libz.so is a link to a version this machine may not have.
+  # Prefer the system's runtime library (test_gpu and bench_kernels link it through the nn library); the
+  # .deb's own libz.so is a link to a version this machine may not have.
   zlib_library=$(ls /usr/lib/x86_64-linux-gnu/libz.so.1 /lib/x86_64-linux-gnu/libz.so.1 2>/dev/null | head -1)
   [[ -n $zlib_library ]] || zlib_library=$deps/usr/lib/x86_64-linux-gnu/libz.a
   cmake_args+=(-DZLIB_INCLUDE_DIR="$deps/usr/include" -DZLIB_LIBRARY="$zlib_library")
@@ -89,19 +92,52 @@ warnings=$(grep -ci "warning" "$out/build.log" 2>/dev/null || true)
 test_status=skipped bench_status=skipped torch_status=skipped
 if ((build_status == 0)); then
   say "test_gpu"
-  timeout 200 "$build/bin/test_gpu" >"$out/test_gpu.log" 2>&1
+  timeout 150 "$build/bin/test_gpu" >"$out/test_gpu.log" 2>&1
   test_status=$?
   say "bench_kernels"
-  timeout 150 "$build/bin/bench_kernels" >"$out/bench_kernels.log" 2>&1
+  timeout 120 "$build/bin/bench_kernels" >"$out/bench_kernels.log" 2>&1
   bench_status=$?
 fi
 if python3 -c 'import torch, sys; sys.exit(0 if torch.cuda.is_available() else 1)' 2>/dev/null; then
   say "bench_torch_gpu.py"
-  timeout 90 python3 scripts/bench_torch_gpu.py >"$out/bench_torch.log" 2>&1
+  timeout 45 python3 scripts/bench_torch_gpu.py --repeats 20 >"$out/bench_torch.log" 2>&1
   torch_status=$?
+  say "bench_torch_step.py"
+  timeout 110 python3 scripts/bench_torch_step.py --batches 64,256 --channels 1 --warmup 20 --repeats 50 \
+    --block 200 --blocks 3 --budget 95 >"$out/bench_torch_step.log" 2>&1
+  step_status=$?
+  ((torch_status == 0)) && torch_status=$step_status
 else
-  echo "python3 with torch and a CUDA device not found" >"$out/bench_torch.log"
+  echo "python3 with torch and a CUDA device not found" | tee "$out/bench_torch.log" >"$out/bench_torch_step.log"
 fi
+
+# Our step next to PyTorch's (block means: what a training loop sees), from the two logs' machine lines.
+side_by_side() {
+  awk '
+    FNR == 1 { file++ }
+    file == 1 && /^bench_kernels_step / {
+      for (i = 2; i <= NF; i++) { split($i, kv, "="); v[kv[1]] = kv[2] }
+      key = v["batch"] " " v["channels"]; keys[key] = 1
+      ours_eager[key] = v["eager_us"]; ours_graph[key] = v["graph_us"]
+    }
+    file == 2 && /^step / && /block_mean_us=/ {
+      for (i = 2; i <= NF; i++) { split($i, kv, "="); v[kv[1]] = kv[2] }
+      key = v["batch"] " " v["channels"]; keys[key] = 1
+      torch[key, v["mode"]] = v["block_mean_us"]
+    }
+    END {
+      printf "%-16s %10s %10s %10s %10s %10s %10s %14s\n", "batch, channels", "ours", "ours", "torch", "torch",
+             "torch", "torch", "torch eager /"
+      printf "%-16s %10s %10s %10s %10s %10s %10s %14s\n", "", "eager", "graph", "eager", "graph", "compile",
+             "compile+cg", "ours graph"
+      for (key in keys) {
+        split(key, bc, " ")
+        e = torch[key, "eager"]; speedup = (e != "" && ours_graph[key] > 0) ? sprintf("%.2fx", e / ours_graph[key]) : "-"
+        printf "%-16s %10s %10s %10s %10s %10s %10s %14s\n", bc[1] ", " bc[2], ours_eager[key], ours_graph[key],
+               e, torch[key, "graph"], torch[key, "compile"], torch[key, "compile-reduce-overhead"], speedup
+      }
+    }' "$out/bench_kernels.log" "$out/bench_torch_step.log" 2>/dev/null
+}
 
 # ---- 4. report ------------------------------------------------------------------------------------
 status_word() { case $1 in 0) echo "passed" ;; skipped) echo "not run" ;; 124) echo "TIMED OUT" ;; *) echo "FAILED ($1)" ;; esac; }
@@ -126,9 +162,19 @@ grep -q "test_gpu: skipped" "$out/test_gpu.log" 2>/dev/null && test_word="skippe
   cat "$out/bench_kernels.log" 2>/dev/null || echo "(no log)"
   echo '```'
   echo
-  echo "## PyTorch on the same GPU (scripts/bench_torch_gpu.py)"
+  echo "## beta-VAE training step: ours vs PyTorch (us per step, mean over a block of queued steps)"
+  echo '```'
+  side_by_side
+  echo '```'
+  echo
+  echo "## PyTorch on the same GPU: convolution passes (scripts/bench_torch_gpu.py)"
   echo '```'
   cat "$out/bench_torch.log"
+  echo '```'
+  echo
+  echo "## PyTorch on the same GPU: training step (scripts/bench_torch_step.py)"
+  echo '```'
+  cat "$out/bench_torch_step.log"
   echo '```'
   if ((build_status != 0)); then
     echo

@@ -9,6 +9,7 @@
 #include "gpu_test_helpers.h"
 #include "kernels/cpu/box_blur.h"
 #include "kernels/cuda/box_blur.h"
+#include "kernels/cuda/box_blur_fft.h"
 
 using namespace untangle;
 using namespace untangle::testing;

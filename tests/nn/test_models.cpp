@@ -143,7 +143,7 @@ std::map<std::string, double> run(const Model& model, const Batch& batch, uint64
   Tape tape;
   TrainingLoss loss = model.training_loss(tape, batch, rng, step);
   std::map<std::string, double> terms;
-  for (const LoggedTerm& t : loss.terms) terms[t.name] = t.value;
+  for (const LoggedTerm& t : loss.terms) terms[t.name] = t.read();
   if (objective) *objective = loss.objective.item();
   return terms;
 }
@@ -528,7 +528,7 @@ TEST_CASE("a few hundred Adam steps lower every model's loss on a fixed batch") 
         adam.step();
         adam.zero_grad();
       }
-      const double reconstruction = loss.terms[1].value;  // after "loss": every model logs its reconstruction
+      const double reconstruction = loss.terms[1].read();  // after "loss": every model logs its reconstruction
       REQUIRE(loss.terms[1].name == "reconstruction");
       if (step < 20) first += reconstruction / 20;
       if (step >= steps - 20) last += reconstruction / 20;
@@ -560,8 +560,8 @@ TEST_CASE("one training step on the 64x64 architectures with each reconstruction
     rng.fill_uniform(x.data(), x.numel());
     Tape tape;
     TrainingLoss loss = model->training_loss(tape, {x, {}}, rng, 0);
-    CHECK(loss.terms[0].value ==
-          doctest::Approx(loss.terms[1].value + 2 * loss.terms[2].value).epsilon(1e-5));
+    CHECK(loss.terms[0].read() ==
+          doctest::Approx(loss.terms[1].read() + 2 * loss.terms[2].read()).epsilon(1e-5));
     tape.backward(loss.objective);
     const ParameterList parameters = model->parameters();
     for (const NamedTensor& p : parameters.items()) {
