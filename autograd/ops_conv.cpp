@@ -71,13 +71,16 @@ void add_channel_bias(const Tensor& y, const Tensor& bias) {
 }
 
 void add_channel_bias_gradient(const Tensor& y, const Tensor& bias) {
-  const Broadcast plan = channel_plan(y);
   if constexpr (kCudaCompiled) {
-    if (y.on_cuda())
-      return cuda::binary_backward(BinaryOp::Add, plan, y.storage(), bias.storage(), y.grad_storage(), nullptr,
-                                   bias.grad_storage());
+    if (y.on_cuda()) {  // one block per channel (the broadcast kernel would give each channel one thread)
+      add_gradient(bias, [&](float* db) {
+        cuda::conv2d_bias_gradient(y.grad_storage(), y.dim(0), y.dim(1), y.dim(2) * y.dim(3), db);
+      });
+      return;
+    }
   }
-  binary_backward(BinaryOp::Add, plan, y.storage(), bias.storage(), y.grad_storage(), nullptr, bias.grad_storage());
+  binary_backward(BinaryOp::Add, channel_plan(y), y.storage(), bias.storage(), y.grad_storage(), nullptr,
+                  bias.grad_storage());
 }
 
 }  // namespace

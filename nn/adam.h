@@ -29,6 +29,10 @@ class Adam {
   // The moments as "<prefix>.m.<parameter name>" / "<prefix>.v.<parameter name>", for checkpoints.
   ParameterList state(const std::string& prefix) const;
 
+  // The fused CUDA update's device state (its table of buffers and step count), null before the first
+  // CUDA step: a captured graph keeps it alive because the graph's kernels read it.
+  std::shared_ptr<const void> cuda_state() const { return fused_; }
+
  private:
   ParameterList parameters_;
   AdamHyperparameters hyperparameters_;

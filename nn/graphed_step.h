@@ -10,7 +10,8 @@
 //
 // A replay does exactly what the eager step would: the noise stream and Adam's step counts advance on the
 // host as they would have (checkpoints stay correct), and on the device through their device-side
-// counters. Only models with can_capture_step() qualify (the constructor says so otherwise).
+// counters. Only models with can_capture_step() qualify (the constructor says so otherwise). One graph
+// at a time (kernels/cuda/graph.h), and the parameters must stay where they are while it lives.
 #pragma once
 #include <memory>
 #include <vector>
@@ -36,6 +37,7 @@ class GraphedTrainingStep {
   uint64_t noise_blocks_per_step_ = 0;
   TrainingLoss loss_;  // the captured step's outputs (in the graph's memory)
   std::shared_ptr<cuda::CapturedWork> captured_;  // shared_ptr: see nn/adam.h (no CUDA needed to destroy it)
+  std::vector<std::shared_ptr<const void>> optimiser_states_;  // what the graph's Adam kernels read
 };
 
 }  // namespace untangle

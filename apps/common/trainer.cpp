@@ -208,8 +208,9 @@ TrainingResult train_run(const RunConfig& config, const std::string& directory, 
   auto next_batch = [&](PhiloxRng& rng) {
     draw_batch(*dataset, inputs, model->needs_pairs(), config.batch, rng, host_batch);
     if (device == Device::CPU) return;
-    batch.x.copy_from(host_batch.x.to_vector());
-    if (host_batch.x_pair.defined()) batch.x_pair.copy_from(host_batch.x_pair.to_vector());
+    copy_floats(host_batch.x.data(), Device::CPU, batch.x.storage(), device, batch.x.numel());
+    if (host_batch.x_pair.defined())
+      copy_floats(host_batch.x_pair.data(), Device::CPU, batch.x_pair.storage(), device, batch.x_pair.numel());
   };
 
   // The log's columns are the model's terms; one throwaway evaluation-mode loss tells their names.
@@ -242,42 +243,47 @@ TrainingResult train_run(const RunConfig& config, const std::string& directory, 
   result.steps_done = start;
 
   // A step's logged terms (and its objective, to check it is finite) are read only when a log row, a
-  // checkpoint or an evaluation needs them: on a GPU, reading a value waits for the step to finish, so the
-  // steps in between are queued without waiting. On the CPU they are read every step (free there). A
-  // checkpoint is written only after its steps were read, so a non-finite loss never reaches one.
-  struct StepTerms {
-    long long step;
-    Tensor objective;
-    std::vector<LoggedTerm> terms;
-  };
-  std::vector<StepTerms> unread;
+  // checkpoint or an evaluation needs them, or every `read_every` steps: on a GPU, reading waits for the
+  // queued steps to finish, so the steps in between are queued without waiting. Each step's values are
+  // copied (on its device) into one row of `unread_values`, read back with one copy. On the CPU they are
+  // read every step (free there). A checkpoint is written only after its steps were read, so a non-finite
+  // loss never reaches one.
   const long long read_every = device == Device::CPU ? 1 : std::max<long long>(1, std::min(config.log_every, 50LL));
+  const size_t columns = 1 + term_names.size();  // the objective, then the terms
+  Tensor unread_values = Tensor::zeros({int(read_every), int(columns)}, device);
+  std::vector<long long> unread_steps;
+  auto keep_values = [&](long long step, const TrainingLoss& loss) {
+    require(loss.terms.size() == term_names.size(), "train: the model logged ", loss.terms.size(),
+            " terms at step ", step + 1, " instead of ", term_names.size());
+    float* row = unread_values.storage() + unread_steps.size() * columns;
+    copy_floats(loss.objective.storage(), device, row, device, 1);
+    for (size_t i = 0; i < loss.terms.size(); ++i) copy_floats(loss.terms[i].value.storage(), device, row + 1 + i, device, 1);
+    unread_steps.push_back(step);
+  };
   // Reads the unread steps in order; false (after reporting it) at the first non-finite loss.
   auto read_terms = [&]() -> bool {
-    for (const StepTerms& step_terms : unread) {
-      std::vector<double> values;
-      bool finite = std::isfinite(step_terms.objective.item());
-      for (const LoggedTerm& term : step_terms.terms) {
-        values.push_back(term.read());
-        finite = finite && std::isfinite(values.back());
-      }
+    const std::vector<float> values = unread_values.to_vector();
+    for (size_t r = 0; r < unread_steps.size(); ++r) {
+      const float* row = values.data() + r * columns;
+      bool finite = true;
+      for (size_t c = 0; c < columns; ++c) finite = finite && std::isfinite(row[c]);
       if (!finite) {
         progress.interrupt();
         std::string text;
-        for (size_t i = 0; i < values.size(); ++i) text += " " + step_terms.terms[i].name + "=" + number_text(values[i]);
+        for (size_t i = 0; i < term_names.size(); ++i) text += " " + term_names[i] + "=" + number_text(row[1 + i]);
         std::fprintf(stderr, "train: error: the loss is not finite at step %lld (%s); stopping. %s\n",
-                     step_terms.step + 1, text.c_str(),
+                     unread_steps[r] + 1, text.c_str(),
                      file_exists(checkpoint_path) ? ("The last good checkpoint is kept: " + checkpoint_path).c_str()
                                                   : "No checkpoint was written before it.");
         return false;
       }
-      for (size_t i = 0; i < term_names.size() && i < values.size(); ++i) interval_sums[i] += values[i];
+      for (size_t i = 0; i < term_names.size(); ++i) interval_sums[i] += row[1 + i];
       ++interval_steps;
       std::vector<std::pair<std::string, double>> shown;
-      for (size_t i = 0; i < values.size() && i < 3; ++i) shown.emplace_back(step_terms.terms[i].name, values[i]);
-      progress.update(step_terms.step + 1, shown);
+      for (size_t i = 0; i < term_names.size() && i < 3; ++i) shown.emplace_back(term_names[i], row[1 + i]);
+      progress.update(unread_steps[r] + 1, shown);
     }
-    unread.clear();
+    unread_steps.clear();
     return true;
   };
 
@@ -297,16 +303,8 @@ TrainingResult train_run(const RunConfig& config, const std::string& directory, 
         std::fprintf(stderr, "cuda graph: not used (%s); steps run kernel by kernel\n", e.what());
       }
     }
-    if (graphed) {
-      // The graph overwrites its outputs every replay: keep this step's values in copies (on the device).
-      const TrainingLoss& loss = graphed->run();
-      std::vector<LoggedTerm> terms;
-      for (const LoggedTerm& term : loss.terms) terms.push_back({term.name, stop_gradient(term.value)});
-      unread.push_back({step, stop_gradient(loss.objective), std::move(terms)});
-    } else {
-      TrainingLoss loss = training_step(*model, optimisers.adams, batch, streams.noise, step);
-      unread.push_back({step, loss.objective, std::move(loss.terms)});
-    }
+    if (graphed) keep_values(step, graphed->run());  // copied before the next replay overwrites them
+    else keep_values(step, training_step(*model, optimisers.adams, batch, streams.noise, step));
     const long long done = step + 1;
 
     const bool log_row = done % config.log_every == 0 || done == config.steps;

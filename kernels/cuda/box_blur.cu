@@ -148,11 +148,13 @@ void box_blur_planes(const float* in, float* out, long long planes, int height, 
   // One plan set per shape seen: a training run blurs one batch shape (and its gradient) every step.
   using Shape = std::tuple<long long, int, int, int>;
   static std::mutex guard;
-  static std::map<Shape, std::unique_ptr<BoxBlurFft>> plans;
+  // Never destroyed (like the stream and the cuBLAS handle): a static destructor would run cuFFT and
+  // cudaFree after the CUDA runtime may have shut down.
+  static auto* plans = new std::map<Shape, std::unique_ptr<BoxBlurFft>>;
   BoxBlurFft* blur;
   {
     std::lock_guard<std::mutex> lock(guard);
-    std::unique_ptr<BoxBlurFft>& slot = plans[Shape{planes, height, width, radius}];
+    std::unique_ptr<BoxBlurFft>& slot = (*plans)[Shape{planes, height, width, radius}];
     if (!slot) slot = std::make_unique<BoxBlurFft>(planes, height, width, radius);
     blur = slot.get();
   }

@@ -398,4 +398,10 @@ void conv2d_backward_weight(const Conv2dGeometry& g, const float* x, const float
   }
 }
 
+void conv2d_bias_gradient(const float* dy, int batch, int channels, int plane, float* dbias) {
+  if (channels == 0) return;
+  bias_grad<<<channels, kGemmThreads, 0, stream()>>>(dy, batch, channels, plane, dbias);
+  UNTANGLE_CUDA_CHECK_LAUNCH("cuda::conv2d_bias_gradient");
+}
+
 }  // namespace untangle::cuda

@@ -25,5 +25,8 @@ size_t conv2d_backward_weight_workspace_floats(const Conv2dGeometry& g);
 // dw = d loss / d w and dbias = d loss / d bias given x and dy (both overwritten; dbias may be null).
 void conv2d_backward_weight(const Conv2dGeometry& g, const float* x, const float* dy, float* dw, float* dbias,
                             float* workspace);
+// dbias[c] = sum over n and the plane of dy (N, C, plane): the bias gradient alone (overwritten), one block
+// per channel (a transposed convolution's bias, whose weight gradient is computed without it).
+void conv2d_bias_gradient(const float* dy, int batch, int channels, int plane, float* dbias);
 
 }  // namespace untangle::cuda

@@ -17,6 +17,12 @@ cublasHandle_t cublas_handle() {
     // Plain float32 arithmetic (no TF32 tensor-core rounding): results stay within float32 error of the CPU.
     UNTANGLE_CUDA_CHECK(cublasSetMathMode(created, CUBLAS_DEFAULT_MATH), "cuda::cublas_handle");
     UNTANGLE_CUDA_CHECK(cublasSetStream(created, stream()), "cuda::cublas_handle");
+    // A workspace of our own: without one, cuBLAS allocates a fresh workspace for every captured CUDA
+    // graph, outside our allocator. 32 MiB is what cuBLAS asks for on Hopper.
+    constexpr size_t kWorkspaceBytes = size_t(32) << 20;
+    void* workspace = nullptr;
+    UNTANGLE_CUDA_CHECK(cudaMalloc(&workspace, kWorkspaceBytes), "cuda::cublas_handle");
+    UNTANGLE_CUDA_CHECK(cublasSetWorkspace(created, workspace, kWorkspaceBytes), "cuda::cublas_handle");
     return created;
   }();
   return shared;

@@ -7,8 +7,13 @@
 
 namespace untangle::cuda {
 
+namespace {
+int live_graphs = 0;
+}  // namespace
+
 CapturedWork::CapturedWork(const std::function<void()>& work) {
   const char* op = "cuda::CapturedWork";
+  require(live_graphs == 0, op, ": another captured graph is alive (one at a time: they share the noise offset)");
   pool_ = new_capture_pool();
   begin_captured_counters();  // queued before the capture: the offset starts at 0 for the first replay
   begin_capture_allocations(pool_);
@@ -49,12 +54,14 @@ CapturedWork::CapturedWork(const std::function<void()>& work) {
   }
   instance_ = instance;
   cudaGraphGetNodes(graph, nullptr, &nodes_);
+  ++live_graphs;
 }
 
 CapturedWork::~CapturedWork() {
   if (instance_) cudaGraphExecDestroy(static_cast<cudaGraphExec_t>(instance_));
   if (graph_) cudaGraphDestroy(static_cast<cudaGraph_t>(graph_));
   delete_capture_pool(pool_);  // waits for the last replay, then frees the graph's memory
+  --live_graphs;
 }
 
 void CapturedWork::replay() {

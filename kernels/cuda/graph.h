@@ -23,7 +23,8 @@ namespace untangle::cuda {
 class CapturedWork {
  public:
   // Captures what `work` queues (nothing runs yet). Throws if the work cannot be captured (the error names
-  // the CUDA call), leaving no capture in progress.
+  // the CUDA call), leaving no capture in progress. Only one CapturedWork may exist at a time (the Philox
+  // counter offset is one device value).
   explicit CapturedWork(const std::function<void()>& work);
   ~CapturedWork();
   CapturedWork(const CapturedWork&) = delete;

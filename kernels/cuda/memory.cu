@@ -3,6 +3,8 @@
 // Blocks are rounded up to a multiple of kGranule bytes and kept, once released, in a free list per
 // rounded size. A training step asks for the same sizes every time, so after the first step every request
 // is served from a list and cudaMalloc is not called again (memory_statistics().cuda_mallocs stays put).
+#include <cstdio>
+#include <cstring>
 #include <map>
 #include <mutex>
 #include <unordered_map>
@@ -24,7 +26,14 @@ size_t rounded(size_t bytes) { return (bytes + kGranule - 1) / kGranule * kGranu
 struct Pool {
   std::unordered_map<size_t, std::vector<void*>> free_blocks;  // by rounded size
   std::vector<void*> made;                                     // every block made for this pool
+  // General-cache blocks released while this pool's graph was being captured: the graph may still use
+  // them, so they go back to the general cache only when the pool (and its graph) is deleted.
+  std::vector<std::pair<void*, size_t>> held;
 };
+
+// owner[block] for a block whose capture pool was deleted while the block was still in use: it is freed
+// with cudaFree when released.
+constexpr uint64_t kOrphan = ~uint64_t(0);
 
 struct Allocator {
   std::mutex mutex;
@@ -32,7 +41,7 @@ struct Allocator {
   std::map<uint64_t, Pool> capture_pools;
   uint64_t next_pool = 1;
   uint64_t capturing = 0;                            // the capture pool in use; 0: the general cache
-  std::unordered_map<void*, uint64_t> owner;         // live and cached blocks -> their pool (0: general)
+  std::unordered_map<void*, uint64_t> owner;         // every block made -> its pool (0: general, kOrphan)
   MemoryStatistics statistics;
 };
 
@@ -106,16 +115,53 @@ void release(void* data, size_t bytes) {
   Allocator& a = allocator();
   std::lock_guard<std::mutex> lock(a.mutex);
   auto found = a.owner.find(data);
-  if (found == a.owner.end()) return;  // its capture pool was deleted already (the memory is gone)
+  if (found == a.owner.end()) {  // a bug in the caller; release() runs in destructors, so say it, don't throw
+    std::fprintf(stderr, "cuda::release: %p was not allocated by cuda::allocate; ignored\n", data);
+    return;
+  }
+  a.statistics.bytes_in_use -= size;
+  if (found->second == kOrphan) {  // its capture pool is gone: nobody can reuse it
+    cudaFree(data);
+    a.owner.erase(found);
+    return;
+  }
+  if (found->second == 0 && a.capturing) {  // the graph being captured may read it on every replay
+    a.capture_pools.at(a.capturing).held.emplace_back(data, size);
+    return;
+  }
   Pool& pool = found->second ? a.capture_pools.at(found->second) : a.general;
   pool.free_blocks[size].push_back(data);
-  a.statistics.bytes_in_use -= size;
   a.statistics.bytes_cached += size;
 }
 
 void copy_to_device(void* device, const void* host, size_t bytes) {
   if (bytes == 0) return;
-  UNTANGLE_CUDA_CHECK(cudaMemcpyAsync(device, host, bytes, cudaMemcpyHostToDevice, stream()), "cuda::copy_to_device");
+  const char* op = "cuda::copy_to_device";
+  // Each staging buffer is refilled only once the copy out of it (two uploads ago) has finished: by then
+  // the GPU has started the step that upload fed, so the host does not wait for the step running now.
+  struct Staging {
+    void* pinned = nullptr;
+    size_t capacity = 0;
+    cudaEvent_t copied = nullptr;
+  };
+  static std::mutex guard;
+  static auto* stages = new Staging[2];  // never freed, like the stream
+  static int next = 0;
+  std::lock_guard<std::mutex> lock(guard);
+  Staging& s = stages[next];
+  next = 1 - next;
+  if (s.copied) UNTANGLE_CUDA_CHECK(cudaEventSynchronize(s.copied), op);
+  else UNTANGLE_CUDA_CHECK(cudaEventCreateWithFlags(&s.copied, cudaEventDisableTiming), op);
+  if (s.capacity < bytes) {
+    if (s.pinned) UNTANGLE_CUDA_CHECK(cudaFreeHost(s.pinned), op);
+    s.pinned = nullptr;
+    s.capacity = 0;
+    UNTANGLE_CUDA_CHECK(cudaMallocHost(&s.pinned, bytes), op);
+    s.capacity = bytes;
+  }
+  std::memcpy(s.pinned, host, bytes);
+  UNTANGLE_CUDA_CHECK(cudaMemcpyAsync(device, s.pinned, bytes, cudaMemcpyHostToDevice, stream()), op);
+  UNTANGLE_CUDA_CHECK(cudaEventRecord(s.copied, stream()), op);
 }
 
 void copy_to_host(void* host, const void* device, size_t bytes) {
@@ -177,10 +223,22 @@ void delete_capture_pool(uint64_t pool) {
   auto found = a.capture_pools.find(pool);
   if (found == a.capture_pools.end()) return;
   cudaStreamSynchronize(stream());  // the graph's last replay may still be using the memory
-  for (auto& [size, blocks] : found->second.free_blocks) a.statistics.bytes_cached -= size * blocks.size();
-  for (void* block : found->second.made) {
-    cudaFree(block);
-    a.owner.erase(block);
+  Pool& doomed = found->second;
+  // Idle blocks are freed now; blocks still held by tensors are freed when those tensors release them.
+  for (auto& [size, blocks] : doomed.free_blocks) {
+    for (void* block : blocks) {
+      cudaFree(block);
+      a.owner.erase(block);
+      a.statistics.bytes_cached -= size;
+    }
+  }
+  for (void* block : doomed.made) {
+    auto entry = a.owner.find(block);
+    if (entry != a.owner.end()) entry->second = kOrphan;
+  }
+  for (const auto& [block, size] : doomed.held) {  // the graph is gone: the general cache may reuse these
+    a.general.free_blocks[size].push_back(block);
+    a.statistics.bytes_cached += size;
   }
   a.capture_pools.erase(found);
 }

@@ -24,7 +24,9 @@ void* allocate(size_t bytes);
 void release(void* data, size_t bytes);
 
 // Copies queued on cuda::stream(). The copy to the host waits for it (and so reports an error from any
-// kernel queued before it); the other two return at once (a host source is read before returning).
+// kernel queued before it); the other two return at once. A host source is first copied into one of two
+// pinned (page-locked) staging buffers used in turn, so the upload never waits for the kernels already
+// queued (a copy from ordinary, pageable memory may) and the caller may reuse its memory at once.
 void copy_to_device(void* device, const void* host, size_t bytes);
 void copy_to_host(void* host, const void* device, size_t bytes);
 void copy_on_device(void* to, const void* from, size_t bytes);
