@@ -48,7 +48,10 @@ Tensor sum_view(Tape& tape, const char* name, const Tensor& x, const AxisView& v
   const Device device = x.device();
   Tensor y = Tensor::empty(v.out_shape, device);
   if constexpr (kCudaCompiled) {
-    if (device == Device::CUDA) cuda::sum_axis(x.storage(), v.outer, v.length, v.inner, y.storage());
+    if (device == Device::CUDA) {
+      if (v.outer == 1 && v.inner == 1) cuda::sum_all(x.storage(), x.numel(), y.storage());  // the whole GPU
+      else cuda::sum_axis(x.storage(), v.outer, v.length, v.inner, y.storage());
+    }
   }
   if (device == Device::CPU) sum_axis(x.storage(), v.outer, v.length, v.inner, y.storage());
   if (factor != 1.0f) scale_floats(y.storage(), y.numel(), factor, device);

@@ -5,12 +5,12 @@
 #include "kernels/cuda/stream.h"
 #include "kernels/cuda/launch.cuh"
 #include "kernels/cuda/losses.h"
+#include "kernels/cuda/two_pass_sum.cuh"
 
 namespace untangle::cuda {
 
 namespace {
 
-constexpr int kSumThreads = 1024;
 constexpr int kRowThreads = 128;  // latent tables are narrow (10 to a few hundred columns)
 
 struct SquaredError {
@@ -27,14 +27,14 @@ __global__ void elementwise_kernel(Loss loss, const float* a, const float* b, fl
     out[i] = loss(a[i], b[i]);
 }
 
-// One block: each thread sums a strided share in double, then the block's fixed tree.
+// The loss of element i, as a term of two_pass_sum.cuh's sums.
 template <typename Loss>
-__global__ void sum_kernel(Loss loss, const float* a, const float* b, size_t n, float scale, float* out) {
-  double total = 0.0;
-  for (size_t i = threadIdx.x; i < n; i += blockDim.x) total += loss(a[i], b[i]);
-  total = block_sum(total);
-  if (threadIdx.x == 0) out[0] = float(total * scale);
-}
+struct LossTerm {
+  Loss loss;
+  const float* a;
+  const float* b;
+  __device__ double operator()(size_t i) const { return loss(a[i], b[i]); }
+};
 
 __global__ void mse_backward_kernel(const float* p, const float* t, const float* gy, bool gy_per_element, float scale,
                                     float* dp, float* dt, size_t n) {
@@ -81,8 +81,7 @@ void mse_elementwise(const float* p, const float* t, float* loss, size_t n) {
 }
 
 void mse_sum(const float* p, const float* t, size_t n, float scale, float* out) {
-  sum_kernel<<<1, kSumThreads, 0, stream()>>>(SquaredError{}, p, t, n, scale, out);
-  UNTANGLE_CUDA_CHECK_LAUNCH("cuda::mse_sum");
+  sum_terms(LossTerm<SquaredError>{SquaredError{}, p, t}, n, scale, out, "cuda::mse_sum");
 }
 
 void mse_backward(const float* p, const float* t, const float* gy, bool gy_per_element, float scale, float* dp,
@@ -99,8 +98,8 @@ void bce_with_logits_elementwise(const float* x, const float* t, float* loss, si
 }
 
 void bce_with_logits_sum(const float* x, const float* t, size_t n, float scale, float* out) {
-  sum_kernel<<<1, kSumThreads, 0, stream()>>>(BinaryCrossEntropyWithLogits{}, x, t, n, scale, out);
-  UNTANGLE_CUDA_CHECK_LAUNCH("cuda::bce_with_logits_sum");
+  sum_terms(LossTerm<BinaryCrossEntropyWithLogits>{BinaryCrossEntropyWithLogits{}, x, t}, n, scale, out,
+            "cuda::bce_with_logits_sum");
 }
 
 void bce_with_logits_backward(const float* x, const float* t, const float* gy, bool gy_per_element, float scale,

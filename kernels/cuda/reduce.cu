@@ -1,26 +1,23 @@
-// sum_all is one block of 1024 threads striding over the array: a loss is summed once per step, and a
-// single block keeps the order fixed without a second pass (a 64 x 3 x 64 x 64 batch is ~770 loads per
-// thread). Row reductions give each row its own block; column sums give each column its own thread, which
-// walks down the rows (neighbouring threads read neighbouring columns: coalesced).
+// sum_all goes through two_pass_sum.cuh (the whole GPU, in a fixed order). Row reductions give each row
+// its own block; column sums give each column its own thread, which walks down the rows (neighbouring
+// threads read neighbouring columns: coalesced).
 #include "kernels/cuda/block_sum.cuh"
 #include "kernels/cuda/cuda_check.h"
 #include "kernels/cuda/stream.h"
 #include "kernels/cuda/launch.cuh"
 #include "kernels/cuda/reduce.h"
+#include "kernels/cuda/two_pass_sum.cuh"
 
 namespace untangle::cuda {
 
 namespace {
 
-constexpr int kReduceThreads = 1024;
 constexpr int kRowThreads = 256;
 
-__global__ void sum_all_kernel(const float* x, size_t n, float* out) {
-  double total = 0.0;
-  for (size_t i = threadIdx.x; i < n; i += blockDim.x) total += x[i];
-  total = block_sum(total);
-  if (threadIdx.x == 0) out[0] = float(total);
-}
+struct Element {
+  const float* x;
+  __device__ double operator()(size_t i) const { return x[i]; }
+};
 
 __global__ void sum_rows_kernel(const float* x, int cols, float* out) {
   const float* row = x + size_t(blockIdx.x) * cols;
@@ -100,8 +97,7 @@ __global__ void logsumexp_axis_backward_kernel(const float* x, const float* y, c
 }  // namespace
 
 void sum_all(const float* x, size_t n, float* out) {
-  sum_all_kernel<<<1, kReduceThreads, 0, stream()>>>(x, n, out);
-  UNTANGLE_CUDA_CHECK_LAUNCH("cuda::sum_all");
+  sum_terms(Element{x}, n, 1.0f, out, "cuda::sum_all");
 }
 
 void sum_rows(const float* x, int rows, int cols, float* out) {
