@@ -45,8 +45,17 @@ void Adam::step_on_cuda() {
       fused_ = std::make_shared<cuda::FusedAdam>(tensors);
       fused_pointers_ = pointers;
     }
-    fused_->update(hyperparameters_, step_);
+    fused_->update(hyperparameters_, step_, true);
+    gradients_cleared_ = true;
   }
+}
+
+void Adam::zero_grad() {
+  if (gradients_cleared_) {  // the fused CUDA update already did it
+    gradients_cleared_ = false;
+    return;
+  }
+  parameters_.zero_grad();
 }
 
 ParameterList Adam::state(const std::string& prefix) const {

@@ -17,9 +17,10 @@ class Adam {
  public:
   Adam(ParameterList parameters, AdamHyperparameters hyperparameters);
 
-  // One update from the gradients currently in the parameters; then call zero_grad().
+  // One update from the gradients currently in the parameters; then call zero_grad(). (On a GPU the
+  // update clears the gradients as it reads them, and the zero_grad() right after it has nothing to do.)
   void step();
-  void zero_grad() const { parameters_.zero_grad(); }
+  void zero_grad();
 
   long long steps_taken() const { return step_; }
   void set_steps_taken(long long steps) { step_ = steps; }
@@ -45,6 +46,7 @@ class Adam {
   // never needs FusedAdam's destructor.
   std::shared_ptr<cuda::FusedAdam> fused_;
   std::vector<const float*> fused_pointers_;  // the buffers fused_ was built for
+  bool gradients_cleared_ = false;            // by the last fused update
 };
 
 }  // namespace untangle

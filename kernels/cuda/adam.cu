@@ -18,7 +18,7 @@ constexpr int kAdamThreads = 256;
 
 struct AdamChunk {
   float* param;
-  const float* grad;
+  float* grad;
   float* m;
   float* v;
   unsigned count;  // <= kChunk
@@ -30,7 +30,8 @@ struct AdamScalars {
 
 __global__ void count_step(long long* steps_taken) { *steps_taken += 1; }
 
-__global__ void adam_chunks_kernel(const AdamChunk* chunks, AdamHyperparameters h, const long long* steps_taken) {
+__global__ void adam_chunks_kernel(const AdamChunk* chunks, AdamHyperparameters h, const long long* steps_taken,
+                                   bool clear_gradients) {
   const long long step = *steps_taken + 1;
   const float correction1 = 1.0f - float(pow(double(h.beta1), double(step)));
   const float correction2 = 1.0f - float(pow(double(h.beta2), double(step)));
@@ -38,6 +39,7 @@ __global__ void adam_chunks_kernel(const AdamChunk* chunks, AdamHyperparameters 
   const AdamChunk chunk = chunks[blockIdx.x];
   for (unsigned i = threadIdx.x; i < chunk.count; i += blockDim.x) {
     const float g = chunk.grad[i];
+    if (clear_gradients) chunk.grad[i] = 0.0f;
     const float m = s.beta1 * chunk.m[i] + (1.0f - s.beta1) * g;
     const float v = s.beta2 * chunk.v[i] + (1.0f - s.beta2) * g * g;
     chunk.m[i] = m;
@@ -67,7 +69,7 @@ FusedAdam::~FusedAdam() {
   if (device_step_) cudaFree(device_step_);
 }
 
-void FusedAdam::update(const AdamHyperparameters& h, long long step) {
+void FusedAdam::update(const AdamHyperparameters& h, long long step, bool clear_gradients) {
   require(step >= 1, "cuda::FusedAdam: step must be >= 1, got ", step);
   if (chunk_count_ == 0) return;
   if (step != host_step_ + 1) {
@@ -77,7 +79,7 @@ void FusedAdam::update(const AdamHyperparameters& h, long long step) {
     UNTANGLE_CUDA_CHECK(cudaStreamSynchronize(stream()), "cuda::FusedAdam::update");  // `taken` is on our stack
   }
   adam_chunks_kernel<<<chunk_count_, kAdamThreads, 0, stream()>>>(static_cast<const AdamChunk*>(chunks_), h,
-                                                                  device_step_);
+                                                                  device_step_, clear_gradients);
   UNTANGLE_CUDA_CHECK_LAUNCH("cuda::FusedAdam::update");
   count_step<<<1, 1, 0, stream()>>>(device_step_);
   UNTANGLE_CUDA_CHECK_LAUNCH("cuda::FusedAdam::update");

@@ -12,7 +12,7 @@ namespace untangle::cuda {
 // One parameter tensor's device arrays, `count` floats each.
 struct AdamTensor {
   float* param;
-  const float* grad;
+  float* grad;  // read, and cleared when update() is asked to
   float* m;
   float* v;
   size_t count;
@@ -33,7 +33,9 @@ class FusedAdam {
   // so a captured CUDA graph that replays update() uses the right bias corrections on every replay. When
   // `step` is not the device's count + 1 (the first call, a resumed run, steps taken by graph replays), the
   // device count is first set from the host (a copy, so never inside a capture: a warm-up step comes first).
-  void update(const AdamHyperparameters& h, long long step);
+  // With clear_gradients, each gradient element is set to 0 once read: the zero_grad() that follows every
+  // update, fused into it (one pass over the gradients instead of one launch per tensor).
+  void update(const AdamHyperparameters& h, long long step, bool clear_gradients = false);
 
  private:
   void* chunks_ = nullptr;  // device array of work pieces (see adam.cu)
