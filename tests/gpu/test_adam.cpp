@@ -41,7 +41,10 @@ TEST_CASE("cuda fused Adam matches the CPU update on every tensor") {
       device[4 * t + 1].copy_from_host(host[t].grad);
       adam_update(host[t].param.data(), host[t].grad.data(), host[t].m.data(), host[t].v.data(), sizes[t], h, step);
     }
-    adam.update(h, step);
+    adam.update(h, step, /*clear_gradients=*/step % 2 == 0);  // the even steps also clear the gradients
+    if (step % 2 == 0)
+      for (size_t t = 0; t < sizes.size(); ++t)
+        CHECK(device[4 * t + 1].to_host() == std::vector<float>(sizes[t], 0.0f));
   }
   double worst = 0.0;
   for (size_t t = 0; t < sizes.size(); ++t) {
