@@ -1,0 +1,79 @@
+// `untangle train` on the GPU (apps/common/trainer.cpp) against the same run on the CPU: the logged loss
+// curve, the graph-replayed step (on by default) against kernel-by-kernel steps, and a resumed GPU run.
+// The runs are short (60 steps of batch 16 on XYSquares); the loss curves must agree within 5e-3 (the
+// argument is in test_training_on_cuda.cpp).
+#include <doctest/doctest.h>
+
+#include <cstdlib>
+#include <fstream>
+
+#include "apps/common/run_config.h"
+#include "apps/common/trainer.h"
+#include "gpu_test_helpers.h"
+
+using namespace untangle;
+using namespace untangle::testing;
+
+namespace {
+
+RunConfig small_config(const std::string& device, bool graph, long long steps) {
+  RunConfig c;
+  c.model = default_model_settings("beta_vae");
+  c.model.channels = 3;
+  c.model.latents = 6;
+  c.model.beta = 4.0f;
+  c.model.optimizer.learning_rate = 1e-3f;
+  c.dataset = "xysquares";
+  c.steps = steps;
+  c.batch = 16;
+  c.seed = 3;
+  c.log_every = 5;
+  c.checkpoint_every = 30;
+  c.final_metrics = "";
+  c.device = device;
+  c.cuda_graph = graph;
+  return c;
+}
+
+// The "loss" column of a run's train_log.csv (the second column).
+std::vector<float> logged_losses(const std::string& directory) {
+  std::ifstream in(directory + "/train_log.csv");
+  std::string line;
+  std::getline(in, line);
+  std::vector<float> losses;
+  while (std::getline(in, line)) losses.push_back(std::strtof(line.c_str() + line.find(',') + 1, nullptr));
+  return losses;
+}
+
+std::vector<float> run(const std::string& name, const RunConfig& config) {
+  const std::string directory = "/tmp/untangle_gpu_run_" + name;
+  std::system(("rm -rf " + directory).c_str());
+  train_run(config, directory, false);
+  return logged_losses(directory);
+}
+
+}  // namespace
+
+TEST_CASE("training on cuda logs the cpu's loss curve, with and without the graph") {
+  if (!gpu_available_or_skip()) return;
+  const std::vector<float> cpu = run("cpu", small_config("cpu", false, 60));
+  const std::vector<float> eager = run("cuda_eager", small_config("cuda", false, 60));
+  const std::vector<float> graph = run("cuda_graph", small_config("cuda", true, 60));
+  REQUIRE(cpu.size() == 12);
+  CHECK(report("trainer: cuda (kernel by kernel) vs cpu, 60-step logged loss", max_relative_error(eager, cpu), 5e-3) <= 5e-3);
+  CHECK(report("trainer: cuda (graph) vs cpu, 60-step logged loss", max_relative_error(graph, cpu), 5e-3) <= 5e-3);
+  CHECK(report("trainer: cuda graph vs cuda kernel by kernel", max_relative_error(graph, eager), 1e-5) <= 1e-5);
+}
+
+TEST_CASE("a resumed training run on cuda continues the uninterrupted one") {
+  if (!gpu_available_or_skip()) return;
+  const std::vector<float> whole = run("cuda_whole", small_config("cuda", true, 60));
+  const std::string directory = "/tmp/untangle_gpu_run_cuda_split";
+  std::system(("rm -rf " + directory).c_str());
+  train_run(small_config("cuda", true, 30), directory, false);
+  RunConfig resumed = read_run_config(directory + "/config.json");
+  resumed.steps = 60;
+  train_run(resumed, directory, true);
+  CHECK(report("trainer: resumed cuda run vs uninterrupted", max_relative_error(logged_losses(directory), whole), 1e-5) <=
+        1e-5);
+}
