@@ -15,7 +15,8 @@
 # Environment: OUT (report folder), JOBS (build jobs; default all cores), BUILD_DIR (default build-gpu),
 # UNTANGLE_USE_DEBS=1 (use .debs even where the system has the headers: to test this script elsewhere).
 # Exit status: non-zero when the build or a test failed. Budget: well under 10 minutes on an H100 machine
-# (the steps' time limits, 150 + 120 + 45 + 110 s, leave the build about 2.5 minutes of a 10-minute call).
+# (each run step has its own time limit and all of them stop by 560 s after the start, leaving time for
+# the report; the build itself is not limited and has not yet been timed on that machine).
 set -uo pipefail
 cd "$(dirname "$0")/../.."
 root=$PWD
@@ -89,23 +90,56 @@ build_seconds=$(($(date +%s) - started))
 warnings=$(grep -ci "warning" "$out/build.log" 2>/dev/null || true)
 
 # ---- 3. run ---------------------------------------------------------------------------------------
-test_status=skipped bench_status=skipped torch_status=skipped
+# Every step gets at most its own limit and never more than what is left before `deadline` (the call's
+# 10 minutes less a margin for the report), so a slow step shortens the later ones instead of the whole
+# call being cut off without a report.
+deadline=$((started + 560))
+limit() {  # limit SECONDS: the smaller of SECONDS and the time left (at least 5)
+  local left=$((deadline - $(date +%s)))
+  ((left < 5)) && left=5
+  echo $(($1 < left ? $1 : left))
+}
+test_status=skipped bench_status=skipped torch_status=skipped sanitizer_status=skipped
 if ((build_status == 0)); then
-  say "test_gpu"
-  timeout 150 "$build/bin/test_gpu" >"$out/test_gpu.log" 2>&1
-  test_status=$?
+  # One process per test file: a CUDA error that poisons the context (an illegal address) then costs only
+  # that file's results, not every later test's.
+  say "test_gpu (one process per test file)"
+  : >"$out/test_gpu.log"
+  test_status=0
+  for source in tests/gpu/test_*.cpp; do
+    name=$(basename "$source")
+    echo "== $name" >>"$out/test_gpu.log"
+    timeout "$(limit 60)" "$build/bin/test_gpu" -sf="*$name" >>"$out/test_gpu.log" 2>&1
+    status=$?
+    if ((status != 0)); then
+      echo "== $name: exit status $status" >>"$out/test_gpu.log"
+      test_status=$status
+    fi
+  done
+  # The convolution kernels' tests under compute-sanitizer (out-of-bounds and misaligned accesses, which a
+  # comparison with the CPU can miss). Slow, so only that file and only while time is left.
+  sanitizer=$(command -v compute-sanitizer || ls /usr/local/cuda/bin/compute-sanitizer 2>/dev/null || true)
+  if [[ -n $sanitizer && ${UNTANGLE_SANITIZE:-1} == 1 ]]; then
+    say "compute-sanitizer memcheck on test_conv2d.cpp"
+    timeout "$(limit 40)" "$sanitizer" --tool memcheck --print-limit 20 "$build/bin/test_gpu" -sf="*test_conv2d.cpp" \
+      >"$out/sanitizer.log" 2>&1
+    sanitizer_status=$?
+  else
+    echo "compute-sanitizer not found (or UNTANGLE_SANITIZE=0)" >"$out/sanitizer.log"
+  fi
   say "bench_kernels"
-  timeout 120 "$build/bin/bench_kernels" >"$out/bench_kernels.log" 2>&1
+  timeout "$(limit 120)" "$build/bin/bench_kernels" >"$out/bench_kernels.log" 2>&1
   bench_status=$?
 fi
 if python3 -c 'import torch, sys; sys.exit(0 if torch.cuda.is_available() else 1)' 2>/dev/null; then
-  say "bench_torch_gpu.py"
-  timeout 45 python3 scripts/bench_torch_gpu.py --repeats 20 >"$out/bench_torch.log" 2>&1
-  torch_status=$?
   say "bench_torch_step.py"
-  timeout 110 python3 scripts/bench_torch_step.py --batches 64,256 --channels 1 --warmup 20 --repeats 50 \
-    --block 200 --blocks 3 --budget 95 >"$out/bench_torch_step.log" 2>&1
+  step_limit=$(limit 110)
+  timeout "$step_limit" python3 scripts/bench_torch_step.py --batches 64,256 --channels 1 --warmup 20 --repeats 50 \
+    --block 200 --blocks 3 --budget $((step_limit - 15)) >"$out/bench_torch_step.log" 2>&1
   step_status=$?
+  say "bench_torch_gpu.py"
+  timeout "$(limit 30)" python3 scripts/bench_torch_gpu.py --repeats 10 >"$out/bench_torch.log" 2>&1
+  torch_status=$?
   ((torch_status == 0)) && torch_status=$step_status
 else
   echo "python3 with torch and a CUDA device not found" | tee "$out/bench_torch.log" >"$out/bench_torch_step.log"
@@ -150,11 +184,18 @@ grep -q "test_gpu: skipped" "$out/test_gpu.log" 2>/dev/null && test_word="skippe
   echo "- device: $(nvidia-smi -L 2>/dev/null | head -1 || true)"
   echo "- nvcc: $(nvcc --version 2>/dev/null | tail -1 || true)"
   echo "- build ($build, $jobs jobs): configure $(status_word "$configure_status"), build $(status_word "$build_status") in ${build_seconds}s, lines mentioning warnings: $warnings"
-  echo "- test_gpu: $test_word; bench_kernels: $(status_word "$bench_status"); PyTorch: $(status_word "$torch_status")"
+  echo "- test_gpu: $test_word; compute-sanitizer: $(status_word "$sanitizer_status"); bench_kernels: $(status_word "$bench_status"); PyTorch: $(status_word "$torch_status")"
   echo
   echo "## test_gpu: CUDA kernels vs CPU twins (max relative error)"
   echo '```'
-  grep -E "^test_gpu:|\[doctest\] (test cases|assertions)|ERROR|FAILED" "$out/test_gpu.log" 2>/dev/null || echo "(no log)"
+  grep -E "^==|^test_gpu:|\[doctest\] (test cases|assertions)|ERROR|FAILED|error|Error" "$out/test_gpu.log" 2>/dev/null ||
+    echo "(no log)"
+  echo '```'
+  echo
+  echo "## compute-sanitizer memcheck (test_conv2d.cpp)"
+  echo '```'
+  grep -E "ERROR SUMMARY|Invalid|out of bounds|misaligned|test cases|assertions|not found" "$out/sanitizer.log" 2>/dev/null |
+    head -30 || echo "(no log)"
   echo '```'
   echo
   echo "## bench_kernels"
