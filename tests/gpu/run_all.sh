@@ -186,7 +186,7 @@ grep -q "test_gpu: skipped" "$out/test_gpu.log" 2>/dev/null && test_word="skippe
   echo "- build ($build, $jobs jobs): configure $(status_word "$configure_status"), build $(status_word "$build_status") in ${build_seconds}s, lines mentioning warnings: $warnings"
   echo "- test_gpu: $test_word; compute-sanitizer: $(status_word "$sanitizer_status"); bench_kernels: $(status_word "$bench_status"); PyTorch: $(status_word "$torch_status")"
   echo
-  echo "## test_gpu: CUDA kernels vs CPU twins (max relative error)"
+  echo "## test_gpu: kernels and ops against their CPU twins, training curves, graph replays (max relative error)"
   echo '```'
   grep -E "^==|^test_gpu:|\[doctest\] (test cases|assertions)|ERROR|FAILED|error|Error" "$out/test_gpu.log" 2>/dev/null ||
     echo "(no log)"
