@@ -12,6 +12,7 @@
 #include "apps/common/trainer.h"
 #include "kernels/check.h"
 #include "nn/checkpoint.h"
+#include "small_training_run.h"
 
 using namespace untangle;
 
@@ -23,23 +24,7 @@ std::string fresh_directory(const std::string& name) {
   return path;
 }
 
-// A small, fast configuration: XYSquares, the reference conv networks, 16 images per batch.
-RunConfig small_config(long long steps) {
-  RunConfig c;
-  c.model = default_model_settings("beta_vae");
-  c.model.channels = 3;
-  c.model.latents = 6;
-  c.model.beta = 4.0f;
-  c.model.optimizer.learning_rate = 1e-3f;
-  c.dataset = "xysquares";
-  c.steps = steps;
-  c.batch = 16;
-  c.seed = 3;
-  c.log_every = 5;
-  c.checkpoint_every = 10;
-  c.final_metrics = "";
-  return c;
-}
+RunConfig small_config(long long steps) { return testing::small_training_run(steps); }
 
 std::vector<double> column(const std::string& csv_path, const std::string& name) {
   std::ifstream in(csv_path);

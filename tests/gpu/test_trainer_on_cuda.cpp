@@ -10,6 +10,7 @@
 #include "apps/common/run_config.h"
 #include "apps/common/trainer.h"
 #include "gpu_test_helpers.h"
+#include "small_training_run.h"
 
 using namespace untangle;
 using namespace untangle::testing;
@@ -17,19 +18,8 @@ using namespace untangle::testing;
 namespace {
 
 RunConfig small_config(const std::string& device, bool graph, long long steps) {
-  RunConfig c;
-  c.model = default_model_settings("beta_vae");
-  c.model.channels = 3;
-  c.model.latents = 6;
-  c.model.beta = 4.0f;
-  c.model.optimizer.learning_rate = 1e-3f;
-  c.dataset = "xysquares";
-  c.steps = steps;
-  c.batch = 16;
-  c.seed = 3;
-  c.log_every = 5;
+  RunConfig c = small_training_run(steps);
   c.checkpoint_every = 30;
-  c.final_metrics = "";
   c.device = device;
   c.cuda_graph = graph;
   return c;
