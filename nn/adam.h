@@ -18,7 +18,8 @@ class Adam {
   Adam(ParameterList parameters, AdamHyperparameters hyperparameters);
 
   // One update from the gradients currently in the parameters; then call zero_grad(). (On a GPU the
-  // update clears the gradients as it reads them, and the zero_grad() right after it has nothing to do.)
+  // update clears the gradients as it reads them, and the zero_grad() right after it has nothing to do:
+  // so no backward pass may run between step() and zero_grad(), or its gradients would be kept.)
   void step();
   void zero_grad();
 

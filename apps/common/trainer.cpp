@@ -256,8 +256,10 @@ TrainingResult train_run(const RunConfig& config, const std::string& directory, 
     require(loss.terms.size() == term_names.size(), "train: the model logged ", loss.terms.size(),
             " terms at step ", step + 1, " instead of ", term_names.size());
     float* row = unread_values.storage() + unread_steps.size() * columns;
-    copy_floats(loss.objective.storage(), device, row, device, 1);
-    for (size_t i = 0; i < loss.terms.size(); ++i) copy_floats(loss.terms[i].value.storage(), device, row + 1 + i, device, 1);
+    // A term may live on the host even when training on a GPU (a value computed there, logged_value()).
+    copy_floats(loss.objective.storage(), loss.objective.device(), row, device, 1);
+    for (size_t i = 0; i < loss.terms.size(); ++i)
+      copy_floats(loss.terms[i].value.storage(), loss.terms[i].value.device(), row + 1 + i, device, 1);
     unread_steps.push_back(step);
   };
   // Reads the unread steps in order; false (after reporting it) at the first non-finite loss.
@@ -297,9 +299,10 @@ TrainingResult train_run(const RunConfig& config, const std::string& directory, 
       capture_pending = false;
       try {
         graphed = std::make_unique<GraphedTrainingStep>(*model, optimisers.adams, batch, streams.noise, step);
+        result.cuda_graph_used = true;
         std::fprintf(stderr, "cuda graph: the training step is captured (%zu operations per replay)\n",
                      graphed->kernel_count());
-      } catch (const Error& e) {
+      } catch (const std::exception& e) {
         std::fprintf(stderr, "cuda graph: not used (%s); steps run kernel by kernel\n", e.what());
       }
     }

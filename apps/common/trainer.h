@@ -20,6 +20,7 @@ namespace untangle {
 struct TrainingResult {
   long long steps_done = 0;
   bool stopped_on_non_finite_loss = false;
+  bool cuda_graph_used = false;  // the steady-state step was replayed as a CUDA graph
 };
 
 // Trains `config` in `directory`. With resume, the directory's checkpoint is loaded first (config must

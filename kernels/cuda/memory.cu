@@ -42,6 +42,7 @@ struct Allocator {
   uint64_t next_pool = 1;
   uint64_t capturing = 0;                            // the capture pool in use; 0: the general cache
   std::unordered_map<void*, uint64_t> owner;         // every block made -> its pool (0: general, kOrphan)
+  std::vector<void*> deferred_frees;                 // orphans released during a capture
   MemoryStatistics statistics;
 };
 
@@ -121,8 +122,9 @@ void release(void* data, size_t bytes) {
   }
   a.statistics.bytes_in_use -= size;
   if (found->second == kOrphan) {  // its capture pool is gone: nobody can reuse it
-    cudaFree(data);
     a.owner.erase(found);
+    if (a.capturing) a.deferred_frees.push_back(data);  // cudaFree is not allowed during a capture
+    else cudaFree(data);
     return;
   }
   if (found->second == 0 && a.capturing) {  // the graph being captured may read it on every replay
@@ -137,6 +139,11 @@ void release(void* data, size_t bytes) {
 void copy_to_device(void* device, const void* host, size_t bytes) {
   if (bytes == 0) return;
   const char* op = "cuda::copy_to_device";
+  // A captured graph would copy whatever the staging buffer holds at replay time: never inside a capture.
+  cudaStreamCaptureStatus capture = cudaStreamCaptureStatusNone;
+  UNTANGLE_CUDA_CHECK(cudaStreamIsCapturing(stream(), &capture), op);
+  require(capture == cudaStreamCaptureStatusNone, op, ": a host-to-device copy inside a CUDA graph capture (a step "
+          "that uploads host data cannot be captured)");
   // Each staging buffer is refilled only once the copy out of it (two uploads ago) has finished: by then
   // the GPU has started the step that upload fed, so the host does not wait for the step running now.
   struct Staging {
@@ -215,6 +222,8 @@ void end_capture_allocations() {
   Allocator& a = allocator();
   std::lock_guard<std::mutex> lock(a.mutex);
   a.capturing = 0;
+  for (void* block : a.deferred_frees) cudaFree(block);  // the capture has ended (graph.cu ends it first)
+  a.deferred_frees.clear();
 }
 
 void delete_capture_pool(uint64_t pool) {

@@ -80,25 +80,33 @@ if ((configure_status == 0)) && ! grep -q "untangle: CUDA backend ON" "$out/conf
   say "CMake did not enable the CUDA backend (see $out/configure.log)"
   configure_status=1
 fi
+# Every step below gets at most its own limit and never more than what is left before `deadline` (the
+# call's 10 minutes less a margin for the report), so a slow step shortens the later ones instead of the
+# whole call being cut off without a report; a step with under 10 s left is not started (status 125).
+deadline=$((started + 560))
+seconds_for() {  # seconds_for WANTED: min(WANTED, time left), or 0 when under 10 s are left
+  local left=$((deadline - $(date +%s)))
+  ((left < 10)) && { echo 0; return; }
+  echo $(($1 < left ? $1 : left))
+}
+bounded() {  # bounded WANTED COMMAND...: COMMAND under timeout (SIGKILL 5 s after SIGTERM), or 125
+  local seconds
+  seconds=$(seconds_for "$1")
+  shift
+  ((seconds == 0)) && return 125
+  timeout -k 5 "$seconds" "$@"
+}
+
 build_status=1
 if ((configure_status == 0)); then
   say "building test_gpu bench_kernels with $jobs jobs"
-  cmake --build "$build" -j "$jobs" --target test_gpu bench_kernels >"$out/build.log" 2>&1
+  bounded 330 cmake --build "$build" -j "$jobs" --target test_gpu bench_kernels >"$out/build.log" 2>&1
   build_status=$?
 fi
 build_seconds=$(($(date +%s) - started))
 warnings=$(grep -ci "warning" "$out/build.log" 2>/dev/null || true)
 
 # ---- 3. run ---------------------------------------------------------------------------------------
-# Every step gets at most its own limit and never more than what is left before `deadline` (the call's
-# 10 minutes less a margin for the report), so a slow step shortens the later ones instead of the whole
-# call being cut off without a report.
-deadline=$((started + 560))
-limit() {  # limit SECONDS: the smaller of SECONDS and the time left (at least 5)
-  local left=$((deadline - $(date +%s)))
-  ((left < 5)) && left=5
-  echo $(($1 < left ? $1 : left))
-}
 test_status=skipped bench_status=skipped torch_status=skipped sanitizer_status=skipped
 if ((build_status == 0)); then
   # One process per test file: a CUDA error that poisons the context (an illegal address) then costs only
@@ -109,7 +117,7 @@ if ((build_status == 0)); then
   for source in tests/gpu/test_*.cpp; do
     name=$(basename "$source")
     echo "== $name" >>"$out/test_gpu.log"
-    timeout "$(limit 60)" "$build/bin/test_gpu" -sf="*$name" >>"$out/test_gpu.log" 2>&1
+    bounded 60 "$build/bin/test_gpu" -sf="*$name" >>"$out/test_gpu.log" 2>&1
     status=$?
     if ((status != 0)); then
       echo "== $name: exit status $status" >>"$out/test_gpu.log"
@@ -121,60 +129,77 @@ if ((build_status == 0)); then
   sanitizer=$(command -v compute-sanitizer || ls /usr/local/cuda/bin/compute-sanitizer 2>/dev/null || true)
   if [[ -n $sanitizer && ${UNTANGLE_SANITIZE:-1} == 1 ]]; then
     say "compute-sanitizer memcheck on test_conv2d.cpp"
-    timeout "$(limit 40)" "$sanitizer" --tool memcheck --print-limit 20 "$build/bin/test_gpu" -sf="*test_conv2d.cpp" \
-      >"$out/sanitizer.log" 2>&1
+    bounded 40 "$sanitizer" --tool memcheck --error-exitcode 1 --print-limit 20 "$build/bin/test_gpu" \
+      -sf="*test_conv2d.cpp" >"$out/sanitizer.log" 2>&1
     sanitizer_status=$?
   else
     echo "compute-sanitizer not found (or UNTANGLE_SANITIZE=0)" >"$out/sanitizer.log"
   fi
   say "bench_kernels"
-  timeout "$(limit 120)" "$build/bin/bench_kernels" >"$out/bench_kernels.log" 2>&1
+  bounded 120 "$build/bin/bench_kernels" >"$out/bench_kernels.log" 2>&1
   bench_status=$?
 fi
-if python3 -c 'import torch, sys; sys.exit(0 if torch.cuda.is_available() else 1)' 2>/dev/null; then
+if timeout -k 5 30 python3 -c 'import torch, sys; sys.exit(0 if torch.cuda.is_available() else 1)' 2>/dev/null; then
   say "bench_torch_step.py"
-  step_limit=$(limit 110)
-  timeout "$step_limit" python3 scripts/bench_torch_step.py --batches 64,256 --channels 1 --warmup 20 --repeats 50 \
-    --block 200 --blocks 3 --budget $((step_limit - 15)) >"$out/bench_torch_step.log" 2>&1
+  step_seconds=$(seconds_for 110)
+  bounded 110 python3 scripts/bench_torch_step.py --batches 64,256 --channels 1 --warmup 20 --repeats 50 \
+    --block 200 --blocks 3 --budget $((step_seconds > 25 ? step_seconds - 15 : 10)) >"$out/bench_torch_step.log" 2>&1
   step_status=$?
   say "bench_torch_gpu.py"
-  timeout "$(limit 30)" python3 scripts/bench_torch_gpu.py --repeats 10 >"$out/bench_torch.log" 2>&1
+  bounded 30 python3 scripts/bench_torch_gpu.py --repeats 10 >"$out/bench_torch.log" 2>&1
   torch_status=$?
   ((torch_status == 0)) && torch_status=$step_status
 else
   echo "python3 with torch and a CUDA device not found" | tee "$out/bench_torch.log" >"$out/bench_torch_step.log"
 fi
 
-# Our step next to PyTorch's (block means: what a training loop sees), from the two logs' machine lines.
+# Our step next to PyTorch's (block means: what a training loop sees), from the two logs' machine lines:
+# `bench_kernels_step batch=B channels=C eager_us=E graph_us=G` and `step batch=B channels=C mode=M ...
+# block_mean_us=T`. A missing log or a "nan" (a failed capture) leaves its cells as "-".
 side_by_side() {
-  awk '
-    FNR == 1 { file++ }
-    file == 1 && /^bench_kernels_step / {
+  local files=()
+  for f in "$out/bench_kernels.log" "$out/bench_torch_step.log"; do [[ -s $f ]] && files+=("$f"); done
+  if ((${#files[@]} == 0)); then
+    echo "(no timings: neither log exists)"
+    return
+  fi
+  awk -v ours_log="$out/bench_kernels.log" '
+    function number(text) { return (text ~ /^[0-9]+(\.[0-9]+)?$/) ? text + 0 : 0 }
+    function cell(text) { return number(text) > 0 ? text : "-" }
+    function fields(   i, kv) {
+      delete v
       for (i = 2; i <= NF; i++) { split($i, kv, "="); v[kv[1]] = kv[2] }
-      key = v["batch"] " " v["channels"]; keys[key] = 1
-      ours_eager[key] = v["eager_us"]; ours_graph[key] = v["graph_us"]
+      key = sprintf("%06d %03d", v["batch"], v["channels"])
+      if (!(key in seen)) { seen[key] = 1; keys[++count] = key }
     }
-    file == 2 && /^step / && /block_mean_us=/ {
-      for (i = 2; i <= NF; i++) { split($i, kv, "="); v[kv[1]] = kv[2] }
-      key = v["batch"] " " v["channels"]; keys[key] = 1
-      torch[key, v["mode"]] = v["block_mean_us"]
-    }
+    FILENAME == ours_log && /^bench_kernels_step / { fields(); ours_eager[key] = v["eager_us"]; ours_graph[key] = v["graph_us"] }
+    FILENAME != ours_log && /^step / && /block_mean_us=/ { fields(); torch[key, v["mode"]] = v["block_mean_us"] }
     END {
+      for (i = 2; i <= count; i++)  # insertion sort: by batch, then channels
+        for (j = i; j > 1 && keys[j - 1] > keys[j]; j--) { t = keys[j]; keys[j] = keys[j - 1]; keys[j - 1] = t }
       printf "%-16s %10s %10s %10s %10s %10s %10s %14s\n", "batch, channels", "ours", "ours", "torch", "torch",
              "torch", "torch", "torch eager /"
       printf "%-16s %10s %10s %10s %10s %10s %10s %14s\n", "", "eager", "graph", "eager", "graph", "compile",
              "compile+cg", "ours graph"
-      for (key in keys) {
+      for (i = 1; i <= count; i++) {
+        key = keys[i]
         split(key, bc, " ")
-        e = torch[key, "eager"]; speedup = (e != "" && ours_graph[key] > 0) ? sprintf("%.2fx", e / ours_graph[key]) : "-"
-        printf "%-16s %10s %10s %10s %10s %10s %10s %14s\n", bc[1] ", " bc[2], ours_eager[key], ours_graph[key],
-               e, torch[key, "graph"], torch[key, "compile"], torch[key, "compile-reduce-overhead"], speedup
+        e = number(torch[key, "eager"]); g = number(ours_graph[key])
+        speedup = (e > 0 && g > 0) ? sprintf("%.2fx", e / g) : "-"
+        printf "%-16s %10s %10s %10s %10s %10s %10s %14s\n", (bc[1] + 0) ", " (bc[2] + 0), cell(ours_eager[key]),
+               cell(ours_graph[key]), cell(torch[key, "eager"]), cell(torch[key, "graph"]), cell(torch[key, "compile"]),
+               cell(torch[key, "compile-reduce-overhead"]), speedup
       }
-    }' "$out/bench_kernels.log" "$out/bench_torch_step.log" 2>/dev/null
+    }' "${files[@]}"
 }
 
 # ---- 4. report ------------------------------------------------------------------------------------
-status_word() { case $1 in 0) echo "passed" ;; skipped) echo "not run" ;; 124) echo "TIMED OUT" ;; *) echo "FAILED ($1)" ;; esac; }
+status_word() {
+  case $1 in
+    0) echo "passed" ;; skipped) echo "not run" ;; 124 | 137) echo "TIMED OUT" ;; 125) echo "not run (out of time)" ;;
+    *) echo "FAILED ($1)" ;;
+  esac
+}
 test_word=$(status_word "$test_status")
 grep -q "test_gpu: skipped" "$out/test_gpu.log" 2>/dev/null && test_word="skipped (no CUDA device)"
 {

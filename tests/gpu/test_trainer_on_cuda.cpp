@@ -1,7 +1,9 @@
 // `untangle train` on the GPU (apps/common/trainer.cpp) against the same run on the CPU: the logged loss
 // curve, the graph-replayed step (on by default) against kernel-by-kernel steps, and a resumed GPU run.
 // The runs are short (60 steps of batch 16 on XYSquares); the loss curves must agree within 5e-3 (the
-// argument is in test_training_on_cuda.cpp).
+// argument is in test_training_on_cuda.cpp). Graph against kernel-by-kernel and resumed against whole
+// runs should be equal; their bound, 1e-4, allows train_log.csv's 6 significant digits to round a last-bit
+// difference either way.
 #include <doctest/doctest.h>
 
 #include <cstdlib>
@@ -38,7 +40,8 @@ std::vector<float> logged_losses(const std::string& directory) {
 std::vector<float> run(const std::string& name, const RunConfig& config) {
   const std::string directory = "/tmp/untangle_gpu_run_" + name;
   std::system(("rm -rf " + directory).c_str());
-  train_run(config, directory, false);
+  const TrainingResult result = train_run(config, directory, false);
+  CHECK(result.cuda_graph_used == (config.device == "cuda" && config.cuda_graph));  // a failed capture would fall back
   return logged_losses(directory);
 }
 
@@ -52,7 +55,7 @@ TEST_CASE("training on cuda logs the cpu's loss curve, with and without the grap
   REQUIRE(cpu.size() == 12);
   CHECK(report("trainer: cuda (kernel by kernel) vs cpu, 60-step logged loss", max_relative_error(eager, cpu), 5e-3) <= 5e-3);
   CHECK(report("trainer: cuda (graph) vs cpu, 60-step logged loss", max_relative_error(graph, cpu), 5e-3) <= 5e-3);
-  CHECK(report("trainer: cuda graph vs cuda kernel by kernel", max_relative_error(graph, eager), 1e-5) <= 1e-5);
+  CHECK(report("trainer: cuda graph vs cuda kernel by kernel", max_relative_error(graph, eager), 1e-4) <= 1e-4);
 }
 
 TEST_CASE("a resumed training run on cuda continues the uninterrupted one") {
@@ -63,7 +66,8 @@ TEST_CASE("a resumed training run on cuda continues the uninterrupted one") {
   train_run(small_config("cuda", true, 30), directory, false);
   RunConfig resumed = read_run_config(directory + "/config.json");
   resumed.steps = 60;
-  train_run(resumed, directory, true);
-  CHECK(report("trainer: resumed cuda run vs uninterrupted", max_relative_error(logged_losses(directory), whole), 1e-5) <=
-        1e-5);
+  const TrainingResult resumed_result = train_run(resumed, directory, true);
+  CHECK(resumed_result.cuda_graph_used);
+  CHECK(report("trainer: resumed cuda run vs uninterrupted", max_relative_error(logged_losses(directory), whole), 1e-4) <=
+        1e-4);
 }
