@@ -1,5 +1,5 @@
 // Elementwise functions on the GPU: twins of kernels/cpu/activation.h (same Activation list, same
-// formulas, device pointers, asynchronous on the default stream).
+// formulas, device pointers, asynchronous on cuda::stream()).
 #pragma once
 #include <cstddef>
 

@@ -1,5 +1,5 @@
 // Binary elementwise ops with broadcasting on the GPU: twins of kernels/cpu/broadcast.h (same plan, same
-// formulas; device pointers, asynchronous on the default stream).
+// formulas; device pointers, asynchronous on cuda::stream()).
 #pragma once
 #include "kernels/cpu/broadcast.h"
 

@@ -1,6 +1,6 @@
 // 2-D convolution on the GPU: the three training passes of kernels/cpu/conv2d.h, same geometry, same
 // layouts (NCHW, cross-correlation), hand-written (no cuDNN). All pointers are device pointers; the calls
-// are asynchronous on the default stream.
+// are asynchronous on cuda::stream().
 //   x: (N, C, H, W), w: (O, C, kh, kw), bias: (O) or null, y: (N, O, Ho, Wo)
 // A transposed convolution is the same three passes with x and y swapped (see autograd/ops_conv.cpp).
 #pragma once

@@ -1,5 +1,5 @@
 // Data movement on the GPU: twins of kernels/cpu/copy.h (device pointers, `source` included; asynchronous
-// on the default stream).
+// on cuda::stream()).
 #pragma once
 #include <cstddef>
 

@@ -1,6 +1,6 @@
 // The fused losses on the GPU: twins of kernels/cpu/losses.h (same functions, same formulas; device
-// pointers, outputs stay on the device, asynchronous on the default stream). Summed forms use one block
-// and a fixed-order double tree (the same bits every run).
+// pointers, outputs stay on the device, asynchronous on cuda::stream()). Summed forms sum in double
+// over the whole GPU in an order fixed by the size (two_pass_sum.cuh: the same bits every run).
 #pragma once
 #include <cstddef>
 

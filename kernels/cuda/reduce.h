@@ -1,5 +1,6 @@
 // Reductions on the GPU: twins of kernels/cpu/reduce.h (device pointers; outputs stay on the device).
-// Each output is summed by one block in double, in a fixed order: the same bits every run.
+// Every sum runs in double in a fixed order (the same bits every run): one block per output, and a sum over
+// a whole array in two passes over the whole GPU (two_pass_sum.cuh).
 //   x: (rows, cols), row-major.
 #pragma once
 #include <cstddef>
