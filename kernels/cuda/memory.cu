@@ -1,15 +1,11 @@
-// The caching allocator and copies of kernels/cuda/memory.h.
-//
-// Blocks are rounded up to a multiple of kGranule bytes and kept, once released, in a free list per
-// rounded size. A training step asks for the same sizes every time, so after the first step every request
-// is served from a list and cudaMalloc is not called again (memory_statistics().cuda_mallocs stays put).
-#include <cstdio>
+// The caching allocator and copies of kernels/cuda/memory.h. The allocator's bookkeeping (free lists,
+// capture pools) is kernels/block_cache.h, tested on the CPU; here it runs over cudaMalloc / cudaFree. A
+// training step asks for the same sizes every time, so after the first step every request is served from a
+// free list and cudaMalloc is not called again (memory_statistics().cuda_mallocs stays put).
 #include <cstring>
-#include <map>
 #include <mutex>
-#include <unordered_map>
-#include <vector>
 
+#include "kernels/block_cache.h"
 #include "kernels/cuda/cuda_check.h"
 #include "kernels/cuda/launch.cuh"
 #include "kernels/cuda/memory.h"
@@ -19,49 +15,23 @@ namespace untangle::cuda {
 
 namespace {
 
-constexpr size_t kGranule = 512;
-
-size_t rounded(size_t bytes) { return (bytes + kGranule - 1) / kGranule * kGranule; }
-
-struct Pool {
-  std::unordered_map<size_t, std::vector<void*>> free_blocks;  // by rounded size
-  std::vector<void*> made;                                     // every block made for this pool
-  // General-cache blocks released while this pool's graph was being captured: the graph may still use
-  // them, so they go back to the general cache only when the pool (and its graph) is deleted.
-  std::vector<std::pair<void*, size_t>> held;
-};
-
-// owner[block] for a block whose capture pool was deleted while the block was still in use: it is freed
-// with cudaFree when released.
-constexpr uint64_t kOrphan = ~uint64_t(0);
-
-struct Allocator {
-  std::mutex mutex;
-  Pool general;
-  std::map<uint64_t, Pool> capture_pools;
-  uint64_t next_pool = 1;
-  uint64_t capturing = 0;                            // the capture pool in use; 0: the general cache
-  std::unordered_map<void*, uint64_t> owner;         // every block made -> its pool (0: general, kOrphan)
-  std::vector<void*> deferred_frees;                 // orphans released during a capture
-  MemoryStatistics statistics;
-};
-
-// Never destroyed: tensors held by static objects may be released during static destruction.
-Allocator& allocator() {
-  static Allocator* shared = new Allocator;
+// The allocator: kernels/block_cache.h's bookkeeping over cudaMalloc / cudaFree. Never destroyed: tensors
+// held by static objects may be released during static destruction.
+BlockCache& cache() {
+  static BlockCache* shared = new BlockCache(
+      "cuda::allocate",
+      [](size_t bytes) -> void* {
+        void* block = nullptr;
+        const cudaError_t status = cudaMalloc(&block, bytes);
+        if (status == cudaErrorMemoryAllocation) {
+          cudaGetLastError();  // out of memory is not sticky: the cache empties itself and tries again
+          return nullptr;
+        }
+        check_status(status, "cudaMalloc", "cuda::allocate", __FILE__, __LINE__);  // any other failure throws
+        return block;
+      },
+      [](void* block) { cudaFree(block); });
   return *shared;
-}
-
-// Frees the general cache's idle blocks (to retry a failed cudaMalloc). Caller holds the mutex.
-void empty_general_cache(Allocator& a) {
-  for (auto& [size, blocks] : a.general.free_blocks) {
-    for (void* block : blocks) {
-      cudaFree(block);
-      a.owner.erase(block);
-      a.statistics.bytes_cached -= size;
-    }
-    blocks.clear();
-  }
 }
 
 __global__ void fill_kernel(float* data, size_t count, float value) {
@@ -81,60 +51,9 @@ __global__ void scale_kernel(float* data, size_t count, float factor) {
 
 }  // namespace
 
-void* allocate(size_t bytes) {
-  if (bytes == 0) return nullptr;
-  const size_t size = rounded(bytes);
-  Allocator& a = allocator();
-  std::lock_guard<std::mutex> lock(a.mutex);
-  Pool& pool = a.capturing ? a.capture_pools.at(a.capturing) : a.general;
-  std::vector<void*>& list = pool.free_blocks[size];
-  void* block = nullptr;
-  if (!list.empty()) {
-    block = list.back();
-    list.pop_back();
-    a.statistics.bytes_cached -= size;
-  } else {
-    cudaError_t status = cudaMalloc(&block, size);
-    if (status == cudaErrorMemoryAllocation && !a.capturing) {
-      cudaGetLastError();
-      empty_general_cache(a);
-      status = cudaMalloc(&block, size);
-    }
-    if (status != cudaSuccess)
-      check_status(status, "cudaMalloc", "cuda::allocate", __FILE__, __LINE__);  // throws, naming the error
-    ++a.statistics.cuda_mallocs;
-    pool.made.push_back(block);
-    a.owner[block] = a.capturing;
-  }
-  a.statistics.bytes_in_use += size;
-  return block;
-}
+void* allocate(size_t bytes) { return cache().allocate(bytes); }
 
-void release(void* data, size_t bytes) {
-  if (!data) return;
-  const size_t size = rounded(bytes);
-  Allocator& a = allocator();
-  std::lock_guard<std::mutex> lock(a.mutex);
-  auto found = a.owner.find(data);
-  if (found == a.owner.end()) {  // a bug in the caller; release() runs in destructors, so say it, don't throw
-    std::fprintf(stderr, "cuda::release: %p was not allocated by cuda::allocate; ignored\n", data);
-    return;
-  }
-  a.statistics.bytes_in_use -= size;
-  if (found->second == kOrphan) {  // its capture pool is gone: nobody can reuse it
-    a.owner.erase(found);
-    if (a.capturing) a.deferred_frees.push_back(data);  // cudaFree is not allowed during a capture
-    else cudaFree(data);
-    return;
-  }
-  if (found->second == 0 && a.capturing) {  // the graph being captured may read it on every replay
-    a.capture_pools.at(a.capturing).held.emplace_back(data, size);
-    return;
-  }
-  Pool& pool = found->second ? a.capture_pools.at(found->second) : a.general;
-  pool.free_blocks[size].push_back(data);
-  a.statistics.bytes_cached += size;
-}
+void release(void* data, size_t bytes) { cache().release(data, bytes); }
 
 void copy_to_device(void* device, const void* host, size_t bytes) {
   if (bytes == 0) return;
@@ -202,60 +121,18 @@ void scale(float* data, size_t count, float factor) {
 
 void synchronize() { UNTANGLE_CUDA_CHECK(cudaStreamSynchronize(stream()), "cuda::synchronize"); }
 
-uint64_t new_capture_pool() {
-  Allocator& a = allocator();
-  std::lock_guard<std::mutex> lock(a.mutex);
-  const uint64_t id = a.next_pool++;
-  a.capture_pools[id];
-  return id;
-}
-
-void begin_capture_allocations(uint64_t pool) {
-  Allocator& a = allocator();
-  std::lock_guard<std::mutex> lock(a.mutex);
-  require(a.capture_pools.count(pool) == 1, "cuda::begin_capture_allocations: unknown pool ", pool);
-  require(a.capturing == 0, "cuda::begin_capture_allocations: a capture is already in progress");
-  a.capturing = pool;
-}
-
-void end_capture_allocations() {
-  Allocator& a = allocator();
-  std::lock_guard<std::mutex> lock(a.mutex);
-  a.capturing = 0;
-  for (void* block : a.deferred_frees) cudaFree(block);  // the capture has ended (graph.cu ends it first)
-  a.deferred_frees.clear();
-}
+uint64_t new_capture_pool() { return cache().new_capture_pool(); }
+void begin_capture_allocations(uint64_t pool) { cache().begin_capture(pool); }
+void end_capture_allocations() { cache().end_capture(); }  // graph.cu ends the stream capture first
 
 void delete_capture_pool(uint64_t pool) {
-  Allocator& a = allocator();
-  std::lock_guard<std::mutex> lock(a.mutex);
-  auto found = a.capture_pools.find(pool);
-  if (found == a.capture_pools.end()) return;
   cudaStreamSynchronize(stream());  // the graph's last replay may still be using the memory
-  Pool& doomed = found->second;
-  // Idle blocks are freed now; blocks still held by tensors are freed when those tensors release them.
-  for (auto& [size, blocks] : doomed.free_blocks) {
-    for (void* block : blocks) {
-      cudaFree(block);
-      a.owner.erase(block);
-      a.statistics.bytes_cached -= size;
-    }
-  }
-  for (void* block : doomed.made) {
-    auto entry = a.owner.find(block);
-    if (entry != a.owner.end()) entry->second = kOrphan;
-  }
-  for (const auto& [block, size] : doomed.held) {  // the graph is gone: the general cache may reuse these
-    a.general.free_blocks[size].push_back(block);
-    a.statistics.bytes_cached += size;
-  }
-  a.capture_pools.erase(found);
+  cache().delete_capture_pool(pool);
 }
 
 MemoryStatistics memory_statistics() {
-  Allocator& a = allocator();
-  std::lock_guard<std::mutex> lock(a.mutex);
-  return a.statistics;
+  const BlockCache::Statistics s = cache().statistics();
+  return {s.bytes_in_use, s.bytes_cached, s.blocks_made};
 }
 
 }  // namespace untangle::cuda
