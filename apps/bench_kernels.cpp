@@ -9,14 +9,16 @@
 //   versions      backward-data's first (gather) and second (stride-phase) versions on the ConvT layers.
 //   gemm          our row-major wrapper vs the raw cublasSgemm call it makes (the wrapper's overhead).
 //   box blur      the cuFFT blur vs a direct CUDA loop over the window, r = 31 on 64 x 64 planes.
-//   step          the whole beta-VAE training step (conv architecture, Bernoulli loss, Adam; the batch kept on
-//                 the device) as `untangle train` runs it: eager, kernel by kernel, and replayed as one CUDA
-//                 graph. Target: <= 1 ms at batch 64 (300k steps in 5 minutes). scripts/bench_torch_step.py
-//                 times the same step in PyTorch; tests/gpu/run_all.sh puts the two side by side.
-// Timing: CUDA events around each call on cuda::stream() (where every kernel here runs), after warm-up; the median of the repeats.
-// Built only where CUDA is compiled; the cuDNN column only where CMake found cuDNN.
+//   step          the whole beta-VAE training step (conv architecture, Bernoulli loss, Adam; the batch
+//                 kept on the device) as `untangle train` runs it: eager, kernel by kernel, and replayed
+//                 as one CUDA graph. Target: <= 1 ms at batch 64 (300k steps in 5 minutes).
+//                 scripts/bench_torch_step.py times the same step in PyTorch; tests/gpu/run_all.sh puts
+//                 the two side by side.
+// Timing: CUDA events around each call on cuda::stream() (where every kernel here runs), after warm-up; the
+// median of the repeats. Built only where CUDA is compiled; the cuDNN column only where CMake found cuDNN.
 // The last line is machine-readable: `bench_kernels_conv_ratio_geomean X` (ours / cuDNN over every conv
-// pass; "nan" without cuDNN); so is each step line `bench_kernels_step batch=B channels=C eager_us=E graph_us=G`.
+// pass; "nan" without cuDNN); so is each step line
+// `bench_kernels_step batch=B channels=C eager_us=E graph_us=G`.
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
