@@ -35,8 +35,8 @@
 #include "kernels/cuda/conv2d.h"
 #include "kernels/cuda/cuda_check.h"
 #include "kernels/cuda/gemm.h"
-#include "kernels/cuda/stream.h"
 #include "kernels/cuda/memory.h"
+#include "kernels/cuda/stream.h"
 #include "kernels/device.h"
 #include "nn/graphed_step.h"
 #include "nn/model.h"
@@ -50,7 +50,8 @@ using cuda::DeviceBuffer;
 
 namespace {
 
-const char* kUsage = R"(usage: bench_kernels [--batches 64,256] [--warmup W] [--repeats N] [--step-block S] [--quick]
+const char* kUsage =
+    R"(usage: bench_kernels [--batches 64,256] [--warmup W] [--repeats N] [--step-block S] [--quick]
   Times the CUDA kernels (conv2d's three passes on the reference architectures' layers, sgemm, the box
   blur) against cuDNN / cuBLAS / a direct blur, with CUDA events (median of N after W warm-up runs), and
   the whole beta-VAE training step, eager and as a replayed CUDA graph.
@@ -290,7 +291,8 @@ void bench_backward_data_versions(int batch, Timing t) {
 // ---- gemm and blur ----------------------------------------------------------------------------------------
 
 void bench_gemm(Timing t) {
-  std::printf("\n%-34s %10s %10s %6s %10s\n", "sgemm (row-major NN)", "ours us", "cuBLAS us", "ratio", "GFLOP/s");
+  std::printf("\n%-34s %10s %10s %6s %10s\n", "sgemm (row-major NN)", "ours us", "cuBLAS us", "ratio",
+              "GFLOP/s");
   PhiloxRng rng(2);
   const int sizes[][3] = {{64, 256, 1024}, {256, 256, 1024}, {1024, 1024, 1024}, {4096, 4096, 4096}};
   for (auto& s : sizes) {
@@ -298,13 +300,16 @@ void bench_gemm(Timing t) {
     auto A = random_device(size_t(M) * K, rng), B = random_device(size_t(K) * N, rng);
     DeviceBuffer<float> C(size_t(M) * N);
     const float one = 1.0f, zero = 0.0f;
-    const double ours = median_us([&] {
-      cuda::sgemm(false, false, M, N, K, 1.0f, A.data(), K, B.data(), N, 0.0f, C.data(), N);
-    }, t.warmup, t.repeats);
-    const double raw = median_us([&] {  // the column-major call the wrapper makes, issued directly
-      UNTANGLE_CUDA_CHECK(cublasSgemm(cuda::cublas_handle(), CUBLAS_OP_N, CUBLAS_OP_N, N, M, K, &one, B.data(), N, A.data(), K,
-                                      &zero, C.data(), N), "bench_kernels");
-    }, t.warmup, t.repeats);
+    const double ours = median_us(
+        [&] { cuda::sgemm(false, false, M, N, K, 1.0f, A.data(), K, B.data(), N, 0.0f, C.data(), N); },
+        t.warmup, t.repeats);
+    const double raw = median_us(
+        [&] {  // the column-major call the wrapper makes, issued directly
+          UNTANGLE_CUDA_CHECK(cublasSgemm(cuda::cublas_handle(), CUBLAS_OP_N, CUBLAS_OP_N, N, M, K, &one,
+                                          B.data(), N, A.data(), K, &zero, C.data(), N),
+                              "bench_kernels");
+        },
+        t.warmup, t.repeats);
     char name[64];
     std::snprintf(name, sizeof name, "M=%d N=%d K=%d", M, N, K);
     std::printf("%-34s %10.1f %10.1f %6.2f %10.0f\n", name, ours, raw, ours / raw, 2.0 * M * N * K / (ours * 1e3));
@@ -356,7 +361,8 @@ void bench_training_step(int batch_size, int channels, Timing t, int block) {
   std::unique_ptr<Model> model = make_model(settings, weights);
   model->to(Device::CUDA);
   std::vector<Adam> optimisers;
-  for (const ParameterGroup& group : model->parameter_groups()) optimisers.emplace_back(group.parameters, group.hyperparameters);
+  for (const ParameterGroup& group : model->parameter_groups())
+    optimisers.emplace_back(group.parameters, group.hyperparameters);
   const Shape shape{batch_size, channels, 64, 64};
   std::vector<float> pixels(shape_numel(shape));
   data.fill_uniform(pixels.data(), pixels.size());
@@ -365,7 +371,9 @@ void bench_training_step(int batch_size, int channels, Timing t, int block) {
 
   long long step = 0;
   Tensor last_objective;
-  auto eager_step = [&] { last_objective = training_step(*model, optimisers, batch, noise, step++).objective; };
+  auto eager_step = [&] {
+    last_objective = training_step(*model, optimisers, batch, noise, step++).objective;
+  };
   const double eager = median_us(eager_step, t.warmup + 1, t.repeats);
   const double eager_block = block_us(eager_step, block);
   const double eager_loss = last_objective.item();
@@ -387,10 +395,11 @@ void bench_training_step(int batch_size, int channels, Timing t, int block) {
     graph_note = std::string("  graph FAILED: ") + e.what();
   }
   const bool finite = std::isfinite(eager_loss) && (std::isfinite(graph_loss) || !graph_note.empty());
-  std::printf("%-22s %10.1f %10.1f %10.1f %10.1f %8.1f %6zu  loss %.1f -> %.1f%s, cudaMalloc during replays: %zu%s\n",
-              ("batch " + std::to_string(batch_size) + ", " + std::to_string(channels) + " ch").c_str(), eager,
-              eager_block, graph, graph_block, graph_block * 300000.0 / 60e6, nodes, eager_loss, graph_loss,
-              finite ? "" : " NOT FINITE", mallocs, graph_note.c_str());
+  std::printf(
+      "%-22s %10.1f %10.1f %10.1f %10.1f %8.1f %6zu  loss %.1f -> %.1f%s, cudaMalloc during replays: %zu%s\n",
+      ("batch " + std::to_string(batch_size) + ", " + std::to_string(channels) + " ch").c_str(), eager,
+      eager_block, graph, graph_block, graph_block * 300000.0 / 60e6, nodes, eager_loss, graph_loss,
+      finite ? "" : " NOT FINITE", mallocs, graph_note.c_str());
   std::printf("bench_kernels_step batch=%d channels=%d eager_us=%.1f graph_us=%.1f\n", batch_size, channels,
               eager_block, graph_block);
 }
@@ -456,10 +465,12 @@ int main(int argc, char** argv) {
     bench_backward_data_versions(batches.front(), t);
     bench_gemm(t);
     bench_blur(batches, t);
-    std::printf("\nbeta-VAE training step (conv, Bernoulli, Adam; us per step: median of single steps with a wait "
-                "after each, and mean over a block of %d queued steps; target <= 1000 us at batch 64)\n", step_block);
-    std::printf("%-22s %10s %10s %10s %10s %8s %6s\n", "", "eager", "eager blk", "graph", "graph blk", "300k min",
-                "nodes");
+    std::printf(
+        "\nbeta-VAE training step (conv, Bernoulli, Adam; us per step: median of single steps with a wait "
+        "after each, and mean over a block of %d queued steps; target <= 1000 us at batch 64)\n",
+        step_block);
+    std::printf("%-22s %10s %10s %10s %10s %8s %6s\n", "", "eager", "eager blk", "graph", "graph blk",
+                "300k min", "nodes");
     for (int batch : batches)
       for (int channels : {1, 3}) {
         try {

@@ -10,9 +10,9 @@ Device common_device(const char* op, std::initializer_list<const Tensor*> inputs
   for (const Tensor* t : inputs) {
     if (!t || !t->defined()) continue;
     if (!first) first = t;
-    require(t->device() == first->device(), op, ": tensors on different devices (", device_name(first->device()),
-            " ", shape_string(first->shape()), " and ", device_name(t->device()), " ", shape_string(t->shape()),
-            "); move them with .to(device)");
+    require(t->device() == first->device(), op, ": tensors on different devices (",
+            device_name(first->device()), " ", shape_string(first->shape()), " and ",
+            device_name(t->device()), " ", shape_string(t->shape()), "); move them with .to(device)");
   }
   return first ? first->device() : Device::CPU;
 }

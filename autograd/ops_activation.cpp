@@ -21,7 +21,8 @@ Tensor unary_op(Tape& tape, Activation f, const Tensor& x, float slope = 0.2f) {
     tape.record(activation_name(f), y, [f, x, y, slope, device]() {
       if constexpr (kCudaCompiled) {
         if (device == Device::CUDA) {
-          cuda::activation_backward(f, x.storage(), y.storage(), y.grad_storage(), x.grad_storage(), x.numel(), slope);
+          cuda::activation_backward(f, x.storage(), y.storage(), y.grad_storage(), x.grad_storage(),
+                                    x.numel(), slope);
           return;
         }
       }
@@ -33,14 +34,32 @@ Tensor unary_op(Tape& tape, Activation f, const Tensor& x, float slope = 0.2f) {
 
 }  // namespace
 
-Tensor relu(Tape& tape, const Tensor& x) { return unary_op(tape, Activation::Relu, x); }
-Tensor leaky_relu(Tape& tape, const Tensor& x, float slope) { return unary_op(tape, Activation::LeakyRelu, x, slope); }
-Tensor sigmoid(Tape& tape, const Tensor& x) { return unary_op(tape, Activation::Sigmoid, x); }
-Tensor tanh(Tape& tape, const Tensor& x) { return unary_op(tape, Activation::Tanh, x); }
-Tensor exp(Tape& tape, const Tensor& x) { return unary_op(tape, Activation::Exp, x); }
-Tensor log(Tape& tape, const Tensor& x) { return unary_op(tape, Activation::Log, x); }
-Tensor softplus(Tape& tape, const Tensor& x) { return unary_op(tape, Activation::Softplus, x); }
-Tensor abs(Tape& tape, const Tensor& x) { return unary_op(tape, Activation::Abs, x); }
-Tensor square(Tape& tape, const Tensor& x) { return unary_op(tape, Activation::Square, x); }
+Tensor relu(Tape& tape, const Tensor& x) {
+  return unary_op(tape, Activation::Relu, x);
+}
+Tensor leaky_relu(Tape& tape, const Tensor& x, float slope) {
+  return unary_op(tape, Activation::LeakyRelu, x, slope);
+}
+Tensor sigmoid(Tape& tape, const Tensor& x) {
+  return unary_op(tape, Activation::Sigmoid, x);
+}
+Tensor tanh(Tape& tape, const Tensor& x) {
+  return unary_op(tape, Activation::Tanh, x);
+}
+Tensor exp(Tape& tape, const Tensor& x) {
+  return unary_op(tape, Activation::Exp, x);
+}
+Tensor log(Tape& tape, const Tensor& x) {
+  return unary_op(tape, Activation::Log, x);
+}
+Tensor softplus(Tape& tape, const Tensor& x) {
+  return unary_op(tape, Activation::Softplus, x);
+}
+Tensor abs(Tape& tape, const Tensor& x) {
+  return unary_op(tape, Activation::Abs, x);
+}
+Tensor square(Tape& tape, const Tensor& x) {
+  return unary_op(tape, Activation::Square, x);
+}
 
 }  // namespace untangle

@@ -16,7 +16,8 @@ namespace untangle {
 
 namespace {
 
-void blur(Device device, const float* in, float* out, long long planes, int H, int W, int radius, bool accumulate) {
+void blur(Device device, const float* in, float* out, long long planes, int H, int W, int radius,
+          bool accumulate) {
   if constexpr (kCudaCompiled) {
     if (device == Device::CUDA) return cuda::box_blur_planes(in, out, planes, H, W, radius, accumulate);
   }

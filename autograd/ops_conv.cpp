@@ -1,8 +1,10 @@
 // Convolution and transposed convolution as ops. Both use the three kernels of kernels/cpu/conv2d.h (or
 // their hand-written CUDA twins, kernels/cuda/conv2d.h):
 //
-//   conv2d            forward = conv2d_forward        dx = conv2d_backward_data   dw = conv2d_backward_weight(x, dy)
-//   conv_transpose2d  forward = conv2d_backward_data  dx = conv2d_forward         dw = conv2d_backward_weight(dy, x)
+//   conv2d            forward = conv2d_forward        dx = conv2d_backward_data
+//                     dw = conv2d_backward_weight(x, dy)
+//   conv_transpose2d  forward = conv2d_backward_data  dx = conv2d_forward
+//                     dw = conv2d_backward_weight(dy, x)
 //
 // i.e. a transposed convolution is the gradient of a convolution whose input is our output.
 // The kernels overwrite their outputs, so gradients are computed into scratch and then added (a tensor
@@ -25,7 +27,8 @@ void check_bias(const char* op, const Tensor& bias, int channels) {
 }
 
 // The three passes on either device. Each overwrites its outputs; db may be null.
-void forward_pass(Device device, const Conv2dGeometry& g, const float* x, const float* w, const float* bias, float* y) {
+void forward_pass(Device device, const Conv2dGeometry& g, const float* x, const float* w, const float* bias,
+                  float* y) {
   if constexpr (kCudaCompiled) {
     if (device == Device::CUDA) return cuda::conv2d_forward(g, x, w, bias, y);
   }
@@ -60,12 +63,15 @@ void add_gradient(const Tensor& target, Pass pass) {
 
 // Per-channel bias on an (N, C, H, W) tensor: y += bias (forward), d_bias += sums of dy (backward); a
 // broadcast of the bias viewed as (1, C, 1, 1).
-Broadcast channel_plan(const Tensor& y) { return plan_broadcast(y.shape(), {1, y.dim(1), 1, 1}); }
+Broadcast channel_plan(const Tensor& y) {
+  return plan_broadcast(y.shape(), {1, y.dim(1), 1, 1});
+}
 
 void add_channel_bias(const Tensor& y, const Tensor& bias) {
   const Broadcast plan = channel_plan(y);
   if constexpr (kCudaCompiled) {
-    if (y.on_cuda()) return cuda::binary_forward(BinaryOp::Add, plan, y.storage(), bias.storage(), y.storage());
+    if (y.on_cuda())
+      return cuda::binary_forward(BinaryOp::Add, plan, y.storage(), bias.storage(), y.storage());
   }
   binary_forward(BinaryOp::Add, plan, y.storage(), bias.storage(), y.storage());
 }
@@ -96,11 +102,13 @@ Tensor conv2d(Tape& tape, const Tensor& x, const Tensor& weight, const Tensor& b
   require(g.in_height + 2 * padding >= g.kernel_height && g.in_width + 2 * padding >= g.kernel_width,
           "conv2d: input ", shape_string(x.shape()), " is smaller than the kernel");
   Tensor y = Tensor::empty({g.batch, g.out_channels, g.out_height(), g.out_width()}, device);
-  forward_pass(device, g, x.storage(), weight.storage(), bias.defined() ? bias.storage() : nullptr, y.storage());
+  forward_pass(device, g, x.storage(), weight.storage(), bias.defined() ? bias.storage() : nullptr,
+               y.storage());
   if (tape.needs_grad({&x, &weight, &bias})) {
     tape.record("conv2d", y, [x, weight, bias, y, g, device]() {
       if (x.requires_grad())
-        add_gradient(x, [&](float* dx) { backward_data_pass(device, g, y.grad_storage(), weight.storage(), dx); });
+        add_gradient(
+            x, [&](float* dx) { backward_data_pass(device, g, y.grad_storage(), weight.storage(), dx); });
       if (weight.requires_grad() || bias.requires_grad()) {
         Tensor dw = Tensor::empty(weight.shape(), device), db = Tensor::empty({g.out_channels}, device);
         backward_weight_pass(device, g, x.storage(), y.grad_storage(), dw.storage(), db.storage());
@@ -134,7 +142,8 @@ Tensor conv_transpose2d(Tape& tape, const Tensor& x, const Tensor& weight, const
   if (tape.needs_grad({&x, &weight, &bias})) {
     tape.record("conv_transpose2d", y, [x, weight, bias, y, g, device]() {
       if (x.requires_grad())
-        add_gradient(x, [&](float* dx) { forward_pass(device, g, y.grad_storage(), weight.storage(), nullptr, dx); });
+        add_gradient(
+            x, [&](float* dx) { forward_pass(device, g, y.grad_storage(), weight.storage(), nullptr, dx); });
       if (weight.requires_grad())
         add_gradient(weight, [&](float* dw) {
           backward_weight_pass(device, g, y.grad_storage(), x.storage(), dw, nullptr);

@@ -44,14 +44,24 @@ Tensor binary_op(Tape& tape, BinaryOp op, const Tensor& a, const Tensor& b) {
 
 }  // namespace
 
-Tensor add(Tape& tape, const Tensor& a, const Tensor& b) { return binary_op(tape, BinaryOp::Add, a, b); }
-Tensor sub(Tape& tape, const Tensor& a, const Tensor& b) { return binary_op(tape, BinaryOp::Sub, a, b); }
-Tensor mul(Tape& tape, const Tensor& a, const Tensor& b) { return binary_op(tape, BinaryOp::Mul, a, b); }
-Tensor div(Tape& tape, const Tensor& a, const Tensor& b) { return binary_op(tape, BinaryOp::Div, a, b); }
+Tensor add(Tape& tape, const Tensor& a, const Tensor& b) {
+  return binary_op(tape, BinaryOp::Add, a, b);
+}
+Tensor sub(Tape& tape, const Tensor& a, const Tensor& b) {
+  return binary_op(tape, BinaryOp::Sub, a, b);
+}
+Tensor mul(Tape& tape, const Tensor& a, const Tensor& b) {
+  return binary_op(tape, BinaryOp::Mul, a, b);
+}
+Tensor div(Tape& tape, const Tensor& a, const Tensor& b) {
+  return binary_op(tape, BinaryOp::Div, a, b);
+}
 
 Tensor add_scalar(Tape& tape, const Tensor& x, float value) {
   return add(tape, x, Tensor::scalar(value, x.device()));
 }
-Tensor scale(Tape& tape, const Tensor& x, float factor) { return mul(tape, x, Tensor::scalar(factor, x.device())); }
+Tensor scale(Tape& tape, const Tensor& x, float factor) {
+  return mul(tape, x, Tensor::scalar(factor, x.device()));
+}
 
 }  // namespace untangle

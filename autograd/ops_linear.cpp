@@ -16,7 +16,8 @@ namespace {
 void gemm(Device device, bool transpose_a, bool transpose_b, int M, int N, int K, float alpha, const float* A,
           int lda, const float* B, int ldb, float beta, float* C, int ldc) {
   if constexpr (kCudaCompiled) {
-    if (device == Device::CUDA) return cuda::sgemm(transpose_a, transpose_b, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc);
+    if (device == Device::CUDA)
+      return cuda::sgemm(transpose_a, transpose_b, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc);
   }
   sgemm(transpose_a, transpose_b, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc);
 }
@@ -34,9 +35,11 @@ Tensor matmul(Tape& tape, const Tensor& a, const Tensor& b) {
   if (tape.needs_grad({&a, &b})) {
     tape.record("matmul", y, [a, b, y, M, N, K, device]() {
       if (a.requires_grad())
-        gemm(device, false, true, M, K, N, 1.0f, y.grad_storage(), N, b.storage(), N, 1.0f, a.grad_storage(), K);
+        gemm(device, false, true, M, K, N, 1.0f, y.grad_storage(), N, b.storage(), N, 1.0f, a.grad_storage(),
+             K);
       if (b.requires_grad())
-        gemm(device, true, false, K, N, M, 1.0f, a.storage(), K, y.grad_storage(), N, 1.0f, b.grad_storage(), N);
+        gemm(device, true, false, K, N, M, 1.0f, a.storage(), K, y.grad_storage(), N, 1.0f, b.grad_storage(),
+             N);
     });
   }
   return y;
@@ -55,20 +58,23 @@ Tensor linear(Tape& tape, const Tensor& x, const Tensor& weight, const Tensor& b
   Tensor y = Tensor::zeros({B, out}, device);
   if (bias.defined()) {
     if constexpr (kCudaCompiled) {
-      if (device == Device::CUDA) cuda::binary_forward(BinaryOp::Add, rows, y.storage(), bias.storage(), y.storage());
+      if (device == Device::CUDA)
+        cuda::binary_forward(BinaryOp::Add, rows, y.storage(), bias.storage(), y.storage());
     }
     if (device == Device::CPU) binary_forward(BinaryOp::Add, rows, y.storage(), bias.storage(), y.storage());
   }
   // y (B, out) = x (B, in) weight^T (in, out) + y
-  gemm(device, false, true, B, out, in, 1.0f, x.storage(), in, weight.storage(), in, bias.defined() ? 1.0f : 0.0f,
-       y.storage(), out);
+  gemm(device, false, true, B, out, in, 1.0f, x.storage(), in, weight.storage(), in,
+       bias.defined() ? 1.0f : 0.0f, y.storage(), out);
   if (tape.needs_grad({&x, &weight, &bias})) {
     tape.record("linear", y, [x, weight, bias, y, B, in, out, rows, device]() {
       const float* gy = y.grad_storage();
       if (x.requires_grad())
-        gemm(device, false, false, B, in, out, 1.0f, gy, out, weight.storage(), in, 1.0f, x.grad_storage(), in);
+        gemm(device, false, false, B, in, out, 1.0f, gy, out, weight.storage(), in, 1.0f, x.grad_storage(),
+             in);
       if (weight.requires_grad())
-        gemm(device, true, false, out, in, B, 1.0f, gy, out, x.storage(), in, 1.0f, weight.grad_storage(), in);
+        gemm(device, true, false, out, in, B, 1.0f, gy, out, x.storage(), in, 1.0f, weight.grad_storage(),
+             in);
       if (bias.requires_grad()) {  // the sum of dy over the rows
         if constexpr (kCudaCompiled) {
           if (device == Device::CUDA)

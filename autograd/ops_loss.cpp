@@ -32,13 +32,17 @@ Tensor bce_with_logits(Tape& tape, const Tensor& logits, const Tensor& targets, 
   const float *x = logits.storage(), *t = targets.storage();
   if constexpr (kCudaCompiled) {
     if (device == Device::CUDA) {
-      if (per_element) cuda::bce_with_logits_elementwise(x, t, y.storage(), n);
-      else cuda::bce_with_logits_sum(x, t, n, scale, y.storage());
+      if (per_element)
+        cuda::bce_with_logits_elementwise(x, t, y.storage(), n);
+      else
+        cuda::bce_with_logits_sum(x, t, n, scale, y.storage());
     }
   }
   if (device == Device::CPU) {
-    if (per_element) bce_with_logits_elementwise(x, t, y.storage(), n);
-    else bce_with_logits_sum(x, t, n, scale, y.storage());
+    if (per_element)
+      bce_with_logits_elementwise(x, t, y.storage(), n);
+    else
+      bce_with_logits_sum(x, t, n, scale, y.storage());
   }
   if (tape.needs_grad({&logits})) {
     // d/dx = sigmoid(x) - t (targets get no gradient)
@@ -67,13 +71,17 @@ Tensor mse(Tape& tape, const Tensor& prediction, const Tensor& target, Reduction
   const float *p = prediction.storage(), *t = target.storage();
   if constexpr (kCudaCompiled) {
     if (device == Device::CUDA) {
-      if (per_element) cuda::mse_elementwise(p, t, y.storage(), n);
-      else cuda::mse_sum(p, t, n, scale, y.storage());
+      if (per_element)
+        cuda::mse_elementwise(p, t, y.storage(), n);
+      else
+        cuda::mse_sum(p, t, n, scale, y.storage());
     }
   }
   if (device == Device::CPU) {
-    if (per_element) mse_elementwise(p, t, y.storage(), n);
-    else mse_sum(p, t, n, scale, y.storage());
+    if (per_element)
+      mse_elementwise(p, t, y.storage(), n);
+    else
+      mse_sum(p, t, n, scale, y.storage());
   }
   if (tape.needs_grad({&prediction, &target})) {
     tape.record("mse", y, [prediction, target, y, per_element, scale, n, device]() {

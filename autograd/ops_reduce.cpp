@@ -32,7 +32,8 @@ AxisView view_along(const char* op, const Tensor& x, int axis, bool keep_dim) {
     if (i < axis) v.outer *= d;
     else if (i == axis) v.length = d;
     else v.inner *= d;
-    if (i != axis) v.out_shape.push_back(d);
+    if (i != axis)
+      v.out_shape.push_back(d);
     else if (keep_dim) v.out_shape.push_back(1);
   }
   return v;
@@ -49,8 +50,10 @@ Tensor sum_view(Tape& tape, const char* name, const Tensor& x, const AxisView& v
   Tensor y = Tensor::empty(v.out_shape, device);
   if constexpr (kCudaCompiled) {
     if (device == Device::CUDA) {
-      if (v.outer == 1 && v.inner == 1) cuda::sum_all(x.storage(), x.numel(), y.storage());  // the whole GPU
-      else cuda::sum_axis(x.storage(), v.outer, v.length, v.inner, y.storage());
+      if (v.outer == 1 && v.inner == 1)
+        cuda::sum_all(x.storage(), x.numel(), y.storage());  // the whole GPU
+      else
+        cuda::sum_axis(x.storage(), v.outer, v.length, v.inner, y.storage());
     }
   }
   if (device == Device::CPU) sum_axis(x.storage(), v.outer, v.length, v.inner, y.storage());
@@ -71,7 +74,9 @@ Tensor sum_view(Tape& tape, const char* name, const Tensor& x, const AxisView& v
 
 }  // namespace
 
-Tensor sum(Tape& tape, const Tensor& x) { return sum_view(tape, "sum", x, view_all(x), 1.0f); }
+Tensor sum(Tape& tape, const Tensor& x) {
+  return sum_view(tape, "sum", x, view_all(x), 1.0f);
+}
 Tensor mean(Tape& tape, const Tensor& x) {
   return sum_view(tape, "mean", x, view_all(x), 1.0f / float(std::max<size_t>(x.numel(), 1)));
 }
@@ -97,8 +102,8 @@ Tensor logsumexp(Tape& tape, const Tensor& x, int axis, bool keep_dim) {
     tape.record("logsumexp", y, [x, y, v, device]() {
       if constexpr (kCudaCompiled) {
         if (device == Device::CUDA) {
-          cuda::logsumexp_axis_backward(x.storage(), y.storage(), y.grad_storage(), v.outer, v.length, v.inner,
-                                        x.grad_storage());
+          cuda::logsumexp_axis_backward(x.storage(), y.storage(), y.grad_storage(), v.outer, v.length,
+                                        v.inner, x.grad_storage());
           return;
         }
       }

@@ -17,11 +17,12 @@ namespace untangle {
 namespace {
 
 // dst[r * dst_stride + dst_offset + i] (+)= src[r * src_stride + src_offset + i] on `device`.
-void copy_rows(Device device, const float* src, size_t src_stride, size_t src_offset, float* dst, size_t dst_stride,
-               size_t dst_offset, size_t rows, size_t width, bool accumulate) {
+void copy_rows(Device device, const float* src, size_t src_stride, size_t src_offset, float* dst,
+               size_t dst_stride, size_t dst_offset, size_t rows, size_t width, bool accumulate) {
   if constexpr (kCudaCompiled) {
     if (device == Device::CUDA)
-      return cuda::copy_strided_rows(src, src_stride, src_offset, dst, dst_stride, dst_offset, rows, width, accumulate);
+      return cuda::copy_strided_rows(src, src_stride, src_offset, dst, dst_stride, dst_offset, rows, width,
+                                     accumulate);
   }
   copy_strided_rows(src, src_stride, src_offset, dst, dst_stride, dst_offset, rows, width, accumulate);
 }
@@ -64,9 +65,8 @@ Tensor reshape(Tape& tape, const Tensor& x, Shape shape) {
   Tensor y = Tensor::empty(shape, device);
   copy_floats(x.storage(), device, y.storage(), device, x.numel());
   if (tape.needs_grad({&x})) {
-    tape.record("reshape", y, [x, y, device]() {
-      add_floats(x.grad_storage(), y.grad_storage(), x.numel(), device);
-    });
+    tape.record("reshape", y,
+                [x, y, device]() { add_floats(x.grad_storage(), y.grad_storage(), x.numel(), device); });
   }
   return y;
 }
@@ -111,7 +111,8 @@ Tensor concat(Tape& tape, const std::vector<Tensor>& parts, int axis) {
       for (size_t k = 0; k < parts.size(); ++k) {
         if (!parts[k].requires_grad()) continue;
         const size_t row = size_t(parts[k].dim(axis)) * inner;
-        copy_rows(device, y.grad_storage(), out_row, offsets[k], parts[k].grad_storage(), row, 0, outer, row, true);
+        copy_rows(device, y.grad_storage(), out_row, offsets[k], parts[k].grad_storage(), row, 0, outer, row,
+                  true);
       }
     });
   }
@@ -171,7 +172,8 @@ Tensor shuffle_columns(Tape& tape, const Tensor& z, PhiloxRng& rng) {
   if (tape.needs_grad({&z})) {
     tape.record("shuffle_columns", y, [z, y, indices, B, D, device]() {
       if constexpr (kCudaCompiled) {
-        if (device == Device::CUDA) return cuda::scatter_add_columns(y.grad_storage(), indices.get(), B, D, z.grad_storage());
+        if (device == Device::CUDA)
+          return cuda::scatter_add_columns(y.grad_storage(), indices.get(), B, D, z.grad_storage());
       }
       scatter_add_columns(y.grad_storage(), indices.get(), B, D, z.grad_storage());
     });

@@ -32,9 +32,12 @@ void copy_floats(const float* from, Device from_device, float* to, Device to_dev
   }
   if constexpr (kCudaCompiled) {
     const size_t bytes = count * sizeof(float);
-    if (from_device == Device::CPU) cuda::copy_to_device(to, from, bytes);
-    else if (to_device == Device::CPU) cuda::copy_to_host(to, from, bytes);
-    else cuda::copy_on_device(to, from, bytes);
+    if (from_device == Device::CPU)
+      cuda::copy_to_device(to, from, bytes);
+    else if (to_device == Device::CPU)
+      cuda::copy_to_host(to, from, bytes);
+    else
+      cuda::copy_on_device(to, from, bytes);
   }
 }
 
@@ -53,11 +56,14 @@ Tensor::Buffer::Buffer(Device device, size_t count) : device_(device), count_(co
     host_.resize(count);
     return;
   }
-  require(kCudaCompiled, "Tensor: this build has no CUDA backend (configure with a CUDA toolkit to use --device cuda)");
+  require(kCudaCompiled,
+          "Tensor: this build has no CUDA backend (configure with a CUDA toolkit to use --device cuda)");
   if constexpr (kCudaCompiled) cuda_ = static_cast<float*>(cuda::allocate(count * sizeof(float)));
 }
 
-Tensor::Buffer::~Buffer() { free(); }
+Tensor::Buffer::~Buffer() {
+  free();
+}
 
 void Tensor::Buffer::free() {
   if constexpr (kCudaCompiled) {
@@ -69,7 +75,9 @@ void Tensor::Buffer::free() {
   allocated_ = false;
 }
 
-Tensor::Buffer::Buffer(Buffer&& other) noexcept { *this = std::move(other); }
+Tensor::Buffer::Buffer(Buffer&& other) noexcept {
+  *this = std::move(other);
+}
 
 Tensor::Buffer& Tensor::Buffer::operator=(Buffer&& other) noexcept {
   if (this != &other) {
@@ -99,7 +107,9 @@ Tensor Tensor::empty(const Shape& shape, Device device) {
   return t;
 }
 
-Tensor Tensor::zeros(const Shape& shape, Device device) { return full(shape, 0.0f, device); }
+Tensor Tensor::zeros(const Shape& shape, Device device) {
+  return full(shape, 0.0f, device);
+}
 
 Tensor Tensor::full(const Shape& shape, float value, Device device) {
   Tensor t = empty(shape, device);
@@ -195,7 +205,9 @@ float* Tensor::grad() const {
   return grad_storage();
 }
 
-bool Tensor::has_grad() const { return defined() && impl_->gradient.allocated(); }
+bool Tensor::has_grad() const {
+  return defined() && impl_->gradient.allocated();
+}
 
 std::vector<float> Tensor::grad_vector() const {
   if (!has_grad()) return std::vector<float>(numel(), 0.0f);

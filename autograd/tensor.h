@@ -28,7 +28,8 @@ class Tensor {
 
   static Tensor zeros(const Shape& shape, Device device = Device::CPU);
   static Tensor full(const Shape& shape, float value, Device device = Device::CPU);
-  static Tensor from_vector(const std::vector<float>& values, const Shape& shape, Device device = Device::CPU);
+  static Tensor from_vector(const std::vector<float>& values, const Shape& shape,
+                            Device device = Device::CPU);
   static Tensor scalar(float value, Device device = Device::CPU) { return full({}, value, device); }
   // Values not yet written (an op's output that a kernel overwrites completely): skips the zero fill.
   static Tensor empty(const Shape& shape, Device device = Device::CPU);

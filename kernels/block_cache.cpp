@@ -23,8 +23,8 @@ void* BlockCache::allocate(size_t bytes) {
       empty_general_cache();
       block = make_(size);
     }
-    require(block != nullptr, name_, ": out of memory for a block of ", size, " bytes (", statistics_.bytes_in_use,
-            " bytes in use, ", statistics_.bytes_cached, " cached)");
+    require(block != nullptr, name_, ": out of memory for a block of ", size, " bytes (",
+            statistics_.bytes_in_use, " bytes in use, ", statistics_.bytes_cached, " cached)");
     ++statistics_.blocks_made;
     if (capturing_) pool.made.push_back(block);
     owner_[block] = capturing_;
@@ -94,7 +94,8 @@ void BlockCache::delete_capture_pool(uint64_t pool) {
     auto entry = owner_.find(block);
     if (entry != owner_.end()) entry->second = kOrphan;
   }
-  for (const auto& [block, size] : doomed.held) general_.free_blocks[size].push_back(block);  // the graph is gone
+  for (const auto& [block, size] : doomed.held)
+    general_.free_blocks[size].push_back(block);  // the graph is gone
   capture_pools_.erase(found);
 }
 

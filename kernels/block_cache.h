@@ -70,8 +70,8 @@ class BlockCache {
     std::vector<std::pair<void*, size_t>> held;                  // general blocks released during its capture
   };
 
-  void free_block(void* block);              // now, or after the capture in progress
-  void empty_general_cache();                // frees every idle general block
+  void free_block(void* block);  // now, or after the capture in progress
+  void empty_general_cache();    // frees every idle general block
   Pool& pool_of(uint64_t owner) { return owner == kGeneral ? general_ : capture_pools_.at(owner); }
 
   std::string name_;
@@ -81,9 +81,9 @@ class BlockCache {
   Pool general_;
   std::map<uint64_t, Pool> capture_pools_;
   uint64_t next_pool_ = 1;
-  uint64_t capturing_ = 0;                        // the pool being captured into; 0: none
-  std::unordered_map<void*, uint64_t> owner_;     // every live or cached block -> its pool (or kOrphan)
-  std::vector<void*> deferred_frees_;             // frees asked for during a capture
+  uint64_t capturing_ = 0;                     // the pool being captured into; 0: none
+  std::unordered_map<void*, uint64_t> owner_;  // every live or cached block -> its pool (or kOrphan)
+  std::vector<void*> deferred_frees_;          // frees asked for during a capture
   Statistics statistics_;
 };
 

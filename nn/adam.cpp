@@ -18,7 +18,8 @@ void Adam::step() {
   if (!items.empty() && items[0].tensor.on_cuda()) return step_on_cuda();
   for (size_t i = 0; i < items.size(); ++i) {
     const Tensor& p = items[i].tensor;
-    require(!p.on_cuda(), "Adam: parameters on different devices (", items[0].name, " and ", items[i].name, ")");
+    require(!p.on_cuda(), "Adam: parameters on different devices (", items[0].name, " and ", items[i].name,
+            ")");
     first_moments_[i].move_to(Device::CPU);
     second_moments_[i].move_to(Device::CPU);
     adam_update(p.data(), p.grad(), first_moments_[i].data(), second_moments_[i].data(), p.numel(), hyperparameters_,
@@ -33,12 +34,14 @@ void Adam::step_on_cuda() {
     std::vector<const float*> pointers;
     for (size_t i = 0; i < items.size(); ++i) {
       const Tensor& p = items[i].tensor;
-      require(p.on_cuda(), "Adam: parameters on different devices (", items[0].name, " and ", items[i].name, ")");
+      require(p.on_cuda(), "Adam: parameters on different devices (", items[0].name, " and ", items[i].name,
+              ")");
       first_moments_[i].move_to(Device::CUDA);  // no-ops once the moments are there
       second_moments_[i].move_to(Device::CUDA);
-      tensors.push_back({p.storage(), p.grad_storage(), first_moments_[i].storage(), second_moments_[i].storage(),
-                         p.numel()});
-      pointers.insert(pointers.end(), {tensors.back().param, tensors.back().grad, tensors.back().m, tensors.back().v});
+      tensors.push_back({p.storage(), p.grad_storage(), first_moments_[i].storage(),
+                         second_moments_[i].storage(), p.numel()});
+      pointers.insert(pointers.end(),
+                      {tensors.back().param, tensors.back().grad, tensors.back().m, tensors.back().v});
     }
     // The kernel's table of buffers is built once and rebuilt only if a buffer moved (a checkpoint load).
     if (!fused_ || pointers != fused_pointers_) {

@@ -5,8 +5,8 @@
 
 namespace untangle {
 
-GraphedTrainingStep::GraphedTrainingStep(const Model& model, std::vector<Adam>& optimisers, const Batch& batch,
-                                         PhiloxRng& noise, long long step)
+GraphedTrainingStep::GraphedTrainingStep(const Model& model, std::vector<Adam>& optimisers,
+                                         const Batch& batch, PhiloxRng& noise, long long step)
     : optimisers_(optimisers), noise_(noise) {
   require(kCudaCompiled && model.device() == Device::CUDA && batch.x.on_cuda(),
           "cuda graph: the model and the batch must be on a CUDA device");

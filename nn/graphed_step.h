@@ -35,7 +35,7 @@ class GraphedTrainingStep {
   std::vector<Adam>& optimisers_;
   PhiloxRng& noise_;
   uint64_t noise_blocks_per_step_ = 0;
-  TrainingLoss loss_;  // the captured step's outputs (in the graph's memory)
+  TrainingLoss loss_;                             // the captured step's outputs (in the graph's memory)
   std::shared_ptr<cuda::CapturedWork> captured_;  // shared_ptr: see nn/adam.h (no CUDA needed to destroy it)
   std::vector<std::shared_ptr<const void>> optimiser_states_;  // what the graph's Adam kernels read
 };

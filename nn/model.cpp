@@ -37,8 +37,8 @@ Tensor Model::reconstruct(Tape& tape, const Tensor& x) const {
   return output_to_image(tape, decode(tape, encode(tape, x).mean), settings_.reconstruction.kind);
 }
 
-TrainingLoss training_step(const Model& model, std::vector<Adam>& optimisers, const Batch& batch, PhiloxRng& noise,
-                           long long step) {
+TrainingLoss training_step(const Model& model, std::vector<Adam>& optimisers, const Batch& batch,
+                           PhiloxRng& noise, long long step) {
   Tape tape;
   TrainingLoss loss = model.training_loss(tape, batch, noise, step);
   tape.backward(loss.objective);
@@ -54,6 +54,8 @@ Tensor logged_sum(const Tensor& a, const Tensor& b) {
   return add(untracked, a, b);
 }
 
-Tensor logged_value(double value) { return Tensor::scalar(float(value)); }
+Tensor logged_value(double value) {
+  return Tensor::scalar(float(value));
+}
 
 }  // namespace untangle

@@ -141,8 +141,8 @@ class Model {
 
 // One training step, as the usage above: the loss on `batch`, one backward pass, every optimiser's update
 // and zero_grad. Returns the loss (on a GPU its values may still be being computed).
-TrainingLoss training_step(const Model& model, std::vector<Adam>& optimisers, const Batch& batch, PhiloxRng& noise,
-                           long long step);
+TrainingLoss training_step(const Model& model, std::vector<Adam>& optimisers, const Batch& batch,
+                           PhiloxRng& noise, long long step);
 
 // ---- settings as text (model_settings.cpp) ------------------------------------------------------------
 // Every field as (name, value) in a fixed order, numbers printed so they parse back exactly: the

@@ -71,7 +71,8 @@ class AdaVae : public Model {
     const bool symmetric = settings_.ada_divergence == "symmetric_kl";
     // Decided on the host: the mask is a constant of the step (no gradient flows through the choice).
     const std::vector<float> mu_first = first.mean.to_vector(), mu_second = second.mean.to_vector(),
-                             lv_first = first.log_variance.to_vector(), lv_second = second.log_variance.to_vector();
+                             lv_first = first.log_variance.to_vector(),
+                             lv_second = second.log_variance.to_vector();
     std::vector<float> mask(size_t(B) * D);
     std::vector<double> delta(static_cast<size_t>(D));
     for (int b = 0; b < B; ++b) {

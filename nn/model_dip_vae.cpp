@@ -30,7 +30,8 @@ class DipVae : public Model {
     Tensor covariance = mean(tape, outer, 0);                                             // (D, D)
     if (second_kind_) {
       Tensor mean_variance = reshape(tape, mean(tape, exp(tape, code.log_variance), 0), {1, D});
-      covariance = add(tape, covariance, mul(tape, mean_variance, identity(D, covariance.device())));  // + diag(E[var])
+      covariance = add(tape, covariance,
+                       mul(tape, mean_variance, identity(D, covariance.device())));  // + diag(E[var])
     }
     Tensor off_diagonal =
         sum(tape, square(tape, mul(tape, covariance, off_diagonal_mask(D, covariance.device()))));

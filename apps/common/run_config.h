@@ -30,7 +30,7 @@ struct RunConfig {
   int batch = 64;
   unsigned long long seed = 0;
   std::string device = "auto";
-  bool cuda_graph = true;   // on a GPU, replay the steady-state step as a CUDA graph when the model allows
+  bool cuda_graph = true;  // on a GPU, replay the steady-state step as a CUDA graph when the model allows
   long long log_every = 100, checkpoint_every = 2000, eval_every = 0;
   std::string final_metrics = "mig,dci,sap,factorvae,betavae";
   // fast by default: at the reference sizes the FactorVAE and beta-VAE scores alone encode ~3 million

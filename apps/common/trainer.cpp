@@ -210,7 +210,8 @@ TrainingResult train_run(const RunConfig& config, const std::string& directory, 
     if (device == Device::CPU) return;
     copy_floats(host_batch.x.data(), Device::CPU, batch.x.storage(), device, batch.x.numel());
     if (host_batch.x_pair.defined())
-      copy_floats(host_batch.x_pair.data(), Device::CPU, batch.x_pair.storage(), device, batch.x_pair.numel());
+      copy_floats(host_batch.x_pair.data(), Device::CPU, batch.x_pair.storage(), device,
+                  batch.x_pair.numel());
   };
 
   // The log's columns are the model's terms; one throwaway evaluation-mode loss tells their names.
@@ -248,7 +249,8 @@ TrainingResult train_run(const RunConfig& config, const std::string& directory, 
   // copied (on its device) into one row of `unread_values`, read back with one copy. On the CPU they are
   // read every step (free there). A checkpoint is written only after its steps were read, so a non-finite
   // loss never reaches one.
-  const long long read_every = device == Device::CPU ? 1 : std::max<long long>(1, std::min(config.log_every, 50LL));
+  const long long read_every =
+      device == Device::CPU ? 1 : std::max<long long>(1, std::min(config.log_every, 50LL));
   const size_t columns = 1 + term_names.size();  // the objective, then the terms
   Tensor unread_values = Tensor::zeros({int(read_every), int(columns)}, device);
   std::vector<long long> unread_steps;
@@ -272,11 +274,13 @@ TrainingResult train_run(const RunConfig& config, const std::string& directory, 
       if (!finite) {
         progress.interrupt();
         std::string text;
-        for (size_t i = 0; i < term_names.size(); ++i) text += " " + term_names[i] + "=" + number_text(row[1 + i]);
+        for (size_t i = 0; i < term_names.size(); ++i)
+          text += " " + term_names[i] + "=" + number_text(row[1 + i]);
         std::fprintf(stderr, "train: error: the loss is not finite at step %lld (%s); stopping. %s\n",
                      unread_steps[r] + 1, text.c_str(),
-                     file_exists(checkpoint_path) ? ("The last good checkpoint is kept: " + checkpoint_path).c_str()
-                                                  : "No checkpoint was written before it.");
+                     file_exists(checkpoint_path)
+                         ? ("The last good checkpoint is kept: " + checkpoint_path).c_str()
+                         : "No checkpoint was written before it.");
         return false;
       }
       for (size_t i = 0; i < term_names.size(); ++i) interval_sums[i] += row[1 + i];
@@ -306,8 +310,10 @@ TrainingResult train_run(const RunConfig& config, const std::string& directory, 
         std::fprintf(stderr, "cuda graph: not used (%s); steps run kernel by kernel\n", e.what());
       }
     }
-    if (graphed) keep_values(step, graphed->run());  // copied before the next replay overwrites them
-    else keep_values(step, training_step(*model, optimisers.adams, batch, streams.noise, step));
+    if (graphed)
+      keep_values(step, graphed->run());  // copied before the next replay overwrites them
+    else
+      keep_values(step, training_step(*model, optimisers.adams, batch, streams.noise, step));
     const long long done = step + 1;
 
     const bool log_row = done % config.log_every == 0 || done == config.steps;

@@ -64,31 +64,45 @@ constexpr long long kMinPerThread = 1 << 14;
 // One loop per function (F a template argument, so the switch above folds away at compile time).
 template <Activation F>
 void forward_loop(const float* x, float* y, size_t n, float slope) {
-  parallel_for((long long)n, [&](long long begin, long long end, int) {
-    for (long long i = begin; i < end; ++i) y[i] = forward_one<F>(x[i], slope);
-  }, kMinPerThread);
+  parallel_for((long long)n,
+               [&](long long begin, long long end, int) {
+                 for (long long i = begin; i < end; ++i) y[i] = forward_one<F>(x[i], slope);
+               },
+               kMinPerThread);
 }
 
 template <Activation F>
 void backward_loop(const float* x, const float* y, const float* dy, float* dx, size_t n, float slope) {
-  parallel_for((long long)n, [&](long long begin, long long end, int) {
-    for (long long i = begin; i < end; ++i) dx[i] += dy[i] * derivative_one<F>(x[i], y[i], slope);
-  }, kMinPerThread);
+  parallel_for((long long)n,
+               [&](long long begin, long long end, int) {
+                 for (long long i = begin; i < end; ++i)
+                   dx[i] += dy[i] * derivative_one<F>(x[i], y[i], slope);
+               },
+               kMinPerThread);
 }
 
 // Calls loop(integral_constant<Activation, F>) for the runtime value f: the one switch per call.
 template <typename Loop>
 void with_activation(Activation f, Loop loop) {
   switch (f) {
-    case Activation::Relu: return loop(std::integral_constant<Activation, Activation::Relu>{});
-    case Activation::LeakyRelu: return loop(std::integral_constant<Activation, Activation::LeakyRelu>{});
-    case Activation::Sigmoid: return loop(std::integral_constant<Activation, Activation::Sigmoid>{});
-    case Activation::Tanh: return loop(std::integral_constant<Activation, Activation::Tanh>{});
-    case Activation::Exp: return loop(std::integral_constant<Activation, Activation::Exp>{});
-    case Activation::Log: return loop(std::integral_constant<Activation, Activation::Log>{});
-    case Activation::Softplus: return loop(std::integral_constant<Activation, Activation::Softplus>{});
-    case Activation::Abs: return loop(std::integral_constant<Activation, Activation::Abs>{});
-    case Activation::Square: return loop(std::integral_constant<Activation, Activation::Square>{});
+    case Activation::Relu:
+      return loop(std::integral_constant<Activation, Activation::Relu>{});
+    case Activation::LeakyRelu:
+      return loop(std::integral_constant<Activation, Activation::LeakyRelu>{});
+    case Activation::Sigmoid:
+      return loop(std::integral_constant<Activation, Activation::Sigmoid>{});
+    case Activation::Tanh:
+      return loop(std::integral_constant<Activation, Activation::Tanh>{});
+    case Activation::Exp:
+      return loop(std::integral_constant<Activation, Activation::Exp>{});
+    case Activation::Log:
+      return loop(std::integral_constant<Activation, Activation::Log>{});
+    case Activation::Softplus:
+      return loop(std::integral_constant<Activation, Activation::Softplus>{});
+    case Activation::Abs:
+      return loop(std::integral_constant<Activation, Activation::Abs>{});
+    case Activation::Square:
+      return loop(std::integral_constant<Activation, Activation::Square>{});
   }
 }
 

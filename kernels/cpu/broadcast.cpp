@@ -104,29 +104,42 @@ void forward(const Broadcast& plan, const float* a, const float* b, float* out) 
 }
 
 template <BinaryOp Op>
-void backward(const Broadcast& plan, const float* a, const float* b, const float* d_out, float* d_a, float* d_b) {
-  if (d_a) for_each_element(plan, [&](size_t o, size_t i, size_t j) { d_a[i] += d_out[o] * derivative_a<Op>(a[i], b[j]); });
-  if (d_b) for_each_element(plan, [&](size_t o, size_t i, size_t j) { d_b[j] += d_out[o] * derivative_b<Op>(a[i], b[j]); });
+void backward(const Broadcast& plan, const float* a, const float* b, const float* d_out, float* d_a,
+              float* d_b) {
+  if (d_a)
+    for_each_element(
+        plan, [&](size_t o, size_t i, size_t j) { d_a[i] += d_out[o] * derivative_a<Op>(a[i], b[j]); });
+  if (d_b)
+    for_each_element(
+        plan, [&](size_t o, size_t i, size_t j) { d_b[j] += d_out[o] * derivative_b<Op>(a[i], b[j]); });
 }
 
 }  // namespace
 
 void binary_forward(BinaryOp op, const Broadcast& plan, const float* a, const float* b, float* out) {
   switch (op) {
-    case BinaryOp::Add: return forward<BinaryOp::Add>(plan, a, b, out);
-    case BinaryOp::Sub: return forward<BinaryOp::Sub>(plan, a, b, out);
-    case BinaryOp::Mul: return forward<BinaryOp::Mul>(plan, a, b, out);
-    case BinaryOp::Div: return forward<BinaryOp::Div>(plan, a, b, out);
+    case BinaryOp::Add:
+      return forward<BinaryOp::Add>(plan, a, b, out);
+    case BinaryOp::Sub:
+      return forward<BinaryOp::Sub>(plan, a, b, out);
+    case BinaryOp::Mul:
+      return forward<BinaryOp::Mul>(plan, a, b, out);
+    case BinaryOp::Div:
+      return forward<BinaryOp::Div>(plan, a, b, out);
   }
 }
 
 void binary_backward(BinaryOp op, const Broadcast& plan, const float* a, const float* b, const float* d_out,
                      float* d_a, float* d_b) {
   switch (op) {
-    case BinaryOp::Add: return backward<BinaryOp::Add>(plan, a, b, d_out, d_a, d_b);
-    case BinaryOp::Sub: return backward<BinaryOp::Sub>(plan, a, b, d_out, d_a, d_b);
-    case BinaryOp::Mul: return backward<BinaryOp::Mul>(plan, a, b, d_out, d_a, d_b);
-    case BinaryOp::Div: return backward<BinaryOp::Div>(plan, a, b, d_out, d_a, d_b);
+    case BinaryOp::Add:
+      return backward<BinaryOp::Add>(plan, a, b, d_out, d_a, d_b);
+    case BinaryOp::Sub:
+      return backward<BinaryOp::Sub>(plan, a, b, d_out, d_a, d_b);
+    case BinaryOp::Mul:
+      return backward<BinaryOp::Mul>(plan, a, b, d_out, d_a, d_b);
+    case BinaryOp::Div:
+      return backward<BinaryOp::Div>(plan, a, b, d_out, d_a, d_b);
   }
 }
 

@@ -34,9 +34,11 @@ void mse_backward(const float* p, const float* t, const float* gy, bool gy_per_e
 }
 
 void bce_with_logits_elementwise(const float* x, const float* t, float* loss, size_t n) {
-  parallel_for((long long)n, [&](long long begin, long long end, int) {
-    for (long long i = begin; i < end; ++i) loss[i] = bce_one(x[i], t[i]);
-  }, kMinPerThread);
+  parallel_for((long long)n,
+               [&](long long begin, long long end, int) {
+                 for (long long i = begin; i < end; ++i) loss[i] = bce_one(x[i], t[i]);
+               },
+               kMinPerThread);
 }
 
 void bce_with_logits_sum(const float* x, const float* t, size_t n, float scale, float* out) {
@@ -50,10 +52,13 @@ void bce_with_logits_sum(const float* x, const float* t, size_t n, float scale, 
 
 void bce_with_logits_backward(const float* x, const float* t, const float* gy, bool gy_per_element, float scale,
                               float* dx, size_t n) {
-  parallel_for((long long)n, [&](long long begin, long long end, int) {
-    for (long long i = begin; i < end; ++i)
-      dx[i] += (gy_per_element ? gy[i] : gy[0]) * scale * (1.0f / (1.0f + std::exp(-x[i])) - t[i]);
-  }, kMinPerThread);
+  parallel_for((long long)n,
+               [&](long long begin, long long end, int) {
+                 for (long long i = begin; i < end; ++i)
+                   dx[i] +=
+                       (gy_per_element ? gy[i] : gy[0]) * scale * (1.0f / (1.0f + std::exp(-x[i])) - t[i]);
+               },
+               kMinPerThread);
 }
 
 void gaussian_kl_forward(const float* mu, const float* logvar, int rows, int cols, float* out) {

@@ -65,11 +65,12 @@ void logsumexp_axis(const float* x, int outer, int length, int inner, float* out
 void sum_axis_backward(const float* gy, int outer, int length, int inner, float factor, float* gx) {
   for (int o = 0; o < outer; ++o)
     for (int l = 0; l < length; ++l)
-      for (int i = 0; i < inner; ++i) gx[(size_t(o) * length + l) * inner + i] += factor * gy[size_t(o) * inner + i];
+      for (int i = 0; i < inner; ++i)
+        gx[(size_t(o) * length + l) * inner + i] += factor * gy[size_t(o) * inner + i];
 }
 
-void logsumexp_axis_backward(const float* x, const float* y, const float* gy, int outer, int length, int inner,
-                             float* gx) {
+void logsumexp_axis_backward(const float* x, const float* y, const float* gy, int outer, int length,
+                             int inner, float* gx) {
   for (int o = 0; o < outer; ++o)
     for (int l = 0; l < length; ++l)
       for (int i = 0; i < inner; ++i) {

@@ -27,7 +27,7 @@ void logsumexp_axis(const float* x, int outer, int length, int inner, float* out
 //   logsumexp:  gx[o, l, i] += gy[o, i] * exp(x[o, l, i] - y[o, i])     (the softmax along the axis)
 // A sum over everything is the case outer = inner = 1.
 void sum_axis_backward(const float* gy, int outer, int length, int inner, float factor, float* gx);
-void logsumexp_axis_backward(const float* x, const float* y, const float* gy, int outer, int length, int inner,
-                             float* gx);
+void logsumexp_axis_backward(const float* x, const float* y, const float* gy, int outer, int length,
+                             int inner, float* gx);
 
 }  // namespace untangle

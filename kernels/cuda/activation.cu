@@ -3,8 +3,8 @@
 // ulp of the host's.
 #include "kernels/cuda/activation.h"
 #include "kernels/cuda/cuda_check.h"
-#include "kernels/cuda/stream.h"
 #include "kernels/cuda/launch.cuh"
+#include "kernels/cuda/stream.h"
 
 namespace untangle::cuda {
 

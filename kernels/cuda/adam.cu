@@ -28,10 +28,12 @@ struct AdamScalars {
   float beta1, beta2, epsilon, step_size, inverse_sqrt_correction2;
 };
 
-__global__ void count_step(long long* steps_taken) { *steps_taken += 1; }
+__global__ void count_step(long long* steps_taken) {
+  *steps_taken += 1;
+}
 
-__global__ void adam_chunks_kernel(const AdamChunk* chunks, AdamHyperparameters h, const long long* steps_taken,
-                                   bool clear_gradients) {
+__global__ void adam_chunks_kernel(const AdamChunk* chunks, AdamHyperparameters h,
+                                   const long long* steps_taken, bool clear_gradients) {
   const long long step = *steps_taken + 1;
   const float correction1 = 1.0f - float(pow(double(h.beta1), double(step)));
   const float correction2 = 1.0f - float(pow(double(h.beta2), double(step)));
@@ -76,7 +78,8 @@ void FusedAdam::update(const AdamHyperparameters& h, long long step, bool clear_
     const long long taken = step - 1;
     UNTANGLE_CUDA_CHECK(cudaMemcpyAsync(device_step_, &taken, sizeof taken, cudaMemcpyHostToDevice, stream()),
                         "cuda::FusedAdam::update");
-    UNTANGLE_CUDA_CHECK(cudaStreamSynchronize(stream()), "cuda::FusedAdam::update");  // `taken` is on our stack
+    UNTANGLE_CUDA_CHECK(cudaStreamSynchronize(stream()),
+                        "cuda::FusedAdam::update");  // `taken` is on our stack
   }
   adam_chunks_kernel<<<chunk_count_, kAdamThreads, 0, stream()>>>(static_cast<const AdamChunk*>(chunks_), h,
                                                                   device_step_, clear_gradients);

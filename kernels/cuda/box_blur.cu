@@ -16,8 +16,8 @@
 
 #include "kernels/cuda/box_blur.h"
 #include "kernels/cuda/box_blur_fft.h"
-#include "kernels/cuda/stream.h"
 #include "kernels/cuda/launch.cuh"
+#include "kernels/cuda/stream.h"
 
 namespace untangle::cuda {
 
@@ -131,15 +131,16 @@ void BoxBlurFft::run(const float* in, float* out, bool accumulate) {
   const char* op = "cuda::BoxBlurFft::run";
   const int P = fft_height_, Q = fft_width_;
   const size_t per_plane = size_t(P) * (Q / 2 + 1), total = size_t(planes_) * per_plane;
-  pad_planes<<<blocks_for(padded_.size()), kThreadsPerBlock, 0, stream()>>>(in, padded_.data(), planes_, height_, width_, P, Q);
+  pad_planes<<<blocks_for(padded_.size()), kThreadsPerBlock, 0, stream()>>>(in, padded_.data(), planes_,
+                                                                            height_, width_, P, Q);
   UNTANGLE_CUDA_CHECK_LAUNCH(op);
   UNTANGLE_CUDA_CHECK(cufftExecR2C(forward_, padded_.data(), spectrum_.data()), op);
-  multiply_spectra<<<blocks_for(total), kThreadsPerBlock, 0, stream()>>>(spectrum_.data(), box_spectrum_.data(), per_plane, total,
-                                                            1.0f / float(P * Q));
+  multiply_spectra<<<blocks_for(total), kThreadsPerBlock, 0, stream()>>>(
+      spectrum_.data(), box_spectrum_.data(), per_plane, total, 1.0f / float(P * Q));
   UNTANGLE_CUDA_CHECK_LAUNCH(op);
   UNTANGLE_CUDA_CHECK(cufftExecC2R(inverse_, spectrum_.data(), padded_.data()), op);
-  crop_planes<<<blocks_for(size_t(planes_) * height_ * width_), kThreadsPerBlock, 0, stream()>>>(padded_.data(), out, planes_,
-                                                                                    height_, width_, P, Q, accumulate);
+  crop_planes<<<blocks_for(size_t(planes_) * height_ * width_), kThreadsPerBlock, 0, stream()>>>(
+      padded_.data(), out, planes_, height_, width_, P, Q, accumulate);
   UNTANGLE_CUDA_CHECK_LAUNCH(op);
 }
 
@@ -166,7 +167,8 @@ void box_blur_planes_direct(const float* in, float* out, long long planes, int h
   const size_t total = size_t(planes) * height * width;
   if (total == 0) return;
   const float weight = float(1.0 / (double(2 * radius + 1) * double(2 * radius + 1)));
-  direct_blur<<<blocks_for(total), kThreadsPerBlock, 0, stream()>>>(in, out, planes, height, width, radius, weight, accumulate);
+  direct_blur<<<blocks_for(total), kThreadsPerBlock, 0, stream()>>>(in, out, planes, height, width, radius,
+                                                                    weight, accumulate);
   UNTANGLE_CUDA_CHECK_LAUNCH("cuda::box_blur_planes_direct");
 }
 

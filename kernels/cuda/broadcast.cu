@@ -1,7 +1,7 @@
 #include "kernels/cuda/broadcast.h"
 #include "kernels/cuda/cuda_check.h"
-#include "kernels/cuda/stream.h"
 #include "kernels/cuda/launch.cuh"
+#include "kernels/cuda/stream.h"
 
 namespace untangle::cuda {
 
@@ -96,7 +96,8 @@ size_t operand_count(const Broadcast& p, const size_t* strides) {
 void binary_forward(BinaryOp op, const Broadcast& plan, const float* a, const float* b, float* out) {
   const size_t count = plan.count();
   if (count == 0) return;
-  forward_kernel<<<blocks_for(count), kThreadsPerBlock, 0, stream()>>>(op, device_plan(plan), a, b, out, count);
+  forward_kernel<<<blocks_for(count), kThreadsPerBlock, 0, stream()>>>(op, device_plan(plan), a, b, out,
+                                                                       count);
   UNTANGLE_CUDA_CHECK_LAUNCH(binary_op_name(op));
 }
 
@@ -105,12 +106,14 @@ void binary_backward(BinaryOp op, const Broadcast& plan, const float* a, const f
   const Plan p = device_plan(plan);
   if (d_a) {
     const size_t count = operand_count(plan, plan.a_strides);
-    operand_grad_kernel<<<blocks_for(count), kThreadsPerBlock, 0, stream()>>>(op, p, true, a, b, d_out, d_a, count);
+    operand_grad_kernel<<<blocks_for(count), kThreadsPerBlock, 0, stream()>>>(op, p, true, a, b, d_out, d_a,
+                                                                              count);
     UNTANGLE_CUDA_CHECK_LAUNCH(binary_op_name(op));
   }
   if (d_b) {
     const size_t count = operand_count(plan, plan.b_strides);
-    operand_grad_kernel<<<blocks_for(count), kThreadsPerBlock, 0, stream()>>>(op, p, false, a, b, d_out, d_b, count);
+    operand_grad_kernel<<<blocks_for(count), kThreadsPerBlock, 0, stream()>>>(op, p, false, a, b, d_out, d_b,
+                                                                              count);
     UNTANGLE_CUDA_CHECK_LAUNCH(binary_op_name(op));
   }
 }

@@ -24,8 +24,8 @@
 
 #include "kernels/cuda/conv2d.h"
 #include "kernels/cuda/cuda_check.h"
-#include "kernels/cuda/stream.h"
 #include "kernels/cuda/launch.cuh"
+#include "kernels/cuda/stream.h"
 
 namespace untangle::cuda {
 
@@ -390,10 +390,12 @@ void conv2d_backward_weight(const Conv2dGeometry& g, const float* x, const float
   const size_t weights = size_t(g.out_channels) * taps;
   launch_implicit_gemm(op, g.out_channels, taps, pixels, split.splits, split.chunk, OutputGradRows{dy, s},
                        Im2colTransposed{Im2col{x, s}}, StorePartialWeightGrad{workspace, taps, weights});
-  sum_weight_grad_slices<<<blocks_for(weights), kThreadsPerBlock, 0, stream()>>>(workspace, split.splits, weights, dw);
+  sum_weight_grad_slices<<<blocks_for(weights), kThreadsPerBlock, 0, stream()>>>(workspace, split.splits,
+                                                                                 weights, dw);
   UNTANGLE_CUDA_CHECK_LAUNCH(op);
   if (dbias) {
-    bias_grad<<<g.out_channels, kGemmThreads, 0, stream()>>>(dy, g.batch, g.out_channels, s.out_h * s.out_w, dbias);
+    bias_grad<<<g.out_channels, kGemmThreads, 0, stream()>>>(dy, g.batch, g.out_channels, s.out_h * s.out_w,
+                                                             dbias);
     UNTANGLE_CUDA_CHECK_LAUNCH(op);
   }
 }

@@ -1,8 +1,8 @@
 // One thread per element copied; neighbouring threads take neighbouring elements of a row (coalesced).
 #include "kernels/cuda/copy.h"
 #include "kernels/cuda/cuda_check.h"
-#include "kernels/cuda/stream.h"
 #include "kernels/cuda/launch.cuh"
+#include "kernels/cuda/stream.h"
 
 namespace untangle::cuda {
 
@@ -40,8 +40,8 @@ __global__ void scatter_add_columns_kernel(const float* d_out, const int* source
 void copy_strided_rows(const float* src, size_t src_stride, size_t src_offset, float* dst, size_t dst_stride,
                        size_t dst_offset, size_t rows, size_t width, bool accumulate) {
   if (rows * width == 0) return;
-  copy_rows_kernel<<<blocks_for(rows * width), kThreadsPerBlock, 0, stream()>>>(src, src_stride, src_offset, dst, dst_stride,
-                                                                   dst_offset, rows, width, accumulate);
+  copy_rows_kernel<<<blocks_for(rows * width), kThreadsPerBlock, 0, stream()>>>(
+      src, src_stride, src_offset, dst, dst_stride, dst_offset, rows, width, accumulate);
   UNTANGLE_CUDA_CHECK_LAUNCH("cuda::copy_strided_rows");
 }
 
@@ -53,7 +53,8 @@ void gather_columns(const float* z, const int* source, int B, int D, float* out)
 
 void scatter_add_columns(const float* d_out, const int* source, int B, int D, float* d_z) {
   if (size_t(B) * D == 0) return;
-  scatter_add_columns_kernel<<<blocks_for(size_t(B) * D), kThreadsPerBlock, 0, stream()>>>(d_out, source, B, D, d_z);
+  scatter_add_columns_kernel<<<blocks_for(size_t(B) * D), kThreadsPerBlock, 0, stream()>>>(d_out, source, B,
+                                                                                           D, d_z);
   UNTANGLE_CUDA_CHECK_LAUNCH("cuda::scatter_add_columns");
 }
 

@@ -1,9 +1,8 @@
 // Row-major sgemm on cuBLAS, which is column-major. A row-major matrix with row stride ld is the
 // column-major matrix of its transpose with leading dimension ld, so instead of C = op(A) op(B) we ask
 // cuBLAS for C^T = op(B)^T op(A)^T: swap the operands (and M with N), keep each one's transpose flag.
-#include "kernels/cuda/gemm.h"
-
 #include "kernels/cuda/cuda_check.h"
+#include "kernels/cuda/gemm.h"
 #include "kernels/cuda/stream.h"
 
 namespace untangle::cuda {
@@ -34,8 +33,9 @@ void sgemm(bool transpose_a, bool transpose_b, int M, int N, int K, float alpha,
   if (M == 0 || N == 0) return;
   const cublasOperation_t op_a = transpose_a ? CUBLAS_OP_T : CUBLAS_OP_N;
   const cublasOperation_t op_b = transpose_b ? CUBLAS_OP_T : CUBLAS_OP_N;
-  UNTANGLE_CUDA_CHECK(cublasSgemm(cublas_handle(), op_b, op_a, N, M, K, &alpha, B, ldb, A, lda, &beta, C, ldc),
-                      "cuda::sgemm");
+  UNTANGLE_CUDA_CHECK(
+      cublasSgemm(cublas_handle(), op_b, op_a, N, M, K, &alpha, B, ldb, A, lda, &beta, C, ldc),
+      "cuda::sgemm");
 }
 
 }  // namespace untangle::cuda

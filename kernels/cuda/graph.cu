@@ -1,6 +1,5 @@
-#include "kernels/cuda/graph.h"
-
 #include "kernels/cuda/cuda_check.h"
+#include "kernels/cuda/graph.h"
 #include "kernels/cuda/memory.h"
 #include "kernels/cuda/philox.h"
 #include "kernels/cuda/stream.h"
@@ -13,7 +12,8 @@ int live_graphs = 0;
 
 CapturedWork::CapturedWork(const std::function<void()>& work) {
   const char* op = "cuda::CapturedWork";
-  require(live_graphs == 0, op, ": another captured graph is alive (one at a time: they share the noise offset)");
+  require(live_graphs == 0, op,
+          ": another captured graph is alive (one at a time: they share the noise offset)");
   pool_ = new_capture_pool();
   begin_captured_counters();  // queued before the capture: the offset starts at 0 for the first replay
   begin_capture_allocations(pool_);
@@ -65,7 +65,8 @@ CapturedWork::~CapturedWork() {
 }
 
 void CapturedWork::replay() {
-  UNTANGLE_CUDA_CHECK(cudaGraphLaunch(static_cast<cudaGraphExec_t>(instance_), stream()), "cuda::CapturedWork::replay");
+  UNTANGLE_CUDA_CHECK(cudaGraphLaunch(static_cast<cudaGraphExec_t>(instance_), stream()),
+                      "cuda::CapturedWork::replay");
 }
 
 }  // namespace untangle::cuda

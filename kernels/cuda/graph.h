@@ -35,9 +35,9 @@ class CapturedWork {
   size_t kernel_count() const { return nodes_; }
 
  private:
-  void* graph_ = nullptr;      // cudaGraph_t
-  void* instance_ = nullptr;   // cudaGraphExec_t
-  uint64_t pool_ = 0;          // the memory pool of the capture
+  void* graph_ = nullptr;     // cudaGraph_t
+  void* instance_ = nullptr;  // cudaGraphExec_t
+  uint64_t pool_ = 0;         // the memory pool of the capture
   size_t nodes_ = 0;
 };
 

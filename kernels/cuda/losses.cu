@@ -2,9 +2,9 @@
 // kernels are loops around it.
 #include "kernels/cuda/block_sum.cuh"
 #include "kernels/cuda/cuda_check.h"
-#include "kernels/cuda/stream.h"
 #include "kernels/cuda/launch.cuh"
 #include "kernels/cuda/losses.h"
+#include "kernels/cuda/stream.h"
 #include "kernels/cuda/two_pass_sum.cuh"
 
 namespace untangle::cuda {
@@ -87,13 +87,15 @@ void mse_sum(const float* p, const float* t, size_t n, float scale, float* out) 
 void mse_backward(const float* p, const float* t, const float* gy, bool gy_per_element, float scale, float* dp,
                   float* dt, size_t n) {
   if (n == 0) return;
-  mse_backward_kernel<<<blocks_for(n), kThreadsPerBlock, 0, stream()>>>(p, t, gy, gy_per_element, scale, dp, dt, n);
+  mse_backward_kernel<<<blocks_for(n), kThreadsPerBlock, 0, stream()>>>(p, t, gy, gy_per_element, scale, dp,
+                                                                        dt, n);
   UNTANGLE_CUDA_CHECK_LAUNCH("cuda::mse_backward");
 }
 
 void bce_with_logits_elementwise(const float* x, const float* t, float* loss, size_t n) {
   if (n == 0) return;
-  elementwise_kernel<<<blocks_for(n), kThreadsPerBlock, 0, stream()>>>(BinaryCrossEntropyWithLogits{}, x, t, loss, n);
+  elementwise_kernel<<<blocks_for(n), kThreadsPerBlock, 0, stream()>>>(BinaryCrossEntropyWithLogits{}, x, t,
+                                                                       loss, n);
   UNTANGLE_CUDA_CHECK_LAUNCH("cuda::bce_with_logits_elementwise");
 }
 
@@ -105,7 +107,8 @@ void bce_with_logits_sum(const float* x, const float* t, size_t n, float scale, 
 void bce_with_logits_backward(const float* x, const float* t, const float* gy, bool gy_per_element, float scale,
                               float* dx, size_t n) {
   if (n == 0) return;
-  bce_backward_kernel<<<blocks_for(n), kThreadsPerBlock, 0, stream()>>>(x, t, gy, gy_per_element, scale, dx, n);
+  bce_backward_kernel<<<blocks_for(n), kThreadsPerBlock, 0, stream()>>>(x, t, gy, gy_per_element, scale, dx,
+                                                                        n);
   UNTANGLE_CUDA_CHECK_LAUNCH("cuda::bce_with_logits_backward");
 }
 
@@ -119,7 +122,8 @@ void gaussian_kl_backward(const float* mu, const float* logvar, const float* gy,
                           float* d_logvar) {
   const size_t n = size_t(rows) * cols;
   if (n == 0) return;
-  gaussian_kl_backward_kernel<<<blocks_for(n), kThreadsPerBlock, 0, stream()>>>(mu, logvar, gy, cols, n, d_mu, d_logvar);
+  gaussian_kl_backward_kernel<<<blocks_for(n), kThreadsPerBlock, 0, stream()>>>(mu, logvar, gy, cols, n, d_mu,
+                                                                                d_logvar);
   UNTANGLE_CUDA_CHECK_LAUNCH("cuda::gaussian_kl_backward");
 }
 

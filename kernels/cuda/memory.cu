@@ -35,25 +35,32 @@ BlockCache& cache() {
 }
 
 __global__ void fill_kernel(float* data, size_t count, float value) {
-  for (size_t i = blockIdx.x * size_t(blockDim.x) + threadIdx.x; i < count; i += size_t(gridDim.x) * blockDim.x)
+  for (size_t i = blockIdx.x * size_t(blockDim.x) + threadIdx.x; i < count;
+       i += size_t(gridDim.x) * blockDim.x)
     data[i] = value;
 }
 
 __global__ void add_into_kernel(float* target, const float* values, size_t count) {
-  for (size_t i = blockIdx.x * size_t(blockDim.x) + threadIdx.x; i < count; i += size_t(gridDim.x) * blockDim.x)
+  for (size_t i = blockIdx.x * size_t(blockDim.x) + threadIdx.x; i < count;
+       i += size_t(gridDim.x) * blockDim.x)
     target[i] += values[i];
 }
 
 __global__ void scale_kernel(float* data, size_t count, float factor) {
-  for (size_t i = blockIdx.x * size_t(blockDim.x) + threadIdx.x; i < count; i += size_t(gridDim.x) * blockDim.x)
+  for (size_t i = blockIdx.x * size_t(blockDim.x) + threadIdx.x; i < count;
+       i += size_t(gridDim.x) * blockDim.x)
     data[i] *= factor;
 }
 
 }  // namespace
 
-void* allocate(size_t bytes) { return cache().allocate(bytes); }
+void* allocate(size_t bytes) {
+  return cache().allocate(bytes);
+}
 
-void release(void* data, size_t bytes) { cache().release(data, bytes); }
+void release(void* data, size_t bytes) {
+  cache().release(data, bytes);
+}
 
 void copy_to_device(void* device, const void* host, size_t bytes) {
   if (bytes == 0) return;
@@ -61,7 +68,8 @@ void copy_to_device(void* device, const void* host, size_t bytes) {
   // A captured graph would copy whatever the staging buffer holds at replay time: never inside a capture.
   cudaStreamCaptureStatus capture = cudaStreamCaptureStatusNone;
   UNTANGLE_CUDA_CHECK(cudaStreamIsCapturing(stream(), &capture), op);
-  require(capture == cudaStreamCaptureStatusNone, op, ": a host-to-device copy inside a CUDA graph capture (a step "
+  require(capture == cudaStreamCaptureStatusNone, op,
+          ": a host-to-device copy inside a CUDA graph capture (a step "
           "that uploads host data cannot be captured)");
   // Each staging buffer is refilled only once the copy out of it (two uploads ago) has finished: by then
   // the GPU has started the step that upload fed, so the host does not wait for the step running now.
@@ -76,8 +84,10 @@ void copy_to_device(void* device, const void* host, size_t bytes) {
   std::lock_guard<std::mutex> lock(guard);
   Staging& s = stages[next];
   next = 1 - next;
-  if (s.copied) UNTANGLE_CUDA_CHECK(cudaEventSynchronize(s.copied), op);
-  else UNTANGLE_CUDA_CHECK(cudaEventCreateWithFlags(&s.copied, cudaEventDisableTiming), op);
+  if (s.copied)
+    UNTANGLE_CUDA_CHECK(cudaEventSynchronize(s.copied), op);
+  else
+    UNTANGLE_CUDA_CHECK(cudaEventCreateWithFlags(&s.copied, cudaEventDisableTiming), op);
   if (s.capacity < bytes) {
     if (s.pinned) UNTANGLE_CUDA_CHECK(cudaFreeHost(s.pinned), op);
     s.pinned = nullptr;
@@ -92,13 +102,15 @@ void copy_to_device(void* device, const void* host, size_t bytes) {
 
 void copy_to_host(void* host, const void* device, size_t bytes) {
   if (bytes == 0) return;
-  UNTANGLE_CUDA_CHECK(cudaMemcpyAsync(host, device, bytes, cudaMemcpyDeviceToHost, stream()), "cuda::copy_to_host");
+  UNTANGLE_CUDA_CHECK(cudaMemcpyAsync(host, device, bytes, cudaMemcpyDeviceToHost, stream()),
+                      "cuda::copy_to_host");
   UNTANGLE_CUDA_CHECK(cudaStreamSynchronize(stream()), "cuda::copy_to_host");
 }
 
 void copy_on_device(void* to, const void* from, size_t bytes) {
   if (bytes == 0) return;
-  UNTANGLE_CUDA_CHECK(cudaMemcpyAsync(to, from, bytes, cudaMemcpyDeviceToDevice, stream()), "cuda::copy_on_device");
+  UNTANGLE_CUDA_CHECK(cudaMemcpyAsync(to, from, bytes, cudaMemcpyDeviceToDevice, stream()),
+                      "cuda::copy_on_device");
 }
 
 void fill(float* data, size_t count, float value) {
@@ -119,11 +131,19 @@ void scale(float* data, size_t count, float factor) {
   UNTANGLE_CUDA_CHECK_LAUNCH("cuda::scale");
 }
 
-void synchronize() { UNTANGLE_CUDA_CHECK(cudaStreamSynchronize(stream()), "cuda::synchronize"); }
+void synchronize() {
+  UNTANGLE_CUDA_CHECK(cudaStreamSynchronize(stream()), "cuda::synchronize");
+}
 
-uint64_t new_capture_pool() { return cache().new_capture_pool(); }
-void begin_capture_allocations(uint64_t pool) { cache().begin_capture(pool); }
-void end_capture_allocations() { cache().end_capture(); }  // graph.cu ends the stream capture first
+uint64_t new_capture_pool() {
+  return cache().new_capture_pool();
+}
+void begin_capture_allocations(uint64_t pool) {
+  cache().begin_capture(pool);
+}
+void end_capture_allocations() {
+  cache().end_capture();
+}  // graph.cu ends the stream capture first
 
 void delete_capture_pool(uint64_t pool) {
   cudaStreamSynchronize(stream());  // the graph's last replay may still be using the memory

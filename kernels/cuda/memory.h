@@ -50,9 +50,9 @@ void end_capture_allocations();
 void delete_capture_pool(uint64_t pool);
 
 struct MemoryStatistics {
-  size_t bytes_in_use = 0;     // handed out and not yet released
-  size_t bytes_cached = 0;     // released, kept for reuse
-  size_t cuda_mallocs = 0;     // calls to cudaMalloc so far (a steady-state step should add none)
+  size_t bytes_in_use = 0;  // handed out and not yet released
+  size_t bytes_cached = 0;  // released, kept for reuse
+  size_t cuda_mallocs = 0;  // calls to cudaMalloc so far (a steady-state step should add none)
 };
 MemoryStatistics memory_statistics();
 

@@ -1,9 +1,9 @@
 // Philox4x32-10 on the device, written from Salmon et al. (2011) like kernels/cpu/philox.cpp (same
 // constants, same round structure) so the two give the same words.
 #include "kernels/cuda/cuda_check.h"
-#include "kernels/cuda/stream.h"
 #include "kernels/cuda/launch.cuh"
 #include "kernels/cuda/philox.h"
+#include "kernels/cuda/stream.h"
 
 namespace untangle::cuda {
 
@@ -39,12 +39,16 @@ __device__ uint64_t start_counter(uint64_t counter, bool read_offset) {
   return read_offset ? counter + captured_counter_offset : counter;
 }
 
-__global__ void set_offset(uint64_t value) { captured_counter_offset = value; }
-__global__ void add_to_offset(uint64_t blocks) { captured_counter_offset += blocks; }
+__global__ void set_offset(uint64_t value) {
+  captured_counter_offset = value;
+}
+__global__ void add_to_offset(uint64_t blocks) {
+  captured_counter_offset += blocks;
+}
 
 // One thread per block of four numbers.
-__global__ void fill_uniform_kernel(float* out, size_t n, uint64_t seed, uint64_t counter, bool read_offset, float low,
-                                    float high) {
+__global__ void fill_uniform_kernel(float* out, size_t n, uint64_t seed, uint64_t counter, bool read_offset,
+                                    float low, float high) {
   counter = start_counter(counter, read_offset);
   const size_t blocks = (n + 3) / 4;
   for (size_t b = blockIdx.x * size_t(blockDim.x) + threadIdx.x; b < blocks; b += size_t(gridDim.x) * blockDim.x) {
@@ -57,8 +61,8 @@ __global__ void fill_uniform_kernel(float* out, size_t n, uint64_t seed, uint64_
   }
 }
 
-__global__ void fill_normal_kernel(float* out, size_t n, uint64_t seed, uint64_t counter, bool read_offset, float mean,
-                                   float stddev) {
+__global__ void fill_normal_kernel(float* out, size_t n, uint64_t seed, uint64_t counter, bool read_offset,
+                                   float mean, float stddev) {
   counter = start_counter(counter, read_offset);
   const float two_pi = 6.28318530717958647692f;
   const size_t blocks = (n + 3) / 4;
@@ -88,15 +92,15 @@ __global__ void blocks_kernel(uint32_t* out, size_t blocks, uint64_t seed, uint6
 
 void philox_fill_uniform(float* out, size_t n, uint64_t seed, uint64_t counter, float low, float high) {
   if (n == 0) return;
-  fill_uniform_kernel<<<blocks_for(philox_blocks_used(n)), kThreadsPerBlock, 0, stream()>>>(out, n, seed, counter,
-                                                                                           fills_read_offset, low, high);
+  fill_uniform_kernel<<<blocks_for(philox_blocks_used(n)), kThreadsPerBlock, 0, stream()>>>(
+      out, n, seed, counter, fills_read_offset, low, high);
   UNTANGLE_CUDA_CHECK_LAUNCH("cuda::philox_fill_uniform");
 }
 
 void philox_fill_normal(float* out, size_t n, uint64_t seed, uint64_t counter, float mean, float stddev) {
   if (n == 0) return;
-  fill_normal_kernel<<<blocks_for(philox_blocks_used(n)), kThreadsPerBlock, 0, stream()>>>(out, n, seed, counter,
-                                                                                          fills_read_offset, mean, stddev);
+  fill_normal_kernel<<<blocks_for(philox_blocks_used(n)), kThreadsPerBlock, 0, stream()>>>(
+      out, n, seed, counter, fills_read_offset, mean, stddev);
   UNTANGLE_CUDA_CHECK_LAUNCH("cuda::philox_fill_normal");
 }
 
@@ -112,7 +116,9 @@ void begin_captured_counters() {
   fills_read_offset = true;
 }
 
-void end_captured_counters() { fills_read_offset = false; }
+void end_captured_counters() {
+  fills_read_offset = false;
+}
 
 void advance_captured_counters(uint64_t blocks) {
   add_to_offset<<<1, 1, 0, stream()>>>(blocks);

@@ -3,9 +3,9 @@
 // threads read neighbouring columns: coalesced).
 #include "kernels/cuda/block_sum.cuh"
 #include "kernels/cuda/cuda_check.h"
-#include "kernels/cuda/stream.h"
 #include "kernels/cuda/launch.cuh"
 #include "kernels/cuda/reduce.h"
+#include "kernels/cuda/stream.h"
 #include "kernels/cuda/two_pass_sum.cuh"
 
 namespace untangle::cuda {
@@ -46,7 +46,8 @@ __global__ void logsumexp_rows_kernel(const float* x, int cols, float* out) {
   for (int c = threadIdx.x; c < cols; c += blockDim.x) total += exp(double(row[c]) - largest_float);
   total = block_sum(total);
   // All -inf (or a +inf): the answer is that infinity (the formula would give NaN from inf - inf).
-  if (threadIdx.x == 0) out[blockIdx.x] = isinf(largest_float) ? largest_float : float(largest_float + log(total));
+  if (threadIdx.x == 0)
+    out[blockIdx.x] = isinf(largest_float) ? largest_float : float(largest_float + log(total));
 }
 
 // One thread per output (o, i), walking the reduced axis; neighbouring threads take neighbouring i, so
@@ -80,15 +81,17 @@ __global__ void logsumexp_axis_kernel(const float* x, int outer, int length, int
 // Backward passes: one thread per element of x.
 __global__ void sum_axis_backward_kernel(const float* gy, int length, int inner, float factor, float* gx,
                                          size_t total) {
-  for (size_t e = blockIdx.x * size_t(blockDim.x) + threadIdx.x; e < total; e += size_t(gridDim.x) * blockDim.x) {
+  for (size_t e = blockIdx.x * size_t(blockDim.x) + threadIdx.x; e < total;
+       e += size_t(gridDim.x) * blockDim.x) {
     const size_t o = e / (size_t(length) * inner), i = e % inner;
     gx[e] += factor * gy[o * inner + i];
   }
 }
 
-__global__ void logsumexp_axis_backward_kernel(const float* x, const float* y, const float* gy, int length, int inner,
-                                               float* gx, size_t total) {
-  for (size_t e = blockIdx.x * size_t(blockDim.x) + threadIdx.x; e < total; e += size_t(gridDim.x) * blockDim.x) {
+__global__ void logsumexp_axis_backward_kernel(const float* x, const float* y, const float* gy, int length,
+                                               int inner, float* gx, size_t total) {
+  for (size_t e = blockIdx.x * size_t(blockDim.x) + threadIdx.x; e < total;
+       e += size_t(gridDim.x) * blockDim.x) {
     const size_t out = (e / (size_t(length) * inner)) * inner + e % inner;
     gx[e] += gy[out] * expf(x[e] - y[out]);
   }
@@ -121,30 +124,33 @@ void logsumexp_rows(const float* x, int rows, int cols, float* out) {
 void sum_axis(const float* x, int outer, int length, int inner, float* out) {
   if (inner == 1) return sum_rows(x, outer, length, out);
   if (size_t(outer) * inner == 0) return;
-  sum_axis_kernel<<<blocks_for(size_t(outer) * inner), kThreadsPerBlock, 0, stream()>>>(x, outer, length, inner, out);
+  sum_axis_kernel<<<blocks_for(size_t(outer) * inner), kThreadsPerBlock, 0, stream()>>>(x, outer, length,
+                                                                                        inner, out);
   UNTANGLE_CUDA_CHECK_LAUNCH("cuda::sum_axis");
 }
 
 void logsumexp_axis(const float* x, int outer, int length, int inner, float* out) {
   if (inner == 1) return logsumexp_rows(x, outer, length, out);
   if (size_t(outer) * inner == 0) return;
-  logsumexp_axis_kernel<<<blocks_for(size_t(outer) * inner), kThreadsPerBlock, 0, stream()>>>(x, outer, length, inner, out);
+  logsumexp_axis_kernel<<<blocks_for(size_t(outer) * inner), kThreadsPerBlock, 0, stream()>>>(
+      x, outer, length, inner, out);
   UNTANGLE_CUDA_CHECK_LAUNCH("cuda::logsumexp_axis");
 }
 
 void sum_axis_backward(const float* gy, int outer, int length, int inner, float factor, float* gx) {
   const size_t total = size_t(outer) * length * inner;
   if (total == 0) return;
-  sum_axis_backward_kernel<<<blocks_for(total), kThreadsPerBlock, 0, stream()>>>(gy, length, inner, factor, gx, total);
+  sum_axis_backward_kernel<<<blocks_for(total), kThreadsPerBlock, 0, stream()>>>(gy, length, inner, factor,
+                                                                                 gx, total);
   UNTANGLE_CUDA_CHECK_LAUNCH("cuda::sum_axis_backward");
 }
 
-void logsumexp_axis_backward(const float* x, const float* y, const float* gy, int outer, int length, int inner,
-                             float* gx) {
+void logsumexp_axis_backward(const float* x, const float* y, const float* gy, int outer, int length,
+                             int inner, float* gx) {
   const size_t total = size_t(outer) * length * inner;
   if (total == 0) return;
-  logsumexp_axis_backward_kernel<<<blocks_for(total), kThreadsPerBlock, 0, stream()>>>(x, y, gy, length, inner, gx,
-                                                                                          total);
+  logsumexp_axis_backward_kernel<<<blocks_for(total), kThreadsPerBlock, 0, stream()>>>(x, y, gy, length,
+                                                                                       inner, gx, total);
   UNTANGLE_CUDA_CHECK_LAUNCH("cuda::logsumexp_axis_backward");
 }
 

@@ -16,7 +16,7 @@ void sum_axis(const float* x, int outer, int length, int inner, float* out);
 void logsumexp_axis(const float* x, int outer, int length, int inner, float* out);
 // The backward passes (they add into gx, shaped like x): see kernels/cpu/reduce.h.
 void sum_axis_backward(const float* gy, int outer, int length, int inner, float factor, float* gx);
-void logsumexp_axis_backward(const float* x, const float* y, const float* gy, int outer, int length, int inner,
-                             float* gx);
+void logsumexp_axis_backward(const float* x, const float* y, const float* gy, int outer, int length,
+                             int inner, float* gx);
 
 }  // namespace untangle::cuda

@@ -1,6 +1,5 @@
-#include "kernels/cuda/stream.h"
-
 #include "kernels/cuda/cuda_check.h"
+#include "kernels/cuda/stream.h"
 
 namespace untangle::cuda {
 

@@ -24,7 +24,9 @@ std::string fresh_directory(const std::string& name) {
   return path;
 }
 
-RunConfig small_config(long long steps) { return testing::small_training_run(steps); }
+RunConfig small_config(long long steps) {
+  return testing::small_training_run(steps);
+}
 
 std::vector<double> column(const std::string& csv_path, const std::string& name) {
   std::ifstream in(csv_path);

@@ -21,7 +21,8 @@ TEST_CASE("copy_from overwrites every value and checks the count") {
   Tensor t = Tensor::zeros({2, 2});
   t.copy_from({4, 3, 2, 1});
   CHECK(t.to_vector() == std::vector<float>{4, 3, 2, 1});
-  CHECK_THROWS_WITH_AS(t.copy_from({1, 2, 3}), doctest::Contains("3 values for a tensor of shape (2, 2)"), Error);
+  CHECK_THROWS_WITH_AS(t.copy_from({1, 2, 3}), doctest::Contains("3 values for a tensor of shape (2, 2)"),
+                       Error);
 }
 
 TEST_CASE("empty makes the shape without filling, zeros and full fill") {

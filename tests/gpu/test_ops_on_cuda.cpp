@@ -43,8 +43,8 @@ void compare_op(const std::string& name, const OpFunction& f, const std::vector<
   const OpRun cpu = run_op(f, inputs, Device::CPU), gpu = run_op(f, inputs, Device::CUDA);
   CHECK(report(name + " forward", max_relative_error(gpu.output, cpu.output), bound) <= bound);
   for (size_t i = 0; i < inputs.size(); ++i)
-    CHECK(report(name + " d input " + std::to_string(i), max_relative_error(gpu.gradients[i], cpu.gradients[i]),
-                 bound) <= bound);
+    CHECK(report(name + " d input " + std::to_string(i),
+                 max_relative_error(gpu.gradients[i], cpu.gradients[i]), bound) <= bound);
 }
 
 Tensor random_tensor(const Shape& shape, PhiloxRng& rng, float low = -1.0f, float high = 1.0f) {
@@ -80,13 +80,16 @@ TEST_CASE("ops refuse tensors on different devices") {
 TEST_CASE("elementwise, activation and reduction ops on cuda match the cpu") {
   if (!gpu_available_or_skip()) return;
   PhiloxRng rng(2);
-  const std::vector<std::pair<const char*, std::function<Tensor(Tape&, const Tensor&, const Tensor&)>>> binaries = {
-      {"add", [](Tape& t, const Tensor& a, const Tensor& b) { return add(t, a, b); }},
-      {"sub", [](Tape& t, const Tensor& a, const Tensor& b) { return sub(t, a, b); }},
-      {"mul", [](Tape& t, const Tensor& a, const Tensor& b) { return mul(t, a, b); }},
-      {"div", [](Tape& t, const Tensor& a, const Tensor& b) { return div(t, a, b); }}};
-  const std::vector<std::pair<Shape, Shape>> shapes = {
-      {{64, 10}, {64, 10}}, {{64, 10}, {}}, {{64, 10}, {10}}, {{8, 32, 5, 5}, {1, 32, 1, 1}}, {{64, 1}, {64, 10}}};
+  const std::vector<std::pair<const char*, std::function<Tensor(Tape&, const Tensor&, const Tensor&)>>>
+      binaries = {{"add", [](Tape& t, const Tensor& a, const Tensor& b) { return add(t, a, b); }},
+                  {"sub", [](Tape& t, const Tensor& a, const Tensor& b) { return sub(t, a, b); }},
+                  {"mul", [](Tape& t, const Tensor& a, const Tensor& b) { return mul(t, a, b); }},
+                  {"div", [](Tape& t, const Tensor& a, const Tensor& b) { return div(t, a, b); }}};
+  const std::vector<std::pair<Shape, Shape>> shapes = {{{64, 10}, {64, 10}},
+                                                       {{64, 10}, {}},
+                                                       {{64, 10}, {10}},
+                                                       {{8, 32, 5, 5}, {1, 32, 1, 1}},
+                                                       {{64, 1}, {64, 10}}};
   for (const auto& [name, op] : binaries)
     for (const auto& [a_shape, b_shape] : shapes)
       compare_op(std::string(name) + " " + shape_string(a_shape) + " " + shape_string(b_shape),
@@ -112,9 +115,10 @@ TEST_CASE("elementwise, activation and reduction ops on cuda match the cpu") {
   compare_op("mean (all)", [](Tape& t, const std::vector<Tensor>& x) { return mean(t, x[0]); }, {table});
   for (int axis : {0, 1, 2}) {
     const std::string along = " axis " + std::to_string(axis);
-    compare_op("sum" + along, [axis](Tape& t, const std::vector<Tensor>& x) { return sum(t, x[0], axis); }, {table});
-    compare_op("mean" + along, [axis](Tape& t, const std::vector<Tensor>& x) { return mean(t, x[0], axis, true); },
+    compare_op("sum" + along, [axis](Tape& t, const std::vector<Tensor>& x) { return sum(t, x[0], axis); },
                {table});
+    compare_op("mean" + along,
+               [axis](Tape& t, const std::vector<Tensor>& x) { return mean(t, x[0], axis, true); }, {table});
     compare_op("logsumexp" + along,
                [axis](Tape& t, const std::vector<Tensor>& x) { return logsumexp(t, x[0], axis); }, {table});
   }
@@ -123,11 +127,13 @@ TEST_CASE("elementwise, activation and reduction ops on cuda match the cpu") {
 TEST_CASE("dense, convolution and blur ops on cuda match the cpu") {
   if (!gpu_available_or_skip()) return;
   PhiloxRng rng(3);
-  compare_op("matmul (64x256)(256x10)", [](Tape& t, const std::vector<Tensor>& x) { return matmul(t, x[0], x[1]); },
+  compare_op("matmul (64x256)(256x10)",
+             [](Tape& t, const std::vector<Tensor>& x) { return matmul(t, x[0], x[1]); },
              {random_tensor({64, 256}, rng), random_tensor({256, 10}, rng)});
   compare_op("linear 1024->256 batch 64",
              [](Tape& t, const std::vector<Tensor>& x) { return linear(t, x[0], x[1], x[2]); },
-             {random_tensor({64, 1024}, rng), random_tensor({256, 1024}, rng, -0.05f, 0.05f), random_tensor({256}, rng)});
+             {random_tensor({64, 1024}, rng), random_tensor({256, 1024}, rng, -0.05f, 0.05f),
+              random_tensor({256}, rng)});
   // (input shape, out channels, kernel, stride, padding): the reference encoders' layers.
   struct ConvCase {
     Shape input;
@@ -138,21 +144,26 @@ TEST_CASE("dense, convolution and blur ops on cuda match the cpu") {
     const std::string name = "conv2d " + shape_string(c.input) + " k" + std::to_string(c.kernel) + " s" +
                              std::to_string(c.stride) + " p" + std::to_string(c.padding);
     compare_op(name,
-               [c](Tape& t, const std::vector<Tensor>& x) { return conv2d(t, x[0], x[1], x[2], c.stride, c.padding); },
+               [c](Tape& t, const std::vector<Tensor>& x) {
+                 return conv2d(t, x[0], x[1], x[2], c.stride, c.padding);
+               },
                {random_tensor(c.input, rng),
                 random_tensor({c.out_channels, c.input[1], c.kernel, c.kernel}, rng, -0.2f, 0.2f),
                 random_tensor({c.out_channels}, rng)});
   }
   // The decoder's transposed layers: (B, C, h, w) -> (B, O, 2h, 2w), k4 s2 p1.
-  for (const auto& [input, out_channels] : std::vector<std::pair<Shape, int>>{{{64, 64, 4, 4}, 64}, {{64, 32, 32, 32}, 1},
-                                                                               {{64, 32, 32, 32}, 3}}) {
-    compare_op("conv_transpose2d " + shape_string(input) + " -> " + std::to_string(out_channels) + " k4 s2 p1",
-               [](Tape& t, const std::vector<Tensor>& x) { return conv_transpose2d(t, x[0], x[1], x[2], 2, 1); },
-               {random_tensor(input, rng), random_tensor({input[1], out_channels, 4, 4}, rng, -0.2f, 0.2f),
-                random_tensor({out_channels}, rng)});
+  for (const auto& [input, out_channels] : std::vector<std::pair<Shape, int>>{
+           {{64, 64, 4, 4}, 64}, {{64, 32, 32, 32}, 1}, {{64, 32, 32, 32}, 3}}) {
+    compare_op(
+        "conv_transpose2d " + shape_string(input) + " -> " + std::to_string(out_channels) + " k4 s2 p1",
+        [](Tape& t, const std::vector<Tensor>& x) { return conv_transpose2d(t, x[0], x[1], x[2], 2, 1); },
+        {random_tensor(input, rng), random_tensor({input[1], out_channels, 4, 4}, rng, -0.2f, 0.2f),
+         random_tensor({out_channels}, rng)});
   }
-  compare_op("box_blur r31 (16, 3, 64, 64)", [](Tape& t, const std::vector<Tensor>& x) { return box_blur(t, x[0], 31); },
-             {random_tensor({16, 3, 64, 64}, rng, 0.0f, 1.0f)});  // images: FFT error is relative to the input's size
+  compare_op("box_blur r31 (16, 3, 64, 64)",
+             [](Tape& t, const std::vector<Tensor>& x) { return box_blur(t, x[0], 31); },
+             {random_tensor({16, 3, 64, 64}, rng, 0.0f,
+                            1.0f)});  // images: FFT error is relative to the input's size
 }
 
 TEST_CASE("shape ops, losses and noise on cuda match the cpu") {
@@ -160,9 +171,13 @@ TEST_CASE("shape ops, losses and noise on cuda match the cpu") {
   PhiloxRng rng(4);
   const Tensor images = random_tensor({8, 3, 6, 6}, rng);
   compare_op("flatten", [](Tape& t, const std::vector<Tensor>& x) { return flatten(t, x[0]); }, {images});
-  compare_op("concat axis 1", [](Tape& t, const std::vector<Tensor>& x) { return concat(t, {x[0], x[1]}, 1); },
+  compare_op("concat axis 1",
+             [](Tape& t, const std::vector<Tensor>& x) {
+               return concat(t, {x[0], x[1]}, 1);
+             },
              {images, random_tensor({8, 2, 6, 6}, rng)});
-  compare_op("slice axis 2", [](Tape& t, const std::vector<Tensor>& x) { return slice(t, x[0], 2, 1, 5); }, {images});
+  compare_op("slice axis 2", [](Tape& t, const std::vector<Tensor>& x) { return slice(t, x[0], 2, 1, 5); },
+             {images});
   // Same seed on both devices: the same permutations.
   compare_op("shuffle_columns (64, 10)",
              [](Tape& t, const std::vector<Tensor>& x) {
@@ -170,16 +185,23 @@ TEST_CASE("shape ops, losses and noise on cuda match the cpu") {
                return shuffle_columns(t, x[0], permutations);
              },
              {random_tensor({64, 10}, rng)});
-  const Tensor logits = random_tensor({64, 1, 64, 64}, rng, -6.0f, 6.0f), targets = random_tensor({64, 1, 64, 64}, rng, 0.0f, 1.0f);
+  const Tensor logits = random_tensor({64, 1, 64, 64}, rng, -6.0f, 6.0f),
+               targets = random_tensor({64, 1, 64, 64}, rng, 0.0f, 1.0f);
   for (Reduction reduction : {Reduction::None, Reduction::Sum, Reduction::Mean}) {
-    const std::string which = reduction == Reduction::None ? " none" : reduction == Reduction::Sum ? " sum" : " mean";
+    const std::string which = reduction == Reduction::None  ? " none"
+                              : reduction == Reduction::Sum ? " sum"
+                                                            : " mean";
     compare_op("bce_with_logits" + which,
-               [reduction](Tape& t, const std::vector<Tensor>& x) { return bce_with_logits(t, x[0], x[1], reduction); },
+               [reduction](Tape& t, const std::vector<Tensor>& x) {
+                 return bce_with_logits(t, x[0], x[1], reduction);
+               },
                {logits, targets});
-    compare_op("mse" + which, [reduction](Tape& t, const std::vector<Tensor>& x) { return mse(t, x[0], x[1], reduction); },
+    compare_op("mse" + which,
+               [reduction](Tape& t, const std::vector<Tensor>& x) { return mse(t, x[0], x[1], reduction); },
                {logits, targets});
   }
-  compare_op("gaussian_kl (64, 10)", [](Tape& t, const std::vector<Tensor>& x) { return gaussian_kl(t, x[0], x[1]); },
+  compare_op("gaussian_kl (64, 10)",
+             [](Tape& t, const std::vector<Tensor>& x) { return gaussian_kl(t, x[0], x[1]); },
              {random_tensor({64, 10}, rng), random_tensor({64, 10}, rng, -3.0f, 1.0f)});
 
   PhiloxRng on_cpu(5, 17), on_gpu(5, 17);

@@ -55,9 +55,12 @@ TEST_CASE("training on cuda logs the cpu's loss curve, with and without the grap
   const std::vector<float> eager = run("cuda_eager", small_config("cuda", false, 60));
   const std::vector<float> graph = run("cuda_graph", small_config("cuda", true, 60));
   REQUIRE(cpu.size() == 12);
-  CHECK(report("trainer: cuda (kernel by kernel) vs cpu, 60-step logged loss", max_relative_error(eager, cpu), 5e-3) <= 5e-3);
-  CHECK(report("trainer: cuda (graph) vs cpu, 60-step logged loss", max_relative_error(graph, cpu), 5e-3) <= 5e-3);
-  CHECK(report("trainer: cuda graph vs cuda kernel by kernel", max_relative_error(graph, eager), 1e-4) <= 1e-4);
+  CHECK(report("trainer: cuda (kernel by kernel) vs cpu, 60-step logged loss", max_relative_error(eager, cpu),
+               5e-3) <= 5e-3);
+  CHECK(report("trainer: cuda (graph) vs cpu, 60-step logged loss", max_relative_error(graph, cpu), 5e-3) <=
+        5e-3);
+  CHECK(report("trainer: cuda graph vs cuda kernel by kernel", max_relative_error(graph, eager), 1e-4) <=
+        1e-4);
 }
 
 TEST_CASE("a resumed training run on cuda continues the uninterrupted one") {
@@ -70,8 +73,8 @@ TEST_CASE("a resumed training run on cuda continues the uninterrupted one") {
   resumed.steps = 60;
   const TrainingResult resumed_result = train_run(resumed, directory, true);
   CHECK(resumed_result.cuda_graph_used);
-  CHECK(report("trainer: resumed cuda run vs uninterrupted", max_relative_error(logged_losses(directory), whole), 1e-4) <=
-        1e-4);
+  CHECK(report("trainer: resumed cuda run vs uninterrupted",
+               max_relative_error(logged_losses(directory), whole), 1e-4) <= 1e-4);
 }
 
 TEST_CASE("every model trains through the trainer on cuda as on the cpu") {
@@ -91,6 +94,7 @@ TEST_CASE("every model trains through the trainer on cuda as on the cpu") {
     on_gpu.cuda_graph = true;  // used where the model allows it
     const bool capturable = model == "beta_vae" || model == "ae" || model == "linear_vae";
     const std::vector<float> cpu = run(model + "_cpu", base), gpu = run(model + "_cuda", on_gpu, capturable);
-    CHECK(report("trainer: " + model + " on cuda vs cpu, 10 steps", max_relative_error(gpu, cpu), 1e-2) <= 1e-2);
+    CHECK(report("trainer: " + model + " on cuda vs cpu, 10 steps", max_relative_error(gpu, cpu), 1e-2) <=
+          1e-2);
   }
 }

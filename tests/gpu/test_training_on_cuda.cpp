@@ -30,7 +30,8 @@ Curve train_curve(const ModelSettings& settings, Device device, int steps, int b
   std::unique_ptr<Model> model = make_model(settings, weights);
   model->to(device);
   std::vector<Adam> optimisers;
-  for (const ParameterGroup& group : model->parameter_groups()) optimisers.emplace_back(group.parameters, group.hyperparameters);
+  for (const ParameterGroup& group : model->parameter_groups())
+    optimisers.emplace_back(group.parameters, group.hyperparameters);
   const Shape shape{batch_size, settings.channels, settings.height, settings.width};
   Batch batch{Tensor::zeros(shape, device), {}};
   Curve curve;
@@ -40,7 +41,8 @@ Curve train_curve(const ModelSettings& settings, Device device, int steps, int b
     for (float& p : pixels) p = p < 0.125f ? 1.0f : 0.0f;
     batch.x.copy_from(pixels);
     curve.losses.push_back(training_step(*model, optimisers, batch, noise, step).objective.item());
-    if (device == Device::CUDA && step == 1) curve.mallocs_after_warmup = cuda::memory_statistics().cuda_mallocs;
+    if (device == Device::CUDA && step == 1)
+      curve.mallocs_after_warmup = cuda::memory_statistics().cuda_mallocs;
   }
   if (device == Device::CUDA) curve.mallocs_at_end = cuda::memory_statistics().cuda_mallocs;
   return curve;
@@ -51,7 +53,8 @@ void compare_curves(const std::string& name, const ModelSettings& settings, int 
   const Curve gpu = train_curve(settings, Device::CUDA, steps, 64);
   double first = 0.0, worst = 0.0;
   for (int step = 0; step < steps; ++step) {
-    const double error = std::abs(gpu.losses[size_t(step)] - cpu.losses[size_t(step)]) / std::abs(cpu.losses[size_t(step)]);
+    const double error =
+        std::abs(gpu.losses[size_t(step)] - cpu.losses[size_t(step)]) / std::abs(cpu.losses[size_t(step)]);
     if (step == 0) first = error;
     worst = std::max(worst, std::isfinite(error) ? error : INFINITY);
   }
@@ -100,13 +103,15 @@ TEST_CASE("a captured training step replays exactly what eager steps compute") {
     std::unique_ptr<Model> model = make_model(settings, weights);
     model->to(Device::CUDA);
     std::vector<Adam> optimisers;
-    for (const ParameterGroup& group : model->parameter_groups()) optimisers.emplace_back(group.parameters, group.hyperparameters);
+    for (const ParameterGroup& group : model->parameter_groups())
+      optimisers.emplace_back(group.parameters, group.hyperparameters);
     const Shape shape{64, 1, 64, 64};
     Batch batch{Tensor::zeros(shape, Device::CUDA), {}};
     std::unique_ptr<GraphedTrainingStep> graphed;
     for (int step = 0; step < steps; ++step) {
       batch.x.copy_from(random_floats(shape_numel(shape), data, 0.0f, 1.0f));
-      if (run == 1 && step == eager_first) graphed = std::make_unique<GraphedTrainingStep>(*model, optimisers, batch, noise, step);
+      if (run == 1 && step == eager_first)
+        graphed = std::make_unique<GraphedTrainingStep>(*model, optimisers, batch, noise, step);
       if (graphed) {
         losses[run].push_back(graphed->run().objective.item());
         continue;
@@ -118,7 +123,8 @@ TEST_CASE("a captured training step replays exactly what eager steps compute") {
   }
   double worst = 0.0;
   for (int step = 0; step < steps; ++step)
-    worst = std::max(worst, std::abs(losses[1][size_t(step)] - losses[0][size_t(step)]) / std::abs(losses[0][size_t(step)]));
+    worst = std::max(worst, std::abs(losses[1][size_t(step)] - losses[0][size_t(step)]) /
+                                std::abs(losses[0][size_t(step)]));
   // The same kernels with the same arguments: equal in principle. The bound allows cuBLAS to choose a
   // different algorithm under capture (rounding differences, then magnified by Adam over 10 steps).
   CHECK(report("graph replays vs eager steps, 12-step loss curve", worst, 1e-5) <= 1e-5);

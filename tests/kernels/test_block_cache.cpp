@@ -23,7 +23,8 @@ struct FakeMemory {
   int frees_during_capture = 0;
   uintptr_t next = 0x1000;
 
-  BlockCache cache{"fake", [this](size_t bytes) -> void* {
+  BlockCache cache{"fake",
+                   [this](size_t bytes) -> void* {
                      if (live.size() >= limit_blocks) return nullptr;
                      void* block = reinterpret_cast<void*>(next);
                      next += 0x100000;
@@ -58,12 +59,12 @@ TEST_CASE("out of memory empties the cache once, then fails with a clear error")
   m.limit_blocks = 2;
   void* a = m.cache.allocate(512);
   void* b = m.cache.allocate(1024);
-  m.cache.release(a, 512);                 // idle in the cache, but the wrong size for the next request
-  void* c = m.cache.allocate(2048);        // make() fails, the idle block is freed, make() succeeds
+  m.cache.release(a, 512);           // idle in the cache, but the wrong size for the next request
+  void* c = m.cache.allocate(2048);  // make() fails, the idle block is freed, make() succeeds
   CHECK(c != nullptr);
   CHECK(m.live.count(a) == 0);
-  CHECK_THROWS_WITH_AS(m.cache.allocate(4096), doctest::Contains("fake: out of memory for a block of 4096 bytes"),
-                       Error);
+  CHECK_THROWS_WITH_AS(m.cache.allocate(4096),
+                       doctest::Contains("fake: out of memory for a block of 4096 bytes"), Error);
   m.cache.release(b, 1024);
   m.cache.release(c, 2048);
 }

@@ -528,7 +528,8 @@ TEST_CASE("a few hundred Adam steps lower every model's loss on a fixed batch") 
         adam.step();
         adam.zero_grad();
       }
-      const double reconstruction = loss.terms[1].read();  // after "loss": every model logs its reconstruction
+      const double reconstruction =
+          loss.terms[1].read();  // after "loss": every model logs its reconstruction
       REQUIRE(loss.terms[1].name == "reconstruction");
       if (step < 20) first += reconstruction / 20;
       if (step >= steps - 20) last += reconstruction / 20;
