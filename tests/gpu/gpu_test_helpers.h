@@ -18,10 +18,29 @@
 
 namespace untangle::testing {
 
+// Whether these tests are built against the CUDA emulator (tests/cuda_emulator: the CUDA code run on the
+// CPU, one GPU thread at a time). There the tests that convolve or train whole reference batches use
+// smaller ones — the same layer shapes and code paths, fewer images and steps — or they would take hours.
+#ifdef UNTANGLE_CUDA_EMULATOR
+inline constexpr bool kEmulated = true;
+#else
+inline constexpr bool kEmulated = false;
+#endif
+
+// `on_gpu` on a real device, `emulated` under the emulator.
+template <typename T>
+T gpu_or_emulated(T on_gpu, T emulated) {
+  return kEmulated ? emulated : on_gpu;
+}
+
 // True when a CUDA device is present. Otherwise prints one line (the first time only) and returns false;
 // each test then returns early and passes, so `make test` stays green on machines without a GPU.
 inline bool gpu_available_or_skip() {
   static const bool available = [] {
+    if (kEmulated) {
+      std::printf("test_gpu: running on the CUDA emulator (tests/cuda_emulator): smaller batches, no timing\n");
+      return true;
+    }
     std::string why;
     if (cuda_device_count(&why) > 0) return true;
     std::printf("test_gpu: skipped - no CUDA device (%s)\n", why.c_str());

@@ -74,7 +74,7 @@ Conv2dGeometry geometry(int batch, int channels, int size, int out_channels, int
 TEST_CASE("cuda conv2d: encoder layers (k4 s2 p1, k4 s2 p2, k2 s2 p0) at batch 64 and 256, 1 and 3 channels") {
   if (!gpu_available_or_skip()) return;
   PhiloxRng rng(701);
-  for (int batch : {64, 256}) {
+  for (int batch : gpu_or_emulated<std::vector<int>>({64, 256}, {2})) {
     for (int channels : {1, 3}) {
       check_conv_passes(geometry(batch, channels, 64, 32, 4, 2, 1), rng);  // Burgess / dlib first layer
       check_conv_passes(geometry(batch, channels, 64, 32, 4, 2, 2), rng);  // disent conv64: 64 -> 33
@@ -95,7 +95,7 @@ TEST_CASE("cuda conv2d: decoder ConvTranspose k4 s2 p1 layers (their passes are 
   PhiloxRng rng(702);
   // A ConvTranspose2d from `in` channels at size s to `out` channels at 2s is the adjoint of the conv
   // from `out` channels at 2s to `in` channels at s: its forward is that conv's backward-data, and so on.
-  for (int batch : {64, 256}) {
+  for (int batch : gpu_or_emulated<std::vector<int>>({64, 256}, {2})) {
     check_conv_passes(geometry(batch, 64, 8, 64, 4, 2, 1), rng);   // ConvT 64 -> 64, 4 -> 8
     check_conv_passes(geometry(batch, 32, 16, 64, 4, 2, 1), rng);  // ConvT 64 -> 32, 8 -> 16
     check_conv_passes(geometry(batch, 32, 32, 32, 4, 2, 1), rng);  // ConvT 32 -> 32, 16 -> 32
@@ -113,4 +113,9 @@ TEST_CASE("cuda conv2d: odd shapes") {
   check_conv_passes(Conv2dGeometry{4, 40, 6, 6, 33, 2, 2, 2, 1}, rng);
   check_conv_passes(Conv2dGeometry{2, 3, 10, 10, 4, 2, 2, 3, 0}, rng);  // kernel < stride: some inputs get 0
   check_conv_passes(Conv2dGeometry{2, 3, 7, 9, 5, 2, 3, 3, 1}, rng);
+  // Enough column tiles (17 images of 32 x 32 outputs: 272 tiles of 64 pixels) that the forward pass
+  // keeps its 32-row tile (32 output channels) and its 64-row tile (64): the small batches above (and
+  // the emulator's batch of 2) only reach the 16-row tile.
+  check_conv_passes(geometry(17, 1, 64, 32, 4, 2, 1), rng);
+  check_conv_passes(geometry(17, 1, 64, 64, 4, 2, 1), rng);
 }

@@ -48,9 +48,12 @@ Curve train_curve(const ModelSettings& settings, Device device, int steps, int b
   return curve;
 }
 
+// Batches of 64 (4 under the emulator, and at most 6 steps there).
 void compare_curves(const std::string& name, const ModelSettings& settings, int steps) {
-  const Curve cpu = train_curve(settings, Device::CPU, steps, 64);
-  const Curve gpu = train_curve(settings, Device::CUDA, steps, 64);
+  const int batch = gpu_or_emulated(64, 4);
+  steps = gpu_or_emulated(steps, std::min(steps, 6));
+  const Curve cpu = train_curve(settings, Device::CPU, steps, batch);
+  const Curve gpu = train_curve(settings, Device::CUDA, steps, batch);
   double first = 0.0, worst = 0.0;
   for (int step = 0; step < steps; ++step) {
     const double error =
@@ -74,7 +77,7 @@ TEST_CASE("a 50-step beta-VAE run on cuda follows the cpu's loss curve") {
   if (!gpu_available_or_skip()) return;
   ModelSettings settings = default_model_settings("beta_vae");
   settings.beta = 4.0f;
-  compare_curves("beta_vae (bernoulli, 64x64x1, batch 64)", settings, 50);
+  compare_curves("beta_vae (bernoulli, 64x64x1)", settings, 50);
 }
 
 TEST_CASE("the box-blur loss trains on cuda as on the cpu") {
@@ -93,7 +96,7 @@ TEST_CASE("factor_vae and beta_tcvae train on cuda as on the cpu") {
 TEST_CASE("a captured training step replays exactly what eager steps compute") {
   if (!gpu_available_or_skip()) return;
   ModelSettings settings = default_model_settings("beta_vae");
-  const int steps = 12, eager_first = 2;
+  const int steps = gpu_or_emulated(12, 5), eager_first = 2;
   // Same model, batches and noise; run A eagerly, run B with a graph from step `eager_first` on.
   std::vector<double> losses[2];
   uint64_t noise_counters[2];
@@ -105,7 +108,7 @@ TEST_CASE("a captured training step replays exactly what eager steps compute") {
     std::vector<Adam> optimisers;
     for (const ParameterGroup& group : model->parameter_groups())
       optimisers.emplace_back(group.parameters, group.hyperparameters);
-    const Shape shape{64, 1, 64, 64};
+    const Shape shape{gpu_or_emulated(64, 4), 1, 64, 64};
     Batch batch{Tensor::zeros(shape, Device::CUDA), {}};
     std::unique_ptr<GraphedTrainingStep> graphed;
     for (int step = 0; step < steps; ++step) {
@@ -127,7 +130,7 @@ TEST_CASE("a captured training step replays exactly what eager steps compute") {
                                 std::abs(losses[0][size_t(step)]));
   // The same kernels with the same arguments: equal in principle. The bound allows cuBLAS to choose a
   // different algorithm under capture (rounding differences, then magnified by Adam over 10 steps).
-  CHECK(report("graph replays vs eager steps, 12-step loss curve", worst, 1e-5) <= 1e-5);
+  CHECK(report("graph replays vs eager steps, " + std::to_string(steps) + "-step loss curve", worst, 1e-5) <= 1e-5);
   CHECK(noise_counters[1] == noise_counters[0]);
   CHECK(adam_steps[1] == adam_steps[0]);
 }

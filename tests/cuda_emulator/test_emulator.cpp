@@ -1,0 +1,164 @@
+// The emulator's own checks: that barriers and shared memory behave as on a GPU, and that what a GPU
+// would refuse (a barrier some threads skip, a bad launch configuration, a copy outside an allocation or
+// in the wrong direction, a synchronising call inside a graph capture) is refused here too. Every
+// test_gpu_emulated result stands on these. Kernels here are launched with the call that the translation
+// of `<<<...>>>` produces (include/cuda_emulator/launch.h).
+#include <doctest/doctest.h>
+
+#include <cmath>
+#include <cstring>
+#include <stdexcept>
+#include <vector>
+
+#include "cuda_runtime.h"
+
+namespace {
+
+// Reverses each block's slice through shared memory: right only if the barrier lets every thread see
+// every other thread's write.
+__global__ void reverse_within_blocks(const float* in, float* out) {
+  __shared__ float slice[256];
+  const unsigned i = blockIdx.x * blockDim.x + threadIdx.x;
+  slice[threadIdx.x] = in[i];
+  __syncthreads();
+  out[i] = slice[blockDim.x - 1 - threadIdx.x];
+}
+
+// Threads 8 and up return before the barrier that threads 0-7 wait at.
+__global__ void barrier_skipped_by_some(float* out) {
+  if (threadIdx.x >= 8) return;
+  __syncthreads();
+  out[threadIdx.x] = 1.0f;
+}
+
+__global__ void add_one(float* data, int n) {
+  const int i = int(blockIdx.x * blockDim.x + threadIdx.x);
+  if (i < n) data[i] += 1.0f;
+}
+
+float* device_floats(size_t n) {
+  void* p = nullptr;
+  REQUIRE(cudaMalloc(&p, n * sizeof(float)) == cudaSuccess);
+  return static_cast<float*>(p);
+}
+
+std::vector<float> to_host(const float* device, size_t n) {
+  std::vector<float> host(n);
+  REQUIRE(cudaMemcpy(host.data(), device, n * sizeof(float), cudaMemcpyDeviceToHost) == cudaSuccess);
+  return host;
+}
+
+void launch_add_one(float* data, int n, unsigned blocks, unsigned threads, cudaStream_t stream = nullptr) {
+  untangle_emulator::launch("add_one", blocks, threads, 0, stream).of([](auto... a) { add_one(a...); })(data, n);
+}
+
+}  // namespace
+
+TEST_CASE("cuda emulator: a barrier shows each thread's shared-memory write to the whole block") {
+  const size_t n = 4 * 256;
+  std::vector<float> host(n);
+  for (size_t i = 0; i < n; ++i) host[i] = float(i);
+  float *in = device_floats(n), *out = device_floats(n);
+  REQUIRE(cudaMemcpy(in, host.data(), n * sizeof(float), cudaMemcpyHostToDevice) == cudaSuccess);
+  untangle_emulator::launch("reverse_within_blocks", 4, 256).of([](auto... a) { reverse_within_blocks(a...); })(in, out);
+  CHECK(cudaGetLastError() == cudaSuccess);
+  const std::vector<float> reversed = to_host(out, n);
+  for (size_t block = 0; block < 4; ++block)
+    for (size_t t = 0; t < 256; ++t) REQUIRE(reversed[block * 256 + t] == host[block * 256 + 255 - t]);
+  cudaFree(in);
+  cudaFree(out);
+}
+
+TEST_CASE("cuda emulator: a barrier that some threads of a block skip fails the launch") {
+  float* out = device_floats(32);
+  CHECK_THROWS_WITH_AS(
+      untangle_emulator::launch("barrier_skipped_by_some", 1, 32).of([](auto... a) { barrier_skipped_by_some(a...); })(
+          out),
+      doctest::Contains("24 of 32 threads returned while the others wait at __syncthreads"), std::runtime_error);
+  cudaFree(out);
+}
+
+TEST_CASE("cuda emulator: a bad launch configuration runs nothing and is reported by cudaGetLastError") {
+  float* data = device_floats(4);
+  REQUIRE(cudaMemset(data, 0, 4 * sizeof(float)) == cudaSuccess);
+  launch_add_one(data, 4, 1, 2048);  // more than 1024 threads per block
+  CHECK(cudaGetLastError() == cudaErrorInvalidConfiguration);
+  CHECK(cudaGetLastError() == cudaSuccess);  // reading the error clears it
+  launch_add_one(data, 4, 0, 32);            // an empty grid
+  CHECK(cudaGetLastError() == cudaErrorInvalidConfiguration);
+  CHECK(to_host(data, 4) == std::vector<float>(4, 0.0f));
+  cudaFree(data);
+}
+
+TEST_CASE("cuda emulator: new device memory reads as NaN, and copies stay inside allocations") {
+  float* data = device_floats(8);
+  for (float v : to_host(data, 8)) CHECK(std::isnan(v));
+  std::vector<float> host(16, 1.0f);
+  CHECK(cudaMemcpy(data, host.data(), 16 * sizeof(float), cudaMemcpyHostToDevice) == cudaErrorInvalidValue);
+  CHECK(cudaMemcpy(data + 4, host.data(), 5 * sizeof(float), cudaMemcpyHostToDevice) == cudaErrorInvalidValue);
+  // The direction must match the pointers: a host buffer is not a device destination.
+  CHECK(cudaMemcpy(host.data(), data, 8 * sizeof(float), cudaMemcpyHostToDevice) == cudaErrorInvalidValue);
+  CHECK(cudaMemset(host.data(), 0, 4) == cudaErrorInvalidValue);
+  CHECK(cudaFree(host.data()) == cudaErrorInvalidDevicePointer);
+  cudaGetLastError();
+  cudaFree(data);
+}
+
+TEST_CASE("cuda emulator: a capture records work that each graph launch replays") {
+  cudaStream_t stream = nullptr;
+  REQUIRE(cudaStreamCreate(&stream) == cudaSuccess);
+  float* data = device_floats(100);
+  REQUIRE(cudaMemsetAsync(data, 0, 100 * sizeof(float), stream) == cudaSuccess);
+
+  REQUIRE(cudaStreamBeginCapture(stream, cudaStreamCaptureModeRelaxed) == cudaSuccess);
+  int n = 100;
+  launch_add_one(data, n, 1, 128, stream);
+  n = 0;  // kernel arguments are copied at the launch: the recorded launch still covers 100 elements
+  cudaGraph_t graph = nullptr;
+  REQUIRE(cudaStreamEndCapture(stream, &graph) == cudaSuccess);
+  CHECK(to_host(data, 100) == std::vector<float>(100, 0.0f));  // recorded, not run
+
+  cudaGraphExec_t exec = nullptr;
+  REQUIRE(cudaGraphInstantiate(&exec, graph, 0) == cudaSuccess);
+  size_t nodes = 0;
+  REQUIRE(cudaGraphGetNodes(graph, nullptr, &nodes) == cudaSuccess);
+  CHECK(nodes == 1);
+  REQUIRE(cudaGraphLaunch(exec, stream) == cudaSuccess);
+  REQUIRE(cudaGraphLaunch(exec, stream) == cudaSuccess);
+  CHECK(to_host(data, 100) == std::vector<float>(100, 2.0f));
+  cudaGraphExecDestroy(exec);
+  cudaGraphDestroy(graph);
+  cudaFree(data);
+  cudaStreamDestroy(stream);
+}
+
+TEST_CASE("cuda emulator: a synchronising call inside a capture fails it, as on a GPU") {
+  cudaStream_t stream = nullptr;
+  REQUIRE(cudaStreamCreate(&stream) == cudaSuccess);
+  float* data = device_floats(4);
+  std::vector<float> host(4);
+  cudaGraph_t graph = nullptr;
+
+  REQUIRE(cudaStreamBeginCapture(stream, cudaStreamCaptureModeRelaxed) == cudaSuccess);
+  CHECK(cudaStreamSynchronize(stream) == cudaErrorStreamCaptureUnsupported);
+  CHECK(cudaStreamEndCapture(stream, &graph) == cudaErrorStreamCaptureInvalidated);
+  CHECK(graph == nullptr);
+
+  REQUIRE(cudaStreamBeginCapture(stream, cudaStreamCaptureModeRelaxed) == cudaSuccess);
+  CHECK(cudaMemcpy(host.data(), data, sizeof host[0], cudaMemcpyDeviceToHost) == cudaErrorStreamCaptureImplicit);
+  CHECK(cudaStreamEndCapture(stream, &graph) == cudaErrorStreamCaptureInvalidated);
+
+  REQUIRE(cudaStreamBeginCapture(stream, cudaStreamCaptureModeRelaxed) == cudaSuccess);
+  void* grown = nullptr;
+  CHECK(cudaMalloc(&grown, 64) == cudaSuccess);  // allowed in relaxed mode (the allocator grows its pool)
+  CHECK(cudaFree(grown) == cudaErrorStreamCaptureUnsupported);  // a free synchronises: never in a capture
+  CHECK(cudaStreamEndCapture(stream, &graph) == cudaErrorStreamCaptureInvalidated);
+  CHECK(cudaFree(grown) == cudaSuccess);
+
+  REQUIRE(cudaStreamBeginCapture(stream, cudaStreamCaptureModeGlobal) == cudaSuccess);
+  CHECK(cudaMalloc(&grown, 64) == cudaErrorStreamCaptureUnsupported);  // but not in global mode
+  CHECK(cudaStreamEndCapture(stream, &graph) == cudaErrorStreamCaptureInvalidated);
+  cudaGetLastError();
+  cudaFree(data);
+  cudaStreamDestroy(stream);
+}
