@@ -28,19 +28,24 @@ cublasStatus_t cublasSetMathMode(cublasHandle_t handle, cublasMath_t) {
 cublasStatus_t cublasSetWorkspace(cublasHandle_t handle, void* workspace, size_t bytes) {
   if (!handle) return CUBLAS_STATUS_NOT_INITIALIZED;
   return bytes == 0 || untangle_emulator::is_device_range(workspace, bytes) ? CUBLAS_STATUS_SUCCESS
-                                                                           : CUBLAS_STATUS_INVALID_VALUE;
+                                                                            : CUBLAS_STATUS_INVALID_VALUE;
 }
 const char* cublasGetStatusString(cublasStatus_t status) {
   switch (status) {
-    case CUBLAS_STATUS_SUCCESS: return "CUBLAS_STATUS_SUCCESS";
-    case CUBLAS_STATUS_NOT_INITIALIZED: return "CUBLAS_STATUS_NOT_INITIALIZED";
-    case CUBLAS_STATUS_INVALID_VALUE: return "CUBLAS_STATUS_INVALID_VALUE";
+    case CUBLAS_STATUS_SUCCESS:
+      return "CUBLAS_STATUS_SUCCESS";
+    case CUBLAS_STATUS_NOT_INITIALIZED:
+      return "CUBLAS_STATUS_NOT_INITIALIZED";
+    case CUBLAS_STATUS_INVALID_VALUE:
+      return "CUBLAS_STATUS_INVALID_VALUE";
+    case CUBLAS_STATUS_EXECUTION_FAILED:
+      return "CUBLAS_STATUS_EXECUTION_FAILED";
   }
   return "unknown cuBLAS status";
 }
 
-cublasStatus_t cublasSgemm(cublasHandle_t handle, cublasOperation_t op_a, cublasOperation_t op_b, int m, int n,
-                           int k, const float* alpha, const float* A, int lda, const float* B, int ldb,
+cublasStatus_t cublasSgemm(cublasHandle_t handle, cublasOperation_t op_a, cublasOperation_t op_b, int m,
+                           int n, int k, const float* alpha, const float* A, int lda, const float* B, int ldb,
                            const float* beta, float* C, int ldc) {
   if (!handle) return CUBLAS_STATUS_NOT_INITIALIZED;
   const bool ta = op_a != CUBLAS_OP_N, tb = op_b != CUBLAS_OP_N;
@@ -49,8 +54,16 @@ cublasStatus_t cublasSgemm(cublasHandle_t handle, cublasOperation_t op_a, cublas
       ldc < std::max(1, m))
     return CUBLAS_STATUS_INVALID_VALUE;
   if (m == 0 || n == 0) return CUBLAS_STATUS_SUCCESS;
+  // The operands must be device memory, and each must hold its last column: (columns - 1) * ld + rows.
+  auto holds = [](const float* p, int rows, int columns, int ld) {
+    return columns == 0 || rows == 0 ||
+           untangle_emulator::is_device_range(p, (size_t(columns - 1) * ld + size_t(rows)) * sizeof(float));
+  };
+  if (!holds(A, ta ? k : m, ta ? m : k, lda) || !holds(B, tb ? n : k, tb ? k : n, ldb) ||
+      !holds(C, m, n, ldc))
+    return CUBLAS_STATUS_INVALID_VALUE;
   const float a_scale = *alpha, c_scale = *beta;
-  untangle_emulator::enqueue(handle->stream, [=] {
+  const cudaError_t queued = untangle_emulator::enqueue(handle->stream, [=] {
     for (int j = 0; j < n; ++j)
       for (int i = 0; i < m; ++i) {
         float sum = 0.0f;
@@ -63,5 +76,5 @@ cublasStatus_t cublasSgemm(cublasHandle_t handle, cublasOperation_t op_a, cublas
         c = c_scale == 0.0f ? a_scale * sum : a_scale * sum + c_scale * c;  // beta = 0: C is not read
       }
   });
-  return CUBLAS_STATUS_SUCCESS;
+  return queued == cudaSuccess ? CUBLAS_STATUS_SUCCESS : CUBLAS_STATUS_EXECUTION_FAILED;
 }

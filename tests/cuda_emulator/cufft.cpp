@@ -2,6 +2,8 @@
 // (batches of rows x cols reals, rows x (cols/2 + 1) complex numbers), computed as direct DFTs in double,
 // one dimension at a time. Like cuFFT, the inverse is unnormalised, and an out-of-place complex-to-real
 // transform overwrites its input (here with NaN, so code that reads it afterwards is caught).
+#include "cufft.h"
+
 #include <cmath>
 #include <complex>
 #include <cstring>
@@ -9,7 +11,6 @@
 #include <mutex>
 #include <vector>
 
-#include "cufft.h"
 #include "emulator.h"
 
 namespace {
@@ -43,7 +44,8 @@ void forward(const Plan& p, const float* in, cufftComplex* out) {
     for (int y = 0; y < p.rows; ++y)
       for (int kx = 0; kx < half; ++kx) {
         Complex sum = 0.0;
-        for (int c = 0; c < p.cols; ++c) sum += double(x[size_t(y) * p.cols + c]) * wx[size_t(kx) * c % p.cols];
+        for (int c = 0; c < p.cols; ++c)
+          sum += double(x[size_t(y) * p.cols + c]) * wx[size_t(kx) * c % p.cols];
         along_x[size_t(y) * half + kx] = sum;
       }
     cufftComplex* X = out + size_t(b) * p.rows * half;
@@ -77,7 +79,8 @@ void inverse(const Plan& p, cufftComplex* in, float* out) {
         // The columns past cols/2 are the conjugates of the stored ones (the output is real).
         double sum = 0.0;
         for (int kx = 0; kx < p.cols; ++kx) {
-          const Complex v = kx < half ? along_y[size_t(y) * half + kx] : std::conj(along_y[size_t(y) * half + p.cols - kx]);
+          const Complex v =
+              kx < half ? along_y[size_t(y) * half + kx] : std::conj(along_y[size_t(y) * half + p.cols - kx]);
           sum += (v * wx[size_t(kx) * c % p.cols]).real();
         }
         x[size_t(y) * p.cols + c] = float(sum);
@@ -138,27 +141,29 @@ cufftResult cufftExecR2C(cufftHandle handle, cufftReal* in, cufftComplex* out) {
   Plan p;
   if (!find_plan(handle, &p)) return CUFFT_INVALID_PLAN;
   if (p.type != CUFFT_R2C) return CUFFT_INVALID_TYPE;
-  const size_t reals = size_t(p.batch) * p.rows * p.cols, complexes = size_t(p.batch) * p.rows * (p.cols / 2 + 1);
+  const size_t reals = size_t(p.batch) * p.rows * p.cols,
+               complexes = size_t(p.batch) * p.rows * (p.cols / 2 + 1);
   if (!untangle_emulator::is_device_range(in, reals * sizeof(float)) ||
       !untangle_emulator::is_device_range(out, complexes * sizeof(cufftComplex)) ||
       static_cast<void*>(in) == static_cast<void*>(out))  // in-place needs padded rows: not emulated
     return CUFFT_INVALID_VALUE;
-  untangle_emulator::enqueue(p.stream, [p, in, out] { forward(p, in, out); });
-  return CUFFT_SUCCESS;
+  const cudaError_t queued = untangle_emulator::enqueue(p.stream, [p, in, out] { forward(p, in, out); });
+  return queued == cudaSuccess ? CUFFT_SUCCESS : CUFFT_EXEC_FAILED;
 }
 
 cufftResult cufftExecC2R(cufftHandle handle, cufftComplex* in, cufftReal* out) {
   Plan p;
   if (!find_plan(handle, &p)) return CUFFT_INVALID_PLAN;
   if (p.type != CUFFT_C2R) return CUFFT_INVALID_TYPE;
-  const size_t reals = size_t(p.batch) * p.rows * p.cols, complexes = size_t(p.batch) * p.rows * (p.cols / 2 + 1);
+  const size_t reals = size_t(p.batch) * p.rows * p.cols,
+               complexes = size_t(p.batch) * p.rows * (p.cols / 2 + 1);
   if (!untangle_emulator::is_device_range(in, complexes * sizeof(cufftComplex)) ||
       !untangle_emulator::is_device_range(out, reals * sizeof(float)) ||
       static_cast<void*>(in) == static_cast<void*>(out))
     return CUFFT_INVALID_VALUE;
-  untangle_emulator::enqueue(p.stream, [p, in, out, complexes] {
+  const cudaError_t queued = untangle_emulator::enqueue(p.stream, [p, in, out, complexes] {
     inverse(p, in, out);
     std::memset(in, 0xFF, complexes * sizeof(cufftComplex));  // cuFFT's C2R may overwrite its input
   });
-  return CUFFT_SUCCESS;
+  return queued == cudaSuccess ? CUFFT_SUCCESS : CUFFT_EXEC_FAILED;
 }

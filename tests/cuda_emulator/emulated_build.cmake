@@ -25,9 +25,11 @@ foreach(folder kernels autograd nn data metrics apps/common)
 endforeach()
 
 add_library(untangle_emulated STATIC ${emulated_sources})
-# The stand-ins must win over a real CUDA toolkit's headers.
-target_include_directories(untangle_emulated BEFORE PUBLIC ${emulator_dir}/include ${CMAKE_BINARY_DIR}/emulated)
-target_include_directories(untangle_emulated PUBLIC ${CMAKE_SOURCE_DIR} ${CMAKE_BINARY_DIR}/generated ${emulator_dir})
+# The stand-ins (and the translated .cuh headers) must win over a real CUDA toolkit's headers.
+target_include_directories(untangle_emulated BEFORE PUBLIC
+  ${emulator_dir}/include ${CMAKE_BINARY_DIR}/emulated)
+target_include_directories(untangle_emulated PUBLIC
+  ${CMAKE_SOURCE_DIR} ${CMAKE_BINARY_DIR}/generated ${emulator_dir})
 target_compile_definitions(untangle_emulated PUBLIC UNTANGLE_HAVE_CUDA=1 UNTANGLE_CUDA_EMULATOR=1)
 # `#pragma unroll` is a CUDA pragma the host compiler does not know.
 target_compile_options(untangle_emulated PRIVATE -Wno-unknown-pragmas)

@@ -4,23 +4,32 @@
 //
 // How. tests/cuda_emulator/include/ stands in for <cuda_runtime.h>, <cublas_v2.h> and <cufft.h>;
 // translate_cu.cmake rewrites each kernel launch `k<<<...>>>(...)` into a call (include/cuda_emulator/
-// launch.h); the rest of the .cu source is compiled unchanged. A launch runs its blocks one after
-// another; a block's threads are coroutines on one host thread (threads.cpp), each running until it
-// reaches __syncthreads or returns, so a barrier is a real barrier and `__shared__` is one array per
-// block. Streams run their work at once, in order; a stream being captured records it instead, and a
-// graph launch replays the recording (runtime.cpp). SGEMM and the FFTs are plain loops with cuBLAS's and
-// cuFFT's conventions (cublas.cpp, cufft.cpp).
+// launch.h); the rest of the .cu source is compiled unchanged. A launch's blocks are shared among the
+// machine's cores, each host thread running one block at a time; a block's threads are coroutines on its
+// host thread (threads.cpp), each running until it reaches __syncthreads or returns, so a barrier is a
+// real barrier and `__shared__` (thread_local) is one array per running block. Streams run their work at
+// once, in order; a stream being captured records it instead, and a graph launch replays the recording
+// (runtime.cpp). SGEMM and the FFTs are plain loops with cuBLAS's and cuFFT's conventions (cublas.cpp,
+// cufft.cpp).
 //
 // What this checks: the kernels' index arithmetic, tiling, reductions and barriers (a barrier that some
-// threads of a block skip is reported), launch configurations (limits of grid and block sizes), the
-// host code around the kernels (allocation, copies in the right direction and within an allocation,
-// cuBLAS argument orders, cuFFT layouts), graph capture (a synchronising call, cudaFree or a legacy-stream
-// call inside a capture invalidates it, as on a GPU) — all against the CPU twins, by the tests in
-// tests/gpu/. New device memory is filled with NaN bytes, so a kernel that reads memory nobody wrote
-// shows up as NaN.
-// What it cannot check: speed; races between threads of a block that a real GPU runs at the same time
-// (here one thread runs at a time, from barrier to barrier); warp-level behaviour; the GPU's float
-// functions (the host's expf, logf... differ from CUDA's in the last bits); real cuBLAS and cuFFT.
+// threads of a block skip is reported; threads take turns in ascending order one round and descending the
+// next, so a read missing its barrier sees a stale value; blocks run ascending in one launch and
+// descending in the next), launch configurations (grid and block size limits), the host code around the
+// kernels (allocation; copies in the right direction and within an allocation; cuBLAS argument order,
+// leading dimensions and operand extents; cuFFT layouts), graph capture (a synchronising call, a
+// synchronous copy, cudaFree, or cudaMalloc outside relaxed mode inside a capture invalidates it, as on a
+// GPU) — all against the CPU twins, by the tests in tests/gpu/. New device memory is filled with NaN
+// bytes, so a kernel that reads memory nobody wrote shows up as NaN.
+// What it cannot check: speed; races that depend on timing (everything runs in one order, and
+// synchronously: a missing wait between the host and the device is invisible); warps; registers and
+// __launch_bounds__ (a block too large for its registers fails only on a GPU); memory spaces (device
+// memory is host memory: a kernel reading a host pointer, host code reading a device pointer, or a kernel
+// indexing past its allocation all "work" here; compute-sanitizer on a GPU is the check for those);
+// __shared__ arrays keep the previous block's values rather than garbage; two threads waiting at
+// different __syncthreads calls are taken as one barrier; the GPU's float functions (the host's expf,
+// logf... differ from CUDA's in the last bits); real cuBLAS and cuFFT (one call is one graph node here,
+// several on a GPU). Device code that throws, or overflows its 256 KiB stack, ends the process.
 #pragma once
 #include <cstddef>
 

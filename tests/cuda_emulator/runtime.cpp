@@ -69,15 +69,24 @@ cudaError_t copy(void* to, const void* from, size_t bytes, cudaMemcpyKind kind, 
   const bool to_device = is_device_range(to, bytes), from_device = is_device_range(from, bytes);
   bool valid = false;
   switch (kind) {
-    case cudaMemcpyHostToDevice: valid = to_device && !from_device; break;
-    case cudaMemcpyDeviceToHost: valid = !to_device && from_device; break;
-    case cudaMemcpyDeviceToDevice: valid = to_device && from_device; break;
-    case cudaMemcpyHostToHost: valid = !to_device && !from_device; break;
-    case cudaMemcpyDefault: valid = true; break;
+    case cudaMemcpyHostToDevice:
+      valid = to_device && !from_device;
+      break;
+    case cudaMemcpyDeviceToHost:
+      valid = !to_device && from_device;
+      break;
+    case cudaMemcpyDeviceToDevice:
+      valid = to_device && from_device;
+      break;
+    case cudaMemcpyHostToHost:
+      valid = !to_device && !from_device;
+      break;
+    case cudaMemcpyDefault:
+      valid = true;
+      break;
   }
   if (!valid) return set_last_error(cudaErrorInvalidValue);
-  enqueue(stream, [to, from, bytes] { std::memmove(to, from, bytes); });
-  return cudaSuccess;
+  return enqueue(stream, [to, from, bytes] { std::memmove(to, from, bytes); });
 }
 
 }  // namespace
@@ -97,24 +106,23 @@ bool is_device_range(const void* pointer, size_t bytes) {
   return p >= start && size_t(p - start) <= size && bytes <= size - size_t(p - start);
 }
 
-void enqueue(cudaStream_t stream, std::function<void()> work) {
+cudaError_t enqueue(cudaStream_t stream, std::function<void()> work) {
   if (stream && stream->capturing) {
-    if (!stream->invalidated) stream->graph->nodes.push_back(std::move(work));
-    return;
+    if (stream->invalidated) return set_last_error(cudaErrorStreamCaptureInvalidated);
+    stream->graph->nodes.push_back(std::move(work));
+    return cudaSuccess;
   }
-  if (!stream && any_capture_active()) {
-    invalidate_captures(cudaErrorStreamCaptureImplicit);
-    return;
-  }
+  if (!stream && any_capture_active()) return invalidate_captures(cudaErrorStreamCaptureImplicit);
   work();
+  return cudaSuccess;
 }
 
 bool valid_launch(dim3 grid, dim3 block, size_t shared_bytes, const char* kernel) {
   // UNTANGLE_EMULATOR_TRACE=1 lists every launch: which kernels (and which template variants) a test reaches.
   static const bool trace = std::getenv("UNTANGLE_EMULATOR_TRACE") != nullptr;
   if (trace)
-    std::fprintf(stderr, "emulator: %s <<<(%u, %u, %u), (%u, %u, %u)>>>\n", kernel, grid.x, grid.y, grid.z, block.x,
-                 block.y, block.z);
+    std::fprintf(stderr, "emulator: %s <<<(%u, %u, %u), (%u, %u, %u)>>>\n", kernel, grid.x, grid.y, grid.z,
+                 block.x, block.y, block.z);
   const unsigned long long threads = (unsigned long long)block.x * block.y * block.z;
   const bool valid = grid.x >= 1 && grid.y >= 1 && grid.z >= 1 && grid.x <= 2147483647u && grid.y <= 65535 &&
                      grid.z <= 65535 && block.x >= 1 && block.y >= 1 && block.z >= 1 && block.x <= 1024 &&
@@ -129,16 +137,26 @@ using namespace untangle_emulator;
 
 const char* cudaGetErrorString(cudaError_t error) {
   switch (error) {
-    case cudaSuccess: return "no error";
-    case cudaErrorInvalidValue: return "invalid argument";
-    case cudaErrorMemoryAllocation: return "out of memory";
-    case cudaErrorInvalidConfiguration: return "invalid configuration argument";
-    case cudaErrorInvalidDevicePointer: return "invalid device pointer";
-    case cudaErrorInvalidMemcpyDirection: return "invalid copy direction for memcpy";
-    case cudaErrorInvalidResourceHandle: return "invalid resource handle";
-    case cudaErrorStreamCaptureUnsupported: return "operation not permitted when stream is capturing";
-    case cudaErrorStreamCaptureInvalidated: return "operation failed due to a previous error during capture";
-    case cudaErrorStreamCaptureWrongThread: return "attempt to terminate a thread-local capture sequence from another thread";
+    case cudaSuccess:
+      return "no error";
+    case cudaErrorInvalidValue:
+      return "invalid argument";
+    case cudaErrorMemoryAllocation:
+      return "out of memory";
+    case cudaErrorInvalidConfiguration:
+      return "invalid configuration argument";
+    case cudaErrorInvalidDevicePointer:
+      return "invalid device pointer";
+    case cudaErrorInvalidMemcpyDirection:
+      return "invalid copy direction for memcpy";
+    case cudaErrorInvalidResourceHandle:
+      return "invalid resource handle";
+    case cudaErrorStreamCaptureUnsupported:
+      return "operation not permitted when stream is capturing";
+    case cudaErrorStreamCaptureInvalidated:
+      return "operation failed due to a previous error during capture";
+    case cudaErrorStreamCaptureWrongThread:
+      return "attempt to terminate a thread-local capture sequence from another thread";
     case cudaErrorStreamCaptureImplicit:
       return "operation would make the legacy stream depend on a capturing blocking stream";
   }
@@ -150,14 +168,18 @@ cudaError_t cudaGetLastError() {
   last_error = cudaSuccess;
   return error;
 }
-cudaError_t cudaPeekAtLastError() { return last_error; }
+cudaError_t cudaPeekAtLastError() {
+  return last_error;
+}
 
 cudaError_t cudaGetDeviceCount(int* count) {
   *count = 1;  // the emulated device
   return cudaSuccess;
 }
 
-cudaError_t cudaDeviceSynchronize() { return check_outside_capture(); }
+cudaError_t cudaDeviceSynchronize() {
+  return any_capture_active() ? invalidate_captures(cudaErrorStreamCaptureUnsupported) : cudaSuccess;
+}
 
 cudaError_t cudaMalloc(void** pointer, size_t bytes) {
   *pointer = nullptr;
@@ -208,15 +230,15 @@ cudaError_t cudaMemcpy(void* to, const void* from, size_t bytes, cudaMemcpyKind 
   return copy(to, from, bytes, kind, nullptr);
 }
 
-cudaError_t cudaMemcpyAsync(void* to, const void* from, size_t bytes, cudaMemcpyKind kind, cudaStream_t stream) {
+cudaError_t cudaMemcpyAsync(void* to, const void* from, size_t bytes, cudaMemcpyKind kind,
+                            cudaStream_t stream) {
   return copy(to, from, bytes, kind, stream);
 }
 
 cudaError_t cudaMemsetAsync(void* pointer, int value, size_t bytes, cudaStream_t stream) {
   if (bytes == 0) return cudaSuccess;
   if (!is_device_range(pointer, bytes)) return set_last_error(cudaErrorInvalidValue);
-  enqueue(stream, [pointer, value, bytes] { std::memset(pointer, value, bytes); });
-  return cudaSuccess;
+  return enqueue(stream, [pointer, value, bytes] { std::memset(pointer, value, bytes); });
 }
 
 cudaError_t cudaMemset(void* pointer, int value, size_t bytes) {
@@ -277,10 +299,12 @@ cudaError_t cudaStreamEndCapture(cudaStream_t stream, cudaGraph_t* graph) {
 
 cudaError_t cudaStreamIsCapturing(cudaStream_t stream, cudaStreamCaptureStatus* status) {
   if (!stream) {
+    // Asking about the legacy stream while a blocking stream captures is an error, but one that leaves
+    // the capture intact (the runtime's documentation of cudaStreamIsCapturing).
     *status = cudaStreamCaptureStatusNone;
-    return check_outside_capture();  // asking about the legacy stream during a capture is itself an error
+    return any_capture_active() ? set_last_error(cudaErrorStreamCaptureImplicit) : cudaSuccess;
   }
-  *status = !stream->capturing   ? cudaStreamCaptureStatusNone
+  *status = !stream->capturing    ? cudaStreamCaptureStatusNone
             : stream->invalidated ? cudaStreamCaptureStatusInvalidated
                                   : cudaStreamCaptureStatusActive;
   return cudaSuccess;
@@ -290,15 +314,21 @@ cudaError_t cudaEventCreate(cudaEvent_t* event) {
   *event = new CUevent_st;
   return cudaSuccess;
 }
-cudaError_t cudaEventCreateWithFlags(cudaEvent_t* event, unsigned) { return cudaEventCreate(event); }
+cudaError_t cudaEventCreateWithFlags(cudaEvent_t* event, unsigned) {
+  return cudaEventCreate(event);
+}
 cudaError_t cudaEventDestroy(cudaEvent_t event) {
   delete event;
   return cudaSuccess;
 }
 cudaError_t cudaEventRecord(cudaEvent_t event, cudaStream_t stream) {
   if (!event) return set_last_error(cudaErrorInvalidResourceHandle);
-  enqueue(stream, [event] { event->recorded = true; });
-  return cudaSuccess;
+  // Inside a capture a plain event record only orders the captured work; it adds no graph node.
+  if (stream && stream->capturing) {
+    event->recorded = true;
+    return stream->invalidated ? set_last_error(cudaErrorStreamCaptureInvalidated) : cudaSuccess;
+  }
+  return enqueue(stream, [event] { event->recorded = true; });
 }
 cudaError_t cudaEventSynchronize(cudaEvent_t event) {
   if (!event) return set_last_error(cudaErrorInvalidResourceHandle);
@@ -319,10 +349,9 @@ cudaError_t cudaGraphGetNodes(cudaGraph_t graph, cudaGraphNode_t* nodes, size_t*
 
 cudaError_t cudaGraphLaunch(cudaGraphExec_t exec, cudaStream_t stream) {
   if (!exec) return set_last_error(cudaErrorInvalidValue);
-  enqueue(stream, [exec] {
+  return enqueue(stream, [exec] {
     for (const auto& node : exec->nodes) node();
   });
-  return cudaSuccess;
 }
 
 cudaError_t cudaGraphDestroy(cudaGraph_t graph) {

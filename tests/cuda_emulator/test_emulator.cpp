@@ -10,6 +10,7 @@
 #include <stdexcept>
 #include <vector>
 
+#include "cublas_v2.h"
 #include "cuda_runtime.h"
 
 namespace {
@@ -49,7 +50,9 @@ std::vector<float> to_host(const float* device, size_t n) {
 }
 
 void launch_add_one(float* data, int n, unsigned blocks, unsigned threads, cudaStream_t stream = nullptr) {
-  untangle_emulator::launch("add_one", blocks, threads, 0, stream).of([](auto... a) { add_one(a...); })(data, n);
+  untangle_emulator::launch("add_one", blocks, threads, 0, stream).of([](auto... a) {
+    add_one(a...);
+  })(data, n);
 }
 
 }  // namespace
@@ -60,7 +63,9 @@ TEST_CASE("cuda emulator: a barrier shows each thread's shared-memory write to t
   for (size_t i = 0; i < n; ++i) host[i] = float(i);
   float *in = device_floats(n), *out = device_floats(n);
   REQUIRE(cudaMemcpy(in, host.data(), n * sizeof(float), cudaMemcpyHostToDevice) == cudaSuccess);
-  untangle_emulator::launch("reverse_within_blocks", 4, 256).of([](auto... a) { reverse_within_blocks(a...); })(in, out);
+  untangle_emulator::launch("reverse_within_blocks", 4, 256).of([](auto... a) {
+    reverse_within_blocks(a...);
+  })(in, out);
   CHECK(cudaGetLastError() == cudaSuccess);
   const std::vector<float> reversed = to_host(out, n);
   for (size_t block = 0; block < 4; ++block)
@@ -71,10 +76,11 @@ TEST_CASE("cuda emulator: a barrier shows each thread's shared-memory write to t
 
 TEST_CASE("cuda emulator: a barrier that some threads of a block skip fails the launch") {
   float* out = device_floats(32);
-  CHECK_THROWS_WITH_AS(
-      untangle_emulator::launch("barrier_skipped_by_some", 1, 32).of([](auto... a) { barrier_skipped_by_some(a...); })(
-          out),
-      doctest::Contains("24 of 32 threads returned while the others wait at __syncthreads"), std::runtime_error);
+  CHECK_THROWS_WITH_AS(untangle_emulator::launch("barrier_skipped_by_some", 1, 32).of([](auto... a) {
+    barrier_skipped_by_some(a...);
+  })(out),
+                       doctest::Contains("24 of 32 threads returned while the others wait at __syncthreads"),
+                       std::runtime_error);
   cudaFree(out);
 }
 
@@ -95,7 +101,8 @@ TEST_CASE("cuda emulator: new device memory reads as NaN, and copies stay inside
   for (float v : to_host(data, 8)) CHECK(std::isnan(v));
   std::vector<float> host(16, 1.0f);
   CHECK(cudaMemcpy(data, host.data(), 16 * sizeof(float), cudaMemcpyHostToDevice) == cudaErrorInvalidValue);
-  CHECK(cudaMemcpy(data + 4, host.data(), 5 * sizeof(float), cudaMemcpyHostToDevice) == cudaErrorInvalidValue);
+  CHECK(cudaMemcpy(data + 4, host.data(), 5 * sizeof(float), cudaMemcpyHostToDevice) ==
+        cudaErrorInvalidValue);
   // The direction must match the pointers: a host buffer is not a device destination.
   CHECK(cudaMemcpy(host.data(), data, 8 * sizeof(float), cudaMemcpyHostToDevice) == cudaErrorInvalidValue);
   CHECK(cudaMemset(host.data(), 0, 4) == cudaErrorInvalidValue);
@@ -145,7 +152,8 @@ TEST_CASE("cuda emulator: a synchronising call inside a capture fails it, as on 
   CHECK(graph == nullptr);
 
   REQUIRE(cudaStreamBeginCapture(stream, cudaStreamCaptureModeRelaxed) == cudaSuccess);
-  CHECK(cudaMemcpy(host.data(), data, sizeof host[0], cudaMemcpyDeviceToHost) == cudaErrorStreamCaptureImplicit);
+  CHECK(cudaMemcpy(host.data(), data, sizeof host[0], cudaMemcpyDeviceToHost) ==
+        cudaErrorStreamCaptureImplicit);
   CHECK(cudaStreamEndCapture(stream, &graph) == cudaErrorStreamCaptureInvalidated);
 
   REQUIRE(cudaStreamBeginCapture(stream, cudaStreamCaptureModeRelaxed) == cudaSuccess);
@@ -161,4 +169,26 @@ TEST_CASE("cuda emulator: a synchronising call inside a capture fails it, as on 
   cudaGetLastError();
   cudaFree(data);
   cudaStreamDestroy(stream);
+}
+
+TEST_CASE("cuda emulator: cuBLAS refuses what cuBLAS refuses, and checks its operands are device memory") {
+  cublasHandle_t handle = nullptr;
+  REQUIRE(cublasCreate(&handle) == CUBLAS_STATUS_SUCCESS);
+  float *a = device_floats(6), *b = device_floats(6), *c = device_floats(4);
+  const float one = 1.0f, zero = 0.0f;
+  // C (2x2) = A (2x3) B (3x2), column-major: lda >= 2, ldb >= 3, ldc >= 2.
+  CHECK(cublasSgemm(handle, CUBLAS_OP_N, CUBLAS_OP_N, 2, 2, 3, &one, a, 2, b, 3, &zero, c, 2) ==
+        CUBLAS_STATUS_SUCCESS);
+  CHECK(cublasSgemm(handle, CUBLAS_OP_N, CUBLAS_OP_N, 2, 2, 3, &one, a, 1, b, 3, &zero, c, 2) ==
+        CUBLAS_STATUS_INVALID_VALUE);
+  // B read as 3 x 2 with ldb 4 needs 4 + 3 floats: more than its 6.
+  CHECK(cublasSgemm(handle, CUBLAS_OP_N, CUBLAS_OP_N, 2, 2, 3, &one, a, 2, b, 4, &zero, c, 2) ==
+        CUBLAS_STATUS_INVALID_VALUE);
+  std::vector<float> host(6);
+  CHECK(cublasSgemm(handle, CUBLAS_OP_N, CUBLAS_OP_N, 2, 2, 3, &one, host.data(), 2, b, 3, &zero, c, 2) ==
+        CUBLAS_STATUS_INVALID_VALUE);
+  cudaFree(a);
+  cudaFree(b);
+  cudaFree(c);
+  cublasDestroy(handle);
 }

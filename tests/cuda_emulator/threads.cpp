@@ -11,18 +11,27 @@
 // convolution switches millions of times).
 //
 // Most kernels never call __syncthreads, and switching for each of their threads would cost more than
-// the work. So only the first block of a launch runs as coroutines; if none of its threads reached a
+// the work. So only the first block a launch runs is run as coroutines; if none of its threads reached a
 // barrier, the other blocks' threads run as plain calls, and a barrier met after all (a kernel whose
 // blocks differ in whether they synchronise) is reported as an error.
 
 // _longjmp to another stack is what this file does on purpose; the fortified longjmp would refuse it.
 #undef _FORTIFY_SOURCE
 #include <setjmp.h>
+#include <sys/mman.h>
 #include <ucontext.h>
+#include <unistd.h>
 
+#include <algorithm>
+#include <atomic>
+#include <condition_variable>
+#include <cstdlib>
+#include <exception>
 #include <memory>
+#include <mutex>
 #include <stdexcept>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "emulator.h"
@@ -35,8 +44,29 @@ constexpr size_t kStackBytes = size_t(256) << 10;  // per emulated thread; kerne
 
 enum class State { kRunnable, kAtBarrier, kReturned };
 
+// A coroutine's stack, with an inaccessible page below it: an overflow faults at once instead of
+// overwriting whatever lies next to it.
+class Stack {
+ public:
+  Stack() {
+    guard_ = size_t(sysconf(_SC_PAGESIZE));
+    mapping_ =
+        mmap(nullptr, guard_ + kStackBytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (mapping_ == MAP_FAILED) throw std::runtime_error("CUDA emulator: cannot map a thread stack");
+    mprotect(mapping_, guard_, PROT_NONE);
+  }
+  ~Stack() { munmap(mapping_, guard_ + kStackBytes); }
+  Stack(const Stack&) = delete;
+  Stack& operator=(const Stack&) = delete;
+  void* base() const { return static_cast<char*>(mapping_) + guard_; }
+
+ private:
+  void* mapping_ = nullptr;
+  size_t guard_ = 0;
+};
+
 struct Worker {
-  std::unique_ptr<char[]> stack;
+  std::unique_ptr<Stack> stack;
   bool started = false;  // its coroutine exists and waits in worker_loop for work
   jmp_buf resume_point;  // where it continues when the scheduler switches to it
   State state = State::kReturned;
@@ -44,7 +74,7 @@ struct Worker {
 };
 
 struct Scheduler {
-  jmp_buf home;                 // where a worker switches back to the scheduler
+  jmp_buf home;                                  // where a worker switches back to the scheduler
   std::vector<std::unique_ptr<Worker>> workers;  // reused from block to block (never moved: they hold stacks)
   const std::function<void()>* body = nullptr;
   Worker* running = nullptr;
@@ -52,7 +82,7 @@ struct Scheduler {
   const char* kernel = "";
 };
 
-thread_local Scheduler* active = nullptr;
+thread_local Scheduler* active = nullptr;  // the running launch's scheduler on this host thread
 
 // Saves where the running worker stands and switches to the scheduler.
 void yield_to_scheduler(Worker& self) {
@@ -76,10 +106,10 @@ void switch_to(Scheduler& s, Worker& worker) {
 }
 
 void start(Scheduler& s, Worker& worker) {
-  if (!worker.stack) worker.stack.reset(new char[kStackBytes]);
+  if (!worker.stack) worker.stack = std::make_unique<Stack>();
   ucontext_t coroutine, here;
   getcontext(&coroutine);
-  coroutine.uc_stack.ss_sp = worker.stack.get();
+  coroutine.uc_stack.ss_sp = worker.stack->base();
   coroutine.uc_stack.ss_size = kStackBytes;
   coroutine.uc_link = nullptr;  // worker_loop never returns
   makecontext(&coroutine, worker_loop, 0);
@@ -131,39 +161,118 @@ bool run_block_as_coroutines(Scheduler& s, unsigned thread_count) {
   }
 }
 
+Scheduler& this_thread_scheduler() {
+  thread_local Scheduler scheduler;
+  return scheduler;
+}
+
+// Host threads that run a launch's blocks beside the launching thread: blocks are independent, so they may
+// run at once (each host thread has its own coroutines, and `__shared__` arrays are thread_local). As many
+// as the machine has cores, less the launching one; UNTANGLE_EMULATOR_THREADS sets the total (1: none).
+class HelperThreads {
+ public:
+  explicit HelperThreads(unsigned count) {
+    for (unsigned i = 0; i < count; ++i) threads_.emplace_back([this] { serve(); });
+  }
+  unsigned count() const { return unsigned(threads_.size()); }
+
+  // Runs `job` on every helper and on the caller; returns once all have finished. `job` must not throw.
+  void run(const std::function<void()>& job) {
+    {
+      std::lock_guard<std::mutex> lock(guard_);
+      job_ = &job;
+      unfinished_ = count();
+      ++generation_;
+    }
+    wake_.notify_all();
+    job();
+    std::unique_lock<std::mutex> lock(guard_);
+    finished_.wait(lock, [this] { return unfinished_ == 0; });
+  }
+
+ private:
+  void serve() {
+    unsigned long long served = 0;
+    for (;;) {
+      const std::function<void()>* job;
+      {
+        std::unique_lock<std::mutex> lock(guard_);
+        wake_.wait(lock, [&] { return generation_ != served; });
+        served = generation_;
+        job = job_;
+      }
+      (*job)();
+      std::lock_guard<std::mutex> lock(guard_);
+      if (--unfinished_ == 0) finished_.notify_one();
+    }
+  }
+
+  std::vector<std::thread> threads_;
+  std::mutex guard_;
+  std::condition_variable wake_, finished_;
+  const std::function<void()>* job_ = nullptr;
+  unsigned unfinished_ = 0;
+  unsigned long long generation_ = 0;
+};
+
+HelperThreads& helper_threads() {
+  // Never destroyed: the helpers wait for work until the process ends.
+  static HelperThreads* helpers = [] {
+    unsigned total = std::max(1u, std::thread::hardware_concurrency());
+    if (const char* text = std::getenv("UNTANGLE_EMULATOR_THREADS"))
+      total = unsigned(std::max(1, std::atoi(text)));
+    return new HelperThreads(total - 1);
+  }();
+  return *helpers;
+}
+
+// Below this many blocks a launch runs on the launching thread alone (waking the helpers costs more).
+constexpr unsigned long long kBlocksWorthSharing = 4;
+
 }  // namespace
 
 void sync_threads() {
   Scheduler* s = active;
   if (!s) throw std::runtime_error("CUDA emulator: __syncthreads called outside a kernel");
-  if (s->plain_calls) fail(*s, "__syncthreads reached in a later block, but no thread of block 0 reached one");
+  if (s->plain_calls)
+    fail(*s, "__syncthreads reached in a later block, but no thread of the first block reached one");
   s->running->state = State::kAtBarrier;
   yield_to_scheduler(*s->running);
 }
 
 void run_grid(dim3 grid, dim3 block, const char* kernel, const std::function<void()>& thread_body) {
-  thread_local Scheduler scheduler;
-  Scheduler& s = scheduler;
-  if (active) throw std::runtime_error(std::string("CUDA emulator: kernel ") + kernel + " launched from a kernel");
+  if (active)
+    throw std::runtime_error(std::string("CUDA emulator: kernel ") + kernel + " launched from a kernel");
   const unsigned thread_count = block.x * block.y * block.z;
-  while (s.workers.size() < thread_count) s.workers.push_back(std::make_unique<Worker>());
-  s.body = &thread_body;
-  s.kernel = kernel;
-  s.plain_calls = false;
-  gridDim = grid;
-  blockDim = block;
-  active = &s;
-  struct Deactivate {
-    ~Deactivate() { active = nullptr; }
-  } deactivate;
+  const unsigned long long block_count = (unsigned long long)grid.x * grid.y * grid.z;
+  // Blocks in ascending order in one launch and descending in the next: a kernel whose blocks read each
+  // other's output (a race on a GPU) then gives different results from launch to launch.
+  thread_local unsigned long long launches = 0;
+  const bool descending = launches++ % 2 == 1;
 
-  for (unsigned z = 0; z < grid.z; ++z)
-    for (unsigned y = 0; y < grid.y; ++y)
-      for (unsigned x = 0; x < grid.x; ++x) {
-        blockIdx = {x, y, z};
+  // Runs blocks (turn numbers) taken from `next` until none is left, on the calling host thread, with its
+  // own scheduler and coroutines. `plain_calls`: as decided by the first block.
+  std::atomic<unsigned long long> next{0};
+  std::atomic<bool> failed{false};
+  std::exception_ptr first_error;
+  std::mutex error_guard;
+  bool plain_calls = false;
+  auto run_blocks = [&](unsigned long long last_turn) {
+    Scheduler& s = this_thread_scheduler();
+    while (s.workers.size() < thread_count) s.workers.push_back(std::make_unique<Worker>());
+    s.body = &thread_body;
+    s.kernel = kernel;
+    s.plain_calls = plain_calls;
+    gridDim = grid;
+    blockDim = block;
+    active = &s;
+    try {
+      for (unsigned long long turn; !failed && (turn = next++) <= last_turn;) {
+        const unsigned long long b = descending ? block_count - 1 - turn : turn;
+        blockIdx = {unsigned(b % grid.x), unsigned(b / grid.x % grid.y), unsigned(b / grid.x / grid.y)};
         if (!s.plain_calls) {
           const bool synchronised = run_block_as_coroutines(s, thread_count);
-          if (x == 0 && y == 0 && z == 0 && !synchronised) s.plain_calls = true;
+          if (turn == 0 && !synchronised) plain_calls = s.plain_calls = true;
           continue;
         }
         for (unsigned t = 0; t < thread_count; ++t) {
@@ -171,6 +280,26 @@ void run_grid(dim3 grid, dim3 block, const char* kernel, const std::function<voi
           thread_body();
         }
       }
+    } catch (...) {
+      failed = true;
+      std::lock_guard<std::mutex> lock(error_guard);
+      if (!first_error) first_error = std::current_exception();
+    }
+    active = nullptr;
+  };
+
+  // The first block alone (it decides whether the rest need coroutines), then the others, shared with the
+  // helper threads when there are enough of them to be worth waking those.
+  run_blocks(0);
+  next = 1;  // run_blocks(0) drew turn 1 as well, to find it was past its last
+  if (!failed && block_count > 1) {
+    HelperThreads& helpers = helper_threads();
+    if (helpers.count() > 0 && block_count > kBlocksWorthSharing)
+      helpers.run([&] { run_blocks(block_count - 1); });
+    else
+      run_blocks(block_count - 1);
+  }
+  if (first_error) std::rethrow_exception(first_error);
 }
 
 }  // namespace untangle_emulator

@@ -7,8 +7,9 @@
 # Run as: cmake -DINPUT=kernels/cuda/x.cu -DOUTPUT=build/emulated/x.cpp -P translate_cu.cmake
 file(READ "${INPUT}" source)
 set(name "[A-Za-z_][A-Za-z0-9_:]*(<[^<>;()]*>)?")
-string(REGEX REPLACE "(${name})<<<([^>]*)>>>\\("
-       "::untangle_emulator::launch(\"\\1\", \\3).of([](auto... kernel_arguments) { \\1(kernel_arguments...); })(" source "${source}")
+set(call "::untangle_emulator::launch(\"\\1\", \\3)")
+set(kernel "[](auto... kernel_arguments) { \\1(kernel_arguments...); }")
+string(REGEX REPLACE "(${name})<<<([^>]*)>>>\\(" "${call}.of(${kernel})(" source "${source}")
 if(source MATCHES "<<<")
   message(FATAL_ERROR "${INPUT}: a kernel launch the emulator's translation does not recognise")
 endif()

@@ -38,7 +38,8 @@ T gpu_or_emulated(T on_gpu, T emulated) {
 inline bool gpu_available_or_skip() {
   static const bool available = [] {
     if (kEmulated) {
-      std::printf("test_gpu: running on the CUDA emulator (tests/cuda_emulator): smaller batches, no timing\n");
+      std::printf(
+          "test_gpu: running on the CUDA emulator (tests/cuda_emulator): smaller batches, no timing\n");
       return true;
     }
     std::string why;

@@ -59,8 +59,8 @@ TEST_CASE("training on cuda logs the cpu's loss curve, with and without the grap
   const std::vector<float> eager = run("cuda_eager", small_config("cuda", false, kRunSteps));
   const std::vector<float> graph = run("cuda_graph", small_config("cuda", true, kRunSteps));
   REQUIRE(cpu.size() == size_t(kRunSteps / 5));  // a row every 5 steps
-  CHECK(report("trainer: cuda (kernel by kernel) vs cpu, logged loss", max_relative_error(eager, cpu), 5e-3) <=
-        5e-3);
+  CHECK(report("trainer: cuda (kernel by kernel) vs cpu, logged loss", max_relative_error(eager, cpu),
+               5e-3) <= 5e-3);
   CHECK(report("trainer: cuda (graph) vs cpu, logged loss", max_relative_error(graph, cpu), 5e-3) <= 5e-3);
   CHECK(report("trainer: cuda graph vs cuda kernel by kernel", max_relative_error(graph, eager), 1e-4) <=
         1e-4);

@@ -130,7 +130,8 @@ TEST_CASE("a captured training step replays exactly what eager steps compute") {
                                 std::abs(losses[0][size_t(step)]));
   // The same kernels with the same arguments: equal in principle. The bound allows cuBLAS to choose a
   // different algorithm under capture (rounding differences, then magnified by Adam over 10 steps).
-  CHECK(report("graph replays vs eager steps, " + std::to_string(steps) + "-step loss curve", worst, 1e-5) <= 1e-5);
+  CHECK(report("graph replays vs eager steps, " + std::to_string(steps) + "-step loss curve", worst, 1e-5) <=
+        1e-5);
   CHECK(noise_counters[1] == noise_counters[0]);
   CHECK(adam_steps[1] == adam_steps[0]);
 }

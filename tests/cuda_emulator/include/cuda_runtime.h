@@ -19,9 +19,9 @@
 #define __host__
 #define __forceinline__ inline
 #define __launch_bounds__(...)
-// Blocks run one at a time, and a block's threads take turns on one host thread, so a function-local
-// `static` is exactly one copy shared by the threads of the running block.
-#define __shared__ static
+// A host thread runs one block at a time, its threads taking turns, so a function-local `static
+// thread_local` is exactly one copy shared by the threads of each running block.
+#define __shared__ static thread_local
 
 struct uint3 {
   unsigned x = 0, y = 0, z = 0;
@@ -41,12 +41,16 @@ inline thread_local dim3 blockDim, gridDim;
 namespace untangle_emulator {
 void sync_threads();  // suspends the calling emulated thread until every thread of its block arrives
 }
-inline void __syncthreads() { untangle_emulator::sync_threads(); }
+inline void __syncthreads() {
+  untangle_emulator::sync_threads();
+}
 
 // Device built-ins the kernels use (the float maths functions come from <math.h>).
 using std::max;
 using std::min;
-inline unsigned __umulhi(unsigned a, unsigned b) { return unsigned((uint64_t(a) * b) >> 32); }
+inline unsigned __umulhi(unsigned a, unsigned b) {
+  return unsigned((uint64_t(a) * b) >> 32);
+}
 
 // ---- the runtime API -------------------------------------------------------------------------------
 
@@ -126,7 +130,8 @@ cudaError_t cudaMallocHost(T** pointer, size_t bytes) {
   return cudaMallocHost(reinterpret_cast<void**>(pointer), bytes);
 }
 cudaError_t cudaMemcpy(void* to, const void* from, size_t bytes, cudaMemcpyKind kind);
-cudaError_t cudaMemcpyAsync(void* to, const void* from, size_t bytes, cudaMemcpyKind kind, cudaStream_t stream = 0);
+cudaError_t cudaMemcpyAsync(void* to, const void* from, size_t bytes, cudaMemcpyKind kind,
+                            cudaStream_t stream = 0);
 cudaError_t cudaMemset(void* pointer, int value, size_t bytes);
 cudaError_t cudaMemsetAsync(void* pointer, int value, size_t bytes, cudaStream_t stream = 0);
 

@@ -13,10 +13,13 @@
 
 namespace untangle_emulator {
 
-// Runs `work` now, or appends it to the graph being captured on `stream`.
-void enqueue(cudaStream_t stream, std::function<void()> work);
-// Runs `thread_body` once for every thread of every block (blocks one after another; within a block the
-// threads take turns, switching at __syncthreads). Sets blockIdx, threadIdx, blockDim and gridDim.
+// Runs `work` now, or appends it to the graph being captured on `stream`. Returns (and records for
+// cudaGetLastError) the error a GPU would give when the work cannot be queued: work on an invalidated
+// capture, or on the legacy stream while another stream captures (which also invalidates that capture).
+cudaError_t enqueue(cudaStream_t stream, std::function<void()> work);
+// Runs `thread_body` once for every thread of every block (blocks shared among host threads, each running
+// one block at a time; within a block the threads take turns, switching at __syncthreads). Sets blockIdx,
+// threadIdx, blockDim and gridDim.
 void run_grid(dim3 grid, dim3 block, const char* kernel, const std::function<void()>& thread_body);
 // The checks a real launch makes before it queues anything; a bad configuration becomes the error that
 // cudaGetLastError returns (cudaErrorInvalidConfiguration), and the kernel does not run.
