@@ -137,33 +137,39 @@ cufftResult cufftDestroy(cufftHandle plan) {
   return plans.erase(plan) ? CUFFT_SUCCESS : CUFFT_INVALID_PLAN;
 }
 
+namespace {
+
+// The plan behind `handle` for an execution of `type` from `in` to `out`: it must exist, be of that type,
+// and both buffers must be distinct device memory of the plan's sizes (in-place transforms need padded
+// rows, not emulated).
+cufftResult plan_for_exec(cufftHandle handle, cufftType type, const void* in, const void* out, Plan* plan) {
+  if (!find_plan(handle, plan)) return CUFFT_INVALID_PLAN;
+  if (plan->type != type) return CUFFT_INVALID_TYPE;
+  const size_t real_bytes = size_t(plan->batch) * plan->rows * plan->cols * sizeof(float);
+  const size_t complex_bytes = size_t(plan->batch) * plan->rows * (plan->cols / 2 + 1) * sizeof(cufftComplex);
+  const bool real_input = type == CUFFT_R2C;
+  if (in == out || !untangle_emulator::is_device_range(in, real_input ? real_bytes : complex_bytes) ||
+      !untangle_emulator::is_device_range(out, real_input ? complex_bytes : real_bytes))
+    return CUFFT_INVALID_VALUE;
+  return CUFFT_SUCCESS;
+}
+
+}  // namespace
+
 cufftResult cufftExecR2C(cufftHandle handle, cufftReal* in, cufftComplex* out) {
   Plan p;
-  if (!find_plan(handle, &p)) return CUFFT_INVALID_PLAN;
-  if (p.type != CUFFT_R2C) return CUFFT_INVALID_TYPE;
-  const size_t reals = size_t(p.batch) * p.rows * p.cols,
-               complexes = size_t(p.batch) * p.rows * (p.cols / 2 + 1);
-  if (!untangle_emulator::is_device_range(in, reals * sizeof(float)) ||
-      !untangle_emulator::is_device_range(out, complexes * sizeof(cufftComplex)) ||
-      static_cast<void*>(in) == static_cast<void*>(out))  // in-place needs padded rows: not emulated
-    return CUFFT_INVALID_VALUE;
+  if (const cufftResult invalid = plan_for_exec(handle, CUFFT_R2C, in, out, &p)) return invalid;
   const cudaError_t queued = untangle_emulator::enqueue(p.stream, [p, in, out] { forward(p, in, out); });
   return queued == cudaSuccess ? CUFFT_SUCCESS : CUFFT_EXEC_FAILED;
 }
 
 cufftResult cufftExecC2R(cufftHandle handle, cufftComplex* in, cufftReal* out) {
   Plan p;
-  if (!find_plan(handle, &p)) return CUFFT_INVALID_PLAN;
-  if (p.type != CUFFT_C2R) return CUFFT_INVALID_TYPE;
-  const size_t reals = size_t(p.batch) * p.rows * p.cols,
-               complexes = size_t(p.batch) * p.rows * (p.cols / 2 + 1);
-  if (!untangle_emulator::is_device_range(in, complexes * sizeof(cufftComplex)) ||
-      !untangle_emulator::is_device_range(out, reals * sizeof(float)) ||
-      static_cast<void*>(in) == static_cast<void*>(out))
-    return CUFFT_INVALID_VALUE;
-  const cudaError_t queued = untangle_emulator::enqueue(p.stream, [p, in, out, complexes] {
+  if (const cufftResult invalid = plan_for_exec(handle, CUFFT_C2R, in, out, &p)) return invalid;
+  const cudaError_t queued = untangle_emulator::enqueue(p.stream, [p, in, out] {
     inverse(p, in, out);
-    std::memset(in, 0xFF, complexes * sizeof(cufftComplex));  // cuFFT's C2R may overwrite its input
+    // cuFFT's C2R may overwrite its input: code that reads it afterwards is caught by the NaN.
+    std::memset(in, 0xFF, size_t(p.batch) * p.rows * (p.cols / 2 + 1) * sizeof(cufftComplex));
   });
   return queued == cudaSuccess ? CUFFT_SUCCESS : CUFFT_EXEC_FAILED;
 }

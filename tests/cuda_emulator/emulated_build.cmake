@@ -2,8 +2,8 @@
 # more with the CUDA backend in, against the emulator's stand-in headers, and the GPU tests (tests/gpu)
 # linked to it as test_gpu_emulated. It needs no CUDA toolkit, so the CUDA code runs in every `make test`.
 set(emulator_dir ${CMAKE_SOURCE_DIR}/tests/cuda_emulator)
-set(emulated_sources ${emulator_dir}/runtime.cpp ${emulator_dir}/threads.cpp ${emulator_dir}/cublas.cpp
-    ${emulator_dir}/cufft.cpp)
+set(emulated_sources ${emulator_dir}/runtime.cpp ${emulator_dir}/threads.cpp ${emulator_dir}/device_memory.cpp
+    ${emulator_dir}/cublas.cpp ${emulator_dir}/cufft.cpp)
 foreach(folder kernels autograd nn data metrics apps/common)
   file(GLOB folder_sources CONFIGURE_DEPENDS ${folder}/*.cpp ${folder}/cpu/*.cpp ${folder}/cuda/*.cpp)
   list(APPEND emulated_sources ${folder_sources})

@@ -20,12 +20,15 @@
 // leading dimensions and operand extents; cuFFT layouts), graph capture (a synchronising call, a
 // synchronous copy, cudaFree, or cudaMalloc outside relaxed mode inside a capture invalidates it, as on a
 // GPU) — all against the CPU twins, by the tests in tests/gpu/. New device memory is filled with NaN
-// bytes, so a kernel that reads memory nobody wrote shows up as NaN.
+// bytes, so a kernel that reads memory nobody wrote shows up as NaN; each cudaMalloc block ends at an
+// inaccessible page and its rounding bytes are checked after every kernel, so a kernel that indexes past
+// the end of its block is caught and named (device_memory.cpp).
 // What it cannot check: speed; races that depend on timing (everything runs in one order, and
 // synchronously: a missing wait between the host and the device is invisible); warps; registers and
 // __launch_bounds__ (a block too large for its registers fails only on a GPU); memory spaces (device
-// memory is host memory: a kernel reading a host pointer, host code reading a device pointer, or a kernel
-// indexing past its allocation all "work" here; compute-sanitizer on a GPU is the check for those);
+// memory is host memory: a kernel reading a host pointer, or host code reading a device pointer, "works"
+// here; so does an index before a block's start by less than a page, or past its end into a block the
+// caching allocator handed out larger than asked; compute-sanitizer on a GPU is the check for those);
 // __shared__ arrays keep the previous block's values rather than garbage; two threads waiting at
 // different __syncthreads calls are taken as one barrier; the GPU's float functions (the host's expf,
 // logf... differ from CUDA's in the last bits); real cuBLAS and cuFFT (one call is one graph node here,
@@ -40,7 +43,19 @@ namespace untangle_emulator {
 // Records an error for cudaGetLastError and returns it.
 cudaError_t set_last_error(cudaError_t error);
 
+// Device memory (device_memory.cpp): every block between inaccessible pages, so an access past its end
+// faults; the bytes between its size and cudaMalloc's 256-byte rounding checked after every kernel.
+void* allocate_device(size_t bytes);  // nullptr when out of memory
+bool free_device(void* pointer);      // false when `pointer` is not a block's start
 // Whether [pointer, pointer + bytes) lies inside one block returned by cudaMalloc.
 bool is_device_range(const void* pointer, size_t bytes);
+// Throws, naming `kernel`, if any block's rounding bytes were written.
+void check_device_tails(const char* kernel);
+// Reports a memory fault with the running kernel's name (once per host thread: it sets an alternate
+// signal stack there, so that a coroutine stack overflow is reported too).
+void install_fault_report();
+
+// The kernel that the calling host thread is running, or nullptr (threads.cpp).
+const char* running_kernel();
 
 }  // namespace untangle_emulator

@@ -35,8 +35,7 @@ thread_local cudaError_t last_error = cudaSuccess;
 
 struct Registry {
   std::mutex guard;
-  std::map<const char*, size_t> device_blocks;  // start -> bytes
-  std::vector<CUstream_st*> streams;            // created by cudaStreamCreate, for capture checks
+  std::vector<CUstream_st*> streams;  // created by cudaStreamCreate, for capture checks
 };
 Registry& registry() {
   static Registry* shared = new Registry;  // never destroyed: frees may come from static destructors
@@ -94,16 +93,6 @@ cudaError_t copy(void* to, const void* from, size_t bytes, cudaMemcpyKind kind, 
 cudaError_t set_last_error(cudaError_t error) {
   if (error != cudaSuccess) last_error = error;
   return error;
-}
-
-bool is_device_range(const void* pointer, size_t bytes) {
-  Registry& r = registry();
-  std::lock_guard<std::mutex> lock(r.guard);
-  const char* p = static_cast<const char*>(pointer);
-  auto after = r.device_blocks.upper_bound(p);
-  if (after == r.device_blocks.begin()) return false;
-  const auto& [start, size] = *std::prev(after);
-  return p >= start && size_t(p - start) <= size && bytes <= size - size_t(p - start);
 }
 
 cudaError_t enqueue(cudaStream_t stream, std::function<void()> work) {
@@ -187,30 +176,15 @@ cudaError_t cudaMalloc(void** pointer, size_t bytes) {
     if (s->capturing && s->mode != cudaStreamCaptureModeRelaxed)
       return invalidate_captures(cudaErrorStreamCaptureUnsupported);
   if (bytes == 0) return cudaSuccess;
-  const size_t rounded = (bytes + 255) / 256 * 256;  // cudaMalloc's alignment
-  void* block = std::aligned_alloc(256, rounded);
-  if (!block) return set_last_error(cudaErrorMemoryAllocation);
-  std::memset(block, 0xFF, rounded);  // NaN floats: reading memory no kernel wrote shows up
-  Registry& r = registry();
-  std::lock_guard<std::mutex> lock(r.guard);
-  r.device_blocks[static_cast<const char*>(block)] = bytes;
-  *pointer = block;
-  return cudaSuccess;
+  *pointer = allocate_device(bytes);
+  return *pointer ? cudaSuccess : set_last_error(cudaErrorMemoryAllocation);
 }
 
 cudaError_t cudaFree(void* pointer) {
   if (!pointer) return cudaSuccess;
   // cudaFree synchronises the device: never inside a capture (the caching allocator defers its frees).
   if (any_capture_active()) return invalidate_captures(cudaErrorStreamCaptureUnsupported);
-  Registry& r = registry();
-  {
-    std::lock_guard<std::mutex> lock(r.guard);
-    auto found = r.device_blocks.find(static_cast<const char*>(pointer));
-    if (found == r.device_blocks.end()) return set_last_error(cudaErrorInvalidDevicePointer);
-    r.device_blocks.erase(found);
-  }
-  std::free(pointer);
-  return cudaSuccess;
+  return free_device(pointer) ? cudaSuccess : set_last_error(cudaErrorInvalidDevicePointer);
 }
 
 cudaError_t cudaMallocHost(void** pointer, size_t bytes) {

@@ -4,10 +4,13 @@
 // test_gpu_emulated result stands on these. Kernels here are launched with the call that the translation
 // of `<<<...>>>` produces (include/cuda_emulator/launch.h).
 #include <doctest/doctest.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include <cmath>
 #include <cstring>
 #include <stdexcept>
+#include <string>
 #include <vector>
 
 #include "cublas_v2.h"
@@ -35,6 +38,14 @@ __global__ void barrier_skipped_by_some(float* out) {
 __global__ void add_one(float* data, int n) {
   const int i = int(blockIdx.x * blockDim.x + threadIdx.x);
   if (i < n) data[i] += 1.0f;
+}
+
+__global__ void write_at(float* data, long long index) {
+  if (threadIdx.x == 0) data[index] = 1.0f;
+}
+
+void launch_write_at(float* data, long long index) {
+  untangle_emulator::launch("write_at", 1, 32).of([](auto... a) { write_at(a...); })(data, index);
 }
 
 float* device_floats(size_t n) {
@@ -191,4 +202,36 @@ TEST_CASE("cuda emulator: cuBLAS refuses what cuBLAS refuses, and checks its ope
   cudaFree(b);
   cudaFree(c);
   cublasDestroy(handle);
+}
+
+TEST_CASE("cuda emulator: a kernel writing past the end of its block is caught, just past or far past") {
+  // Just past: 10 floats are 40 bytes, rounded to 256; the rounding bytes are checked after each kernel.
+  float* data = device_floats(10);
+  launch_write_at(data, 9);
+  CHECK_THROWS_WITH_AS(launch_write_at(data, 10),
+                       doctest::Contains("kernel write_at wrote past the end of a 40-byte cudaMalloc block"),
+                       std::runtime_error);
+  cudaFree(data);
+
+  // Far past: the page after the block is inaccessible, so the kernel faults; in a child process, whose
+  // death and last words the test reads.
+  int pipe_ends[2];
+  REQUIRE(pipe(pipe_ends) == 0);
+  const pid_t child = fork();
+  REQUIRE(child >= 0);
+  if (child == 0) {
+    dup2(pipe_ends[1], STDERR_FILENO);
+    float* block = device_floats(64);  // exactly 256 bytes: it ends at the inaccessible page
+    launch_write_at(block, 64 + 1000);
+    _exit(0);  // not reached
+  }
+  close(pipe_ends[1]);
+  std::string said;
+  char buffer[256];
+  for (ssize_t got; (got = read(pipe_ends[0], buffer, sizeof buffer)) > 0;) said.append(buffer, size_t(got));
+  close(pipe_ends[0]);
+  int status = 0;
+  REQUIRE(waitpid(child, &status, 0) == child);
+  CHECK(WIFSIGNALED(status));
+  CHECK(said.find("CUDA emulator: memory fault in kernel write_at") != std::string::npos);
 }

@@ -192,6 +192,7 @@ class HelperThreads {
 
  private:
   void serve() {
+    install_fault_report();
     unsigned long long served = 0;
     for (;;) {
       const std::function<void()>* job;
@@ -240,9 +241,14 @@ void sync_threads() {
   yield_to_scheduler(*s->running);
 }
 
+const char* running_kernel() {
+  return active ? active->kernel : nullptr;
+}
+
 void run_grid(dim3 grid, dim3 block, const char* kernel, const std::function<void()>& thread_body) {
   if (active)
     throw std::runtime_error(std::string("CUDA emulator: kernel ") + kernel + " launched from a kernel");
+  install_fault_report();
   const unsigned thread_count = block.x * block.y * block.z;
   const unsigned long long block_count = (unsigned long long)grid.x * grid.y * grid.z;
   // Blocks in ascending order in one launch and descending in the next: a kernel whose blocks read each
@@ -300,6 +306,7 @@ void run_grid(dim3 grid, dim3 block, const char* kernel, const std::function<voi
       run_blocks(block_count - 1);
   }
   if (first_error) std::rethrow_exception(first_error);
+  check_device_tails(kernel);
 }
 
 }  // namespace untangle_emulator
