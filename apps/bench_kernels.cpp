@@ -367,7 +367,7 @@ void bench_training_step(int batch_size, int channels, Timing t, int block) {
   std::vector<float> pixels(shape_numel(shape));
   data.fill_uniform(pixels.data(), pixels.size());
   for (float& p : pixels) p = p < 0.125f ? 1.0f : 0.0f;  // binary, about as sparse as dSprites
-  Batch batch{Tensor::from_vector(pixels, shape, Device::CUDA), {}};
+  Batch batch{Tensor::from_vector(pixels, shape, Device::CUDA), {}, {}};
 
   long long step = 0;
   Tensor last_objective;

@@ -1,7 +1,8 @@
 // bench_models — CPU training speed of every model in the registry: one full step (draw a batch,
 // forward, backward, Adam on every parameter group) on procedural dSprites at the reference settings
 // (disentanglement_lib preset: conv encoder/decoder, Bernoulli loss, batch 64). Pair models train on
-// weak pairs, so their step encodes and decodes two batches.
+// the pairs the trainer draws for them (apps/common/trainer.h draw_batch): weak and matched pairs encode
+// two batches of 64, temporal pairs two halves of 64.
 //
 //   bench_models [--batch B] [--steps N] [--warmup W] [--models a,b,c] [--preset P]
 #include <cstdio>
@@ -9,6 +10,7 @@
 #include "apps/common/args.h"
 #include "apps/common/timing.h"
 #include "apps/common/trained_run.h"
+#include "apps/common/trainer.h"
 #include "data/registry.h"
 #include "data/samplers.h"
 #include "kernels/cpu/parallel.h"
@@ -47,27 +49,19 @@ The last line is `untangle_models_steps_per_s NAME=X ...`.
       if (name != "linear_vae") apply_convention_preset(find_convention_preset(preset), settings);
       settings.channels = 1;
       settings.dataset_size = double(dataset->size());
+      settings.factors = int(dataset->num_factors());
       PhiloxRng weights(1), data(2), noise(3);
       auto model = make_model(settings, weights);
       std::vector<ParameterGroup> groups = model->parameter_groups();
       std::vector<Adam> optimisers;
       for (const ParameterGroup& group : groups) optimisers.emplace_back(group.parameters, group.hyperparameters);
       Batch b;
-      b.x = Tensor::zeros({batch, 1, 64, 64});
-      if (model->needs_pairs()) b.x_pair = Tensor::zeros({batch, 1, 64, 64});
+      const int rows = rows_per_input(*model, batch);
+      b.x = Tensor::zeros({rows, 1, 64, 64});
+      if (model->needs_pairs()) b.x_pair = Tensor::zeros({rows, 1, 64, 64});
       long long step = 0;
       auto train_step = [&] {
-        if (model->needs_pairs()) {
-          std::vector<size_t> pairs = sample_weak_pair_batch(*dataset, size_t(batch), data), first, second;
-          for (size_t i = 0; i < pairs.size(); i += 2) {
-            first.push_back(pairs[i]);
-            second.push_back(pairs[i + 1]);
-          }
-          inputs.fill(first, b.x);
-          inputs.fill(second, b.x_pair);
-        } else {
-          inputs.fill(sample_uniform_indices(*dataset, size_t(batch), data), b.x);
-        }
+        draw_batch(*dataset, inputs, *model, batch, data, b);
         training_step(*model, optimisers, b, noise, step++);
       };
       TimingSummary t = time_repeated(train_step, warmup, steps);

@@ -69,12 +69,19 @@ size_t draw_from(const std::vector<double>& weights, PhiloxRng& rng) {
 
 }  // namespace
 
-ObservationPair sample_temporal_pair(const GroundTruthDataset& dataset, PhiloxRng& rng, double rate) {
-  require(rate == -1.0 || rate > 0, "temporal pair: rate must be > 0 or -1, got ", rate);
+TemporalTransition::Prior transition_prior_from_name(const std::string& name) {
+  if (name == "laplace") return TemporalTransition::Prior::Laplace;
+  if (name == "uniform") return TemporalTransition::Prior::Uniform;
+  fail("unknown temporal transition prior '", name, "' (known: laplace, uniform)");
+}
+
+namespace {
+
+// The Laplace prior: every non-categorical factor takes a truncated Laplace step; never an unmoved pair.
+Factors laplace_transition(const GroundTruthDataset& dataset, const Factors& first, double rate, PhiloxRng& rng) {
   const std::vector<size_t> sizes = dataset.factor_sizes();
   const std::vector<bool> categorical = dataset.categorical_factors();
   const double pair_rate = rate == -1.0 ? 1.0 + 9.0 * double(rng.next_uniform()) : rate;
-  Factors first = dataset.index_to_factors(size_t(rng.next_below(dataset.size())));
   Factors second = first;
   for (size_t k = 0; k < sizes.size(); ++k)
     if (!categorical[k]) second[k] = draw_from(laplace_transition_pmf(sizes[k], first[k], pair_rate), rng);
@@ -90,7 +97,70 @@ ObservationPair sample_temporal_pair(const GroundTruthDataset& dataset, PhiloxRn
       second[k] = draw_from(pmf, rng);
     }
   }
+  return second;
+}
+
+// The uniform prior: k distinct factors (categorical ones included, as the reference) each move to a
+// uniformly drawn different value, so exactly k factors differ.
+Factors uniform_transition(const GroundTruthDataset& dataset, const Factors& first, int k, PhiloxRng& rng) {
+  const std::vector<size_t> sizes = dataset.factor_sizes();
+  const size_t K = sizes.size();
+  require(K >= 2, dataset.name(), ": uniform transitions need at least 2 factors");
+  require(k == -1 || (k >= 1 && size_t(k) <= K), "uniform transition: k must be -1 or in 1..", K, ", got ", k);
+  for (size_t size : sizes) require(size >= 2, dataset.name(), ": uniform transitions need every factor to have 2+ values");
+  const size_t chosen_k = k == -1 ? 1 + size_t(rng.next_below(K - 1)) : size_t(k);
+  std::vector<size_t> order(K);
+  std::iota(order.begin(), order.end(), size_t(0));
+  for (size_t i = 0; i < chosen_k; ++i) std::swap(order[i], order[i + size_t(rng.next_below(K - i))]);
+  Factors second = first;
+  for (size_t i = 0; i < chosen_k; ++i) {
+    const size_t f = order[i];
+    // A uniform draw over the size - 1 other values: draw below size - 1, then skip the current value.
+    size_t value = size_t(rng.next_below(sizes[f] - 1));
+    second[f] = value >= first[f] ? value + 1 : value;
+  }
+  return second;
+}
+
+}  // namespace
+
+ObservationPair sample_temporal_pair(const GroundTruthDataset& dataset, PhiloxRng& rng,
+                                     const TemporalTransition& transition) {
+  const bool laplace = transition.prior == TemporalTransition::Prior::Laplace;
+  require(!laplace || transition.rate == -1.0 || transition.rate > 0,
+          "temporal pair: rate must be > 0 or -1, got ", transition.rate);
+  Factors first = dataset.index_to_factors(size_t(rng.next_below(dataset.size())));
+  Factors second = laplace ? laplace_transition(dataset, first, transition.rate, rng)
+                           : uniform_transition(dataset, first, transition.k, rng);
   return {dataset.factors_to_index(first), dataset.factors_to_index(second), 0};
+}
+
+ObservationPair sample_temporal_pair(const GroundTruthDataset& dataset, PhiloxRng& rng, double rate) {
+  TemporalTransition transition;
+  transition.rate = rate;
+  return sample_temporal_pair(dataset, rng, transition);
+}
+
+MatchPairing match_pairing_from_name(const std::string& name) {
+  if (name == "share") return MatchPairing::Share;
+  if (name == "change") return MatchPairing::Change;
+  fail("unknown match pairing '", name, "' (known: share, change)");
+}
+
+MatchedPair sample_matched_pair(const GroundTruthDataset& dataset, PhiloxRng& rng, MatchPairing pairing) {
+  const std::vector<size_t> sizes = dataset.factor_sizes();
+  // As the reference: both factor vectors drawn independently, then the factors outside the mask copied
+  // from the first (mask = the label factor for change pairing, every other factor for share pairing).
+  MatchedPair pair;
+  pair.label = size_t(rng.next_below(sizes.size()));
+  Factors first = sample_uniform_factors(sizes, rng), second = sample_uniform_factors(sizes, rng);
+  for (size_t k = 0; k < sizes.size(); ++k) {
+    const bool resampled = pairing == MatchPairing::Change ? k == pair.label : k != pair.label;
+    if (!resampled) second[k] = first[k];
+  }
+  pair.first = dataset.factors_to_index(first);
+  pair.second = dataset.factors_to_index(second);
+  return pair;
 }
 
 std::vector<size_t> sample_weak_pair_batch(const GroundTruthDataset& dataset, size_t pairs, PhiloxRng& rng, int k) {
@@ -105,11 +175,11 @@ std::vector<size_t> sample_weak_pair_batch(const GroundTruthDataset& dataset, si
 }
 
 std::vector<size_t> sample_temporal_pair_batch(const GroundTruthDataset& dataset, size_t pairs, PhiloxRng& rng,
-                                               double rate) {
+                                               const TemporalTransition& transition) {
   std::vector<size_t> batch;
   batch.reserve(2 * pairs);
   for (size_t i = 0; i < pairs; ++i) {
-    ObservationPair pair = sample_temporal_pair(dataset, rng, rate);
+    ObservationPair pair = sample_temporal_pair(dataset, rng, transition);
     batch.push_back(pair.first);
     batch.push_back(pair.second);
   }

@@ -6,10 +6,16 @@
 //   weak pair       Ada-GVAE / Locatello et al. 2020 pairs (disentanglement_lib.md §5, disent.md §4):
 //                   k ~ U{1..K-1} (or a fixed k), then k <- 1 or k with odds 50/50, then k distinct
 //                   factors are redrawn uniformly over *all* their values (so up to k differ, maybe 0)
-//   temporal pair   Slow-VAE / PCL transitions (methods.md, methods-detail.md §1): every factor moves by
-//                   a discrete Laplace step truncated to its grid, p(v) ~ exp(-|v - v0| / b) with
-//                   b = ln(size) / rate; categorical factors stay; a pair that did not move redraws one
-//                   non-categorical factor with its current value excluded
+//   temporal pair   Slow-VAE / PCL transitions (bethgelab/slow_disentanglement scripts/dataset.py,
+//                   TupleLoader): with the default `laplace` prior every factor moves by a discrete Laplace
+//                   step truncated to its grid, p(v) ~ exp(-|v - v0| / b) with b = ln(size) / rate;
+//                   categorical factors stay; a pair that did not move redraws one non-categorical factor
+//                   with its current value excluded. With the `uniform` prior (Locatello-style) k factors,
+//                   any of them (categorical too), each move to a uniformly drawn *different* value.
+//   matched pair    Shu et al. 2020 match pairing (google-research weak_disentangle/datasets.py): one factor
+//                   i is drawn uniformly and is the pair's label; `share` pairing keeps factor i and redraws
+//                   every other factor independently, `change` pairing redraws factor i only (it may land
+//                   on its old value) and keeps the rest
 //   traversal       one factor swept over all its values, the others fixed
 //   fixed factor    a batch that shares one factor's (random) value, the rest uniform — the FactorVAE
 //                   score's batches (disentanglement_lib.md §3: column k of every row set to row 0's value)
@@ -17,6 +23,7 @@
 //   pairs           beta-VAE score's samples (disentanglement_lib.md §3: column k copied from batch 1 to 2)
 #pragma once
 #include <cstddef>
+#include <string>
 #include <vector>
 
 #include "data/dataset.h"
@@ -39,9 +46,23 @@ struct ObservationPair {
 // k = -1 draws k ~ U{1 .. K-1} per pair, as the `*_os` configs (p_k = -1) do; k >= 1 fixes it.
 ObservationPair sample_weak_pair(const GroundTruthDataset& dataset, PhiloxRng& rng, int k = -1);
 
-// rate > 0: Laplace rate of the transitions (the reference default is 1); rate = -1 draws a fresh
-// rate ~ U(1, 10) per pair, as the reference's rate_data = -1.
-ObservationPair sample_temporal_pair(const GroundTruthDataset& dataset, PhiloxRng& rng, double rate = 1.0);
+// How temporal pairs move (the reference's --data-distribution, --rate-data and --data-k).
+struct TemporalTransition {
+  enum class Prior { Laplace, Uniform };
+  Prior prior = Prior::Laplace;
+  // Laplace: rate > 0 of the transitions (the reference default is 1); -1 draws a fresh rate ~ U(1, 10)
+  // per pair, as the reference's rate_data = -1.
+  double rate = 1.0;
+  // Uniform: how many factors change; -1 draws k ~ U{1 .. K-1} per pair.
+  int k = -1;
+};
+// "laplace" | "uniform" (an unknown name is an error naming the known ones).
+TemporalTransition::Prior transition_prior_from_name(const std::string& name);
+
+ObservationPair sample_temporal_pair(const GroundTruthDataset& dataset, PhiloxRng& rng,
+                                     const TemporalTransition& transition = {});
+// The Laplace transition with `rate` (kept for callers that only set the rate).
+ObservationPair sample_temporal_pair(const GroundTruthDataset& dataset, PhiloxRng& rng, double rate);
 // The truncated Laplace transition pmf over {0 .. size-1} from `current` (exposed for tests and docs).
 std::vector<double> laplace_transition_pmf(size_t size, size_t current, double rate);
 
@@ -49,7 +70,17 @@ std::vector<double> laplace_transition_pmf(size_t size, size_t current, double r
 // (the Slow-VAE TupleLoader's layout, methods.md). k / rate as for the single-pair samplers.
 std::vector<size_t> sample_weak_pair_batch(const GroundTruthDataset& dataset, size_t pairs, PhiloxRng& rng, int k = -1);
 std::vector<size_t> sample_temporal_pair_batch(const GroundTruthDataset& dataset, size_t pairs, PhiloxRng& rng,
-                                               double rate = 1.0);
+                                               const TemporalTransition& transition = {});
+
+// Match pairing (Shu et al.): `share` keeps only the label factor in common, `change` changes only it.
+enum class MatchPairing { Share, Change };
+// "share" | "change" (an unknown name is an error naming the known ones).
+MatchPairing match_pairing_from_name(const std::string& name);
+struct MatchedPair {
+  size_t first = 0, second = 0;  // flat indices
+  size_t label = 0;              // the factor the pairing is about (the mask index of the reference)
+};
+MatchedPair sample_matched_pair(const GroundTruthDataset& dataset, PhiloxRng& rng, MatchPairing pairing);
 
 // Flat indices of `base` with factor `factor` set to 0, 1, ..., size-1.
 std::vector<size_t> traversal_indices(const GroundTruthDataset& dataset, const Factors& base, size_t factor);

@@ -10,13 +10,18 @@
 //   for (const ParameterGroup& group : model->parameter_groups())
 //     optimisers.emplace_back(group.parameters, group.hyperparameters);
 //   for each step:
-//     Batch batch{x};                            // + batch.x_pair = second images when model->needs_pairs()
+//     Batch batch{x};                 // + x_pair (and pair_labels) drawn as model->pair_sampling() says
+//     TrainingLoss loss = model->train_step(optimisers, batch, noise_rng, step);
+//     (stop if loss.objective is not finite)
+//     log loss.terms (same names, same order, every step)
+//
+// train_step's default is one backward pass over training_loss:
 //     Tape tape;
 //     TrainingLoss loss = model->training_loss(tape, batch, noise_rng, step);
-//     (stop if loss.objective is not finite)
 //     tape.backward(loss.objective);
 //     for (Adam& adam : optimisers) { adam.step(); adam.zero_grad(); }
-//     log loss.terms (same names, same order, every step)
+// A model whose reference updates its parts one after another (the weak GAN: discriminator and encoder,
+// then the generator on fresh samples) overrides train_step.
 //
 // One backward pass trains every group at once: a model with several groups (FactorVAE: the VAE and
 // its discriminator) builds `objective` as the sum of the groups' losses, where each loss reaches only
@@ -63,13 +68,31 @@ struct ModelSettings {
       "asymmetric_kl";  // ada_*: asymmetric_kl (disentanglement_lib) | symmetric_kl (disent)
   int discriminator_width = 1000, discriminator_hidden_layers = 6;        // factor_vae
   AdamHyperparameters discriminator_optimizer{1e-4f, 0.5f, 0.9f, 1e-8f};  // factor_vae
+  int factors = 0;  // the dataset's number of ground-truth factors (set from the data, like channels)
+
+  // How the trainer draws pairs for the pair models (data/samplers.h):
+  int k = -1;  // weak pairs and uniform transitions: factors that change per pair; -1: k ~ U{1..K-1}
+  std::string transition = "laplace";  // temporal pairs (slow_vae, pcl): laplace | uniform
+  float transition_rate = 1.0f;        // laplace transitions' rate; -1: a fresh rate ~ U(1, 10) per pair
+  std::string pairing = "share";       // matched pairs (weak_gan): share | change (Shu et al. 2020)
 };
 
-// A training batch: x (B, C, H, W); for pair models (Ada-GVAE, Ada-ML-VAE) x_pair (B, C, H, W) holds the
-// second observation of each pair (row b of x and of x_pair form one pair).
+// Which examples a model trains on (the trainer picks the sampler, data/samplers.h).
+enum class PairSampling {
+  None,      // i.i.d. observations: batch.x only
+  Weak,      // Locatello et al. weak pairs (k factors redrawn): x and x_pair, `batch` pairs
+  Temporal,  // Slow-VAE transitions: x = frame t, x_pair = frame t+1; `batch` counts images, so
+             // batch / 2 pairs (the reference's batch of 64 holds 32 pairs)
+  Matched,   // Shu et al. match pairing: x, x_pair and pair_labels, `batch` pairs
+};
+
+// A training batch: x (B, C, H, W); for pair models x_pair (B, C, H, W) holds the second observation of
+// each pair (row b of x and of x_pair form one pair); for matched pairs, pair_labels[b] is the factor that
+// pair b is about (shared or changed).
 struct Batch {
   Tensor x;
   Tensor x_pair;
+  std::vector<int> pair_labels;
 };
 
 // A value the trainer logs: a one-element tensor on the model's device. On a GPU it may still be being
@@ -103,7 +126,11 @@ class Model {
   virtual ~Model() = default;
 
   const ModelSettings& settings() const { return settings_; }
-  virtual bool needs_pairs() const { return false; }
+  virtual PairSampling pair_sampling() const { return PairSampling::None; }
+  bool needs_pairs() const { return pair_sampling() != PairSampling::None; }
+  // False for models without a decoder (PCL): decode() and reconstruct() are then errors, and the
+  // figures that need one are skipped.
+  bool has_decoder() const { return decoder_ != nullptr; }
 
   // True when training_loss queues only device work that depends on nothing but the batch tensors, the
   // noise stream and the parameters (no host-side decision, no step-dependent constant), so a CUDA graph
@@ -112,18 +139,23 @@ class Model {
 
   // The groups each trained by their own Adam; the first is the encoder and decoder.
   virtual std::vector<ParameterGroup> parameter_groups() const;
-  ParameterList parameters() const;  // every group's parameters, for checkpoints
+  ParameterList parameters() const;  // every group's parameters
+  // State a model keeps that no optimiser trains but the next step depends on (spectral normalisation's
+  // power-iteration vectors, batch-norm running statistics). Default: none.
+  virtual ParameterList buffers() const { return {}; }
+  // Everything a checkpoint holds of the model: parameters(), then buffers().
+  ParameterList checkpointed_tensors() const;
 
   // Where the parameters live (the CPU until to() moves them). encode() and decode() copy their input
   // there when it is elsewhere, and their outputs stay there.
   Device device() const { return device_; }
-  // Moves every parameter (all groups) to `device`; make the optimisers afterwards.
+  // Moves every parameter (all groups) and buffer to `device`; make the optimisers afterwards.
   void to(Device device);
 
   // x: (B, C, H, W) -> mean, log-variance (B, D)
   GaussianCode encode(Tape& tape, const Tensor& x) const { return encoder_->forward(tape, x.to(device_)); }
   // z: (B, D) -> decoder output (B, C, H, W): logits for the Bernoulli loss, values otherwise
-  Tensor decode(Tape& tape, const Tensor& z) const { return decoder_->forward(tape, z.to(device_)); }
+  Tensor decode(Tape& tape, const Tensor& z) const;
   // x -> the image decoded from the posterior mean, in data space (B, C, H, W)
   Tensor reconstruct(Tape& tape, const Tensor& x) const;
 
@@ -132,15 +164,25 @@ class Model {
   virtual TrainingLoss training_loss(Tape& tape, const Batch& batch, PhiloxRng& rng,
                                      long long step) const = 0;
 
+  // One training step: the loss on `batch` and every optimiser's update (and zero_grad). The default is
+  // one backward pass over training_loss; `optimisers` are made from parameter_groups(), in order.
+  virtual TrainingLoss train_step(std::vector<Adam>& optimisers, const Batch& batch, PhiloxRng& rng,
+                                  long long step) const;
+
  protected:
+  // Which networks the constructor builds from settings.architecture: both (every VAE), the encoder only
+  // (PCL), or none (a model that builds its own, such as the weak GAN; it sets encoder_ and decoder_).
+  enum class Networks { EncoderAndDecoder, EncoderOnly, None };
+  Model(const ModelSettings& settings, PhiloxRng& rng, Networks networks);
+
   ModelSettings settings_;
   std::unique_ptr<Encoder> encoder_;
   std::unique_ptr<Decoder> decoder_;
   Device device_ = Device::CPU;
 };
 
-// One training step, as the usage above: the loss on `batch`, one backward pass, every optimiser's update
-// and zero_grad. Returns the loss (on a GPU its values may still be being computed).
+// One training step, model.train_step (as the usage above). Returns the loss (on a GPU its values may still
+// be being computed).
 TrainingLoss training_step(const Model& model, std::vector<Adam>& optimisers, const Batch& batch,
                            PhiloxRng& noise, long long step);
 
@@ -150,7 +192,7 @@ TrainingLoss training_step(const Model& model, std::vector<Adam>& optimisers, co
 // reconstruction, reduction, blur_radius, pixel_weight, blur_weight, learning_rate, adam_beta1/2,
 // adam_epsilon, beta, gamma, c_max, iteration_threshold, lambda_od, lambda_d_factor, dataset_size,
 // ada_divergence, discriminator_width, discriminator_hidden_layers, discriminator_learning_rate,
-// discriminator_beta1/2, discriminator_epsilon.
+// discriminator_beta1/2, discriminator_epsilon, factors, k, transition, transition_rate, pairing.
 std::vector<std::pair<std::string, std::string>> model_settings_to_fields(const ModelSettings& settings);
 // The inverse: starts from default_model_settings(values["model"]) and sets every given field; an
 // unknown name or a malformed number is an error naming the field.

@@ -31,7 +31,7 @@ class AdaVae : public Model {
             settings.ada_divergence, "'");
   }
 
-  bool needs_pairs() const override { return true; }
+  PairSampling pair_sampling() const override { return PairSampling::Weak; }
 
   TrainingLoss training_loss(Tape& tape, const Batch& batch, PhiloxRng& rng, long long) const override {
     const ModelSettings& s = settings_;

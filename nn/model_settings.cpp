@@ -98,6 +98,11 @@ const std::vector<Field>& fields() {
                     &AdamHyperparameters::beta2),
       nested_number("discriminator_epsilon", &ModelSettings::discriminator_optimizer,
                     &AdamHyperparameters::epsilon),
+      number("factors", &ModelSettings::factors),
+      number("k", &ModelSettings::k),
+      text("transition", &ModelSettings::transition),
+      number("transition_rate", &ModelSettings::transition_rate),
+      text("pairing", &ModelSettings::pairing),
   };
   return table;
 }

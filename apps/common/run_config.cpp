@@ -176,7 +176,8 @@ RunConfig read_run_config(const std::string& path) {
 std::vector<std::string> model_setting_flags() {
   std::vector<std::string> flags;
   for (const auto& [name, value] : model_settings_to_fields(ModelSettings{})) {
-    if (name == "model" || name == "channels" || name == "height" || name == "width" || name == "dataset_size")
+    if (name == "model" || name == "channels" || name == "height" || name == "width" || name == "dataset_size" ||
+        name == "factors")
       continue;  // chosen by --model or taken from the dataset
     std::string flag = name;
     for (char& ch : flag)
@@ -214,6 +215,7 @@ RunConfig run_config_from_args(Args& args) {
   c.model.height = int(dataset->height());
   c.model.width = int(dataset->width());
   c.model.dataset_size = double(dataset->size());
+  c.model.factors = int(dataset->num_factors());
 
   // 3: the papers' values for this (model, dataset); the latent size is then the number of factors.
   for (const PaperPreset& p : paper_presets()) {

@@ -60,7 +60,7 @@ TrainedRun load_trained_run(const std::string& directory) {
   run.model = make_model(run.config.model, streams.weights);
   const std::string path = directory + "/checkpoint.utg";
   run.checkpoint = load_checkpoint(path);
-  run.checkpoint.restore(run.model->parameters(), path);
+  run.checkpoint.restore(run.model->checkpointed_tensors(), path);
   auto step = run.checkpoint.metadata.find("step");
   require(step != run.checkpoint.metadata.end(), path, ": checkpoint has no 'step' record");
   run.step = std::stoll(step->second);

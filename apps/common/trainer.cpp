@@ -23,6 +23,58 @@
 
 namespace untangle {
 
+// Rows of the batch: uniform observations, or for pair models the pairs split into (x, x_pair) (and the
+// matched pairs' labels), drawn as the model's settings say (data/samplers.h).
+void draw_batch(const GroundTruthDataset& dataset, const InputPipeline& inputs, const Model& model, int batch,
+                PhiloxRng& rng, Batch& out) {
+  const ModelSettings& s = model.settings();
+  std::vector<size_t> first, second;
+  switch (model.pair_sampling()) {
+    case PairSampling::None:
+      inputs.fill(sample_uniform_indices(dataset, size_t(batch), rng), out.x);
+      return;
+    case PairSampling::Weak:
+    case PairSampling::Temporal: {
+      std::vector<size_t> interleaved;
+      if (model.pair_sampling() == PairSampling::Weak) {
+        interleaved = sample_weak_pair_batch(dataset, size_t(batch), rng, s.k);
+      } else {
+        TemporalTransition transition;
+        transition.prior = transition_prior_from_name(s.transition);
+        transition.rate = s.transition_rate;
+        transition.k = s.k;
+        interleaved = sample_temporal_pair_batch(dataset, size_t(batch / 2), rng, transition);
+      }
+      for (size_t i = 0; i < interleaved.size(); i += 2) {
+        first.push_back(interleaved[i]);
+        second.push_back(interleaved[i + 1]);
+      }
+      break;
+    }
+    case PairSampling::Matched: {
+      const MatchPairing pairing = match_pairing_from_name(s.pairing);
+      out.pair_labels.clear();
+      for (int i = 0; i < batch; ++i) {
+        const MatchedPair pair = sample_matched_pair(dataset, rng, pairing);
+        first.push_back(pair.first);
+        second.push_back(pair.second);
+        out.pair_labels.push_back(int(pair.label));
+      }
+      break;
+    }
+  }
+  inputs.fill(first, out.x);
+  inputs.fill(second, out.x_pair);
+}
+
+// Rows of x (and of x_pair): temporal pairs split the batch's images into two halves.
+int rows_per_input(const Model& model, int batch) {
+  if (model.pair_sampling() != PairSampling::Temporal) return batch;
+  require(batch >= 2 && batch % 2 == 0, "model '", model.settings().model,
+          "' trains on temporal pairs: --batch counts images and must be even, got ", batch);
+  return batch / 2;
+}
+
 namespace {
 
 bool file_exists(const std::string& path) {
@@ -77,23 +129,6 @@ std::string number_text(double value) {
   return buffer;
 }
 
-// Rows of the batch: uniform observations, or for pair models the weak pairs split into (x, x_pair).
-void draw_batch(const GroundTruthDataset& dataset, const InputPipeline& inputs, bool pairs, int batch,
-                PhiloxRng& rng, Batch& out) {
-  if (!pairs) {
-    inputs.fill(sample_uniform_indices(dataset, size_t(batch), rng), out.x);
-    return;
-  }
-  const std::vector<size_t> interleaved = sample_weak_pair_batch(dataset, size_t(batch), rng);
-  std::vector<size_t> first, second;
-  for (size_t i = 0; i < interleaved.size(); i += 2) {
-    first.push_back(interleaved[i]);
-    second.push_back(interleaved[i + 1]);
-  }
-  inputs.fill(first, out.x);
-  inputs.fill(second, out.x_pair);
-}
-
 struct Optimisers {
   std::vector<ParameterGroup> groups;
   std::vector<Adam> adams;
@@ -102,7 +137,7 @@ struct Optimisers {
 Checkpoint make_checkpoint(const Model& model, const Optimisers& optimisers, long long step, const RunStreams& streams,
                            double seconds) {
   Checkpoint checkpoint;
-  checkpoint.add(model.parameters());
+  checkpoint.add(model.checkpointed_tensors());
   for (size_t i = 0; i < optimisers.adams.size(); ++i) {
     const std::string prefix = "adam." + optimisers.groups[i].name;
     checkpoint.add(optimisers.adams[i].state(prefix));
@@ -178,7 +213,7 @@ TrainingResult train_run(const RunConfig& config, const std::string& directory, 
   double seconds_before = 0;
   if (resume) {
     Checkpoint checkpoint = load_checkpoint(checkpoint_path);
-    checkpoint.restore(model->parameters(), checkpoint_path);
+    checkpoint.restore(model->checkpointed_tensors(), checkpoint_path);
     for (size_t i = 0; i < optimisers.adams.size(); ++i) {
       const std::string prefix = "adam." + optimisers.groups[i].name;
       checkpoint.restore(optimisers.adams[i].state(prefix), checkpoint_path);
@@ -198,15 +233,17 @@ TrainingResult train_run(const RunConfig& config, const std::string& directory, 
   // Batches are drawn into host tensors and, when training on a GPU, uploaded into device tensors that are
   // reused every step.
   Batch host_batch, batch;
-  host_batch.x = Tensor::zeros({config.batch, s.channels, s.height, s.width});
-  if (model->needs_pairs()) host_batch.x_pair = Tensor::zeros({config.batch, s.channels, s.height, s.width});
+  const int rows = rows_per_input(*model, config.batch);
+  host_batch.x = Tensor::zeros({rows, s.channels, s.height, s.width});
+  if (model->needs_pairs()) host_batch.x_pair = Tensor::zeros({rows, s.channels, s.height, s.width});
   batch = host_batch;
   if (device != Device::CPU) {
     batch.x = host_batch.x.to(device);
     if (host_batch.x_pair.defined()) batch.x_pair = host_batch.x_pair.to(device);
   }
   auto next_batch = [&](PhiloxRng& rng) {
-    draw_batch(*dataset, inputs, model->needs_pairs(), config.batch, rng, host_batch);
+    draw_batch(*dataset, inputs, *model, config.batch, rng, host_batch);
+    batch.pair_labels = host_batch.pair_labels;
     if (device == Device::CPU) return;
     copy_floats(host_batch.x.data(), Device::CPU, batch.x.storage(), device, batch.x.numel());
     if (host_batch.x_pair.defined())
@@ -347,8 +384,13 @@ TrainingResult train_run(const RunConfig& config, const std::string& directory, 
 
   // Figures and the final metrics.
   PhiloxRng figure_rng = streams.evaluation.split(1);
-  write_reconstruction_figure(directory + "/reconstructions.png", *model, *dataset, inputs, figure_rng);
-  write_traversal_figure(directory + "/traversals.png", *model, *dataset, inputs, figure_rng);
+  if (model->has_decoder()) {
+    write_reconstruction_figure(directory + "/reconstructions.png", *model, *dataset, inputs, figure_rng);
+    write_traversal_figure(directory + "/traversals.png", *model, *dataset, inputs, figure_rng);
+  } else {
+    std::fprintf(stderr, "figures: %s has no decoder, so reconstructions.png and traversals.png are skipped\n",
+                 s.model.c_str());
+  }
   std::vector<std::string> final_metrics = split_list(config.final_metrics);
   JsonObject metrics_json;
   metrics_json.add("step", result.steps_done).add("metric_sizes", config.final_metric_sizes);

@@ -14,6 +14,7 @@
 #include <string>
 
 #include "apps/common/run_config.h"
+#include "apps/common/trained_run.h"
 
 namespace untangle {
 
@@ -22,6 +23,15 @@ struct TrainingResult {
   bool stopped_on_non_finite_loss = false;
   bool cuda_graph_used = false;  // the steady-state step was replayed as a CUDA graph
 };
+
+// The rows of one training batch, drawn as the model's pair_sampling() and settings say: uniform
+// observations, or pairs split into (x, x_pair) and, for matched pairs, their labels. out.x (and
+// out.x_pair) must already have rows_per_input rows.
+void draw_batch(const GroundTruthDataset& dataset, const InputPipeline& inputs, const Model& model, int batch,
+                PhiloxRng& rng, Batch& out);
+// Rows of x (and of x_pair) for a batch of `batch`: temporal pairs split the batch's images into halves;
+// an odd batch is then an error.
+int rows_per_input(const Model& model, int batch);
 
 // Trains `config` in `directory`. With resume, the directory's checkpoint is loaded first (config must
 // be the directory's own, with steps possibly raised). Throws untangle::Error on bad input.

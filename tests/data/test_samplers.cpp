@@ -163,3 +163,99 @@ TEST_CASE("shared-factor pairs (beta-VAE score): the factor agrees within a pair
   for (double c : scale_counts) check_frequency(c, n, 1.0 / 6);  // the shared value is uniform
   check_frequency(same_x, n, 1.0 / 32);                           // other factors independent
 }
+
+TEST_CASE("temporal pairs, uniform prior: exactly k factors change, each to a uniform different value") {
+  DSpritesDataset data;  // K = 5; shape (3 values) is categorical but the uniform prior moves it too
+  PhiloxRng rng(41);
+  TemporalTransition transition;
+  transition.prior = TemporalTransition::Prior::Uniform;
+  const size_t n = 40000;
+  std::vector<double> changed(6, 0), chosen(5, 0), shape_values(3, 0);
+  for (size_t i = 0; i < n; ++i) {
+    ObservationPair pair = sample_temporal_pair(data, rng, transition);
+    std::vector<size_t> a = data.index_to_factors(pair.first), b = data.index_to_factors(pair.second);
+    size_t differ = 0;
+    for (size_t k = 0; k < 5; ++k) {
+      differ += a[k] != b[k];
+      chosen[k] += a[k] != b[k];
+    }
+    changed[differ] += 1;
+    if (a[0] == 0 && b[0] != 0) shape_values[b[0]] += 1;
+  }
+  // k ~ U{1..4}: each count equally likely; nothing else.
+  CHECK(changed[0] == 0);
+  CHECK(changed[5] == 0);
+  for (size_t k = 1; k <= 4; ++k) check_frequency(changed[k], n, 0.25);
+  // A factor is among the k chosen with probability E[k]/5 = 2.5/5, categorical or not.
+  for (size_t k = 0; k < 5; ++k) check_frequency(chosen[k], n, 0.5);
+  // From shape 0 the new shape is 1 or 2 with equal odds.
+  check_frequency(shape_values[1], shape_values[1] + shape_values[2], 0.5);
+
+  transition.k = 2;
+  PhiloxRng fixed(42);
+  for (size_t i = 0; i < 2000; ++i) {
+    ObservationPair pair = sample_temporal_pair(data, fixed, transition);
+    std::vector<size_t> a = data.index_to_factors(pair.first), b = data.index_to_factors(pair.second);
+    size_t differ = 0;
+    for (size_t k = 0; k < 5; ++k) differ += a[k] != b[k];
+    REQUIRE(differ == 2);
+  }
+  transition.k = 6;
+  CHECK_THROWS_WITH_AS(sample_temporal_pair(data, fixed, transition), doctest::Contains("k must be -1 or in 1..5"),
+                       std::exception);
+  CHECK_THROWS_WITH_AS(transition_prior_from_name("gaussian"), doctest::Contains("known: laplace, uniform"),
+                       std::exception);
+}
+
+TEST_CASE("temporal pairs: rate -1 draws a rate per pair, so steps are on average shorter than at rate 1") {
+  // At rate r the scale is ln(size)/r: rate ~ U(1, 10) has mean 5.5, so x moves much less than at rate 1.
+  DSpritesDataset data;
+  PhiloxRng one(43), random(43);
+  TemporalTransition slow, varying;
+  varying.rate = -1;
+  double step_one = 0, step_random = 0;
+  const size_t n = 5000;
+  for (size_t i = 0; i < n; ++i) {
+    auto step = [&](const ObservationPair& p) {
+      return std::abs(int(data.index_to_factors(p.first)[3]) - int(data.index_to_factors(p.second)[3]));
+    };
+    step_one += step(sample_temporal_pair(data, one, slow));
+    step_random += step(sample_temporal_pair(data, random, varying));
+  }
+  CHECK(step_random < 0.6 * step_one);
+}
+
+TEST_CASE("matched pairs (Shu et al.): share keeps only the label factor, change changes only it") {
+  DSpritesDataset data;
+  PhiloxRng rng(51);
+  const size_t n = 40000;
+  std::vector<double> labels(5, 0);
+  double other_same = 0, label_same = 0;
+  for (size_t i = 0; i < n; ++i) {
+    MatchedPair pair = sample_matched_pair(data, rng, MatchPairing::Share);
+    std::vector<size_t> a = data.index_to_factors(pair.first), b = data.index_to_factors(pair.second);
+    REQUIRE(pair.label < 5);
+    labels[pair.label] += 1;
+    REQUIRE(a[pair.label] == b[pair.label]);
+    // x (factor 3, 32 values) is redrawn independently unless it is the label: equal with p = 1/32.
+    if (pair.label != 3) other_same += a[3] == b[3];
+  }
+  for (double c : labels) check_frequency(c, n, 0.2);
+  check_frequency(other_same, n - labels[3], 1.0 / 32);
+
+  PhiloxRng change_rng(52);
+  double label_count = 0;
+  for (size_t i = 0; i < n; ++i) {
+    MatchedPair pair = sample_matched_pair(data, change_rng, MatchPairing::Change);
+    std::vector<size_t> a = data.index_to_factors(pair.first), b = data.index_to_factors(pair.second);
+    for (size_t k = 0; k < 5; ++k)
+      if (k != pair.label) REQUIRE(a[k] == b[k]);
+    // The label factor is redrawn, so it keeps its value with p = 1/size (orientation: 1/40).
+    if (pair.label == 2) {
+      label_count += 1;
+      label_same += a[2] == b[2];
+    }
+  }
+  check_frequency(label_same, label_count, 1.0 / 40);
+  CHECK_THROWS_WITH_AS(match_pairing_from_name("rank"), doctest::Contains("known: share, change"), std::exception);
+}

@@ -33,7 +33,7 @@ Curve train_curve(const ModelSettings& settings, Device device, int steps, int b
   for (const ParameterGroup& group : model->parameter_groups())
     optimisers.emplace_back(group.parameters, group.hyperparameters);
   const Shape shape{batch_size, settings.channels, settings.height, settings.width};
-  Batch batch{Tensor::zeros(shape, device), {}};
+  Batch batch{Tensor::zeros(shape, device), {}, {}};
   Curve curve;
   for (int step = 0; step < steps; ++step) {
     // Binary images with about 1 pixel in 8 set, like dSprites.
@@ -109,7 +109,7 @@ TEST_CASE("a captured training step replays exactly what eager steps compute") {
     for (const ParameterGroup& group : model->parameter_groups())
       optimisers.emplace_back(group.parameters, group.hyperparameters);
     const Shape shape{gpu_or_emulated(64, 4), 1, 64, 64};
-    Batch batch{Tensor::zeros(shape, Device::CUDA), {}};
+    Batch batch{Tensor::zeros(shape, Device::CUDA), {}, {}};
     std::unique_ptr<GraphedTrainingStep> graphed;
     for (int step = 0; step < steps; ++step) {
       batch.x.copy_from(random_floats(shape_numel(shape), data, 0.0f, 1.0f));

@@ -165,7 +165,7 @@ TEST_CASE("AE: recon(decode(mean(x)), x)") {
   Tensor x = images(1);
   const double expected = bernoulli_sum(decode(*model, encode(*model, x).mean), x);
   double objective;
-  auto terms = run(*model, {x, {}}, 3, 0, &objective);
+  auto terms = run(*model, {x, {}, {}}, 3, 0, &objective);
   CHECK(terms["loss"] == near(expected));
   CHECK(objective == near(expected));
 }
@@ -186,7 +186,7 @@ TEST_CASE("beta-VAE: recon + beta KL, with disentanglement_lib's and disent's re
     const double recon =
         disent_conventions ? squared_error_sum(output, x) / (kBatch * kPixels) : bernoulli_sum(output, x);
     const double kl = disent_conventions ? kl_sum(q) / kLatents : kl_sum(q);  // mean over B*D, or sum/B
-    auto terms = run(*model, {x, {}}, 3, 0);
+    auto terms = run(*model, {x, {}, {}}, 3, 0);
     CAPTURE(disent_conventions);
     CHECK(terms["reconstruction"] == near(recon));
     CHECK(terms["kl"] == near(kl));
@@ -203,7 +203,7 @@ TEST_CASE("linear VAE: a beta-VAE on linear maps with a summed squared error") {
   Posterior q = encode(*model, x);
   const double expected =
       squared_error_sum(decode(*model, sample(q, normals(noise_rng))), x) / kBatch + kl_sum(q);
-  CHECK(run(*model, {x, {}}, 6, 0)["loss"] == near(expected));
+  CHECK(run(*model, {x, {}, {}}, 6, 0)["loss"] == near(expected));
 }
 
 TEST_CASE("AnnealedVAE: recon + gamma |KL - C|, C = min(c_max, c_max step / threshold)") {
@@ -217,7 +217,7 @@ TEST_CASE("AnnealedVAE: recon + gamma |KL - C|, C = min(c_max, c_max step / thre
     Posterior q = encode(*model, x);
     const double recon = bernoulli_sum(decode(*model, sample(q, normals(noise_rng))), x);
     const double capacity = std::min(2.0, 2.0 * step / 10.0);
-    auto terms = run(*model, {x, {}}, 8, step);
+    auto terms = run(*model, {x, {}, {}}, 8, step);
     CAPTURE(step);
     CHECK(terms["capacity"] == near(capacity));
     CHECK(terms["loss"] == near(recon + 3 * std::abs(kl_sum(q) - capacity)));
@@ -248,7 +248,7 @@ TEST_CASE("beta-TCVAE: recon + KL + (beta - 1) TC, TC by minibatch weighted samp
     tc += (log_sum_exp(joint) - log_product) / kBatch;
   }
   const double recon = bernoulli_sum(decode(*model, z), x);
-  auto terms = run(*model, {x, {}}, 10, 0);
+  auto terms = run(*model, {x, {}, {}}, 10, 0);
   CHECK(terms["tc"] == near(tc));
   CHECK(terms["loss"] == near(recon + kl_sum(q) + 2 * tc));
   CHECK(terms.count("tc_corrected") == 1);
@@ -284,7 +284,7 @@ TEST_CASE("DIP-VAE I and II: recon + KL + lambda_od sum_{i!=j} M_ij^2 + lambda_d
           on += (covariance[i][i] - 1) * (covariance[i][i] - 1);
         else
           off += covariance[i][j] * covariance[i][j];
-    auto terms = run(*model, {x, {}}, 12, 0);
+    auto terms = run(*model, {x, {}, {}}, 12, 0);
     CAPTURE(name);
     CHECK(terms["covariance_off_diagonal"] == near(off));
     CHECK(terms["covariance_diagonal"] == near(on));
@@ -338,7 +338,7 @@ TEST_CASE(
       const double recon =
           0.5 * (bernoulli_sum(decode(*model, z1), x1) + bernoulli_sum(decode(*model, z2), x2));
       const double kl = 0.5 * (kl_sum(q1) + kl_sum(q2));
-      auto terms = run(*model, {x1, x2}, 15, 0);
+      auto terms = run(*model, {x1, x2, {}}, 15, 0);
       CHECK(terms["shared_latents"] == near(double(shared_count) / kBatch));
       CHECK(terms["reconstruction"] == near(recon));
       CHECK(terms["kl"] == near(kl));
@@ -383,7 +383,7 @@ TEST_CASE("FactorVAE: recon + KL + gamma TC from the discriminator; the critic's
   }
   const double vae_loss = bernoulli_sum(decode(*model, z), x) + kl_sum(q) + 7 * tc;
   double objective;
-  auto terms = run(*model, {x, {}}, 17, 0, &objective);
+  auto terms = run(*model, {x, {}, {}}, 17, 0, &objective);
   CHECK(terms["tc"] == near(tc));
   CHECK(terms["discriminator_loss"] == near(critic_loss));
   CHECK(terms["loss"] == near(vae_loss));
@@ -399,7 +399,7 @@ TEST_CASE("FactorVAE trains each group on its own loss only (finite differences)
   {
     PhiloxRng rng(19);
     Tape tape;
-    tape.backward(model->training_loss(tape, {x, {}}, rng, 0).objective);
+    tape.backward(model->training_loss(tape, {x, {}, {}}, rng, 0).objective);
   }
   std::vector<ParameterGroup> groups = model->parameter_groups();
   REQUIRE(groups.size() == 2);
@@ -415,9 +415,9 @@ TEST_CASE("FactorVAE trains each group on its own loss only (finite differences)
         float* value = p.tensor.data() + i;
         const float original = *value, epsilon = 1e-2f;
         *value = original + epsilon;
-        const double up = run(*model, {x, {}}, 19, 0)[term];
+        const double up = run(*model, {x, {}, {}}, 19, 0)[term];
         *value = original - epsilon;
-        const double down = run(*model, {x, {}}, 19, 0)[term];
+        const double down = run(*model, {x, {}, {}}, 19, 0)[term];
         *value = original;
         const double numeric = (up - down) / (2 * epsilon), analytic = p.tensor.grad()[i];
         INFO(p.name << "[" << i << "] " << term << ": analytic " << analytic << " numeric " << numeric);
@@ -473,7 +473,7 @@ TEST_CASE("the registry: every model by name, pairs only where needed, readable 
   auto model = build(s);
   PhiloxRng rng(1);
   Tape tape;
-  CHECK_THROWS_WITH_AS(model->training_loss(tape, {images(1), {}}, rng, 0), doctest::Contains("needs x_pair"),
+  CHECK_THROWS_WITH_AS(model->training_loss(tape, {images(1), {}, {}}, rng, 0), doctest::Contains("needs x_pair"),
                        Error);
   s.ada_divergence = "wasserstein";
   CHECK_THROWS_WITH_AS(build(s), doctest::Contains("ada_divergence"), Error);
@@ -513,7 +513,7 @@ TEST_CASE("a few hundred Adam steps lower every model's loss on a fixed batch") 
     for (const ParameterGroup& group : model->parameter_groups())
       optimisers.emplace_back(group.parameters, group.hyperparameters);
     // Binary images, so a good reconstruction costs almost nothing (targets in (0, 1) have an entropy floor).
-    Batch batch{images(40), images(41)};
+    Batch batch{images(40), images(41), {}};
     for (const Tensor& t : {batch.x, batch.x_pair})
       for (size_t i = 0; i < t.numel(); ++i) t.data()[i] = t.data()[i] > 0.5f ? 1.0f : 0.0f;
     PhiloxRng rng(42);
@@ -560,7 +560,7 @@ TEST_CASE("one training step on the 64x64 architectures with each reconstruction
     Tensor x = Tensor::zeros({2, 1, 64, 64});
     rng.fill_uniform(x.data(), x.numel());
     Tape tape;
-    TrainingLoss loss = model->training_loss(tape, {x, {}}, rng, 0);
+    TrainingLoss loss = model->training_loss(tape, {x, {}, {}}, rng, 0);
     CHECK(loss.terms[0].read() ==
           doctest::Approx(loss.terms[1].read() + 2 * loss.terms[2].read()).epsilon(1e-5));
     tape.backward(loss.objective);
@@ -609,7 +609,7 @@ TEST_CASE("every single-optimiser model's objective has the gradient its finite 
     s.gamma =
         3.0f;  // AnnealedVAE's 1000 makes the loss ~1e3, beyond float finite differences at this epsilon
     auto model = build(s);
-    Batch batch{images(70), images(71)};
+    Batch batch{images(70), images(71), {}};
     double objective = 0;
     {
       PhiloxRng rng(72);
