@@ -17,7 +17,9 @@ class ParameterList {
  public:
   void add(const std::string& name, const Tensor& tensor);
   void append(const ParameterList& other);
-  const std::vector<NamedTensor>& items() const { return items_; }
+  const std::vector<NamedTensor>& items() const& { return items_; }
+  // On a temporary list (model.parameters().items()), a copy: a reference would dangle in a range-for.
+  std::vector<NamedTensor> items() && { return std::move(items_); }
   size_t size() const { return items_.size(); }
   size_t total_values() const;
   void zero_grad() const;
