@@ -4,39 +4,9 @@
 
 #include "kernels/check.h"
 #include "metrics/discretize.h"
+#include "metrics/symmetric_eigen.h"
 
 namespace untangle {
-
-std::vector<double> symmetric_eigenvalues(std::vector<double> A, size_t n) {
-  for (int sweep = 0; sweep < 100; ++sweep) {
-    double off = 0, scale = 0;
-    for (size_t p = 0; p < n; ++p)
-      for (size_t q = 0; q < n; ++q) (p == q ? scale : off) += A[p * n + q] * A[p * n + q];
-    if (off <= 1e-30 * scale) break;
-    for (size_t p = 0; p < n; ++p)
-      for (size_t q = p + 1; q < n; ++q) {
-        const double apq = A[p * n + q];
-        if (apq == 0) continue;
-        // Rotation that zeroes A[p][q] (Golub & Van Loan, symmetric Schur decomposition).
-        const double theta = (A[q * n + q] - A[p * n + p]) / (2 * apq);
-        const double t = (theta >= 0 ? 1.0 : -1.0) / (std::abs(theta) + std::sqrt(theta * theta + 1));
-        const double c = 1 / std::sqrt(t * t + 1), s = t * c;
-        for (size_t k = 0; k < n; ++k) {  // columns p, q
-          const double akp = A[k * n + p], akq = A[k * n + q];
-          A[k * n + p] = c * akp - s * akq;
-          A[k * n + q] = s * akp + c * akq;
-        }
-        for (size_t k = 0; k < n; ++k) {  // rows p, q
-          const double apk = A[p * n + k], aqk = A[q * n + k];
-          A[p * n + k] = c * apk - s * aqk;
-          A[q * n + k] = s * apk + c * aqk;
-        }
-      }
-  }
-  std::vector<double> eigenvalues(n);
-  for (size_t i = 0; i < n; ++i) eigenvalues[i] = A[i * n + i];
-  return eigenvalues;
-}
 
 UnsupervisedResult unsupervised_scores(const LabelledCodes& points) {
   const size_t N = points.num_points, D = points.num_codes;

@@ -24,7 +24,4 @@ struct UnsupervisedResult {
 // Only points.codes is read (factors may be absent).
 UnsupervisedResult unsupervised_scores(const LabelledCodes& points);
 
-// Eigenvalues of a symmetric matrix A (n, n) by cyclic Jacobi rotations.
-std::vector<double> symmetric_eigenvalues(std::vector<double> A, size_t n);
-
 }  // namespace untangle

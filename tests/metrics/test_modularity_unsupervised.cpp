@@ -6,6 +6,7 @@
 #include <cmath>
 
 #include "metrics/active_units.h"
+#include "metrics/symmetric_eigen.h"
 #include "metrics/modularity_explicitness.h"
 #include "metrics/unsupervised.h"
 #include "metrics_fixtures.h"
