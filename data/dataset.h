@@ -38,8 +38,9 @@ class GroundTruthDataset {
   size_t factors_to_index(const std::vector<size_t>& factors) const;
 
   // out: (B, C, H, W) for B = indices.size(); large batches are rendered in parallel over the
-  // machine's cores (small ones serially: see dataset.cpp).
-  void render_batch(const std::vector<size_t>& indices, float* out) const;
+  // machine's cores (small ones serially: see dataset.cpp). Virtual so a transform that works best on
+  // whole batches (a learned manipulation runs a network) can override it.
+  virtual void render_batch(const std::vector<size_t>& indices, float* out) const;
   // The same observation in HWC order (as the real files and image writers store pixels).
   void render_hwc(size_t index, float* out_hwc) const;
 };

@@ -1,8 +1,10 @@
 #include "apps/common/run_config.h"
 
 #include <cstdlib>
+#include <filesystem>
 
 #include "apps/common/json.h"
+#include "apps/common/learned_manipulation.h"
 #include "build_info.h"
 #include "kernels/check.h"
 #include "kernels/file_io.h"
@@ -30,6 +32,7 @@ DatasetOptions RunConfig::dataset_options() const {
   options.data_file = data_file;
   options.noise = noise;
   options.noise_seed = seed;
+  if (!manipulation.empty()) add_manipulation(options, manipulation);
   return options;
 }
 
@@ -62,6 +65,7 @@ std::vector<std::pair<std::string, std::string>> run_fields(const RunConfig& c) 
           {"spacing", std::to_string(c.spacing)},
           {"data_file", c.data_file},
           {"noise", text_of(c.noise)},
+          {"manipulation", c.manipulation},
           {"standardise", c.standardise ? "true" : "false"},
           {"steps", std::to_string(c.steps)},
           {"batch", std::to_string(c.batch)},
@@ -103,7 +107,14 @@ bool looks_numeric(const std::string& text) {
   return end && *end == '\0';
 }
 
+// A path given on the command line as an absolute one, so a run resumed from another directory still
+// finds its files ("" stays "").
+std::string absolute_path(const std::string& path) {
+  return path.empty() ? path : std::filesystem::absolute(path).lexically_normal().string();
+}
+
 void check_positive(const RunConfig& c) {
+  require(c.noise == 0.0f || c.manipulation.empty(), "--noise and --manipulation are two variants of the data; give one");
   require(c.steps >= 1, "--steps must be at least 1");
   require(c.batch >= 1, "--batch must be at least 1");
   require(c.log_every >= 1, "--log-every must be at least 1");
@@ -140,6 +151,7 @@ RunConfig run_config_from_fields(const std::map<std::string, std::string>& field
   if (auto v = get("spacing")) c.spacing = int(parse_integer("spacing", *v, source));
   if (auto v = get("data_file")) c.data_file = *v;
   if (auto v = get("noise")) c.noise = float(parse_number("noise", *v, source));
+  if (auto v = get("manipulation")) c.manipulation = *v;
   if (auto v = get("standardise")) c.standardise = *v == "true";
   if (auto v = get("steps")) c.steps = parse_integer("steps", *v, source);
   if (auto v = get("batch")) c.batch = int(parse_integer("batch", *v, source));
@@ -195,6 +207,7 @@ RunConfig run_config_from_args(Args& args) {
   c.spacing = int(args.integer("spacing", 8));
   c.data_file = args.text("data-file", "");
   c.noise = float(args.number("noise", 0.0));
+  c.manipulation = absolute_path(args.text("manipulation", ""));
   c.seed = (unsigned long long)args.integer("seed", 0);
   c.device = args.text("device", "auto");
   const std::string graph = args.text("cuda-graph", "true");

@@ -25,6 +25,7 @@ struct RunConfig {
   int spacing = 8;          // xysquares*
   std::string data_file;    // dsprites / shapes3d: the real file instead of the renderer
   float noise = 0.0f;       // uniform noise variant (Zietlow et al. §5.2)
+  std::string manipulation; // a learned manipulation file (Zietlow et al. §4.4), as an absolute path
   bool standardise = false; // per-channel input standardisation (disent)
   long long steps = 300000; // disentanglement_lib's training_steps
   int batch = 64;
@@ -60,7 +61,7 @@ RunConfig read_run_config(const std::string& path);
 
 // Builds a configuration from `untangle train` flags (layers 1-4 above), sizing the model to the
 // dataset. Reads --model, --dataset, --preset, --spacing, --data-file, --noise, --standardise,
-// --steps, --batch, --seed, --device, --log-every, --checkpoint-every, --eval-every, --final-metrics,
+// --manipulation, --steps, --batch, --seed, --device, --log-every, --checkpoint-every, --eval-every, --final-metrics,
 // --final-sizes, --lr and every model setting by its name with dashes (--beta, --c-max, --latents, ...).
 RunConfig run_config_from_args(Args& args);
 // The model-setting flags accepted on the command line (for --help).

@@ -5,6 +5,7 @@
 #include <chrono>
 #include <cmath>
 #include <cstdio>
+#include <filesystem>
 #include <fstream>
 #include <map>
 #include <sstream>
@@ -75,6 +76,20 @@ int rows_per_input(const Model& model, int batch) {
   return batch / 2;
 }
 
+// Keeps the header and the rows whose first column (a step) is at most `last_step`: on resume, the rows a
+// crashed run logged after its last checkpoint are dropped, since they will be logged again.
+void keep_log_rows_up_to(const std::string& path, long long last_step) {
+  if (!std::filesystem::exists(path)) return;
+  std::ifstream in(path);
+  std::string line, kept;
+  bool header = true;
+  while (std::getline(in, line)) {
+    if (header || std::stoll(line.substr(0, line.find(','))) <= last_step) kept += line + "\n";
+    header = false;
+  }
+  write_file_atomically(path, kept);
+}
+
 namespace {
 
 bool file_exists(const std::string& path) {
@@ -88,20 +103,6 @@ void make_directories(const std::string& path) {
     const std::string prefix = path.substr(0, i);
     if (!file_exists(prefix)) require(mkdir(prefix.c_str(), 0755) == 0, prefix, ": cannot create the directory");
   }
-}
-
-// Keeps the header and the rows whose first column (a step) is at most `last_step`: on resume, the rows a
-// crashed run logged after its last checkpoint are dropped, since they will be logged again.
-void truncate_log(const std::string& path, long long last_step) {
-  if (!file_exists(path)) return;
-  std::ifstream in(path);
-  std::string line, kept;
-  bool header = true;
-  while (std::getline(in, line)) {
-    if (header || std::stoll(line.substr(0, line.find(','))) <= last_step) kept += line + "\n";
-    header = false;
-  }
-  write_file_atomically(path, kept);
 }
 
 // An append-only CSV log with a header written when the file is new.
@@ -223,8 +224,8 @@ TrainingResult train_run(const RunConfig& config, const std::string& directory, 
     streams.data.set_counter(std::stoull(metadata(checkpoint, "rng.data.counter", checkpoint_path)));
     streams.noise.set_counter(std::stoull(metadata(checkpoint, "rng.noise.counter", checkpoint_path)));
     seconds_before = std::strtod(metadata(checkpoint, "seconds", checkpoint_path).c_str(), nullptr);
-    truncate_log(log_path, start);
-    truncate_log(metrics_log_path, start);
+    keep_log_rows_up_to(log_path, start);
+    keep_log_rows_up_to(metrics_log_path, start);
     std::fprintf(stderr, "resuming %s at step %lld of %lld\n", directory.c_str(), start, config.steps);
   }
   write_run_config(directory + "/config.json", config);
@@ -401,6 +402,9 @@ TrainingResult train_run(const RunConfig& config, const std::string& directory, 
       metrics_json.add(name, value);
   }
   for (const auto& [name, value] : column_maxima(metrics_log_path)) metrics_json.add("max_during_training." + name, value);
+  // The over-pruning filter's input (Zietlow et al. §5.3): fast sizes use 2,000 observations, reference 10,000.
+  add_active_units(metrics_json, model_active_units(*model, *dataset, inputs,
+                                                    config.final_metric_sizes == "fast" ? 2000 : 10000, config.seed));
   write_file_atomically(directory + "/metrics.json", metrics_json.str(2) + "\n");
   std::fprintf(stderr, "done: %s/{config.json, train_log.csv, checkpoint.utg, metrics.json, reconstructions.png, "
                        "traversals.png}\n", directory.c_str());

@@ -6,6 +6,7 @@
 #include <cstdio>
 
 #include "apps/common/args.h"
+#include "apps/common/learned_manipulation.h"
 #include "apps/untangle/commands.h"
 #include "data/npz.h"
 #include "data/png.h"
@@ -17,13 +18,14 @@ namespace untangle {
 namespace {
 
 const char* kUsage =
-    "usage: untangle data --dataset D [--spacing K] [--data-file PATH] [--noise EPS] [--seed S]\n"
+    "usage: untangle data --dataset D [--spacing K] [--data-file PATH] [--noise EPS | --manipulation FILE] [--seed S]\n"
     "                     (--preview out.png [--zoom Z] | --export out.npz [--count N] | --bench [--count N] [--batch B])\n"
     "\n"
     "  --dataset D       xysquares, xysquares_grey, xysquares_single, dsprites, shapes3d\n"
     "  --spacing K       xysquares grid spacing in pixels, 1..8 (default 8: no overlap)\n"
     "  --data-file PATH  dsprites / shapes3d: read the real file (.npz / .h5) instead of rendering\n"
     "  --noise EPS       add uniform noise in [-EPS, EPS] (reflected back into [0, 1])\n"
+    "  --manipulation F  apply a learned manipulation file (Zietlow et al.; made by zietlow_tables)\n"
     "  --seed S          seed of the random samples (default 0)\n"
     "  --preview F.png   two rows of random samples, then one traversal per factor (one row each)\n"
     "  --zoom Z          preview pixel magnification (default 1)\n"
@@ -145,6 +147,7 @@ int command_data(int argc, char** argv) {
   options.noise = float(args.number("noise", 0.0));
   const uint64_t seed = uint64_t(args.integer("seed", 0));
   options.noise_seed = seed;
+  const std::string manipulation = args.text("manipulation", "");
   std::string preview = args.text("preview", ""), export_path = args.text("export", "");
   const bool bench = args.flag("bench");
   const long long count = args.integer("count", -1);
@@ -157,6 +160,8 @@ int command_data(int argc, char** argv) {
   require(zoom >= 1 && zoom <= 8, "--zoom must be in 1..8");
   require(batch >= 1, "--batch must be positive");
 
+  require(manipulation.empty() || options.noise == 0.0f, "give --noise or --manipulation, not both");
+  if (!manipulation.empty()) add_manipulation(options, manipulation);
   std::unique_ptr<GroundTruthDataset> dataset = make_dataset(name, options);
   PhiloxRng rng(seed);
   if (!preview.empty()) write_preview(*dataset, preview, rng, size_t(zoom));

@@ -4,6 +4,7 @@
 
 #include "apps/common/args.h"
 #include "apps/common/distance_files.h"
+#include "apps/common/learned_manipulation.h"
 #include "apps/common/perceived_distance.h"
 #include "apps/untangle/commands.h"
 #include "data/registry.h"
@@ -12,7 +13,8 @@ namespace untangle {
 
 namespace {
 const char* kUsage =
-    "usage: untangle distances --dataset D [--spacing K] [--loss mse|bce|blur] [--repeats N] [--seed S] --out DIR\n"
+    "usage: untangle distances --dataset D [--spacing K] [--noise EPS | --manipulation FILE] [--loss mse|bce|blur]\n"
+    "                          [--repeats N] [--seed S] --out DIR\n"
     "\n"
     "Averages, over N random traversals of each factor, the distance between every pair of observations\n"
     "of the traversal (on [0, 1] images, mean over C*H*W) and writes per factor:\n"
@@ -24,7 +26,9 @@ const char* kUsage =
     "                blur (disent's mse_box_r31_l1.0_k3969.0: (a-b)^2 + 3969 (Ka-Kb)^2, K a 63x63 box blur)\n"
     "  --repeats N   traversals per factor (default 256, the reference's)\n"
     "  --seed S      seed of the random traversals (default 0)\n"
-    "  --data-file PATH  dsprites / shapes3d: read the real file instead of rendering\n";
+    "  --data-file PATH  dsprites / shapes3d: read the real file instead of rendering\n"
+    "  --noise EPS       add uniform noise in [-EPS, EPS] (Zietlow et al. 5.2; per-observation, seeded by --seed)\n"
+    "  --manipulation F  apply a learned manipulation file (Zietlow et al. 4.4; made by zietlow_tables)\n";
 }  // namespace
 
 int command_distances(int argc, char** argv) {
@@ -38,11 +42,16 @@ int command_distances(int argc, char** argv) {
   DatasetOptions options;
   options.spacing = int(args.integer("spacing", 8));
   options.data_file = args.text("data-file", "");
+  options.noise = float(args.number("noise", 0.0));
+  const std::string manipulation = args.text("manipulation", "");
   const long long repeats = args.integer("repeats", 256);
   const long long seed = args.integer("seed", 0);
   args.reject_unknown();
   require(repeats >= 1, "--repeats must be at least 1");
   perceived_distance(loss, 1, 1, 1);  // rejects an unknown --loss before any work
+  require(manipulation.empty() || options.noise == 0.0f, "give --noise or --manipulation, not both");
+  options.noise_seed = uint64_t(seed);
+  if (!manipulation.empty()) add_manipulation(options, manipulation);
 
   auto dataset = make_dataset(name, options);
   std::fprintf(stderr, "distances: %s, loss %s, %lld traversals per factor...\n", dataset->name().c_str(),

@@ -33,6 +33,8 @@ Trains M on D and writes DIR/config.json, train_log.csv, checkpoint.utg, metrics
   --spacing K          xysquares: grid spacing 1..8 (default 8)
   --data-file PATH     dsprites/shapes3d: read the real file instead of rendering
   --noise EPS          add uniform noise in [-EPS, EPS] (Zietlow et al. 5.2)
+  --manipulation FILE  apply a learned manipulation x' = reflect(x + eps m(w)) (Zietlow et al. 4.4;
+                       made by zietlow_tables; eps is the file's)
   --standardise true|false   per-channel input standardisation (default from the preset)
   --log-every N        train_log.csv rows (default 100)     --checkpoint-every N (default 2000)
   --eval-every N       fast MIG/DCI into metrics_log.csv every N steps (default 0: off)

@@ -75,3 +75,14 @@ TEST_CASE("manipulation hook: x' = reflect(x + eps m(w))") {
   CHECK(image[8] == doctest::Approx(0.9f));
   CHECK(image[63] == doctest::Approx(0.1f));
 }
+
+TEST_CASE("manipulation hook: a batch renders exactly as one observation at a time") {
+  ManipulatedDataset data(std::make_unique<XYSquaresDataset>(8), std::make_shared<SignByFactor>(), 0.1f);
+  const std::vector<size_t> indices = {0, 9, 12345, 77, 262143};
+  std::vector<float> batch(indices.size() * data.observation_size()), one(data.observation_size());
+  data.render_batch(indices, batch.data());
+  for (size_t i = 0; i < indices.size(); ++i) {
+    data.render(indices[i], one.data());
+    for (size_t p = 0; p < one.size(); ++p) REQUIRE(batch[i * one.size() + p] == one[p]);
+  }
+}
