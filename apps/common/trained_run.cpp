@@ -1,7 +1,11 @@
 #include "apps/common/trained_run.h"
 
+#include <algorithm>
+#include <cmath>
 #include <cstring>
+#include <filesystem>
 
+#include "data/samplers.h"
 #include "kernels/check.h"
 
 namespace untangle {
@@ -48,6 +52,40 @@ RepresentationFunction mean_representation(const Model& model, const InputPipeli
     const std::vector<float> means = code.mean.to_vector();  // from the model's device
     std::memcpy(codes, means.data(), means.size() * sizeof(float));
   };
+}
+
+void use_data_variant(TrainedRun& run, const std::string& manipulation, float noise) {
+  run.config.manipulation = manipulation.empty() ? manipulation : std::filesystem::absolute(manipulation).string();
+  run.config.noise = noise;
+  require(noise == 0.0f || manipulation.empty(), "give --noise or --manipulation, not both");
+  run.inputs.reset();  // it refers to the dataset being replaced
+  run.dataset = make_dataset(run.config.dataset, run.config.dataset_options());
+  run.inputs = std::make_unique<InputPipeline>(*run.dataset, run.config.standardise, run.config.seed);
+}
+
+ActiveUnitsResult model_active_units(const Model& model, const GroundTruthDataset& dataset,
+                                     const InputPipeline& inputs, size_t points, uint64_t seed) {
+  const ModelSettings& s = model.settings();
+  PhiloxRng rng = PhiloxRng(seed).split(6);
+  const std::vector<size_t> indices = sample_uniform_indices(dataset, points, rng);
+  std::vector<double> variances;
+  variances.reserve(points * size_t(s.latents));
+  const size_t chunk = 256;
+  for (size_t first = 0; first < points; first += chunk) {
+    const std::vector<size_t> part(indices.begin() + first, indices.begin() + std::min(points, first + chunk));
+    Tensor x = Tensor::zeros({int(part.size()), s.channels, s.height, s.width});
+    inputs.fill(part, x);
+    Tape tape = Tape::evaluation();
+    for (float log_variance : model.encode(tape, x).log_variance.to_vector())
+      variances.push_back(std::exp(double(log_variance)));
+  }
+  return active_units(variances, points, size_t(s.latents));
+}
+
+void add_active_units(JsonObject& json, const ActiveUnitsResult& result) {
+  json.add("active_units", (long long)result.num_active);
+  for (size_t d = 0; d < result.mean_posterior_variance.size(); ++d)
+    json.add("mean_posterior_variance." + std::to_string(d), result.mean_posterior_variance[d]);
 }
 
 TrainedRun load_trained_run(const std::string& directory) {

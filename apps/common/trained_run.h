@@ -7,7 +7,9 @@
 
 #include "apps/common/run_config.h"
 #include "data/dataset.h"
+#include "apps/common/json.h"
 #include "data/standardise.h"
+#include "metrics/active_units.h"
 #include "metrics/representation.h"
 #include "nn/checkpoint.h"
 #include "nn/model.h"
@@ -38,6 +40,15 @@ class InputPipeline {
 // The posterior mean of the model's encoder as a representation function for the metrics.
 RepresentationFunction mean_representation(const Model& model, const InputPipeline& inputs);
 
+// The model's active units (metrics/active_units.h): each latent's posterior variance averaged over
+// `points` uniformly drawn observations (stream `seed`), active when below 0.8. The over-pruning filter
+// of Zietlow et al. §5.3 discards runs with fewer active units than factors. Meaningful for models
+// trained with a KL to N(0, I) only (not for an AE or PCL, whose variance head is untrained).
+ActiveUnitsResult model_active_units(const Model& model, const GroundTruthDataset& dataset,
+                                     const InputPipeline& inputs, size_t points, uint64_t seed);
+// Adds "active_units" and "mean_posterior_variance.<d>" (d = 0 .. D-1, D is the latent size) to `json`.
+void add_active_units(JsonObject& json, const ActiveUnitsResult& result);
+
 struct TrainedRun {
   std::string directory;
   RunConfig config;
@@ -50,6 +61,12 @@ struct TrainedRun {
 
 // Reads DIR/config.json and DIR/checkpoint.utg; errors name the file that is missing or damaged.
 TrainedRun load_trained_run(const std::string& directory);
+
+// Swaps the run's dataset for another variant of it: a learned manipulation file and/or uniform noise
+// (Zietlow et al.'s "mod." and "noise" data), e.g. to score a model trained on the original images on the
+// modified ones. An empty manipulation and noise 0 give the clean dataset. Standardisation statistics,
+// when the run uses them, are estimated again on the variant.
+void use_data_variant(TrainedRun& run, const std::string& manipulation, float noise);
 
 // The same stream roles in every program, derived from the run's seed: weights, data, noise, evaluation.
 struct RunStreams {

@@ -15,9 +15,12 @@ int command_encode(int argc, char** argv) {
   Args args(argc, argv, 2);
   if (args.help()) {
     std::printf(R"(usage: untangle encode --run DIR --out codes.npy [--factors-out factors.npy] [--count N] [--seed S]
+                       [--manipulation FILE | --noise EPS]
 Encodes observations with the run's encoder (posterior means) and writes codes (N x D float32) and their
 factor indices (N x K int64, default: next to the codes as <name>_factors.npy).
   --count N   N observations drawn uniformly with --seed (default: every observation of the dataset)
+  --manipulation FILE, --noise EPS   encode this variant of the run's dataset instead of the one it
+              trained on (Zietlow et al.'s mod. / noise data)
 )");
     return 0;
   }
@@ -25,6 +28,9 @@ factor indices (N x K int64, default: next to the codes as <name>_factors.npy).
   std::string factors_out = args.text("factors-out", "");
   const long long count = args.integer("count", 0);
   const long long seed = args.integer("seed", 0);
+  const std::string manipulation = args.text("manipulation", "");
+  const bool other_noise = args.has("noise");
+  const float noise = float(args.number("noise", 0.0));
   args.reject_unknown();
   require(count >= 0, "--count must be positive");
   if (factors_out.empty()) {
@@ -33,6 +39,7 @@ factor indices (N x K int64, default: next to the codes as <name>_factors.npy).
   }
 
   TrainedRun run = load_trained_run(directory);
+  if (!manipulation.empty() || other_noise) use_data_variant(run, manipulation, noise);
   const GroundTruthDataset& dataset = *run.dataset;
   std::vector<size_t> indices;
   if (count == 0) {

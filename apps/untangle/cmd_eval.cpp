@@ -1,5 +1,6 @@
 // `untangle eval`: the disentanglement metrics of a trained run, from its checkpoint and dataset.
 #include <cstdio>
+#include <filesystem>
 
 #include "apps/common/args.h"
 #include "apps/common/json.h"
@@ -14,12 +15,17 @@ int command_eval(int argc, char** argv) {
   Args args(argc, argv, 2);
   if (args.help()) {
     std::printf(R"(usage: untangle eval --run DIR [--metrics LIST] [--sizes reference|fast] [--seed S] [--out FILE]
+                     [--manipulation FILE | --noise EPS]
 Computes metrics of the run's encoder means on freshly sampled observations of its dataset and prints
-one JSON object; also writes it to FILE (default DIR/eval.json).
+one JSON object; also writes it to FILE (default DIR/eval.json; DIR/eval_manipulation-<file stem>.json or
+DIR/eval_noise<EPS>.json for a variant of the data). It also reports the active units
+(latents whose posterior variance, averaged over the data, is below 0.8) and each latent's mean variance.
   --metrics  comma-separated, from: mig, dci, sap, sap_continuous, modularity, unsupervised,
              factorvae, betavae (default mig,dci,sap,factorvae,betavae)
   --sizes    reference (disentanglement_lib's study sizes, default) or fast (disent's)
   --seed     evaluation seed (default: the run's seed)
+  --manipulation FILE, --noise EPS   score the encoder on this variant of the run's dataset instead of
+             the one it trained on (Zietlow et al.'s mod. / noise data)
 )");
     return 0;
   }
@@ -27,11 +33,19 @@ one JSON object; also writes it to FILE (default DIR/eval.json).
   const std::string metric_list = args.text("metrics", "mig,dci,sap,factorvae,betavae");
   const std::string sizes = args.text("sizes", "reference");
   const long long seed = args.integer("seed", -1);
-  const std::string out = args.text("out", directory + "/eval.json");
+  const std::string manipulation = args.text("manipulation", "");
+  const bool other_noise = args.has("noise");
+  const float noise = float(args.number("noise", 0.0));
+  // A variant of the data gets its own default file, so it never replaces the plain evaluation.
+  std::string variant;
+  if (!manipulation.empty()) variant = "_manipulation-" + std::filesystem::path(manipulation).stem().string();
+  if (other_noise) variant = "_noise" + std::to_string(noise);
+  const std::string out = args.text("out", directory + "/eval" + variant + ".json");
   args.reject_unknown();
   require(sizes == "reference" || sizes == "fast", "--sizes must be reference or fast");
 
   TrainedRun run = load_trained_run(directory);
+  if (!manipulation.empty() || other_noise) use_data_variant(run, manipulation, noise);
   DatasetCodeSource source(*run.dataset, mean_representation(*run.model, *run.inputs), size_t(run.config.model.latents));
   EvaluationRequest request;
   request.metrics = split_list(metric_list);
@@ -40,6 +54,9 @@ one JSON object; also writes it to FILE (default DIR/eval.json).
   JsonObject json;
   json.add("run", directory).add("step", run.step).add("sizes", sizes);
   for (const auto& [name, value] : evaluate_metrics(source, request)) json.add(name, value);
+  // Active units (mean posterior variance < 0.8), for the over-pruning filter of Zietlow et al. §5.3.
+  add_active_units(json, model_active_units(*run.model, *run.dataset, *run.inputs,
+                                            sizes == "fast" ? 2000 : 10000, request.seed));
   write_file_atomically(out, json.str(2) + "\n");
   std::printf("%s\n", json.str().c_str());
   return 0;
