@@ -22,15 +22,6 @@ void paste(const Tensor& images, int index, std::vector<uint8_t>& canvas, int ca
       }
 }
 
-void write_grid(const std::string& path, const std::vector<Tensor>& rows, int columns) {
-  const int H = rows[0].dim(2), W = rows[0].dim(3), border = 2;
-  const int width = columns * (W + border) + border, height = int(rows.size()) * (H + border) + border;
-  std::vector<uint8_t> canvas(size_t(width) * height * 3, 255);
-  for (size_t r = 0; r < rows.size(); ++r)
-    for (int c = 0; c < columns && c < rows[r].dim(0); ++c) paste(rows[r], c, canvas, width, int(r), c);
-  write_png(path, canvas.data(), size_t(width), size_t(height), 3);
-}
-
 Tensor decoded_images(const Model& model, const InputPipeline& inputs, const Tensor& z) {
   Tape tape = Tape::evaluation();
   Tensor images =
@@ -40,6 +31,15 @@ Tensor decoded_images(const Model& model, const InputPipeline& inputs, const Ten
 }
 
 }  // namespace
+
+void write_image_grid(const std::string& path, const std::vector<Tensor>& rows, int columns) {
+  const int H = rows[0].dim(2), W = rows[0].dim(3), border = 2;
+  const int width = columns * (W + border) + border, height = int(rows.size()) * (H + border) + border;
+  std::vector<uint8_t> canvas(size_t(width) * height * 3, 255);
+  for (size_t r = 0; r < rows.size(); ++r)
+    for (int c = 0; c < columns && c < rows[r].dim(0); ++c) paste(rows[r], c, canvas, width, int(r), c);
+  write_png(path, canvas.data(), size_t(width), size_t(height), 3);
+}
 
 void write_reconstruction_figure(const std::string& path, const Model& model, const GroundTruthDataset& dataset,
                                  const InputPipeline& inputs, PhiloxRng& rng, int count) {
@@ -51,7 +51,7 @@ void write_reconstruction_figure(const std::string& path, const Model& model, co
   inputs.standardise(x.data(), size_t(count));
   Tape tape = Tape::evaluation();
   Tensor reconstructions = decoded_images(model, inputs, model.encode(tape, x).mean);
-  write_grid(path, {originals, reconstructions}, count);
+  write_image_grid(path, {originals, reconstructions}, count);
 }
 
 void write_traversal_figure(const std::string& path, const Model& model, const GroundTruthDataset& dataset,
@@ -71,7 +71,7 @@ void write_traversal_figure(const std::string& path, const Model& model, const G
     }
     rows.push_back(decoded_images(model, inputs, z));
   }
-  write_grid(path, rows, steps);
+  write_image_grid(path, rows, steps);
 }
 
 }  // namespace untangle

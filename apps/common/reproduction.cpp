@@ -1,20 +1,22 @@
 #include "apps/common/reproduction.h"
 
+#include <algorithm>
 #include <cstdio>
 
 #include "kernels/check.h"
 
 namespace untangle {
 
-ReproductionOptions read_reproduction_options(Args& args, const std::string& app_name) {
+ReproductionOptions read_reproduction_options(Args& args, const std::string& app_name,
+                                              const std::vector<std::string>& profiles) {
   ReproductionOptions options;
   options.profile = args.text("profile", "quick");
   options.device = args.text("device", "auto");
   options.out = args.text("out", "out/" + app_name);
   options.workers = int(args.integer("workers", options.profile == "quick" ? 2 : 1));
   options.worker = args.text("worker", "");
-  require(options.profile == "quick" || options.profile == "paper", "--profile must be quick or paper, got '",
-          options.profile, "'");
+  require(std::find(profiles.begin(), profiles.end(), options.profile) != profiles.end(), "--profile must be ",
+          profiles.size() == 2 ? "quick or paper" : "quick or paper (or smoke, for tests)", ", got '", options.profile, "'");
   require(options.workers >= 1, "--workers must be at least 1");
   return options;
 }

@@ -20,8 +20,9 @@ struct ReproductionOptions {
   bool is_worker() const { return !worker.empty(); }
 };
 
-// Reads the options above (profile must be quick or paper); --out defaults to out/<app name>.
-ReproductionOptions read_reproduction_options(Args& args, const std::string& app_name);
+// Reads the options above (profile must be one of `profiles`); --out defaults to out/<app name>.
+ReproductionOptions read_reproduction_options(Args& args, const std::string& app_name,
+                                              const std::vector<std::string>& profiles = {"quick", "paper"});
 
 // A GitHub-flavoured Markdown table: header cells, then rows of the same width.
 std::string markdown_table(const std::vector<std::string>& header, const std::vector<std::vector<std::string>>& rows);

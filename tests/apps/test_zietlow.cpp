@@ -1,0 +1,83 @@
+// The Zietlow et al. reproduction (apps/common/zietlow.h, apps/zietlow_tables.cpp): the restart choice,
+// the over-pruning filter, the paper's numbers, run flags, and every stage of zietlow_tables on its
+// seconds-long smoke profile (resumable: a second call trains nothing).
+#include <doctest/doctest.h>
+
+#include <cmath>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include "apps/common/zietlow.h"
+#include "cli_helpers.h"
+
+using namespace untangle;
+
+TEST_CASE("the restarts: the highest MIGs are the disentangled side, the lowest the entangled one") {
+  const RestartChoice one = choose_restarts({0.10, 0.30, NAN, 0.05, 0.20}, 1);
+  CHECK(one.disentangled == std::vector<size_t>{1});
+  CHECK(one.entangled == std::vector<size_t>{3});
+  const RestartChoice two = choose_restarts({0.10, 0.30, NAN, 0.05, 0.20}, 2);
+  CHECK(two.disentangled == std::vector<size_t>{1, 4});
+  CHECK(two.entangled == std::vector<size_t>{3, 0});
+  CHECK_THROWS_WITH_AS(choose_restarts({0.1, NAN, 0.2}, 2), doctest::Contains("2 finished beta-VAE restarts, need at least 4"),
+                       std::exception);
+}
+
+TEST_CASE("over-pruning filter: variational runs with fewer active units than factors, never the AE or PCL") {
+  SweepOutcome pruned, kept, unknown;
+  pruned.metrics["active_units"] = 4;
+  kept.metrics["active_units"] = 5;
+  CHECK(over_pruned(pruned, "beta_vae", 5));
+  CHECK_FALSE(over_pruned(kept, "beta_vae", 5));
+  CHECK_FALSE(over_pruned(unknown, "beta_vae", 5));
+  CHECK_FALSE(over_pruned(pruned, "ae", 5));
+  CHECK_FALSE(over_pruned(pruned, "pcl", 5));
+}
+
+TEST_CASE("the paper's numbers and the run flags follow Tables 1-5 and Table 2") {
+  const MeanStd beta_vae = paper_number("mig", "beta_vae", "shapes3d", DataVariant::Modified);
+  CHECK(beta_vae.mean == 0.09);
+  CHECK(beta_vae.std == 0.14);
+  CHECK(paper_number("sap", "pcl", "dsprites", DataVariant::Noise).mean == 0.10);
+  CHECK(paper_number("dci.disentanglement", "weak_gan", "dsprites", DataVariant::Original).count == 0);
+  CHECK(paper_number("mig", "weak_gan", "dsprites", DataVariant::Original).mean == 0.45);
+
+  ZietlowTraining training{100, 64, "fast", "mig", "cpu", {}};
+  const auto flags = zietlow_run_flags({"factor_vae", "shapes3d", DataVariant::Modified, 3, 2.0}, training, "/m.utg");
+  auto value = [&](const std::string& flag) {
+    for (size_t i = 0; i + 1 < flags.size(); ++i)
+      if (flags[i] == flag) return flags[i + 1];
+    return std::string("(none)");
+  };
+  CHECK(value("--gamma") == "14");  // Table 2: 7 on Shapes3D, times the line search's 2
+  CHECK(value("--latents") == "6");
+  CHECK(value("--manipulation") == "/m.utg");
+  CHECK(value("--seed") == "3");
+  const auto noisy = zietlow_run_flags({"ae", "dsprites", DataVariant::Noise, 0}, training, "");
+  CHECK(std::find(noisy.begin(), noisy.end(), "--noise") != noisy.end());
+  CHECK(std::find(noisy.begin(), noisy.end(), "0.100000001") != noisy.end());  // the float 0.1 exactly
+  CHECK(ZietlowRun{"beta_vae", "dsprites", DataVariant::Original, 2, 0.5}.name() == "dsprites_beta_vae_x0.5_orig_seed2");
+}
+
+TEST_CASE("zietlow_tables --profile smoke runs every stage and a second call trains nothing") {
+  const std::string out = "/tmp/untangle_test_zietlow_tables";
+  std::filesystem::remove_all(out);
+  const auto first = testing::run_program("zietlow_tables --profile smoke --workers 1 --device cpu --out " + out);
+  INFO(first.output);
+  REQUIRE(first.exit_code == 0);
+  for (const char* file : {"results.md", "results.csv", "results.tex", "selection.md", "manipulation/dsprites/manipulation.utg",
+                           "manipulation/dsprites/fig4.png", "manipulation/dsprites/checks.md",
+                           "traversals_dsprites_disentangled.png"})
+    CHECK(std::filesystem::exists(out + "/" + file));
+  // 2 models x 2 seeds x 3 variants, one CSV row each.
+  std::ifstream csv(out + "/results.csv");
+  std::string line;
+  int rows = -1;
+  while (std::getline(csv, line)) ++rows;
+  CHECK(rows == 12);
+  const auto second = testing::run_program("zietlow_tables --profile smoke --workers 1 --device cpu --out " + out);
+  REQUIRE(second.exit_code == 0);
+  CHECK(second.output.find("training beta_vae") == std::string::npos);
+  CHECK(second.output.find("finished earlier, skipped") != std::string::npos);
+}
