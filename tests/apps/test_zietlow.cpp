@@ -1,6 +1,6 @@
 // The Zietlow et al. reproduction (apps/common/zietlow.h, apps/zietlow_tables.cpp): the restart choice,
 // the over-pruning filter, the paper's numbers, run flags, and every stage of zietlow_tables on its
-// seconds-long smoke profile (resumable: a second call trains nothing).
+// seconds-long smoke profile (resumable: a second call trains nothing), then zietlow_line_search on top.
 #include <doctest/doctest.h>
 
 #include <cmath>
@@ -80,4 +80,17 @@ TEST_CASE("zietlow_tables --profile smoke runs every stage and a second call tra
   REQUIRE(second.exit_code == 0);
   CHECK(second.output.find("training beta_vae") == std::string::npos);
   CHECK(second.output.find("finished earlier, skipped") != std::string::npos);
+
+  // The line search reuses the tables' manipulation and their scale-1 runs, and trains only the new scale.
+  const auto line_search = testing::run_program("zietlow_line_search --profile smoke --workers 1 --device cpu --out " + out);
+  INFO(line_search.output);
+  REQUIRE(line_search.exit_code == 0);
+  CHECK(line_search.output.find("dsprites_beta_vae_orig_seed0: finished earlier, skipped") != std::string::npos);
+  CHECK(line_search.output.find("dsprites_beta_vae_x0.5_mod_seed0: training") != std::string::npos);
+  for (const char* file : {"line_search.md", "line_search.csv", "line_search_dsprites.svg"})
+    CHECK(std::filesystem::exists(out + "/" + file));
+  // Without the tables' manipulation it says what to run first.
+  const auto missing = testing::run_program("zietlow_line_search --profile smoke --out /tmp/untangle_test_no_tables");
+  CHECK(missing.exit_code != 0);
+  CHECK(missing.output.find("run zietlow_tables --profile smoke") != std::string::npos);
 }
