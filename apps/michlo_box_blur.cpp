@@ -98,7 +98,7 @@ std::vector<std::string> run_flags(const BoxBlurProfile& profile, const Setting&
                                    const std::string& device) {
   TrainingProfile training = profile.training;
   if (setting.model == "ada_gvae" && profile.ada_gvae_steps > 0) training.steps = profile.ada_gvae_steps;
-  std::vector<std::string> flags = profile_flags(training, device);
+  std::vector<std::string> flags = profile_flags(training, device, setting.model);
   const std::vector<std::string> own = {"--model", setting.model, "--dataset", "xysquares", "--spacing", "8",
                                         "--latents", std::to_string(profile.latents), "--reconstruction",
                                         setting.reconstruction, "--seed", std::to_string(repeat)};

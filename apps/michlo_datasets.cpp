@@ -69,7 +69,7 @@ int main(int argc, char** argv) {
         for (double beta : profile.betas)
           for (const std::string& dataset : datasets)
             for (const std::string& model : models) {
-              std::vector<std::string> flags = profile_flags(profile.training, options.device);
+              std::vector<std::string> flags = profile_flags(profile.training, options.device, model);
               const std::vector<std::string> own = {"--model", model, "--dataset", dataset, "--latents",
                                                     std::to_string(latents), "--beta", short_number(beta), "--seed",
                                                     std::to_string(repeat)};

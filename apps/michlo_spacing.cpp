@@ -64,7 +64,7 @@ int main(int argc, char** argv) {
       for (int spacing : spacings)
         for (const std::string& model : models) {
           const double beta = plotted_beta(model, spacing);
-          std::vector<std::string> flags = profile_flags(profile, options.device);
+          std::vector<std::string> flags = profile_flags(profile, options.device, model);
           const std::vector<std::string> own = {"--model", model, "--dataset", "xysquares", "--spacing",
                                                 std::to_string(spacing), "--latents", std::to_string(kLatents),
                                                 "--beta", short_number(beta), "--seed", std::to_string(repeat)};

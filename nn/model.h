@@ -66,6 +66,9 @@ struct ModelSettings {
   double dataset_size = 737280;            // beta_tcvae: N of the stratified TC estimate that is logged
   std::string ada_divergence =
       "asymmetric_kl";  // ada_*: asymmetric_kl (disentanglement_lib) | symmetric_kl (disent)
+  // ada_gvae's averaged mean: both = (mu1 + mu2) / 2 | second = mu2, as disent computed it before commit
+  // 939b64e (issue #32, June 2022), i.e. when the Michlo et al. experiments ran.
+  std::string ada_mean_source = "both";
   int discriminator_width = 1000, discriminator_hidden_layers = 6;        // factor_vae
   AdamHyperparameters discriminator_optimizer{1e-4f, 0.5f, 0.9f, 1e-8f};  // factor_vae
   int factors = 0;  // the dataset's number of ground-truth factors (set from the data, like channels)
@@ -191,8 +194,9 @@ TrainingLoss training_step(const Model& model, std::vector<Adam>& optimisers, co
 // trainer's config.json. Field names: model, architecture, initializer, channels, height, width, latents,
 // reconstruction, reduction, blur_radius, pixel_weight, blur_weight, learning_rate, adam_beta1/2,
 // adam_epsilon, beta, gamma, c_max, iteration_threshold, lambda_od, lambda_d_factor, dataset_size,
-// ada_divergence, discriminator_width, discriminator_hidden_layers, discriminator_learning_rate,
-// discriminator_beta1/2, discriminator_epsilon, factors, k, transition, transition_rate, pairing.
+// ada_divergence, ada_mean_source, discriminator_width, discriminator_hidden_layers,
+// discriminator_learning_rate, discriminator_beta1/2, discriminator_epsilon, factors, k, transition,
+// transition_rate, pairing.
 std::vector<std::pair<std::string, std::string>> model_settings_to_fields(const ModelSettings& settings);
 // The inverse: starts from default_model_settings(values["model"]) and sets every given field; an
 // unknown name or a malformed number is an error naming the field.

@@ -9,6 +9,8 @@
 //   (if all delta_d are equal nothing is shared: disent's strict '<'; disentanglement_lib leaves it
 //   undefined) shared latents of both posteriors become the average
 //     Ada-GVAE:   mu = (mu1 + mu2)/2,                 v = (v1 + v2)/2
+//                 (ada_mean_source = second: mu = mu2, as disent computed it until commit 939b64e — its
+//                 `0.5 * (d1.mean + d1.mean)`, disent issue #32 — so as the Michlo et al. runs trained)
 //     Ada-ML-VAE: v = 2 v1 v2 / (v1 + v2),           mu = (mu1/v1 + mu2/v2) v / 2
 //   loss = (recon(x1) + recon(x2))/2 + beta (KL(q1~) + KL(q2~))/2,  z sampled from the new posteriors
 // The shared/kept choice is a constant mask (no gradient through the threshold), as in both references.
@@ -29,6 +31,9 @@ class AdaVae : public Model {
     require(settings.ada_divergence == "asymmetric_kl" || settings.ada_divergence == "symmetric_kl",
             "model '", settings.model, "': ada_divergence must be asymmetric_kl or symmetric_kl, got '",
             settings.ada_divergence, "'");
+    require(settings.ada_mean_source == "both" || settings.ada_mean_source == "second", "model '",
+            settings.model, "': ada_mean_source must be both or second, got '", settings.ada_mean_source,
+            "'");
   }
 
   PairSampling pair_sampling() const override { return PairSampling::Weak; }
@@ -97,7 +102,9 @@ class AdaVae : public Model {
   GaussianCode average_posterior(Tape& tape, const GaussianCode& first, const GaussianCode& second) const {
     Tensor v1 = exp(tape, first.log_variance), v2 = exp(tape, second.log_variance);
     if (!maximum_likelihood_average_) {
-      Tensor mean_average = scale(tape, add(tape, first.mean, second.mean), 0.5f);
+      Tensor mean_average = settings_.ada_mean_source == "second"
+                                ? second.mean
+                                : scale(tape, add(tape, first.mean, second.mean), 0.5f);
       Tensor variance = scale(tape, add(tape, v1, v2), 0.5f);
       return {mean_average, log(tape, variance)};
     }

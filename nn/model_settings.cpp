@@ -88,6 +88,7 @@ const std::vector<Field>& fields() {
       number("lambda_d_factor", &ModelSettings::lambda_d_factor),
       number("dataset_size", &ModelSettings::dataset_size),
       text("ada_divergence", &ModelSettings::ada_divergence),
+      text("ada_mean_source", &ModelSettings::ada_mean_source),
       number("discriminator_width", &ModelSettings::discriminator_width),
       number("discriminator_hidden_layers", &ModelSettings::discriminator_hidden_layers),
       nested_number("discriminator_learning_rate", &ModelSettings::discriminator_optimizer,

@@ -19,6 +19,7 @@ void apply_convention_preset(const ConventionPreset& preset, ModelSettings& sett
   settings.optimizer.learning_rate = preset.learning_rate;
   settings.initializer = preset.initializer;
   if (settings.architecture != "linear") settings.architecture = preset.architecture;
+  settings.ada_divergence = preset.ada_divergence;
 }
 
 }  // namespace untangle

@@ -2,9 +2,11 @@
 // reduction, the optimiser, the batch size, the initialiser, the architecture and whether inputs are
 // standardised; the trainer applies one, then the model's own values and the user's flags.
 //   disentanglement_lib (disentanglement_lib.md §1-2): Bernoulli on logits, sum over pixels, Adam lr 1e-4,
-//     batch 64, Glorot-uniform, conv_encoder/deconv_decoder, inputs in [0, 1]
+//     batch 64, Glorot-uniform, conv_encoder/deconv_decoder, inputs in [0, 1]; Ada-* threshold on
+//     the asymmetric KL (weak_vae.py)
 //   disent (disent.md §0, §7): MSE, mean over elements, Adam lr 1e-3, batch 256, Xavier-normal,
-//     vae_conv64 ("burgess"), inputs standardised per channel ((x - mean)/std, targets too)
+//     vae_conv64 ("burgess"), inputs standardised per channel ((x - mean)/std, targets too); Ada-*
+//     threshold on the symmetric KL (disent's adavae configs, thresh_mode symmetric_kl)
 #pragma once
 #include <string>
 #include <vector>
@@ -22,14 +24,15 @@ struct ConventionPreset {
   bool standardise_inputs;  // a dataset option: the trainer passes it to the data pipeline
   Initializer initializer;
   const char* architecture;
+  const char* ada_divergence;  // ada_gvae / ada_mlvae: the divergence their threshold uses
 };
 
 inline const std::vector<ConventionPreset>& convention_presets() {
   static const std::vector<ConventionPreset> presets = {
       {"disentanglement_lib", ReconstructionKind::Bernoulli, LossReduction::Sum, 1e-4f, 64, false,
-       Initializer::GlorotUniform, "conv"},
+       Initializer::GlorotUniform, "conv", "asymmetric_kl"},
       {"disent", ReconstructionKind::Mse, LossReduction::Mean, 1e-3f, 256, true, Initializer::XavierNormal,
-       "burgess"},
+       "burgess", "symmetric_kl"},
   };
   return presets;
 }
@@ -37,7 +40,8 @@ inline const std::vector<ConventionPreset>& convention_presets() {
 // The preset called `name`; an unknown name is an error listing the known ones.
 const ConventionPreset& find_convention_preset(const std::string& name);
 
-// Sets the model-side fields of a preset (loss, reduction, learning rate, initialiser, architecture);
+// Sets the model-side fields of a preset (loss, reduction, learning rate, initialiser, architecture, the
+// Ada models' divergence);
 // batch size and standardisation are the trainer's and the data's.
 void apply_convention_preset(const ConventionPreset& preset, ModelSettings& settings);
 

@@ -19,11 +19,15 @@ extern char** environ;  // the environment the worker processes inherit
 
 namespace untangle {
 
-std::vector<std::string> profile_flags(const TrainingProfile& profile, const std::string& device) {
-  return {"--preset", "disent", "--steps", std::to_string(profile.steps), "--batch", std::to_string(profile.batch),
-          "--device", device, "--final-metrics", "mig,dci", "--final-sizes", profile.metric_sizes, "--eval-every",
-          std::to_string(profile.eval_every), "--log-every", "50", "--checkpoint-every",
-          std::to_string(std::max<long long>(profile.steps / 4, 1))};
+std::vector<std::string> profile_flags(const TrainingProfile& profile, const std::string& device,
+                                       const std::string& model) {
+  std::vector<std::string> flags = {
+      "--preset", "disent", "--steps", std::to_string(profile.steps), "--batch", std::to_string(profile.batch),
+      "--device", device, "--final-metrics", "mig,dci", "--final-sizes", profile.metric_sizes, "--eval-every",
+      std::to_string(profile.eval_every), "--log-every", "50", "--checkpoint-every",
+      std::to_string(std::max<long long>(profile.steps / 4, 1))};
+  if (model == "ada_gvae") flags.insert(flags.end(), {"--ada-mean-source", "second"});
+  return flags;
 }
 
 std::string reported_metric_key(const TrainingProfile& profile, const std::string& metric) {
@@ -59,6 +63,27 @@ std::map<std::string, double> read_metrics(const std::string& path) {
   return numbers;
 }
 
+// A run directory the sweep is about to count or continue must hold the run the sweep describes: a run
+// trained with other settings (an older version of the app, another profile) would be reported as this
+// sweep's. Settings that do not change what is trained (the build, the device, logging intervals) may
+// differ, and so may the step count of a run that is resumed (the sweep's is used). A `factors` of 0 is
+// an older config.json from before the setting existed. A directory without config.json is not checked.
+void check_same_settings(const std::string& run_directory, const RunConfig& wanted, bool resuming) {
+  if (!std::filesystem::exists(run_directory + "/config.json")) return;  // nothing recorded to compare
+  const RunConfig had = read_run_config(run_directory + "/config.json");
+  const auto wanted_fields = run_config_fields(wanted), had_fields = run_config_fields(had);
+  for (size_t i = 0; i < wanted_fields.size() && i < had_fields.size(); ++i) {
+    const std::string& name = wanted_fields[i].first;
+    if (name == "version" || name == "device" || name == "cuda_graph" || name == "log_every" ||
+        name == "checkpoint_every" || (name == "steps" && resuming) || (name == "factors" && had.model.factors == 0))
+      continue;
+    require(wanted_fields[i].second == had_fields[i].second, run_directory, ": trained with ", name, " = ",
+            had_fields[i].second, ", but this sweep asks for ", wanted_fields[i].second,
+            "; its results would be reported under settings it did not train with. Remove that directory to train "
+            "it again, or give another --out.");
+  }
+}
+
 // The last row of a train_log.csv as column name -> value (empty when the file is missing).
 std::map<std::string, double> read_last_log_row(const std::string& path) {
   std::map<std::string, double> row;
@@ -80,12 +105,14 @@ std::vector<SweepOutcome> run_sweep(const std::vector<SweepRun>& runs, const std
     const std::string run_directory = directory + "/" + runs[i].name;
     SweepOutcome outcome;
     outcome.name = runs[i].name;
+    RunConfig config = run_config_from_flags(runs[i].flags);
     if (sweep_run_finished(run_directory)) {
+      check_same_settings(run_directory, config, false);
       std::fprintf(stderr, "[%zu/%zu] %s: finished earlier, skipped\n", i + 1, runs.size(), runs[i].name.c_str());
       outcome.skipped = true;
     } else {
-      RunConfig config = run_config_from_flags(runs[i].flags);
       const bool resume = std::filesystem::exists(run_directory + "/checkpoint.utg");
+      if (resume) check_same_settings(run_directory, config, true);
       std::fprintf(stderr, "[%zu/%zu] %s: %s\n", i + 1, runs.size(), runs[i].name.c_str(),
                    resume ? "resuming from its checkpoint" : "training");
       if (resume) {

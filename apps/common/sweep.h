@@ -38,9 +38,12 @@ struct TrainingProfile {
   long long eval_every;      // periodic fast MIG/DCI (0 = off); disent reports their maximum
 };
 
-// The flags every run of a profile shares: disent's preset (MSE mean, Adam 1e-3, Burgess nets,
-// standardised inputs, Xavier-normal), the steps, batch, device, and final MIG + DCI.
-std::vector<std::string> profile_flags(const TrainingProfile& profile, const std::string& device);
+// The flags every run of a Michlo et al. profile shares: disent's preset (MSE mean, Adam 1e-3, Burgess
+// nets, standardised inputs, Xavier-normal, Ada-* on the symmetric KL), the steps, batch, device, and
+// final MIG + DCI; for Ada-GVAE also the mean average as the paper's disent code computed it
+// (--ada-mean-source second: disent before commit 939b64e, issue #32), so the runs train as the paper's did.
+std::vector<std::string> profile_flags(const TrainingProfile& profile, const std::string& device,
+                                       const std::string& model);
 
 // The metrics.json key a profile reports for `metric` ("mig", "dci.disentanglement"): the maximum of
 // the periodic evaluations when the profile has them (as the paper's plots), else the final value.

@@ -169,6 +169,16 @@ TEST_CASE("a sweep skips runs whose metrics.json exists and reports their number
   const auto again = untangle::run_sweep({{"done", flags}, {"fresh", flags}}, dir);
   CHECK(again[0].skipped);
   CHECK(again[1].skipped);
+  // A finished run trained with other settings is not counted as this sweep's: an error names the setting.
+  std::vector<std::string> other = flags;
+  other.insert(other.end(), {"--pixel-weight", "2"});
+  CHECK_THROWS_WITH_AS(untangle::run_sweep({{"fresh", other}}, dir),
+                       doctest::Contains("fresh: trained with pixel_weight = 1, but this sweep asks for 2"),
+                       std::exception);
+  // Settings that do not change the training (the log interval, the device) may differ.
+  std::vector<std::string> logging = flags;
+  logging.insert(logging.end(), {"--checkpoint-every", "7", "--device", "cpu"});
+  CHECK(untangle::run_sweep({{"fresh", logging}}, dir)[0].skipped);
 }
 
 TEST_CASE("the reproduction apps print their usage and reject a bad profile") {

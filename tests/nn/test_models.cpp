@@ -295,55 +295,66 @@ TEST_CASE("DIP-VAE I and II: recon + KL + lambda_od sum_{i!=j} M_ij^2 + lambda_d
 TEST_CASE(
     "Ada-GVAE and Ada-ML-VAE: shared latents (divergence below the midpoint) take the averaged posterior") {
   Tensor x1 = images(13), x2 = images(14);
-  for (const char* name : {"ada_gvae", "ada_mlvae"})
-    for (const char* divergence : {"asymmetric_kl", "symmetric_kl"}) {
-      CAPTURE(name);
-      CAPTURE(divergence);
-      ModelSettings s = tiny_settings(name);
-      s.beta = 0.5f;
-      s.ada_divergence = divergence;
-      auto model = build(s);
-      CHECK(model->needs_pairs());
-      Posterior q1 = encode(*model, x1), q2 = encode(*model, x2);
-      int shared_count = 0;
-      for (int b = 0; b < kBatch; ++b) {
-        Vector delta(kLatents);
-        for (int d = 0; d < kLatents; ++d) {
-          double m1 = q1.mean[b][d], m2 = q2.mean[b][d], v1 = std::exp(q1.log_variance[b][d]),
-                 v2 = std::exp(q2.log_variance[b][d]);
-          double kl12 = 0.5 * (v1 / v2 + (m2 - m1) * (m2 - m1) / v2 - 1 + std::log(v2 / v1));
-          double kl21 = 0.5 * (v2 / v1 + (m1 - m2) * (m1 - m2) / v1 - 1 + std::log(v1 / v2));
-          delta[d] = std::string(divergence) == "symmetric_kl" ? 0.5 * (kl12 + kl21) : 2 * kl12;
-        }
-        double threshold = 0.5 * (*std::min_element(delta.begin(), delta.end()) +
-                                  *std::max_element(delta.begin(), delta.end()));
-        for (int d = 0; d < kLatents; ++d) {
-          if (delta[d] >= threshold) continue;
-          ++shared_count;
-          double m1 = q1.mean[b][d], m2 = q2.mean[b][d], v1 = std::exp(q1.log_variance[b][d]),
-                 v2 = std::exp(q2.log_variance[b][d]), mean, variance;
-          if (std::string(name) == "ada_gvae") {
-            mean = 0.5 * (m1 + m2), variance = 0.5 * (v1 + v2);
-          } else {
-            variance = 2 * v1 * v2 / (v1 + v2), mean = 0.5 * (m1 / v1 + m2 / v2) * variance;
-          }
-          q1.mean[b][d] = q2.mean[b][d] = mean;
-          q1.log_variance[b][d] = q2.log_variance[b][d] = std::log(variance);
-        }
+  struct Case {
+    const char* name;
+    const char* divergence;
+    const char* mean_source;  // ada_gvae: "second" is disent's paper-era average (mu2, issue #32)
+  };
+  for (const Case& c :
+       {Case{"ada_gvae", "asymmetric_kl", "both"}, Case{"ada_gvae", "symmetric_kl", "both"},
+        Case{"ada_gvae", "symmetric_kl", "second"}, Case{"ada_mlvae", "asymmetric_kl", "both"},
+        Case{"ada_mlvae", "symmetric_kl", "both"}}) {
+    const char* name = c.name;
+    const char* divergence = c.divergence;
+    CAPTURE(name);
+    CAPTURE(divergence);
+    CAPTURE(c.mean_source);
+    ModelSettings s = tiny_settings(name);
+    s.beta = 0.5f;
+    s.ada_divergence = divergence;
+    s.ada_mean_source = c.mean_source;
+    auto model = build(s);
+    CHECK(model->needs_pairs());
+    Posterior q1 = encode(*model, x1), q2 = encode(*model, x2);
+    int shared_count = 0;
+    for (int b = 0; b < kBatch; ++b) {
+      Vector delta(kLatents);
+      for (int d = 0; d < kLatents; ++d) {
+        double m1 = q1.mean[b][d], m2 = q2.mean[b][d], v1 = std::exp(q1.log_variance[b][d]),
+               v2 = std::exp(q2.log_variance[b][d]);
+        double kl12 = 0.5 * (v1 / v2 + (m2 - m1) * (m2 - m1) / v2 - 1 + std::log(v2 / v1));
+        double kl21 = 0.5 * (v2 / v1 + (m1 - m2) * (m1 - m2) / v1 - 1 + std::log(v1 / v2));
+        delta[d] = std::string(divergence) == "symmetric_kl" ? 0.5 * (kl12 + kl21) : 2 * kl12;
       }
-      CHECK(shared_count > 0);  // the case exercises both branches
-      CHECK(shared_count < kBatch * kLatents);
-      PhiloxRng noise_rng(15);
-      Matrix z1 = sample(q1, normals(noise_rng)), z2 = sample(q2, normals(noise_rng));
-      const double recon =
-          0.5 * (bernoulli_sum(decode(*model, z1), x1) + bernoulli_sum(decode(*model, z2), x2));
-      const double kl = 0.5 * (kl_sum(q1) + kl_sum(q2));
-      auto terms = run(*model, {x1, x2, {}}, 15, 0);
-      CHECK(terms["shared_latents"] == near(double(shared_count) / kBatch));
-      CHECK(terms["reconstruction"] == near(recon));
-      CHECK(terms["kl"] == near(kl));
-      CHECK(terms["loss"] == near(recon + 0.5 * kl));
+      double threshold = 0.5 * (*std::min_element(delta.begin(), delta.end()) +
+                                *std::max_element(delta.begin(), delta.end()));
+      for (int d = 0; d < kLatents; ++d) {
+        if (delta[d] >= threshold) continue;
+        ++shared_count;
+        double m1 = q1.mean[b][d], m2 = q2.mean[b][d], v1 = std::exp(q1.log_variance[b][d]),
+               v2 = std::exp(q2.log_variance[b][d]), mean, variance;
+        if (std::string(name) == "ada_gvae") {
+          mean = std::string(c.mean_source) == "second" ? m2 : 0.5 * (m1 + m2), variance = 0.5 * (v1 + v2);
+        } else {
+          variance = 2 * v1 * v2 / (v1 + v2), mean = 0.5 * (m1 / v1 + m2 / v2) * variance;
+        }
+        q1.mean[b][d] = q2.mean[b][d] = mean;
+        q1.log_variance[b][d] = q2.log_variance[b][d] = std::log(variance);
+      }
     }
+    CHECK(shared_count > 0);  // the case exercises both branches
+    CHECK(shared_count < kBatch * kLatents);
+    PhiloxRng noise_rng(15);
+    Matrix z1 = sample(q1, normals(noise_rng)), z2 = sample(q2, normals(noise_rng));
+    const double recon =
+        0.5 * (bernoulli_sum(decode(*model, z1), x1) + bernoulli_sum(decode(*model, z2), x2));
+    const double kl = 0.5 * (kl_sum(q1) + kl_sum(q2));
+    auto terms = run(*model, {x1, x2, {}}, 15, 0);
+    CHECK(terms["shared_latents"] == near(double(shared_count) / kBatch));
+    CHECK(terms["reconstruction"] == near(recon));
+    CHECK(terms["kl"] == near(kl));
+    CHECK(terms["loss"] == near(recon + 0.5 * kl));
+  }
 }
 
 TEST_CASE("FactorVAE: recon + KL + gamma TC from the discriminator; the critic's loss on permuted codes") {
@@ -477,6 +488,9 @@ TEST_CASE("the registry: every model by name, pairs only where needed, readable 
                        Error);
   s.ada_divergence = "wasserstein";
   CHECK_THROWS_WITH_AS(build(s), doctest::Contains("ada_divergence"), Error);
+  s.ada_divergence = "symmetric_kl";
+  s.ada_mean_source = "first";
+  CHECK_THROWS_WITH_AS(build(s), doctest::Contains("ada_mean_source must be both or second"), Error);
   s = tiny_settings("linear_vae");
   s.architecture = "fc";
   CHECK_THROWS_WITH_AS(build(s), doctest::Contains("needs architecture 'linear'"), Error);
@@ -489,6 +503,7 @@ TEST_CASE("the convention presets are the two codebases' settings") {
   CHECK(s.reconstruction.reduction == LossReduction::Mean);
   CHECK(s.optimizer.learning_rate == 1e-3f);
   CHECK(s.architecture == "burgess");
+  CHECK(s.ada_divergence == "symmetric_kl");  // disent's Ada-GVAE config thresholds on the symmetric KL
   CHECK(find_convention_preset("disent").batch_size == 256);
   CHECK(find_convention_preset("disent").standardise_inputs);
   const ConventionPreset& dlib = find_convention_preset("disentanglement_lib");
@@ -496,6 +511,7 @@ TEST_CASE("the convention presets are the two codebases' settings") {
   CHECK(s.reconstruction.kind == ReconstructionKind::Bernoulli);
   CHECK(s.reconstruction.reduction == LossReduction::Sum);
   CHECK(s.optimizer.learning_rate == 1e-4f);
+  CHECK(s.ada_divergence == "asymmetric_kl");
   CHECK(dlib.batch_size == 64);
   CHECK(!dlib.standardise_inputs);
   CHECK_THROWS_WITH_AS(find_convention_preset("pytorch"), doctest::Contains("unknown convention preset"),
