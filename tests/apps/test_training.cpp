@@ -10,6 +10,8 @@
 
 #include "apps/common/run_config.h"
 #include "apps/common/trainer.h"
+#include "data/registry.h"
+#include "data/samplers.h"
 #include "kernels/check.h"
 #include "nn/checkpoint.h"
 #include "small_training_run.h"
@@ -96,4 +98,63 @@ TEST_CASE("a non-finite loss stops the run at its step and keeps the last good c
   for (const auto& [name, tensor] : last.tensors)
     for (float v : tensor.to_vector()) non_finite += !std::isfinite(v);
   CHECK(non_finite == 0);
+}
+
+namespace {
+// A model that only declares how it wants its pairs drawn (the batch-drawing test needs no network).
+class PairsOnly : public Model {
+ public:
+  PairsOnly(const ModelSettings& s, PhiloxRng& rng, PairSampling kind) : Model(s, rng, Networks::None), kind_(kind) {}
+  PairSampling pair_sampling() const override { return kind_; }
+  TrainingLoss training_loss(Tape&, const Batch&, PhiloxRng&, long long) const override { return {}; }
+
+ private:
+  PairSampling kind_;
+};
+}  // namespace
+
+TEST_CASE("the trainer draws each pair kind with the sampler and the settings the model names") {
+  auto dataset = make_dataset("xysquares");
+  InputPipeline inputs(*dataset, false, 0);
+  ModelSettings s = default_model_settings("beta_vae");
+  s.k = 2;
+  s.transition = "uniform";
+  s.pairing = "change";
+  PhiloxRng weights(1);
+  const int batch = 8;
+  auto render = [&](const std::vector<size_t>& indices) {
+    Tensor x = Tensor::zeros({int(indices.size()), 3, 64, 64});
+    inputs.fill(indices, x);
+    return x.to_vector();
+  };
+  for (PairSampling kind : {PairSampling::Weak, PairSampling::Temporal, PairSampling::Matched}) {
+    PairsOnly model(s, weights, kind);
+    const int rows = rows_per_input(model, batch);
+    CHECK(rows == (kind == PairSampling::Temporal ? batch / 2 : batch));
+    Batch out{Tensor::zeros({rows, 3, 64, 64}), Tensor::zeros({rows, 3, 64, 64}), {}};
+    PhiloxRng rng(7), copy(7);
+    draw_batch(*dataset, inputs, model, batch, rng, out);
+    // The same draws straight from the sampler, with the settings above.
+    std::vector<size_t> first, second;
+    std::vector<int> labels;
+    if (kind == PairSampling::Matched) {
+      for (int i = 0; i < batch; ++i) {
+        const MatchedPair pair = sample_matched_pair(*dataset, copy, MatchPairing::Change);
+        first.push_back(pair.first), second.push_back(pair.second), labels.push_back(int(pair.label));
+      }
+    } else {
+      TemporalTransition transition;
+      transition.prior = TemporalTransition::Prior::Uniform;
+      transition.k = 2;
+      const std::vector<size_t> interleaved = kind == PairSampling::Weak
+                                                  ? sample_weak_pair_batch(*dataset, size_t(batch), copy, 2)
+                                                  : sample_temporal_pair_batch(*dataset, size_t(rows), copy, transition);
+      for (size_t i = 0; i < interleaved.size(); i += 2) first.push_back(interleaved[i]), second.push_back(interleaved[i + 1]);
+    }
+    CHECK(out.x.to_vector() == render(first));
+    CHECK(out.x_pair.to_vector() == render(second));
+    CHECK(out.pair_labels == labels);
+  }
+  PairsOnly temporal(s, weights, PairSampling::Temporal);
+  CHECK_THROWS_WITH_AS(rows_per_input(temporal, 7), doctest::Contains("must be even"), Error);
 }
