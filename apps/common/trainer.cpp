@@ -402,8 +402,8 @@ TrainingResult train_run(const RunConfig& config, const std::string& directory, 
   }
   for (const auto& [name, value] : column_maxima(metrics_log_path)) metrics_json.add("max_during_training." + name, value);
   write_file_atomically(directory + "/metrics.json", metrics_json.str(2) + "\n");
-  std::fprintf(stderr, "done: %s/{config.json, train_log.csv, checkpoint.utg, metrics.json, reconstructions.png, "
-                       "traversals.png}\n", directory.c_str());
+  std::fprintf(stderr, "done: %s/{config.json, train_log.csv, checkpoint.utg, metrics.json%s}\n", directory.c_str(),
+               model->has_decoder() ? ", reconstructions.png, traversals.png" : "");
   return result;
 }
 

@@ -60,9 +60,9 @@ std::unique_ptr<Model> build(const ModelSettings& settings, uint64_t seed = 5) {
   return model;
 }
 
-Tensor images(uint64_t seed) {
+Tensor images(uint64_t seed, int count = kPairs) {
   PhiloxRng rng(seed);
-  Tensor x = Tensor::zeros({kPairs, 1, kHeight, kWidth});
+  Tensor x = Tensor::zeros({count, 1, kHeight, kWidth});
   rng.fill_uniform(x.data(), x.numel(), 0.0f, 1.0f);
   return x;
 }
@@ -338,6 +338,40 @@ TEST_CASE("PCL: logistic regression of r(h1, h2) on true pairs against permuted 
   const Matrix encoded = rows(model->encode(evaluation, frames_next).mean, kLatents);
   for (int p = 0; p < kPairs; ++p)
     for (int i = 0; i < kLatents; ++i) CHECK(encoded[p][i] == near(h1[p][i]));
+}
+
+TEST_CASE("a few hundred Adam steps on a fixed batch of pairs separate PCL's true pairs from permuted ones") {
+  ModelSettings s = tiny_settings("pcl");
+  s.optimizer.learning_rate = 1e-2f;
+  auto model = build(s);
+  std::vector<Adam> optimisers;
+  for (const ParameterGroup& group : model->parameter_groups())
+    optimisers.emplace_back(group.parameters, group.hyperparameters);
+  // Frames t+1 are frames t slightly moved, so a true pair's features can be told from another pair's.
+  // 8 pairs: a random permutation keeps one negative with its own partner on average (that pair costs
+  // at least ln 2 / 8 whatever the model does).
+  const Tensor frames_t = images(40, 8), frames_next = images(40, 8);
+  PhiloxRng jitter(41);
+  for (size_t i = 0; i < frames_next.numel(); ++i)
+    frames_next.data()[i] += 0.05f * (jitter.next_uniform() - 0.5f);
+  PhiloxRng rng(42);
+  double first = 0, last = 0;
+  const int steps = 300;
+  for (int step = 0; step < steps; ++step) {
+    Tape tape;
+    TrainingLoss loss = model->training_loss(tape, {frames_t, frames_next, {}}, rng, step);
+    REQUIRE(std::isfinite(loss.objective.item()));
+    tape.backward(loss.objective);
+    for (Adam& adam : optimisers) {
+      adam.step();
+      adam.zero_grad();
+    }
+    if (step < 20) first += loss.terms[0].read() / 20;
+    if (step >= steps - 20) last += loss.terms[0].read() / 20;
+  }
+  INFO("loss " << first << " -> " << last);
+  CHECK(first == doctest::Approx(std::log(2.0)).epsilon(0.05));  // near chance at the start
+  CHECK(last < 0.6 * first);
 }
 
 TEST_CASE("Slow-VAE's objective has the gradient its finite differences say, with the reference's weights") {
