@@ -30,6 +30,8 @@ Tensor log(Tape& tape, const Tensor& x);
 Tensor softplus(Tape& tape, const Tensor& x);  // log(1 + e^x), computed without overflow
 Tensor abs(Tape& tape, const Tensor& x);       // d|x|/dx taken as 0 at x = 0
 Tensor square(Tape& tape, const Tensor& x);
+// The error function (2/sqrt(pi)) int_0^x e^{-t^2} dt; the normal CDF is Phi(x) = (1 + erf(x/sqrt 2)) / 2.
+Tensor erf(Tape& tape, const Tensor& x);
 
 // ---- reductions (ops_reduce.cpp) ---------------------------------------------------------------------
 Tensor sum(Tape& tape, const Tensor& x);   // all elements -> shape ()
@@ -59,6 +61,9 @@ Tensor slice(Tape& tape, const Tensor& x, int axis, int start, int end);  // [st
 // z: (B, D). Each column is permuted across the batch by its own random permutation (FactorVAE's
 // "permute dims" sample from the product of marginals).
 Tensor shuffle_columns(Tape& tape, const Tensor& z, PhiloxRng& rng);
+// x: (B, D). The rows in a random order, one permutation for every column (PCL's negatives: each row is
+// paired with another row's partner). Drawn on the host from `rng` (Fisher-Yates, as shuffle_columns).
+Tensor permute_rows(Tape& tape, const Tensor& x, PhiloxRng& rng);
 
 // ---- linear filters (ops_box_blur.cpp) -----------------------------------------------------------------
 // x: (N, C, H, W) -> (N, C, H, W). Each channel is averaged over the (2r+1) x (2r+1) box around each

@@ -61,5 +61,8 @@ Tensor abs(Tape& tape, const Tensor& x) {
 Tensor square(Tape& tape, const Tensor& x) {
   return unary_op(tape, Activation::Square, x);
 }
+Tensor erf(Tape& tape, const Tensor& x) {
+  return unary_op(tape, Activation::Erf, x);
+}
 
 }  // namespace untangle

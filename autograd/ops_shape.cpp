@@ -1,6 +1,6 @@
-// Ops that move values without arithmetic: reshape, flatten, concat, slice, and FactorVAE's
-// per-column shuffle. Their backward passes move gradients back along the same paths. The copies are
-// kernels/cpu/copy.h (and their CUDA twins).
+// Ops that move values without arithmetic: reshape, flatten, concat, slice, FactorVAE's per-column
+// shuffle and PCL's row permutation. Their backward passes move gradients back along the same paths. The
+// copies are kernels/cpu/copy.h (and their CUDA twins).
 #include <algorithm>
 #include <memory>
 #include <numeric>
@@ -140,18 +140,20 @@ Tensor slice(Tape& tape, const Tensor& x, int axis, int start, int end) {
   return y;
 }
 
-Tensor shuffle_columns(Tape& tape, const Tensor& z, PhiloxRng& rng) {
-  require(z.rank() == 2, "shuffle_columns: expects (batch, latents), got ", shape_string(z.shape()));
+namespace {
+
+// n indices 0..n-1 in a uniformly random order: Fisher-Yates from the last position down, one next_below
+// per position (the order shuffle_columns has always drawn in, so its streams are unchanged).
+void draw_permutation(int* permutation, int n, PhiloxRng& rng) {
+  std::iota(permutation, permutation + n, 0);
+  for (int i = n - 1; i > 0; --i) std::swap(permutation[i], permutation[rng.next_below(uint64_t(i) + 1)]);
+}
+
+// y[i, j] = z[source[j * B + i], j] for z: (B, D), with `source` one permutation of the rows per column;
+// the backward pass adds each gradient element back to the one place it came from.
+Tensor gather_permuted_columns(Tape& tape, const Tensor& z, std::vector<int> source, const char* name) {
   const int B = z.dim(0), D = z.dim(1);
   const Device device = z.device();
-  // source[j * B + i] = the row whose value lands in row i of column j (Fisher-Yates per column, drawn on
-  // the host from the same stream on either device).
-  std::vector<int> source(size_t(B) * D);
-  for (int j = 0; j < D; ++j) {
-    int* perm = source.data() + size_t(j) * B;
-    std::iota(perm, perm + B, 0);
-    for (int i = B - 1; i > 0; --i) std::swap(perm[i], perm[rng.next_below(uint64_t(i) + 1)]);
-  }
   // The permutation where the kernels read it: the host vector, or a copy in device memory; either is
   // kept alive by the closure that uses it in the backward pass.
   auto host = std::make_shared<std::vector<int>>(std::move(source));
@@ -170,7 +172,7 @@ Tensor shuffle_columns(Tape& tape, const Tensor& z, PhiloxRng& rng) {
   }
   if (device == Device::CPU) gather_columns(z.storage(), indices.get(), B, D, y.storage());
   if (tape.needs_grad({&z})) {
-    tape.record("shuffle_columns", y, [z, y, indices, B, D, device]() {
+    tape.record(name, y, [z, y, indices, B, D, device]() {
       if constexpr (kCudaCompiled) {
         if (device == Device::CUDA)
           return cuda::scatter_add_columns(y.grad_storage(), indices.get(), B, D, z.grad_storage());
@@ -179,6 +181,28 @@ Tensor shuffle_columns(Tape& tape, const Tensor& z, PhiloxRng& rng) {
     });
   }
   return y;
+}
+
+}  // namespace
+
+Tensor shuffle_columns(Tape& tape, const Tensor& z, PhiloxRng& rng) {
+  require(z.rank() == 2, "shuffle_columns: expects (batch, latents), got ", shape_string(z.shape()));
+  const int B = z.dim(0), D = z.dim(1);
+  // source[j * B + i] = the row whose value lands in row i of column j (Fisher-Yates per column, drawn on
+  // the host from the same stream on either device).
+  std::vector<int> source(size_t(B) * D);
+  for (int j = 0; j < D; ++j) draw_permutation(source.data() + size_t(j) * B, B, rng);
+  return gather_permuted_columns(tape, z, std::move(source), "shuffle_columns");
+}
+
+Tensor permute_rows(Tape& tape, const Tensor& x, PhiloxRng& rng) {
+  require(x.rank() == 2, "permute_rows: expects (batch, features), got ", shape_string(x.shape()));
+  const int B = x.dim(0), D = x.dim(1);
+  // One permutation drawn on the host, then the column gather with that permutation in every column.
+  std::vector<int> source(size_t(B) * D);
+  draw_permutation(source.data(), B, rng);
+  for (int j = 1; j < D; ++j) std::copy(source.begin(), source.begin() + B, source.begin() + size_t(j) * B);
+  return gather_permuted_columns(tape, x, std::move(source), "permute_rows");
 }
 
 }  // namespace untangle

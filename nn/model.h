@@ -57,9 +57,10 @@ struct ModelSettings {
   ReconstructionSettings reconstruction;  // loss kind and reduction (also the KL term's reduction)
   AdamHyperparameters optimizer{1e-4f, 0.9f, 0.999f, 1e-8f};  // the encoder/decoder group
 
-  float beta = 1.0f;    // beta_vae: weight of KL; beta_tcvae: weight of TC; ada_*: weight of KL
-  float gamma = 1.0f;   // annealed_vae: weight of |KL - C|; factor_vae: weight of TC
+  float beta = 1.0f;    // beta_vae: weight of KL; beta_tcvae: weight of TC; ada_*, slow_vae: weight of KL
+  float gamma = 1.0f;   // annealed_vae: weight of |KL - C|; factor_vae: weight of TC; slow_vae: of KL_laplace
   float c_max = 25.0f;  // annealed_vae: final capacity C (nats)
+  float rate_prior = 6.0f;  // slow_vae: rate lambda of the Laplace transition prior (larger: sparser changes)
   long long iteration_threshold = 100000;  // annealed_vae: steps to reach c_max
   float lambda_od = 1.0f;                  // dip_vae_*: weight of the off-diagonal covariance penalty
   float lambda_d_factor = 10.0f;           // dip_vae_*: lambda_d = lambda_d_factor * lambda_od
@@ -193,8 +194,8 @@ TrainingLoss training_step(const Model& model, std::vector<Adam>& optimisers, co
 // Every field as (name, value) in a fixed order, numbers printed so they parse back exactly: the
 // trainer's config.json. Field names: model, architecture, initializer, channels, height, width, latents,
 // reconstruction, reduction, blur_radius, pixel_weight, blur_weight, learning_rate, adam_beta1/2,
-// adam_epsilon, beta, gamma, c_max, iteration_threshold, lambda_od, lambda_d_factor, dataset_size,
-// ada_divergence, ada_mean_source, discriminator_width, discriminator_hidden_layers,
+// adam_epsilon, beta, gamma, c_max, rate_prior, iteration_threshold, lambda_od, lambda_d_factor,
+// dataset_size, ada_divergence, ada_mean_source, discriminator_width, discriminator_hidden_layers,
 // discriminator_learning_rate, discriminator_beta1/2, discriminator_epsilon, factors, k, transition,
 // transition_rate, pairing.
 std::vector<std::pair<std::string, std::string>> model_settings_to_fields(const ModelSettings& settings);
@@ -220,5 +221,7 @@ std::unique_ptr<Model> make_factor_vae(const ModelSettings& settings, PhiloxRng&
 std::unique_ptr<Model> make_beta_tcvae(const ModelSettings& settings, PhiloxRng& rng);
 std::unique_ptr<Model> make_dip_vae(const ModelSettings& settings, PhiloxRng& rng);
 std::unique_ptr<Model> make_ada_vae(const ModelSettings& settings, PhiloxRng& rng);
+std::unique_ptr<Model> make_slow_vae(const ModelSettings& settings, PhiloxRng& rng);
+std::unique_ptr<Model> make_pcl(const ModelSettings& settings, PhiloxRng& rng);
 
 }  // namespace untangle

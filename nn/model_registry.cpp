@@ -37,6 +37,14 @@ const ModelEntry kModels[] = {
        s.reconstruction.kind = ReconstructionKind::Mse;
        s.beta = 1.0f;
      }},
+    // Klindt et al. 2021's defaults (slow_disentanglement main.py: "best params found by UDR").
+    {"slow_vae", make_slow_vae,
+     [](ModelSettings& s) {
+       s.beta = 1.0f;
+       s.gamma = 10.0f;
+       s.rate_prior = 6.0f;
+     }},
+    {"pcl", make_pcl, [](ModelSettings&) {}},
 };
 
 const ModelEntry& find_model(const std::string& name) {

@@ -83,6 +83,7 @@ const std::vector<Field>& fields() {
       number("beta", &ModelSettings::beta),
       number("gamma", &ModelSettings::gamma),
       number("c_max", &ModelSettings::c_max),
+      number("rate_prior", &ModelSettings::rate_prior),
       number("iteration_threshold", &ModelSettings::iteration_threshold),
       number("lambda_od", &ModelSettings::lambda_od),
       number("lambda_d_factor", &ModelSettings::lambda_d_factor),

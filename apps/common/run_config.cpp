@@ -22,6 +22,8 @@ const std::vector<PaperPreset>& paper_presets() {
       {"beta_tcvae", "shapes3d", "beta", "32", "Zietlow et al. Table 2"},
       {"factor_vae", "dsprites", "gamma", "35", "Zietlow et al. Table 2"},
       {"factor_vae", "shapes3d", "gamma", "7", "Zietlow et al. Table 2"},
+      {"slow_vae", "dsprites", "beta", "1", "Zietlow et al. Table 2"},
+      {"slow_vae", "shapes3d", "beta", "1", "Zietlow et al. Table 2"},
   };
   return presets;
 }

@@ -406,8 +406,8 @@ TrainingResult train_run(const RunConfig& config, const std::string& directory, 
   add_active_units(metrics_json, model_active_units(*model, *dataset, inputs,
                                                     config.final_metric_sizes == "fast" ? 2000 : 10000, config.seed));
   write_file_atomically(directory + "/metrics.json", metrics_json.str(2) + "\n");
-  std::fprintf(stderr, "done: %s/{config.json, train_log.csv, checkpoint.utg, metrics.json, reconstructions.png, "
-                       "traversals.png}\n", directory.c_str());
+  std::fprintf(stderr, "done: %s/{config.json, train_log.csv, checkpoint.utg, metrics.json%s}\n", directory.c_str(),
+               model->has_decoder() ? ", reconstructions.png, traversals.png" : "");
   return result;
 }
 

@@ -43,7 +43,7 @@ Trains M on D and writes DIR/config.json, train_log.csv, checkpoint.utg, metrics
                        --run DIR computes them at the reference study's sizes)
   --resume             continue the run in --out from its checkpoint (bit-identical on the CPU)
 Model settings (defaults: the model's reference values, then Zietlow et al. Table 2 for
-beta_vae/beta_tcvae/factor_vae on dsprites/shapes3d, with latents = number of factors):
+beta_vae/beta_tcvae/factor_vae/slow_vae on dsprites/shapes3d, with latents = number of factors):
  )");
   for (const std::string& flag : model_setting_flags()) std::printf(" --%s", flag.c_str());
   std::printf("\nExit status: 0 done, 1 bad input, 3 stopped on a non-finite loss.\n");

@@ -19,11 +19,14 @@ const char* activation_name(Activation f) {
     case Activation::Softplus: return "softplus";
     case Activation::Abs: return "abs";
     case Activation::Square: return "square";
+    case Activation::Erf: return "erf";
   }
   return "?";
 }
 
 namespace {
+
+constexpr float kTwoOverSqrtPi = 1.12837916709551257f;  // erf'(x) = 2/sqrt(pi) e^{-x^2}
 
 template <Activation F>
 float forward_one(float v, float slope) {
@@ -38,6 +41,7 @@ float forward_one(float v, float slope) {
     case Activation::Softplus: return std::max(v, 0.0f) + std::log1p(std::exp(-std::abs(v)));
     case Activation::Abs: return std::abs(v);
     case Activation::Square: return v * v;
+    case Activation::Erf: return std::erf(v);
   }
   return 0.0f;
 }
@@ -54,6 +58,7 @@ float derivative_one(float v, float y, float slope) {
     case Activation::Softplus: return 1.0f / (1.0f + std::exp(-v));
     case Activation::Abs: return v > 0.0f ? 1.0f : (v < 0.0f ? -1.0f : 0.0f);  // 0 at 0
     case Activation::Square: return 2.0f * v;
+    case Activation::Erf: return kTwoOverSqrtPi * std::exp(-v * v);
   }
   return 0.0f;
 }
@@ -103,6 +108,8 @@ void with_activation(Activation f, Loop loop) {
       return loop(std::integral_constant<Activation, Activation::Abs>{});
     case Activation::Square:
       return loop(std::integral_constant<Activation, Activation::Square>{});
+    case Activation::Erf:
+      return loop(std::integral_constant<Activation, Activation::Erf>{});
   }
 }
 

@@ -6,7 +6,7 @@
 
 namespace untangle {
 
-enum class Activation { Relu, LeakyRelu, Sigmoid, Tanh, Exp, Log, Softplus, Abs, Square };
+enum class Activation { Relu, LeakyRelu, Sigmoid, Tanh, Exp, Log, Softplus, Abs, Square, Erf };
 const char* activation_name(Activation f);
 
 // x, y: n floats. `slope` is leaky_relu's negative slope (ignored by the others).

@@ -1,5 +1,5 @@
 // One thread per element; the function is a kernel argument and the switch on it is the same for every
-// thread, so it costs no divergence. The device math (expf, logf, tanhf, log1pf) is accurate to a few
+// thread, so it costs no divergence. The device math (expf, logf, tanhf, log1pf, erff) is accurate to a few
 // ulp of the host's.
 #include "kernels/cuda/activation.h"
 #include "kernels/cuda/cuda_check.h"
@@ -21,6 +21,7 @@ __device__ float forward_one(Activation f, float v, float slope) {
     case Activation::Softplus: return fmaxf(v, 0.0f) + log1pf(expf(-fabsf(v)));
     case Activation::Abs: return fabsf(v);
     case Activation::Square: return v * v;
+    case Activation::Erf: return erff(v);
   }
   return 0.0f;
 }
@@ -36,6 +37,7 @@ __device__ float derivative_one(Activation f, float v, float y, float slope) {
     case Activation::Softplus: return 1.0f / (1.0f + expf(-v));
     case Activation::Abs: return v > 0.0f ? 1.0f : (v < 0.0f ? -1.0f : 0.0f);
     case Activation::Square: return 2.0f * v;
+    case Activation::Erf: return 1.12837916709551257f * expf(-v * v);  // 2/sqrt(pi) e^{-v^2}
   }
   return 0.0f;
 }

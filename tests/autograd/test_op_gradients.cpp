@@ -61,8 +61,9 @@ TEST_CASE("gradients of the elementwise functions") {
   using Unary = Tensor (*)(Tape&, const Tensor&);
   auto leaky = [](Tape& t, const Tensor& x) { return leaky_relu(t, x, 0.2f); };
   const std::pair<const char*, std::function<Tensor(Tape&, const Tensor&)>> ops[] = {
-      {"relu", Unary(relu)},   {"leaky_relu", leaky},         {"sigmoid", Unary(sigmoid)}, {"tanh", Unary(tanh)},
-      {"exp", Unary(exp)},     {"softplus", Unary(softplus)}, {"abs", Unary(abs)},         {"square", Unary(square)}};
+      {"relu", Unary(relu)}, {"leaky_relu", leaky},     {"sigmoid", Unary(sigmoid)},
+      {"tanh", Unary(tanh)}, {"exp", Unary(exp)},       {"softplus", Unary(softplus)},
+      {"abs", Unary(abs)},   {"square", Unary(square)}, {"erf", Unary(erf)}};
   for (const auto& [name, op] : ops)
     for (int trial = 0; trial < 3; ++trial)
       expect_gradients(name, [op](Tape& t, const std::vector<Tensor>& in) { return op(t, in[0]); },
@@ -149,6 +150,12 @@ TEST_CASE("gradients of the shape ops") {
     PhiloxRng permutation_rng(5);
     return shuffle_columns(t, in[0], permutation_rng);
   }, {random_tensor({6, 3}, rng)});
+  expect_gradients("permute_rows",
+                   [](Tape& t, const std::vector<Tensor>& in) {
+                     PhiloxRng permutation_rng(6);
+                     return permute_rows(t, in[0], permutation_rng);
+                   },
+                   {random_tensor({5, 4}, rng)});
 }
 
 TEST_CASE("gradients of the losses") {

@@ -79,6 +79,14 @@ TEST_CASE("forward values against known answers") {
   CHECK(lse.data()[0] == doctest::Approx(1000.0 + std::log(2.0)));
   CHECK(lse.data()[1] == doctest::Approx(5.0 + std::log(2.0)));
   CHECK(softplus(tape, Tensor::from_vector({100.0f}, {1})).item() == doctest::Approx(100.0));
+  // erf from tables (Abramowitz & Stegun 7.1): odd, erf(0.5) = 0.5204998778, erf(2) = 0.9953222650,
+  // and 1 in float beyond ~4. Bound 1e-6: float's resolution at these values.
+  Tensor erf_values = erf(tape, Tensor::from_vector({0.0f, 0.5f, -0.5f, 2.0f, 6.0f}, {5}));
+  CHECK(erf_values.data()[0] == 0.0f);
+  CHECK(erf_values.data()[1] == doctest::Approx(0.5204998778).epsilon(1e-6));
+  CHECK(erf_values.data()[2] == doctest::Approx(-0.5204998778).epsilon(1e-6));
+  CHECK(erf_values.data()[3] == doctest::Approx(0.9953222650).epsilon(1e-6));
+  CHECK(erf_values.data()[4] == 1.0f);
   // matmul by hand.
   Tensor product = matmul(tape, Tensor::from_vector({1, 2, 3, 4, 5, 6}, {2, 3}), Tensor::from_vector({1, 0, 0, 1, 1, 1}, {3, 2}));
   CHECK(product.to_vector() == std::vector<float>{4, 5, 10, 11});

@@ -26,8 +26,9 @@ TEST_CASE("cuda activations: forward and backward match the CPU") {
   if (!gpu_available_or_skip()) return;
   PhiloxRng rng(731);
   const size_t n = 300007;
-  for (Activation f : {Activation::Relu, Activation::LeakyRelu, Activation::Sigmoid, Activation::Tanh, Activation::Exp,
-                       Activation::Log, Activation::Softplus, Activation::Abs, Activation::Square}) {
+  for (Activation f :
+       {Activation::Relu, Activation::LeakyRelu, Activation::Sigmoid, Activation::Tanh, Activation::Exp,
+        Activation::Log, Activation::Softplus, Activation::Abs, Activation::Square, Activation::Erf}) {
     // log needs positive inputs; the others see both signs and values large enough to saturate sigmoid/tanh.
     auto x = f == Activation::Log ? random_floats(n, rng, 0.01f, 5.0f) : random_floats(n, rng, -6.0f, 6.0f);
     auto dy = random_floats(n, rng), dx = random_floats(n, rng);

@@ -105,7 +105,8 @@ TEST_CASE("elementwise, activation and reduction ops on cuda match the cpu") {
       {"log", [](Tape& t, const Tensor& x) { return log(t, abs(t, add_scalar(t, x, 2.0f))); }},
       {"softplus", [](Tape& t, const Tensor& x) { return softplus(t, x); }},
       {"abs", [](Tape& t, const Tensor& x) { return abs(t, x); }},
-      {"square", [](Tape& t, const Tensor& x) { return square(t, x); }}};
+      {"square", [](Tape& t, const Tensor& x) { return square(t, x); }},
+      {"erf", [](Tape& t, const Tensor& x) { return erf(t, x); }}};
   for (const auto& [name, op] : unaries)
     compare_op(name, [op = op](Tape& t, const std::vector<Tensor>& x) { return op(t, x[0]); },
                {random_tensor({64, 32, 4, 4}, rng, -3.0f, 3.0f)});
@@ -209,4 +210,11 @@ TEST_CASE("shape ops, losses and noise on cuda match the cpu") {
   const std::vector<float> gpu_noise = normal_noise({64, 10}, Device::CUDA, on_gpu).to_vector();
   CHECK(report("normal_noise (64, 10), same stream", max_relative_error(gpu_noise, cpu_noise), 1e-6) <= 1e-6);
   CHECK(on_cpu.counter() == on_gpu.counter());
+
+  compare_op("permute_rows (32, 10)",
+             [](Tape& t, const std::vector<Tensor>& x) {
+               PhiloxRng permutation(98);
+               return permute_rows(t, x[0], permutation);
+             },
+             {random_tensor({32, 10}, rng)});
 }

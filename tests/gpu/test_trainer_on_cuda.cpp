@@ -95,7 +95,8 @@ TEST_CASE("every model trains through the trainer on cuda as on the cpu") {
     RunConfig on_gpu = base;
     on_gpu.device = "cuda";
     on_gpu.cuda_graph = true;  // used where the model allows it
-    const bool capturable = model == "beta_vae" || model == "ae" || model == "linear_vae";
+    const bool capturable =
+        model == "beta_vae" || model == "ae" || model == "linear_vae" || model == "slow_vae";
     const std::vector<float> cpu = run(model + "_cpu", base), gpu = run(model + "_cuda", on_gpu, capturable);
     CHECK(report("trainer: " + model + " on cuda vs cpu, 10 steps", max_relative_error(gpu, cpu), 1e-2) <=
           1e-2);

@@ -43,9 +43,9 @@ TEST_CASE("cpu activation kernels match the autograd ops, forward and backward")
   PhiloxRng rng(801);
   using Op = Tensor (*)(Tape&, const Tensor&);
   const std::pair<Activation, Op> pairs[] = {
-      {Activation::Relu, relu},         {Activation::Sigmoid, sigmoid}, {Activation::Tanh, untangle::tanh},
+      {Activation::Relu, relu},         {Activation::Sigmoid, sigmoid},   {Activation::Tanh, untangle::tanh},
       {Activation::Exp, untangle::exp}, {Activation::Log, untangle::log}, {Activation::Softplus, softplus},
-      {Activation::Abs, untangle::abs}, {Activation::Square, square}};
+      {Activation::Abs, untangle::abs}, {Activation::Square, square},     {Activation::Erf, untangle::erf}};
   for (auto [f, op] : pairs) {
     Tensor x = f == Activation::Log ? random_tensor({7, 13}, rng, 0.05f, 4.0f) : random_tensor({7, 13}, rng, -5.0f, 5.0f);
     Tensor upstream = random_tensor({7, 13}, rng, -1.0f, 1.0f);
@@ -182,7 +182,7 @@ TEST_CASE("cpu broadcasting kernels match add/sub/mul/div with their gradients")
   CHECK_THROWS_AS(plan_broadcast({3, 4}, {5}), Error);
 }
 
-TEST_CASE("cpu copy kernels match concat, slice and shuffle_columns") {
+TEST_CASE("cpu copy kernels match concat, slice, shuffle_columns and permute_rows") {
   PhiloxRng rng(805);
   Tensor a = random_tensor({2, 3, 4}, rng, -1.0f, 1.0f), b = random_tensor({2, 5, 4}, rng, -1.0f, 1.0f);
   Tape tape = Tape::evaluation();
@@ -214,4 +214,15 @@ TEST_CASE("cpu copy kernels match concat, slice and shuffle_columns") {
   std::vector<float> d_z(18, 0.0f), ones(18, 1.0f);
   scatter_add_columns(ones.data(), source.data(), 6, 3, d_z.data());
   CHECK(d_z == ones);  // a permutation sends each gradient element to exactly one place
+
+  // permute_rows: the same gather with one permutation (drawn the same way, once) in every column.
+  PhiloxRng rows_for_op(98), rows_for_kernel(98);
+  Tensor permuted = permute_rows(tape, z, rows_for_op);
+  int rows[6] = {0, 1, 2, 3, 4, 5};
+  for (int i = 5; i > 0; --i) std::swap(rows[i], rows[rows_for_kernel.next_below(uint64_t(i) + 1)]);
+  for (int j = 0; j < 3; ++j)
+    for (int i = 0; i < 6; ++i) source[size_t(j) * 6 + i] = rows[i];
+  gather_columns(z.data(), source.data(), 6, 3, gathered.data());
+  CHECK(gathered == std::vector<float>(permuted.data(), permuted.data() + 18));
+  CHECK(rows_for_op.counter() == rows_for_kernel.counter());
 }
