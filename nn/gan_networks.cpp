@@ -100,16 +100,17 @@ Tensor GanGenerator::forward(Tape& tape, const Tensor& z, ForwardMode mode) cons
   require(z.rank() == 2 && z.dim(1) == shape_.latents, "weak_gan generator: expects codes (B, ",
           shape_.latents, "), got ", shape_string(z.shape()));
   const int c = shape_.base_channels;
-  Tensor h = batch_norms_[0].forward(tape, relu(tape, dense1_.forward(tape, z)), mode);  // (B, 4c)
-  h = batch_norms_[1].forward(tape, relu(tape, dense2_.forward(tape, h)), mode);         // (B, 2c·h·w)
-  h = reshape(tape, h, {z.dim(0), 2 * c, shape_.height / 16, shape_.width / 16});        // (B, 2c, h, w)
-  h = batch_norms_[2].forward(tape, leaky_relu(tape, deconv1_.forward(tape, h), kLeakySlope),
-                              mode);  // (B, 2c, 2h, 2w)
-  h = batch_norms_[3].forward(tape, leaky_relu(tape, deconv2_.forward(tape, h), kLeakySlope),
-                              mode);  // (B, c, 4h, 4w)
-  h = batch_norms_[4].forward(tape, leaky_relu(tape, deconv3_.forward(tape, h), kLeakySlope),
-                              mode);  // (B, c, 8h, 8w)
-  return deconv4_.forward(tape, h);   // (B, C, H, W) logits
+  auto normalized = [&](size_t layer, const Tensor& activated) {  // batch norm after the activation
+    return batch_norms_[layer].forward(tape, activated, mode);
+  };
+  auto leaky = [&](const Tensor& x) { return leaky_relu(tape, x, kLeakySlope); };
+  Tensor h = normalized(0, relu(tape, dense1_.forward(tape, z)));                  // (B, 4c)
+  h = normalized(1, relu(tape, dense2_.forward(tape, h)));                         // (B, 2c·h·w)
+  h = reshape(tape, h, {z.dim(0), 2 * c, shape_.height / 16, shape_.width / 16});  // (B, 2c, h, w)
+  h = normalized(2, leaky(deconv1_.forward(tape, h)));                             // (B, 2c, 2h, 2w)
+  h = normalized(3, leaky(deconv2_.forward(tape, h)));                             // (B, c, 4h, 4w)
+  h = normalized(4, leaky(deconv3_.forward(tape, h)));                             // (B, c, 8h, 8w)
+  return deconv4_.forward(tape, h);                                                // (B, C, H, W) logits
 }
 
 void GanGenerator::collect(ParameterList& parameters, const std::string& prefix) const {
@@ -172,19 +173,20 @@ void GanEncoder::collect_buffers(ParameterList& buffers, const std::string& pref
 
 GanDiscriminator::GanDiscriminator(const GanShape& shape, PhiloxRng& rng, Initializer init) : shape_(shape) {
   require_gan_shape(shape);
-  const int c = 2 * shape.base_channels;  // Discriminator.width = 2
+  const int d =
+      2 * shape.base_channels;  // gan.gin's Discriminator.width = 2: every width is twice the encoder's
   int in = shape.channels;
-  for (int out : {c, c, 2 * c, 2 * c}) {
+  for (int out : {d, d, 2 * d, 2 * d}) {
     body_convs_.emplace_back(in, out, rng, init);
     in = out;
   }
-  body_dense_ = SpectralDense(2 * c * smallest_map(shape), 4 * c, true, rng, init);
-  neck1_ = SpectralDense(8 * c, 4 * c, true, rng, init);
-  neck2_ = SpectralDense(4 * c, 4 * c, true, rng, init);
-  unconditional_head_ = SpectralDense(4 * c, 1, false, rng, init);
+  body_dense_ = SpectralDense(2 * d * smallest_map(shape), 4 * d, true, rng, init);  // 4d = 8c
+  neck1_ = SpectralDense(8 * d, 4 * d, true, rng, init);
+  neck2_ = SpectralDense(4 * d, 4 * d, true, rng, init);
+  unconditional_head_ = SpectralDense(4 * d, 1, false, rng, init);
   // head_cond is a bias-free dense layer from one_hot(y) (K inputs) to 8c outputs: a (K, 8c) kernel.
-  class_embedding_ = Tensor::zeros({shape.classes, 4 * c});
-  initialize(class_embedding_, init, shape.classes, 4 * c, rng);
+  class_embedding_ = Tensor::zeros({shape.classes, 4 * d});
+  initialize(class_embedding_, init, shape.classes, 4 * d, rng);
   class_embedding_.set_requires_grad(true);
 }
 
