@@ -1,8 +1,9 @@
 // bench_models — CPU training speed of every model in the registry: one full step (draw a batch,
 // forward, backward, Adam on every parameter group) on procedural dSprites at the reference settings
-// (disentanglement_lib preset: conv encoder/decoder, Bernoulli loss, batch 64). Pair models train on
-// the pairs the trainer draws for them (apps/common/trainer.h draw_batch): weak and matched pairs encode
-// two batches of 64, temporal pairs two halves of 64.
+// (each model's default preset: disentanglement_lib's conv encoder/decoder and Bernoulli loss, the weak
+// GAN's own networks; batch 64). Pair models train on the pairs the trainer draws for them
+// (apps/common/trainer.h draw_batch): weak and matched pairs encode two batches of 64, temporal pairs two
+// halves of 64.
 //
 //   bench_models [--batch B] [--steps N] [--warmup W] [--models a,b,c] [--preset P]
 #include <cstdio>
@@ -26,7 +27,7 @@ int main(int argc, char** argv) {
 Times one training step of each model on procedural dSprites and prints ms/step and steps/s.
   --batch   batch size (default 64)        --steps  timed steps per model (default 10)
   --warmup  untimed steps first (default 2) --models comma-separated (default: every model)
-  --preset  disentanglement_lib (default) or disent
+  --preset  disentanglement_lib, disent or weak_disentangle (default: each model's own)
 The last line is `untangle_models_steps_per_s NAME=X ...`.
 )");
       return 0;
@@ -34,22 +35,25 @@ The last line is `untangle_models_steps_per_s NAME=X ...`.
     const int batch = int(args.integer("batch", 64)), steps = int(args.integer("steps", 10));
     const int warmup = int(args.integer("warmup", 2));
     std::vector<std::string> models = args.has("models") ? split_list(args.text("models", "")) : model_names();
-    const std::string preset = args.text("preset", "disentanglement_lib");
+    const std::string preset = args.text("preset", "");  // empty: each model's default
     args.reject_unknown();
     require(batch >= 1 && steps >= 1 && warmup >= 0, "--batch and --steps must be positive");
 
     auto dataset = make_dataset("dsprites");
     InputPipeline inputs(*dataset, false, 0);
-    std::printf("model training step on dsprites, batch %d, %s preset, %d threads\n", batch, preset.c_str(),
-                parallel_thread_count());
+    std::printf("model training step on dsprites, batch %d, %s preset, %d threads\n", batch,
+                preset.empty() ? "each model's" : preset.c_str(), parallel_thread_count());
     std::printf("%-14s %-10s %10s %10s %10s\n", "model", "arch", "median ms", "min ms", "steps/s");
     std::string summary = "untangle_models_steps_per_s";
     for (const std::string& name : models) {
       ModelSettings settings = default_model_settings(name);
-      if (name != "linear_vae") apply_convention_preset(find_convention_preset(preset), settings);
+      const ConventionPreset& convention =
+          find_convention_preset(preset.empty() ? default_convention_preset(name) : preset);
+      if (name != "linear_vae") apply_convention_preset(convention, settings);
       settings.channels = 1;
       settings.dataset_size = double(dataset->size());
       settings.factors = int(dataset->num_factors());
+      if (convention.latents_from_factors) settings.latents = settings.factors;
       PhiloxRng weights(1), data(2), noise(3);
       auto model = make_model(settings, weights);
       std::vector<ParameterGroup> groups = model->parameter_groups();

@@ -55,7 +55,8 @@ struct ModelSettings {
   int channels = 1, height = 64, width = 64;
   int latents = 10;
   ReconstructionSettings reconstruction;  // loss kind and reduction (also the KL term's reduction)
-  AdamHyperparameters optimizer{1e-4f, 0.9f, 0.999f, 1e-8f};  // the encoder/decoder group
+  // The encoder/decoder group (weak_gan: the generator).
+  AdamHyperparameters optimizer{1e-4f, 0.9f, 0.999f, 1e-8f};
 
   float beta = 1.0f;    // beta_vae: weight of KL; beta_tcvae: weight of TC; ada_*, slow_vae: weight of KL
   float gamma = 1.0f;   // annealed_vae: weight of |KL - C|; factor_vae: weight of TC; slow_vae: of KL_laplace
@@ -71,7 +72,8 @@ struct ModelSettings {
   // 939b64e (issue #32, June 2022), i.e. when the Michlo et al. experiments ran.
   std::string ada_mean_source = "both";
   int discriminator_width = 1000, discriminator_hidden_layers = 6;        // factor_vae
-  AdamHyperparameters discriminator_optimizer{1e-4f, 0.5f, 0.9f, 1e-8f};  // factor_vae
+  // factor_vae's discriminator; weak_gan's discriminator and encoder (Shu et al.: enc_lr = enc_lr_mul·dec_lr)
+  AdamHyperparameters discriminator_optimizer{1e-4f, 0.5f, 0.9f, 1e-8f};
   int factors = 0;  // the dataset's number of ground-truth factors (set from the data, like channels)
 
   // How the trainer draws pairs for the pair models (data/samplers.h):
@@ -79,6 +81,8 @@ struct ModelSettings {
   std::string transition = "laplace";  // temporal pairs (slow_vae, pcl): laplace | uniform
   float transition_rate = 1.0f;        // laplace transitions' rate; -1: a fresh rate ~ U(1, 10) per pair
   std::string pairing = "share";       // matched pairs (weak_gan): share | change (Shu et al. 2020)
+
+  int gan_channels = 32;  // weak_gan: the base width c of Shu et al.'s networks (32; tests use fewer)
 };
 
 // Which examples a model trains on (the trainer picks the sampler, data/samplers.h).
@@ -197,7 +201,7 @@ TrainingLoss training_step(const Model& model, std::vector<Adam>& optimisers, co
 // adam_epsilon, beta, gamma, c_max, rate_prior, iteration_threshold, lambda_od, lambda_d_factor,
 // dataset_size, ada_divergence, ada_mean_source, discriminator_width, discriminator_hidden_layers,
 // discriminator_learning_rate, discriminator_beta1/2, discriminator_epsilon, factors, k, transition,
-// transition_rate, pairing.
+// transition_rate, pairing, gan_channels.
 std::vector<std::pair<std::string, std::string>> model_settings_to_fields(const ModelSettings& settings);
 // The inverse: starts from default_model_settings(values["model"]) and sets every given field; an
 // unknown name or a malformed number is an error naming the field.
@@ -223,5 +227,6 @@ std::unique_ptr<Model> make_dip_vae(const ModelSettings& settings, PhiloxRng& rn
 std::unique_ptr<Model> make_ada_vae(const ModelSettings& settings, PhiloxRng& rng);
 std::unique_ptr<Model> make_slow_vae(const ModelSettings& settings, PhiloxRng& rng);
 std::unique_ptr<Model> make_pcl(const ModelSettings& settings, PhiloxRng& rng);
+std::unique_ptr<Model> make_weak_gan(const ModelSettings& settings, PhiloxRng& rng);
 
 }  // namespace untangle

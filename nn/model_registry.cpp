@@ -45,6 +45,17 @@ const ModelEntry kModels[] = {
        s.rate_prior = 6.0f;
      }},
     {"pcl", make_pcl, [](ModelSettings&) {}},
+    // Shu et al.'s weak GAN (google-research weak_disentangle/main.py, configs/gan.gin): its own networks,
+    // Adam(beta1 0.5, beta2 0.999, eps 1e-8) with lr 1e-3 for the generator (dec_lr) and 1e-3 for the
+    // discriminator and the encoder (enc_lr = enc_lr_mul 1 x dec_lr). Logits out, so a bernoulli output.
+    // Its default convention preset (nn/presets.h, weak_disentangle) keeps these and sets latents = factors.
+    {"weak_gan", make_weak_gan,
+     [](ModelSettings& s) {
+       s.architecture = "weak_gan";
+       s.reconstruction.kind = ReconstructionKind::Bernoulli;
+       s.optimizer = {1e-3f, 0.5f, 0.999f, 1e-8f};
+       s.discriminator_optimizer = {1e-3f, 0.5f, 0.999f, 1e-8f};
+     }},
 };
 
 const ModelEntry& find_model(const std::string& name) {

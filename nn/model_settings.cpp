@@ -105,6 +105,7 @@ const std::vector<Field>& fields() {
       text("transition", &ModelSettings::transition),
       number("transition_rate", &ModelSettings::transition_rate),
       text("pairing", &ModelSettings::pairing),
+      number("gan_channels", &ModelSettings::gan_channels),
   };
   return table;
 }

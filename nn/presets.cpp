@@ -13,6 +13,10 @@ const ConventionPreset& find_convention_preset(const std::string& name) {
   fail("unknown convention preset '", name, "' (known: ", known, ")");
 }
 
+std::string default_convention_preset(const std::string& model) {
+  return model == "weak_gan" ? "weak_disentangle" : "disentanglement_lib";
+}
+
 void apply_convention_preset(const ConventionPreset& preset, ModelSettings& settings) {
   settings.reconstruction.kind = preset.reconstruction;
   settings.reconstruction.reduction = preset.reduction;

@@ -1,4 +1,4 @@
-// The training conventions of the two reference codebases, as data. A preset sets the loss, its
+// The training conventions of the reference codebases, as data. A preset sets the loss, its
 // reduction, the optimiser, the batch size, the initialiser, the architecture and whether inputs are
 // standardised; the trainer applies one, then the model's own values and the user's flags.
 //   disentanglement_lib (disentanglement_lib.md §1-2): Bernoulli on logits, sum over pixels, Adam lr 1e-4,
@@ -7,6 +7,10 @@
 //   disent (disent.md §0, §7): MSE, mean over elements, Adam lr 1e-3, batch 256, Xavier-normal,
 //     vae_conv64 ("burgess"), inputs standardised per channel ((x - mean)/std, targets too); Ada-*
 //     threshold on the symmetric KL (disent's adavae configs, thresh_mode symmetric_kl)
+//   weak_disentangle (Shu et al. 2020, google-research weak_disentangle/configs/gan.gin): the weak GAN's
+//     own codebase: a sigmoid image (Bernoulli logits; the GAN has no reconstruction loss, so the
+//     reduction is unused), generator lr 1e-3 (dec_lr), batch 64, "keras" init = Glorot-uniform, its own
+//     networks ("weak_gan"), inputs in [0, 1], and one latent per factor (s_dim = factors, n_dim = 0)
 #pragma once
 #include <string>
 #include <vector>
@@ -25,20 +29,27 @@ struct ConventionPreset {
   Initializer initializer;
   const char* architecture;
   const char* ada_divergence;  // ada_gvae / ada_mlvae: the divergence their threshold uses
+  bool latents_from_factors;  // the code has one coordinate per ground-truth factor of the dataset
 };
 
 inline const std::vector<ConventionPreset>& convention_presets() {
   static const std::vector<ConventionPreset> presets = {
       {"disentanglement_lib", ReconstructionKind::Bernoulli, LossReduction::Sum, 1e-4f, 64, false,
-       Initializer::GlorotUniform, "conv", "asymmetric_kl"},
+       Initializer::GlorotUniform, "conv", "asymmetric_kl", false},
       {"disent", ReconstructionKind::Mse, LossReduction::Mean, 1e-3f, 256, true, Initializer::XavierNormal,
-       "burgess", "symmetric_kl"},
+       "burgess", "symmetric_kl", false},
+      {"weak_disentangle", ReconstructionKind::Bernoulli, LossReduction::Sum, 1e-3f, 64, false,
+       Initializer::GlorotUniform, "weak_gan", "asymmetric_kl", true},
   };
   return presets;
 }
 
 // The preset called `name`; an unknown name is an error listing the known ones.
 const ConventionPreset& find_convention_preset(const std::string& name);
+
+// The preset a model trains under unless told otherwise: the weak GAN under its own codebase's
+// (weak_disentangle), every other model under the study's (disentanglement_lib).
+std::string default_convention_preset(const std::string& model);
 
 // Sets the model-side fields of a preset (loss, reduction, learning rate, initialiser, architecture, the
 // Ada models' divergence);

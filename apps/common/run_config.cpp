@@ -205,7 +205,7 @@ RunConfig run_config_from_args(Args& args) {
   RunConfig c;
   const std::string model = args.text("model", "beta_vae");
   c.dataset = args.text("dataset", "dsprites");
-  c.preset = args.text("preset", "disentanglement_lib");
+  c.preset = args.text("preset", default_convention_preset(model));
   c.spacing = int(args.integer("spacing", 8));
   c.data_file = args.text("data-file", "");
   c.noise = float(args.number("noise", 0.0));
@@ -231,6 +231,7 @@ RunConfig run_config_from_args(Args& args) {
   c.model.width = int(dataset->width());
   c.model.dataset_size = double(dataset->size());
   c.model.factors = int(dataset->num_factors());
+  if (convention.latents_from_factors) c.model.latents = c.model.factors;
 
   // 3: the papers' values for this (model, dataset); the latent size is then the number of factors.
   for (const PaperPreset& p : paper_presets()) {

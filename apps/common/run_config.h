@@ -4,7 +4,8 @@
 //
 // Settings are resolved in layers, later ones winning:
 //   1. the model's reference defaults (default_model_settings)
-//   2. a convention preset: disentanglement_lib (default) or disent (nn/presets.h)
+//   2. a convention preset (nn/presets.h): disentanglement_lib (every model's default but the weak GAN's),
+//      disent, or weak_disentangle (the weak GAN's default; it also makes latents = the dataset's factors)
 //   3. the papers' per-(model, dataset) values (kPaperPresets below; Zietlow et al. Table 2)
 //   4. the user's flags
 #pragma once

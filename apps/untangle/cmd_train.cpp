@@ -23,9 +23,12 @@ Trains M on D and writes DIR/config.json, train_log.csv, checkpoint.utg, metrics
   std::printf(R"(
   --preset P           disentanglement_lib (default: Bernoulli loss summed, Adam 1e-4, batch 64, conv nets)
                        or disent (MSE mean, Adam 1e-3, batch 256, Burgess nets, standardised inputs)
+                       or weak_disentangle (weak_gan's default: its own nets, generator Adam 1e-3,
+                       batch 64, latents = the dataset's factors)
   --steps N            training steps (default 300000, the reference's)
   --batch B            batch size (default from the preset)
-  --lr X               learning rate (default from the preset)
+  --lr X               learning rate (default from the preset; weak_gan: the generator's, and
+                       --discriminator-learning-rate its discriminator's and encoder's)
   --seed S             one seed for weights, data, noise and evaluation (default 0)
   --device auto|cpu|cuda   where to train (default auto: a CUDA device when one is present)
   --cuda-graph true|false  on a GPU, replay each step as one captured CUDA graph (default true; models

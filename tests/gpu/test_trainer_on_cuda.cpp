@@ -90,6 +90,7 @@ TEST_CASE("every model trains through the trainer on cuda as on the cpu") {
     ModelSettings settings = default_model_settings(model);
     settings.channels = 3;
     settings.latents = 6;
+    settings.factors = 6;  // XYSquares: (x, y) of three squares (the weak GAN's pairing labels)
     if (model == "linear_vae") settings.architecture = "linear";
     base.model = settings;
     RunConfig on_gpu = base;

@@ -468,6 +468,7 @@ TEST_CASE("beta-TCVAE estimators on independent latents: raw ~ -(D-1) ln B, corr
 
 TEST_CASE("the registry: every model by name, pairs only where needed, readable errors") {
   for (const std::string& name : model_names()) {
+    if (name == "weak_gan") continue;  // its own networks and three optimisers: tests/nn/test_weak_gan.cpp
     CAPTURE(name);
     auto model = build(tiny_settings(name));
     const bool pairs = name == "ada_gvae" || name == "ada_mlvae" || name == "slow_vae" || name == "pcl";
@@ -522,6 +523,7 @@ TEST_CASE("the convention presets are the two codebases' settings") {
 
 TEST_CASE("a few hundred Adam steps lower every model's loss on a fixed batch") {
   for (const std::string& name : model_names()) {
+    if (name == "weak_gan") continue;  // no reconstruction term: tests/nn/test_weak_gan.cpp
     CAPTURE(name);
     if (name == "pcl") continue;  // no reconstruction: tests/nn/test_slow_vae_pcl.cpp trains it
     ModelSettings s = tiny_settings(name);
@@ -623,6 +625,7 @@ TEST_CASE("every single-optimiser model's objective has the gradient its finite 
   for (const std::string& name : model_names()) {
     if (name == "factor_vae") continue;  // two losses, two groups: checked group by group above
     if (name == "pcl") continue;  // |.| kinks: checked away from them in tests/nn/test_slow_vae_pcl.cpp
+    if (name == "weak_gan") continue;    // three groups: tests/nn/test_weak_gan.cpp
     CAPTURE(name);
     ModelSettings s = tiny_settings(name);
     s.iteration_threshold = 10;
