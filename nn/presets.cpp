@@ -23,7 +23,8 @@ void apply_convention_preset(const ConventionPreset& preset, ModelSettings& sett
   settings.optimizer.learning_rate = preset.learning_rate;
   settings.initializer = preset.initializer;
   if (settings.architecture != "linear") settings.architecture = preset.architecture;
-  settings.ada_divergence = preset.ada_divergence;
+  // Only the Ada models read it; leaving the others' at the default keeps their config.json unchanged.
+  if (settings.model.rfind("ada_", 0) == 0) settings.ada_divergence = preset.ada_divergence;
 }
 
 }  // namespace untangle
