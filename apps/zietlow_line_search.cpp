@@ -43,14 +43,9 @@ tables are found and skipped. Writes DIR/line_search.md, DIR/line_search.csv, DI
 
 int main(int argc, char** argv) {
   return run_program("zietlow_line_search", kUsage, argc, argv, {}, [&](Args& args) {
-    ReproductionOptions options = read_reproduction_options(args, "zietlow_tables", {"quick", "paper", "smoke"});
-    args.text("stage", "");  // set in worker processes; there is one stage here
-    ZietlowProfile p = zietlow_profile(options.profile);
-    p.training.device = options.device;
-    for (const char* dataset : {"dsprites", "shapes3d"}) {
-      const std::string file = args.text(std::string("data-file-") + dataset, "");
-      if (!file.empty()) p.training.data_files[dataset] = std::filesystem::absolute(file).string();
-    }
+    const ZietlowOptions zietlow = read_zietlow_options(args);  // its --stage is unused: one stage here
+    const ReproductionOptions& options = zietlow.reproduction;
+    const ZietlowProfile& p = zietlow.profile;
     args.reject_unknown();
     for (const std::string& dataset : p.datasets)
       require(std::filesystem::exists(manipulation_file(options.out, dataset)), manipulation_file(options.out, dataset),

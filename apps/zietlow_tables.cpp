@@ -237,14 +237,10 @@ std::string direction_markdown(Cells& cells, const ZietlowProfile& p, bool filte
 int main(int argc, char** argv) {
   return run_program("zietlow_tables", kUsage, argc, argv, {}, [&](Args& args) {
     const auto started = std::chrono::steady_clock::now();
-    const ReproductionOptions options = read_reproduction_options(args, "zietlow_tables", {"quick", "paper", "smoke"});
-    const std::string stage = args.text("stage", "");
-    ZietlowProfile p = zietlow_profile(options.profile);
-    p.training.device = options.device;
-    for (const char* dataset : {"dsprites", "shapes3d"}) {
-      const std::string file = args.text(std::string("data-file-") + dataset, "");
-      if (!file.empty()) p.training.data_files[dataset] = std::filesystem::absolute(file).string();
-    }
+    const ZietlowOptions zietlow = read_zietlow_options(args);
+    const ReproductionOptions& options = zietlow.reproduction;
+    const ZietlowProfile& p = zietlow.profile;
+    const std::string& stage = zietlow.stage;
     args.reject_unknown();
     std::filesystem::create_directories(options.out + "/runs");
 

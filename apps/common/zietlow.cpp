@@ -223,6 +223,19 @@ ZietlowProfile zietlow_profile(const std::string& name) {
   return p;
 }
 
+ZietlowOptions read_zietlow_options(Args& args) {
+  ZietlowOptions options;
+  options.reproduction = read_reproduction_options(args, "zietlow_tables", {"quick", "paper", "smoke"});
+  options.stage = args.text("stage", "");
+  options.profile = zietlow_profile(options.reproduction.profile);
+  options.profile.training.device = options.reproduction.device;
+  for (const char* dataset : {"dsprites", "shapes3d"}) {
+    const std::string file = args.text(std::string("data-file-") + dataset, "");
+    if (!file.empty()) options.profile.training.data_files[dataset] = std::filesystem::absolute(file).string();
+  }
+  return options;
+}
+
 std::string manipulation_directory(const std::string& out, const std::string& dataset) {
   return out + "/manipulation/" + dataset;
 }

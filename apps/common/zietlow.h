@@ -89,6 +89,16 @@ struct ZietlowProfile {
 // numbers mean nothing).
 ZietlowProfile zietlow_profile(const std::string& name);
 
+// The options both apps read: the reproduction options (--profile quick|paper|smoke, --device, --out
+// with default out/zietlow_tables, --workers), --data-file-dsprites / --data-file-shapes3d (stored in the
+// profile's training settings as absolute paths) and --stage (set in worker processes).
+struct ZietlowOptions {
+  ReproductionOptions reproduction;
+  ZietlowProfile profile;
+  std::string stage;
+};
+ZietlowOptions read_zietlow_options(Args& args);
+
 // Where a reproduction keeps the manipulation of `dataset`: DIR/manipulation/<dataset>/manipulation.utg.
 std::string manipulation_directory(const std::string& out, const std::string& dataset);
 std::string manipulation_file(const std::string& out, const std::string& dataset);
