@@ -60,6 +60,24 @@ TEST_CASE("the paper's numbers and the run flags follow Tables 1-5 and Table 2")
   CHECK(ZietlowRun{"beta_vae", "dsprites", DataVariant::Original, 2, 0.5}.name() == "dsprites_beta_vae_x0.5_orig_seed2");
 }
 
+TEST_CASE("every model of Table 1 gets a valid configuration from its flags, at latents = factors") {
+  const ZietlowProfile paper = zietlow_profile("paper");
+  REQUIRE(paper.models.size() == 7);
+  for (const std::string& dataset : paper.datasets)
+    for (const std::string& model : paper.models)
+      for (DataVariant variant : {DataVariant::Original, DataVariant::Noise}) {
+        CAPTURE(model);
+        CAPTURE(dataset);
+        const RunConfig c = run_config_from_flags(zietlow_run_flags({model, dataset, variant, 1}, paper.training, ""));
+        CHECK(c.model.latents == (dataset == "dsprites" ? 5 : 6));
+        CHECK(c.steps == 300000);
+        CHECK(c.noise == (variant == DataVariant::Noise ? zietlow_epsilon(dataset) : 0.0f));
+        if (model == "beta_vae") CHECK(c.model.beta == float(table2_value(model, dataset)));
+        if (model == "factor_vae") CHECK(c.model.gamma == float(table2_value(model, dataset)));
+        if (model == "weak_gan") CHECK(c.preset == "weak_disentangle");
+      }
+}
+
 TEST_CASE("zietlow_tables --profile smoke runs every stage and a second call trains nothing") {
   const std::string out = "/tmp/untangle_test_zietlow_tables";
   std::filesystem::remove_all(out);
