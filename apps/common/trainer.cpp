@@ -402,9 +402,11 @@ TrainingResult train_run(const RunConfig& config, const std::string& directory, 
       metrics_json.add(name, value);
   }
   for (const auto& [name, value] : column_maxima(metrics_log_path)) metrics_json.add("max_during_training." + name, value);
-  // The over-pruning filter's input (Zietlow et al. §5.3): fast sizes use 2,000 observations, reference 10,000.
-  add_active_units(metrics_json, model_active_units(*model, *dataset, inputs,
-                                                    config.final_metric_sizes == "fast" ? 2000 : 10000, config.seed));
+  // The over-pruning filter's input (Zietlow et al. §5.3), part of the final evaluation (a run without
+  // final metrics skips it too): fast sizes use 2,000 observations, reference 10,000.
+  if (!final_metrics.empty())
+    add_active_units(metrics_json, model_active_units(*model, *dataset, inputs,
+                                                      config.final_metric_sizes == "fast" ? 2000 : 10000, config.seed));
   write_file_atomically(directory + "/metrics.json", metrics_json.str(2) + "\n");
   std::fprintf(stderr, "done: %s/{config.json, train_log.csv, checkpoint.utg, metrics.json%s}\n", directory.c_str(),
                model->has_decoder() ? ", reconstructions.png, traversals.png" : "");

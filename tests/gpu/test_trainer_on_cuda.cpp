@@ -92,6 +92,7 @@ TEST_CASE("every model trains through the trainer on cuda as on the cpu") {
     settings.latents = 6;
     settings.factors = 6;  // XYSquares: (x, y) of three squares (the weak GAN's pairing labels)
     if (model == "linear_vae") settings.architecture = "linear";
+    settings.gan_channels = gpu_or_emulated(32, 8);  // the GAN's widest layers dominate an emulated step
     base.model = settings;
     RunConfig on_gpu = base;
     on_gpu.device = "cuda";
