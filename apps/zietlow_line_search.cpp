@@ -26,7 +26,7 @@ using namespace untangle;
 namespace {
 
 const char* kUsage = R"(usage: zietlow_line_search [--profile quick|paper] [--device auto|cpu|cuda] [--out DIR] [--workers N]
-                           [--data-file-dsprites PATH] [--data-file-shapes3d PATH]
+                           [--data-file-dsprites PATH] [--data-file-shapes3d PATH] [--datasets LIST] [--models LIST]
 
 Zietlow et al. 2021 Fig. 5: MIG against multiples of each model's primary hyperparameter (Table 2), on the
 original and the manipulated data, with the over-pruning filter. Needs the manipulation of zietlow_tables
@@ -37,6 +37,8 @@ tables are found and skipped. Writes DIR/line_search.md, DIR/line_search.csv, DI
   --device D        auto (default), cpu or cuda
   --out DIR         the zietlow_tables folder (default out/zietlow_tables)
   --workers N       train N runs at once, one thread each (default: 2 for quick, 1 for paper)
+  --datasets LIST   dsprites and/or shapes3d instead of the profile's (as given to zietlow_tables)
+  --models LIST     only these of the profile's models (must include beta_vae)
 )";
 
 }  // namespace

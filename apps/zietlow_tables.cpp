@@ -38,7 +38,7 @@ using namespace untangle;
 namespace {
 
 const char* kUsage = R"(usage: zietlow_tables [--profile quick|paper] [--device auto|cpu|cuda] [--out DIR] [--workers N]
-                      [--data-file-dsprites PATH] [--data-file-shapes3d PATH]
+                      [--data-file-dsprites PATH] [--data-file-shapes3d PATH] [--datasets LIST] [--models LIST]
 
 Zietlow et al. 2021 Tables 1, 3, 4, 5: MIG, DCI, FactorVAE score and SAP of the models of Table 1 on the
 original, the manipulated (learned m(w), |m| <= 1, x' = reflect(x + eps m)) and the noisy data, mean +- std
@@ -52,6 +52,8 @@ the most and least disentangled beta-VAE (Fig. 10/11). Resumable: run it again t
   --out DIR         default out/zietlow_tables
   --workers N       train N runs at once, one thread each (default: 2 for quick, 1 for paper)
   --data-file-dsprites PATH, --data-file-shapes3d PATH   the real dataset files instead of the renderers
+  --datasets LIST   dsprites and/or shapes3d instead of the profile's (e.g. the quick profile on dsprites)
+  --models LIST     Table 1's models to train instead of the profile's; must include beta_vae
 )";
 
 // The runs of a stage, repeat-major (an interrupted sweep has every setting about equally far along),

@@ -233,7 +233,29 @@ ZietlowOptions read_zietlow_options(Args& args) {
     const std::string file = args.text(std::string("data-file-") + dataset, "");
     if (!file.empty()) options.profile.training.data_files[dataset] = std::filesystem::absolute(file).string();
   }
+  restrict_zietlow_profile(options.profile, split_list(args.text("datasets", "")), split_list(args.text("models", "")));
   return options;
+}
+
+void restrict_zietlow_profile(ZietlowProfile& p, const std::vector<std::string>& datasets,
+                              const std::vector<std::string>& models) {
+  if (!datasets.empty()) {
+    for (const std::string& dataset : datasets)
+      require(dataset == "dsprites" || dataset == "shapes3d", "--datasets: Zietlow et al. use dsprites and shapes3d, not '",
+              dataset, "'");
+    p.datasets = datasets;
+  }
+  if (!models.empty()) {
+    for (const std::string& model : models) zietlow_model(model);  // fails on a name outside Table 1
+    // The manipulation is built from the beta-VAE restarts, and the line search reuses the tables' runs.
+    require(std::find(models.begin(), models.end(), "beta_vae") != models.end(),
+            "--models must include beta_vae: the manipulation is learned from the beta-VAE restarts");
+    p.models = models;
+    std::vector<std::string> kept;
+    for (const std::string& model : p.line_search_models)
+      if (std::find(models.begin(), models.end(), model) != models.end()) kept.push_back(model);
+    p.line_search_models = kept;
+  }
 }
 
 std::string manipulation_directory(const std::string& out, const std::string& dataset) {

@@ -91,13 +91,20 @@ ZietlowProfile zietlow_profile(const std::string& name);
 
 // The options both apps read: the reproduction options (--profile quick|paper|smoke, --device, --out
 // with default out/zietlow_tables, --workers), --data-file-dsprites / --data-file-shapes3d (stored in the
-// profile's training settings as absolute paths) and --stage (set in worker processes).
+// profile's training settings as absolute paths), --datasets / --models (restrict_zietlow_profile) and
+// --stage (set in worker processes).
 struct ZietlowOptions {
   ReproductionOptions reproduction;
   ZietlowProfile profile;
   std::string stage;
 };
 ZietlowOptions read_zietlow_options(Args& args);
+
+// Replaces a profile's datasets and models (empty lists keep the profile's), e.g. to run one dataset of
+// the paper profile on a machine of its own, or the quick profile on dSprites. Models must be Table 1's
+// and include beta_vae (the manipulation's restarts); the line search keeps only the listed models.
+void restrict_zietlow_profile(ZietlowProfile& p, const std::vector<std::string>& datasets,
+                              const std::vector<std::string>& models);
 
 // Where a reproduction keeps the manipulation of `dataset`: DIR/manipulation/<dataset>/manipulation.utg.
 std::string manipulation_directory(const std::string& out, const std::string& dataset);

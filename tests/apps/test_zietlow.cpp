@@ -35,6 +35,24 @@ TEST_CASE("over-pruning filter: variational runs with fewer active units than fa
   CHECK_FALSE(over_pruned(pruned, "pcl", 5));
 }
 
+TEST_CASE("--datasets and --models narrow a profile; the manipulation's beta-VAE cannot be left out") {
+  ZietlowProfile p = zietlow_profile("paper");
+  restrict_zietlow_profile(p, {}, {});
+  CHECK(p.datasets == std::vector<std::string>{"dsprites", "shapes3d"});
+  CHECK(p.models.size() == 7);
+  restrict_zietlow_profile(p, {"dsprites"}, {"beta_vae", "pcl", "factor_vae"});
+  CHECK(p.datasets == std::vector<std::string>{"dsprites"});
+  CHECK(p.models == std::vector<std::string>{"beta_vae", "pcl", "factor_vae"});
+  CHECK(p.line_search_models == std::vector<std::string>{"beta_vae", "factor_vae"});  // PCL has no line search
+  ZietlowProfile q = zietlow_profile("quick");
+  CHECK_THROWS_WITH_AS(restrict_zietlow_profile(q, {"mnist"}, {}), doctest::Contains("not 'mnist'"), std::exception);
+  CHECK_THROWS_WITH_AS(restrict_zietlow_profile(q, {}, {"pcl"}), doctest::Contains("must include beta_vae"),
+                       std::exception);
+  CHECK_THROWS_WITH_AS(restrict_zietlow_profile(q, {}, {"beta_vae", "vq_vae"}), doctest::Contains("vq_vae"),
+                       std::exception);
+  CHECK(q.datasets == std::vector<std::string>{"shapes3d"});  // a refused call changed nothing before it failed
+}
+
 TEST_CASE("the paper's numbers and the run flags follow Tables 1-5 and Table 2") {
   const MeanStd beta_vae = paper_number("mig", "beta_vae", "shapes3d", DataVariant::Modified);
   CHECK(beta_vae.mean == 0.09);
