@@ -11,6 +11,7 @@
 
 #include "autograd/gradcheck.h"
 #include "kernels/check.h"
+#include "model_recompute.h"
 #include "nn/discriminator.h"
 #include "nn/model.h"
 #include "nn/presets.h"
@@ -20,8 +21,7 @@ using namespace untangle;
 
 namespace {
 
-using Vector = std::vector<double>;
-using Matrix = std::vector<Vector>;  // rows
+using testing::affine, testing::Matrix, testing::parameter, testing::rows, testing::Vector;
 
 constexpr int kBatch = 4, kLatents = 3, kHeight = 2, kWidth = 3, kPixels = kHeight * kWidth;
 constexpr double kLogTwoPi = 1.8378770664093453;
@@ -34,50 +34,9 @@ ModelSettings tiny_settings(const std::string& model) {
   return s;
 }
 
-// Builds the model and overwrites every weight and bias with U(-0.6, 0.6), so biases matter too.
-std::unique_ptr<Model> build(const ModelSettings& settings) {
-  PhiloxRng rng(5);
-  std::unique_ptr<Model> model = make_model(settings, rng);
-  const ParameterList parameters = model->parameters();
-  for (const NamedTensor& p : parameters.items())
-    rng.fill_uniform(p.tensor.data(), p.tensor.numel(), -0.6f, 0.6f);
-  return model;
-}
+std::unique_ptr<Model> build(const ModelSettings& settings) { return testing::randomised_model(settings); }
 
-Tensor images(uint64_t seed) {
-  PhiloxRng rng(seed);
-  Tensor x = Tensor::zeros({kBatch, 1, kHeight, kWidth});
-  rng.fill_uniform(x.data(), x.numel(), 0.0f, 1.0f);
-  return x;
-}
-
-Matrix rows(const Tensor& t, int columns) {
-  Matrix m(t.numel() / size_t(columns), Vector(size_t(columns)));
-  for (size_t i = 0; i < t.numel(); ++i) m[i / size_t(columns)][i % size_t(columns)] = t.data()[i];
-  return m;
-}
-
-Tensor parameter(const Model& model, const std::string& name) {
-  const ParameterList parameters = model.parameters();
-  for (const NamedTensor& p : parameters.items())
-    if (p.name == name) return p.tensor;
-  FAIL("no parameter " << name);
-  return {};
-}
-
-// x W^T + b for W: (out, in) read from the model.
-Matrix affine(const Matrix& x, const Model& model, const std::string& layer) {
-  Tensor w = parameter(model, layer + ".weight"), b = parameter(model, layer + ".bias");
-  const int out = w.dim(0), in = w.dim(1);
-  Matrix y(x.size(), Vector(size_t(out)));
-  for (size_t r = 0; r < x.size(); ++r)
-    for (int o = 0; o < out; ++o) {
-      double total = b.data()[o];
-      for (int i = 0; i < in; ++i) total += double(w.data()[size_t(o) * in + i]) * x[r][size_t(i)];
-      y[r][size_t(o)] = total;
-    }
-  return y;
-}
+Tensor images(uint64_t seed) { return testing::uniform_images(seed, kBatch, kHeight, kWidth); }
 
 struct Posterior {
   Matrix mean, log_variance;
