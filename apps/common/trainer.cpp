@@ -188,6 +188,17 @@ std::map<std::string, double> column_maxima(const std::string& path) {
   return maxima;
 }
 
+// Whether DIR/metrics.json exists and was written at step `step` (an extended run that was stopped during
+// its final evaluation still holds the shorter run's metrics.json).
+bool final_outputs_written_at(const std::string& directory, long long step) {
+  const std::string path = directory + "/metrics.json";
+  if (!file_exists(path)) return false;
+  const std::vector<uint8_t> bytes = read_file_bytes(path);
+  const std::map<std::string, std::string> fields = parse_flat_json(std::string(bytes.begin(), bytes.end()), path);
+  const auto it = fields.find("step");
+  return it != fields.end() && it->second == std::to_string(step);
+}
+
 }  // namespace
 
 TrainingResult train_run(const RunConfig& config, const std::string& directory, bool resume) {
@@ -221,6 +232,19 @@ TrainingResult train_run(const RunConfig& config, const std::string& directory, 
       optimisers.adams[i].set_steps_taken(std::stoll(metadata(checkpoint, prefix + ".steps", checkpoint_path)));
     }
     start = std::stoll(metadata(checkpoint, "step", checkpoint_path));
+    // Checked before anything in the directory changes: a run is never shortened, and a finished one is
+    // left as it is (its metrics.json was written at this very step).
+    require(start <= config.steps, directory, " has trained ", start, " steps already; --steps ", config.steps,
+            " would shorten it (give --steps ", start, " or more to continue it)");
+    if (start == config.steps && final_outputs_written_at(directory, start)) {
+      std::fprintf(stderr,
+                   "%s is complete: %lld of %lld steps trained, metrics.json written; nothing to do (a larger "
+                   "--steps trains it further; untangle eval --run %s scores it again)\n",
+                   directory.c_str(), start, config.steps, directory.c_str());
+      TrainingResult finished;
+      finished.steps_done = start;
+      return finished;
+    }
     streams.data.set_counter(std::stoull(metadata(checkpoint, "rng.data.counter", checkpoint_path)));
     streams.noise.set_counter(std::stoull(metadata(checkpoint, "rng.noise.counter", checkpoint_path)));
     seconds_before = std::strtod(metadata(checkpoint, "seconds", checkpoint_path).c_str(), nullptr);

@@ -44,7 +44,8 @@ Trains M on D and writes DIR/config.json, train_log.csv, checkpoint.utg, metrics
   --final-metrics LIST metrics at the end (default mig,dci,sap,factorvae,betavae; "" for none)
   --final-sizes reference|fast   sample sizes of the final metrics (default fast; untangle eval
                        --run DIR computes them at the reference study's sizes)
-  --resume             continue the run in --out from its checkpoint (bit-identical on the CPU)
+  --resume             continue the run in --out from its checkpoint (bit-identical on the CPU); with
+                       --steps N it trains on to N (never fewer than done); a finished run is left as it is
 Model settings (defaults: the model's reference values, then Zietlow et al. Table 2 for
 beta_vae/beta_tcvae/factor_vae/slow_vae on dsprites/shapes3d, with latents = number of factors):
  )");

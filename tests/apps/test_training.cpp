@@ -5,6 +5,7 @@
 
 #include <cmath>
 #include <cstdlib>
+#include <filesystem>
 #include <fstream>
 #include <string>
 
@@ -81,6 +82,43 @@ TEST_CASE("a resumed run ends bit-identical to an uninterrupted one") {
   CHECK(a.metadata["rng.data.counter"] == b.metadata["rng.data.counter"]);
   // The logs agree too (apart from the seconds column).
   CHECK(column(whole + "/train_log.csv", "loss") == column(split + "/train_log.csv", "loss"));
+}
+
+std::string file_text(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  return std::string(std::istreambuf_iterator<char>(in), {});
+}
+
+TEST_CASE("resuming a finished run changes nothing; a shorter --steps is refused; a stale metrics.json is redone") {
+  const std::string dir = fresh_directory("finished");
+  train_run(small_config(20), dir, false);
+  const std::string metrics = file_text(dir + "/metrics.json"), log = file_text(dir + "/train_log.csv"),
+                    checkpoint = file_text(dir + "/checkpoint.utg");
+  const auto written = std::filesystem::last_write_time(dir + "/metrics.json"),
+             drawn = std::filesystem::last_write_time(dir + "/reconstructions.png");
+  RunConfig again = read_run_config(dir + "/config.json");
+  const TrainingResult complete = train_run(again, dir, true);
+  CHECK(complete.steps_done == 20);
+  // Not even rewritten with the same bytes: nothing in the directory is touched.
+  CHECK(std::filesystem::last_write_time(dir + "/metrics.json") == written);
+  CHECK(std::filesystem::last_write_time(dir + "/reconstructions.png") == drawn);
+  CHECK(file_text(dir + "/metrics.json") == metrics);
+  CHECK(file_text(dir + "/train_log.csv") == log);
+  CHECK(file_text(dir + "/checkpoint.utg") == checkpoint);
+
+  RunConfig shorter = again;
+  shorter.steps = 10;
+  CHECK_THROWS_WITH_AS(train_run(shorter, dir, true), doctest::Contains("has trained 20 steps already"), Error);
+  CHECK(file_text(dir + "/train_log.csv") == log);  // refused before anything was touched
+
+  // A metrics.json from another step (an extended run stopped during its final evaluation): the final
+  // outputs are made again for the checkpoint's step, with no training step.
+  std::string stale = metrics;
+  stale.replace(stale.find("\"step\": 20"), 10, "\"step\": 19");
+  std::ofstream(dir + "/metrics.json", std::ios::binary) << stale;
+  CHECK(train_run(again, dir, true).steps_done == 20);
+  CHECK(file_text(dir + "/metrics.json") == metrics);
+  CHECK(file_text(dir + "/train_log.csv") == log);
 }
 
 TEST_CASE("a non-finite loss stops the run at its step and keeps the last good checkpoint") {
