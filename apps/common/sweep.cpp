@@ -122,6 +122,8 @@ std::vector<SweepOutcome> run_sweep(const std::vector<SweepRun>& runs, const std
         config.steps = steps;
       }
       TrainingResult result = train_run(config, run_directory, resume);
+      require(!result.stopped_by_signal, run_directory, ": stopped by a signal at step ", result.steps_done,
+              " (checkpoint written); run the same command again to resume the sweep");
       if (result.stopped_on_non_finite_loss) {
         // No metrics.json: the run is reported as failed, and the next call tries it again.
         std::fprintf(stderr, "%s: the loss became non-finite; left out (see its train_log.csv)\n",

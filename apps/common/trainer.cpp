@@ -13,6 +13,7 @@
 #include "apps/common/figures.h"
 #include "apps/common/json.h"
 #include "apps/common/progress.h"
+#include "apps/common/stop_signals.h"
 #include "apps/common/trained_run.h"
 #include "data/registry.h"
 #include "data/samplers.h"
@@ -359,6 +360,7 @@ TrainingResult train_run(const RunConfig& config, const std::string& directory, 
   std::unique_ptr<GraphedTrainingStep> graphed;
   bool capture_pending = device == Device::CUDA && config.cuda_graph && model->can_capture_step();
 
+  const StopOnSignals stop;  // Ctrl-C or a scheduler's SIGTERM: checkpoint at the next step's end, then return
   for (long long step = start; step < config.steps; ++step) {
     next_batch(streams.data);
     if (capture_pending && step > start) {
@@ -405,6 +407,22 @@ TrainingResult train_run(const RunConfig& config, const std::string& directory, 
     }
     if (checkpoint_now)
       save_checkpoint(checkpoint_path, make_checkpoint(*model, optimisers, done, streams, seconds_now()));
+    if (stop.requested() && done < config.steps) {
+      if (!read_terms()) {
+        result.stopped_on_non_finite_loss = true;
+        return result;
+      }
+      result.steps_done = done;
+      if (!checkpoint_now)
+        save_checkpoint(checkpoint_path, make_checkpoint(*model, optimisers, done, streams, seconds_now()));
+      progress.interrupt();
+      std::fprintf(stderr,
+                   "train: %s at step %lld of %lld: stopped, checkpoint written. Continue with:\n"
+                   "  untangle train --resume --out %s\n",
+                   stop.signal_name(), done, config.steps, directory.c_str());
+      result.stopped_by_signal = stop.requested();
+      return result;
+    }
   }
 
   // Figures and the final metrics.

@@ -22,6 +22,8 @@ struct TrainingResult {
   long long steps_done = 0;
   bool stopped_on_non_finite_loss = false;
   bool cuda_graph_used = false;  // the steady-state step was replayed as a CUDA graph
+  // SIGINT or SIGTERM stopped the run after steps_done steps, with a checkpoint there (0: not stopped).
+  int stopped_by_signal = 0;
 };
 
 // The rows of one training batch, drawn as the model's pair_sampling() and settings say: uniform

@@ -50,7 +50,8 @@ Model settings (defaults: the model's reference values, then Zietlow et al. Tabl
 beta_vae/beta_tcvae/factor_vae/slow_vae on dsprites/shapes3d, with latents = number of factors):
  )");
   for (const std::string& flag : model_setting_flags()) std::printf(" --%s", flag.c_str());
-  std::printf("\nExit status: 0 done, 1 bad input, 3 stopped on a non-finite loss.\n");
+  std::printf("\nExit status: 0 done, 1 bad input, 3 stopped on a non-finite loss, 130 / 143 stopped by\n"
+              "SIGINT / SIGTERM (a checkpoint is written at the step it stopped; --resume continues).\n");
 }
 }  // namespace
 
@@ -71,6 +72,7 @@ int command_train(int argc, char** argv) {
   }
   args.reject_unknown();
   TrainingResult result = train_run(config, out, resume);
+  if (result.stopped_by_signal) return 128 + result.stopped_by_signal;  // the shell's convention: 130, 143
   return result.stopped_on_non_finite_loss ? 3 : 0;
 }
 

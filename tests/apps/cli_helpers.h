@@ -13,9 +13,10 @@ struct CommandResult {
   std::string output;  // stdout and stderr together
 };
 
-// `command_line` starts with a program name from build/bin, e.g. "untangle --version".
-inline CommandResult run_program(const std::string& command_line) {
-  std::string full = std::string(UNTANGLE_BIN_DIR) + "/" + command_line + " 2>&1";
+// `command_line` starts with a program name from build/bin, e.g. "untangle --version"; `wrapper` is put
+// before it, e.g. "timeout --preserve-status -s INT 3".
+inline CommandResult run_program(const std::string& command_line, const std::string& wrapper = "") {
+  std::string full = wrapper + (wrapper.empty() ? "" : " ") + std::string(UNTANGLE_BIN_DIR) + "/" + command_line + " 2>&1";
   CommandResult result;
   FILE* pipe = popen(full.c_str(), "r");
   if (!pipe) return result;

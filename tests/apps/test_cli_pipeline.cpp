@@ -43,6 +43,34 @@ TEST_CASE("untangle train, encode, metrics and eval work together") {
   CHECK(refused.output.find("already holds a run") != std::string::npos);
 }
 
+TEST_CASE("SIGINT or SIGTERM stops untangle train with a checkpoint and the command that resumes it") {
+  for (const char* signal : {"INT", "TERM"}) {
+    CAPTURE(signal);
+    const std::string dir = std::string("/tmp/untangle_test_cli_sig") + signal;
+    std::system(("rm -rf " + dir).c_str());
+    // Far more steps than 3 seconds allow; the signal arrives mid-run.
+    auto stopped = run_program("untangle train --model beta_vae --dataset xysquares --steps 1000000 --batch 4 "
+                               "--latents 4 --log-every 5 --final-metrics '' --out " + dir,
+                               std::string("timeout --preserve-status -s ") + signal + " 3");
+    INFO(stopped.output);
+    CHECK(stopped.exit_code == (std::string(signal) == "INT" ? 130 : 143));
+    CHECK(stopped.output.find(std::string("train: SIG") + signal + " at step ") != std::string::npos);
+    CHECK(stopped.output.find("untangle train --resume --out " + dir) != std::string::npos);
+    std::ifstream checkpoint(dir + "/checkpoint.utg");
+    REQUIRE(checkpoint.good());
+    CHECK_FALSE(std::ifstream(dir + "/metrics.json").good());  // not finished: no final outputs
+    // The step it stopped at, from the message; the resumed run continues from there.
+    const size_t at = stopped.output.find(" at step ") + 9;
+    const long long step = std::stoll(stopped.output.substr(at));
+    CHECK(step >= 1);
+    auto resumed = run_program("untangle train --resume --steps " + std::to_string(step + 2) + " --out " + dir);
+    INFO(resumed.output);
+    CHECK(resumed.exit_code == 0);
+    CHECK(resumed.output.find("resuming " + dir + " at step " + std::to_string(step) + " of") != std::string::npos);
+    CHECK(std::ifstream(dir + "/metrics.json").good());
+  }
+}
+
 TEST_CASE("untangle train stops with exit status 3 on a non-finite loss; bad options fail clearly") {
   const std::string dir = "/tmp/untangle_test_cli_nan";
   std::system(("rm -rf " + dir).c_str());
