@@ -26,8 +26,12 @@ StopOnSignals::StopOnSignals() {
   action.sa_handler = request_stop;
   sigemptyset(&action.sa_mask);
   action.sa_flags = SA_RESTART;  // a read or write in progress completes rather than failing with EINTR
-  sigaction(SIGINT, &action, &g_previous_interrupt);
-  sigaction(SIGTERM, &action, &g_previous_terminate);
+  sigaction(SIGINT, nullptr, &g_previous_interrupt);
+  sigaction(SIGTERM, nullptr, &g_previous_terminate);
+  // A signal the process was started ignoring stays ignored (a shell's background job ignores SIGINT,
+  // nohup SIGHUP): the user asked for that.
+  if (g_previous_interrupt.sa_handler != SIG_IGN) sigaction(SIGINT, &action, nullptr);
+  if (g_previous_terminate.sa_handler != SIG_IGN) sigaction(SIGTERM, &action, nullptr);
 }
 
 StopOnSignals::~StopOnSignals() {

@@ -3,6 +3,7 @@
 // the command that resumes it — instead of dying mid-step. Handlers are installed for the object's
 // lifetime and the previous ones restored afterwards; a second signal while a stop is pending gets the
 // previous handler's behaviour (by default: the process ends), so a stuck stop can still be forced.
+// A signal that was ignored when the object was made (a background job's SIGINT) stays ignored.
 #pragma once
 
 namespace untangle {

@@ -13,10 +13,9 @@ struct CommandResult {
   std::string output;  // stdout and stderr together
 };
 
-// `command_line` starts with a program name from build/bin, e.g. "untangle --version"; `wrapper` is put
-// before it, e.g. "timeout --preserve-status -s INT 3".
-inline CommandResult run_program(const std::string& command_line, const std::string& wrapper = "") {
-  std::string full = wrapper + (wrapper.empty() ? "" : " ") + std::string(UNTANGLE_BIN_DIR) + "/" + command_line + " 2>&1";
+// Runs a shell command line as given (stdout and stderr captured).
+inline CommandResult run_shell(const std::string& command_line) {
+  const std::string full = command_line + " 2>&1";
   CommandResult result;
   FILE* pipe = popen(full.c_str(), "r");
   if (!pipe) return result;
@@ -26,6 +25,11 @@ inline CommandResult run_program(const std::string& command_line, const std::str
   int status = pclose(pipe);
   result.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
   return result;
+}
+
+// `command_line` starts with a program name from build/bin, e.g. "untangle --version".
+inline CommandResult run_program(const std::string& command_line) {
+  return run_shell(std::string(UNTANGLE_BIN_DIR) + "/" + command_line);
 }
 
 }  // namespace untangle::testing
