@@ -6,7 +6,7 @@
 //                                               the training step only
 //   bench_cpu --sgemm-only                      the SGEMM table only (scripts/compare_sgemm_openblas.sh)
 // The last line is always `untangle_step_ms X` (the median step time), which
-// ../shared/bench/compare_cpu_step.sh reads to compare against PyTorch in the same run.
+// a comparison script reads to set it against PyTorch's step in the same run (docs/performance.md).
 #include "kernels/cpu/parallel.h"
 
 #include <cstdio>

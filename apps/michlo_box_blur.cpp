@@ -3,7 +3,7 @@
 // along every factor), replacing MSE by MSE + a 63×63 box-blurred MSE term (weight 3969) makes the
 // perceived distances grow with the factor distance again, and restores disentanglement.
 //
-// Sweep (shared/reference/disent.md §7, e03_modified_loss_xysquares): β-VAE and Ada-GVAE with β ∈
+// Sweep (disent's research/e03_modified_loss_xysquares experiment; docs/reproductions/michlo.md): β-VAE and Ada-GVAE with β ∈
 // {0.0316, 0.0001}, z = 25, reconstruction ∈ {mse, mse_box_r31_l1.0_k3969.0}, XYSquares, 57,600 steps,
 // 5 repeats; AE (z = 25) × {mse, box}, 3 repeats. disent's preset: Adam 1e-3, batch 256, standardised
 // inputs, Burgess nets. The paper plots the maximum of the periodic fast MIG / DCI evaluations.

@@ -3,7 +3,7 @@
 // the distribution of MIG and DCI over a hyperparameter sweep per dataset and model; the paper reads off
 // the best value per dataset.
 //
-// Sweep (shared/reference/disent.md §7, e01_hparam_tuning): β ∈ {0.000316, 0.001, 0.00316, 0.01, 0.0316,
+// Sweep (disent's research/e01_hparam_tuning experiment; docs/reproductions/michlo.md): β ∈ {0.000316, 0.001, 0.00316, 0.01, 0.0316,
 // 0.1, 0.316, 1.0} × z ∈ {9, 25}, 115,200 steps ("long"), 1 repeat, disent preset, on dSprites, Shapes3D and
 // XYSquares (spacing 8). (The reference also ran Cars3D and SmallNORB; they are not rendered here.)
 //

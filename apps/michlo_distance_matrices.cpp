@@ -1,5 +1,5 @@
 // michlo_distance_matrices — Michlo et al. Fig. 3, 8 and 10 (data side): ground-truth vs perceived
-// distance matrices over factor traversals (metrics/distance_matrices.h; shared/reference/disent.md §3).
+// distance matrices over factor traversals (metrics/distance_matrices.h; docs/reproductions/michlo.md).
 //   Fig. 3   dSprites and Shapes3D: pixel MSE roughly follows the ground-truth distance |i − j|
 //   Fig. 8   XYSquares with grid spacing 8 → 1 (factor y_R): spacing 8 is constant (adversarial);
 //            as the squares start to overlap, the perceived distance grows with |i − j| again

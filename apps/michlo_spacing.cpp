@@ -2,7 +2,7 @@
 // spacing 8 neighbouring positions do not overlap (constant pixel distance); smaller spacings add
 // overlap, so pixel MSE can order the positions and MIG / DCI should rise.
 //
-// Sweep (shared/reference/disent.md §7, e02_incr_overlap_xysquares): β-VAE and Ada-GVAE, z = 9,
+// Sweep (disent's research/e02_incr_overlap_xysquares experiment; docs/reproductions/michlo.md): β-VAE and Ada-GVAE, z = 9,
 // xysquares (RGB, grid size 8) with spacing 8..1, 57,600 steps, 5 repeats, disent preset. The plotted
 // β: Ada-GVAE 0.001; β-VAE 0.001 for spacing ≥ 3 and 0.00316 below (the reference's tuned values).
 //

@@ -1,4 +1,4 @@
-// The box blur of disent's augmented reconstruction loss (../shared/reference/disent.md §2): a 'same'
+// The box blur of disent's augmented reconstruction loss (disent's frameworks/helper/reconstructions.py; docs/models.md): a 'same'
 // zero-padded convolution of each channel with the (2r+1) x (2r+1) kernel whose entries are all
 // 1/(2r+1)^2. disent computes it with an FFT at size H+2r (linear, not circular, convolution, then a
 // crop); a box is separable, so kernels/cpu/box_blur.cpp uses one running-sum pass along rows and one along

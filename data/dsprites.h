@@ -4,7 +4,7 @@
 // in the original), x 32 and y 32 = linspace(0, 1). The original's colour factor has one value and is
 // dropped, as disentanglement_lib's `dsprites_full` does.
 //
-// Geometry, calibrated against the 320 real frames in shared/reference/dsprites-readme-animation.gif
+// Geometry, calibrated against the 320 real frames in the animation of deepmind/dsprites-dataset's README (dsprites.gif)
 // (measurements and the fit are in docs/datasets.md):
 //   - a pixel is on iff its centre lies inside the sprite (binary, no anti-aliasing);
 //   - sprite centre (pixels, origin at the image's top-left corner) = 16 + 32*position, so centres

@@ -1,7 +1,7 @@
 // Active units: how many latent dimensions a VAE actually uses. A unit whose posterior variance stays
 // near the prior's 1 for every input carries no information about the input.
 //
-// Rule used by the over-pruning filter of shared/reference/methods.md (runs with fewer active units
+// Rule used by the over-pruning filter of Zietlow et al. §5.3 (docs/metrics.md) (runs with fewer active units
 // than factors are discarded), threshold 0.8 on E_x[σ²_u(x)], the posterior variance averaged over the
 // data. methods.md words it "E[σ²] < 0.8 means inactive"; read literally that would call the
 // informative (narrow-posterior) units inactive, so we take the only reading consistent with the

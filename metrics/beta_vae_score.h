@@ -1,6 +1,6 @@
 // β-VAE score (Higgins et al. 2017, "β-VAE: Learning Basic Visual Concepts with a Constrained
 // Variational Framework"), as disentanglement_lib computes it (beta_vae.py;
-// shared/reference/disentanglement_lib.md §3):
+// docs/metrics.md):
 // - one example: a random factor k; batch_size pairs of observations whose members share factor k;
 //   feature = mean over the pairs of |z(x1) − z(x2)| (length D); label k;
 // - a LogisticRegression() (defaults: C = 1, L2, multinomial lbfgs in sklearn ≥ 0.22) is trained on

@@ -1,5 +1,5 @@
 // DCI: disentanglement, completeness and informativeness (Eastwood & Williams 2018), as
-// disentanglement_lib computes it (dci.py; shared/reference/disentanglement_lib.md §3):
+// disentanglement_lib computes it (dci.py; docs/metrics.md):
 // - per factor j, a gradient-boosted trees classifier (GradientBoostingClassifier() defaults) predicts
 //   the factor from the raw codes; R[i][j] = its impurity importance of code i (each column sums to 1);
 // - informativeness_train/test = mean over factors of the classifier's *accuracy* (dl calls it "err");

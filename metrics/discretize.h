@@ -1,7 +1,7 @@
 // Histogram discretisation and contingency-table mutual information, the two building blocks of MIG,
 // modularity and the unsupervised "discretised MI" score.
 //
-// Facts (disentanglement_lib utils.py, see shared/reference/disentanglement_lib.md §3):
+// Facts (disentanglement_lib utils.py, see docs/metrics.md):
 // - histogram_discretizer: per latent, 20 equal-width bins = np.histogram(x, 20) edges (21 edges from
 //   linspace(min, max)), label = np.digitize(x, edges[:-1]) in 1..20; the maximum falls in bin 20, a
 //   value exactly on an inner edge goes to the upper bin; a constant latent gets one bin.

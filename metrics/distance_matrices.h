@@ -1,6 +1,6 @@
 // Ground-truth and perceived distance matrices over factor traversals: Michlo et al.'s evidence that
 // VAEs disentangle because the *data's* pairwise distances (what a reconstruction loss perceives) happen
-// to follow the ground-truth factors. Construction (shared/reference/disent.md §3,
+// to follow the ground-truth factors. Construction (disent's research plots, docs/reproductions/michlo.md;
 // plot_dataset_traversal_dists.py):
 // - for each factor f, num_repeats times: a random base factor vector; traverse f over all its values
 //   0..N_f − 1 with the other factors fixed; render the N_f observations as [0, 1] floats (no

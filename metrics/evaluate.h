@@ -2,8 +2,8 @@
 // `untangle eval` and periodic evaluation during training.
 //
 // Sizes are data: kReferenceSizes are disentanglement_lib's study settings (metric_configs/*.gin,
-// shared/reference/disentanglement_lib.md §3); kFastSizes are disent's `compute_fast` settings used
-// during training (shared/reference/disent.md §5; disent has no β-VAE score or modularity, so those two
+// docs/metrics.md); kFastSizes are disent's `compute_fast` settings used
+// during training (disent's metrics, docs/metrics.md; disent has no β-VAE score or modularity, so those two
 // get 1/10 and 1/5 of the reference sizes).
 #pragma once
 #include <cstdint>

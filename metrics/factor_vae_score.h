@@ -1,5 +1,5 @@
 // FactorVAE score (Kim & Mnih 2018, "Disentangling by Factorising"), as disentanglement_lib computes it
-// (factor_vae.py; shared/reference/disentanglement_lib.md §3, disent.md §5):
+// (factor_vae.py; docs/metrics.md):
 // - global variance of each code over num_variance_estimate random observations (ddof 1); codes with
 //   std < prune_threshold are inactive (dl's study: 0.05, its code default and disent: 0); none active
 //   -> accuracies 0;

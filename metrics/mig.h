@@ -1,5 +1,5 @@
 // Mutual Information Gap (Chen et al. 2018, "Isolating Sources of Disentanglement in VAEs"), as
-// disentanglement_lib computes it (mig.py; shared/reference/disentanglement_lib.md §3):
+// disentanglement_lib computes it (mig.py; docs/metrics.md):
 // each latent is discretised into 20 equal-width bins, M[i][j] = MI(latent i, factor j) in nats,
 // and MIG = mean over factors j of (largest M[.][j] - second largest M[.][j]) / H(factor j).
 // Reference study: 10000 points, no test set; reported key "discrete_mig".

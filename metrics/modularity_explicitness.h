@@ -1,6 +1,6 @@
 // Modularity and explicitness (Ridgeway & Mozer 2018, "Learning Deep Disentangled Embeddings with the
 // F-Statistic Loss"), as disentanglement_lib computes them (modularity_explicitness.py;
-// shared/reference/disentanglement_lib.md §3):
+// docs/metrics.md):
 // - modularity: M = MI(20-bin discretised code i, factor j) on the training set; per code
 //   δ_i = (Σ_j M_ij² − max_j M_ij²) / (max_j M_ij² · (K − 1)), modularity_i = 1 − δ_i (0 when the code
 //   carries no information); score = mean over codes;

@@ -1,6 +1,6 @@
 // SAP, the Separated Attribute Predictability score (Kumar et al. 2018, "Variational Inference of
 // Disentangled Latent Concepts from Unlabeled Observations"), as disentanglement_lib computes it
-// (sap_score.py; shared/reference/disentanglement_lib.md §3):
+// (sap_score.py; docs/metrics.md):
 // - discrete factors (the study's setting): S[i][j] = test accuracy of a LinearSVC(C=0.01,
 //   class_weight="balanced") trained to predict factor j from latent i alone;
 // - continuous variant: S[i][j] = cov(z_i, y_j)² / (var z_i · var y_j) on the training set (ddof 1),

@@ -1,5 +1,5 @@
 // The unsupervised scores of disentanglement_lib (unsupervised_metrics.py;
-// shared/reference/disentanglement_lib.md §3), all from the codes alone:
+// docs/metrics.md), all from the codes alone:
 // - Σ = covariance of the codes (ddof 1);
 // - gaussian_total_correlation = ½ (Σ_i log Σ_ii − log det Σ): the total correlation of a Gaussian
 //   with that covariance;

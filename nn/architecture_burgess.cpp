@@ -1,4 +1,4 @@
-// disent's vae_conv64 encoder (disent/model/ae/_vae_conv64.py; ../shared/reference/disent.md §7); its
+// disent's vae_conv64 encoder (nmichlo/disent, disent/model/ae/_vae_conv64.py); its
 // decoder is the DeconvDecoder of architectures.cpp. It differs from disentanglement_lib's conv_encoder
 // in its padding (p2 everywhere, hence the 1600-wide flatten), its kernel sizes (k4 for all four
 // convs), its single 2D-wide code layer, and its init (Xavier normal).

@@ -1,5 +1,5 @@
 // disentanglement_lib's fully connected encoder and decoder (methods/shared/architectures.py fc_encoder,
-// fc_decoder; ../shared/reference/disentanglement_lib.md §1). The decoder's tanh hidden layers are as in
+// fc_decoder; docs/models.md). The decoder's tanh hidden layers are as in
 // the reference (the study itself never used the fc pair).
 #include "kernels/check.h"
 #include "nn/architectures.h"

@@ -6,7 +6,7 @@
 // and FactorVAE's discriminator (discriminator.h).
 //
 // The encoder and decoder networks of the reference study (disentanglement_lib,
-// methods/shared/architectures.py; ../shared/reference/disentanglement_lib.md §1). Images are 64x64.
+// methods/shared/architectures.py; docs/models.md). Images are 64x64.
 //
 // conv_encoder:   conv 32 k4 s2 -> conv 32 k4 s2 -> conv 64 k2 s2 -> conv 64 k2 s2 (all ReLU)
 //                 -> flatten 1024 -> dense 256 ReLU -> two heads: mean (D), log-variance (D)

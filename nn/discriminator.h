@@ -1,5 +1,5 @@
 // FactorVAE's discriminator (Kim & Mnih 2018, App. A; disentanglement_lib fc_discriminator,
-// ../shared/reference/disentanglement_lib.md §1 and methods-detail.md §7): it tells codes drawn from
+// docs/models.md): it tells codes drawn from
 // q(z) (class 0, "real") from codes whose dimensions were permuted independently across the batch
 // (class 1, a sample of prod_j q(z_j)).
 //   z (B, D) -> [dense 1000, leaky ReLU 0.2] x 6 -> dense 2 = logits (B, 2)

@@ -19,7 +19,7 @@ The project itself never runs Python; these files are committed.
 - shapes3d_latest.h5: libver='latest' (superblock 3, object header 2, link messages, layout message 4),
   contiguous 8 x 8 images; shapes3d_latest_chunked.h5: the same, chunked (its chunk index is not
   supported and must be refused clearly).
-- dsprites_gif_frames.npz: 16 frames of shared/reference/dsprites-readme-animation.gif (`frames`,
+- dsprites_gif_frames.npz: 16 frames of the animation of deepmind/dsprites-dataset's README (dsprites.gif) (`frames`,
   binary 16 x 64 x 64 uint8 0/1) and their frame numbers (`frame_numbers`).
 """
 import os
@@ -30,7 +30,8 @@ from PIL import Image
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 OUT = os.path.join(HERE, "..", "tests", "fixtures")
-GIF = "/work/shared/reference/dsprites-readme-animation.gif"
+# The README animation of github.com/deepmind/dsprites-dataset (dsprites.gif), downloaded by hand.
+GIF = os.environ.get("DSPRITES_GIF", "dsprites.gif")
 
 
 def grid_rows(sizes):

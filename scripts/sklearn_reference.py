@@ -1,6 +1,6 @@
 #!/usr/bin/python3
 """Reference values for untangle's metrics, computed with scikit-learn the way disentanglement_lib does
-(shared/reference/disentanglement_lib.md §3). Not part of the project's build: run it by hand with
+(docs/metrics.md). Not part of the project's build: run it by hand with
 Debian's python3-sklearn to regenerate tests/fixtures/metrics/ or to time scikit-learn.
 
   /usr/bin/python3 scripts/sklearn_reference.py fixtures  # writes tests/fixtures/metrics/*

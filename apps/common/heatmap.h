@@ -2,7 +2,7 @@
 // (Michlo et al. Fig. 3, 8, 10). Light = small, dark = large; the bar beside the matrix is labelled
 // with its top and bottom values in a tiny built-in 3×5 pixel digit font (digits . - + e only).
 // The colour maps follow the paper's figures: ground-truth matrices in "Blues", perceived ones in
-// "Purples" (shared/reference/disent.md §3); both are a three-stop linear ramp here.
+// "Purples" (disent's research plots; docs/reproductions/michlo.md); both are a three-stop linear ramp here.
 #pragma once
 #include <cstdint>
 #include <string>

@@ -1,5 +1,5 @@
 // The "perceived" distance between two observations: what a reconstruction loss sees when it compares
-// them. Michlo et al. (shared/papers/michlo-overlooked-reconstruction-loss.md, §3) argue that a VAE
+// them. Michlo et al. (arXiv 2202.13341, §3) argue that a VAE
 // orders its latent space by these distances, so they are measured on factor traversals
 // (metrics/distance_matrices.h) and compared with the ground-truth distances.
 //
@@ -7,7 +7,7 @@
 //   bce    mean over C·H·W of the binary cross-entropy, averaged over both directions (a as target of
 //          b and b as target of a), with the prediction clamped to [1e-4, 1 − 1e-4] so that binary
 //          images give finite numbers
-//   blur   disent's augmented loss mse_box_r31_l1.0_k3969.0 (shared/reference/disent.md §2) between
+//   blur   disent's augmented loss mse_box_r31_l1.0_k3969.0 (disent's frameworks/helper/reconstructions.py; docs/models.md) between
 //          two images: mean over C·H·W of (a − b)² + 3969·(K a − K b)², K the 63×63 'same' zero-padded
 //          box blur. K is linear, so K a − K b = K (a − b): one blur of the difference per pair.
 // All on [0, 1] images, not standardised (disent.md §3: the distance plots use plain [0, 1] floats).

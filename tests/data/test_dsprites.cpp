@@ -120,7 +120,7 @@ TEST_CASE("dsprites: positions cover centres 16..48 px and full-size sprites sta
 }
 
 TEST_CASE("dsprites: real frames of the reference GIF are matched by some factor combination") {
-  // 16 frames of shared/reference/dsprites-readme-animation.gif (scripts/make_fixtures.py).
+  // 16 frames of the animation of deepmind/dsprites-dataset's README (dsprites.gif) (scripts/make_fixtures.py).
   auto arrays = read_npz(std::string(UNTANGLE_SOURCE_DIR) + "/tests/fixtures/dsprites_gif_frames.npz");
   const NpyArray& frames = arrays.at("frames");
   std::vector<int64_t> numbers = arrays.at("frame_numbers").as_int64();
