@@ -382,7 +382,9 @@ TrainingResult train_run(const RunConfig& config, const std::string& directory, 
 
     const bool log_row = done % config.log_every == 0 || done == config.steps;
     const bool evaluate_now = metrics_log && done % config.eval_every == 0;
-    const bool checkpoint_now = done % config.checkpoint_every == 0 || done == config.steps;
+    // A requested stop (SIGINT, SIGTERM) reads the step's values and checkpoints it like any checkpoint step.
+    const bool stopping = stop.requested() && done < config.steps;
+    const bool checkpoint_now = done % config.checkpoint_every == 0 || done == config.steps || stopping;
     if (done % read_every == 0 || log_row || evaluate_now || checkpoint_now) {
       if (!read_terms()) {
         result.stopped_on_non_finite_loss = true;
@@ -407,14 +409,7 @@ TrainingResult train_run(const RunConfig& config, const std::string& directory, 
     }
     if (checkpoint_now)
       save_checkpoint(checkpoint_path, make_checkpoint(*model, optimisers, done, streams, seconds_now()));
-    if (stop.requested() && done < config.steps) {
-      if (!read_terms()) {
-        result.stopped_on_non_finite_loss = true;
-        return result;
-      }
-      result.steps_done = done;
-      if (!checkpoint_now)
-        save_checkpoint(checkpoint_path, make_checkpoint(*model, optimisers, done, streams, seconds_now()));
+    if (stopping) {
       progress.interrupt();
       std::fprintf(stderr,
                    "train: %s at step %lld of %lld: stopped, checkpoint written. Continue with:\n"
