@@ -131,7 +131,8 @@ int main(int argc, char** argv) {
       for (size_t level = 0; level < kLevelCount; ++level) {
         const std::string base = out + "/" + kLevels[level] + "_" + names[f];
         write_matrix_csv(base + ".csv", matrices[level], n);
-        write_heatmap_png(base + ".png", matrices[level], n, level == 0 ? ColourMap::Blues : ColourMap::Purples);
+        write_heatmap_png(base + ".png", matrices[level], n, level == 0 ? ColourMap::Blues : ColourMap::Purples, 0,
+                          std::string(kLevels[level]) + ": " + names[f]);
         if (level > 0) {
           const double r = correlation_upper(matrices[level], matrices[0], n);
           std::printf("%-12s %-16s %s\n", names[f].c_str(), kLevels[level],

@@ -33,8 +33,10 @@ std::vector<TraversalDistances> write_distance_matrices(const GroundTruthDataset
     const std::string perceived = directory + "/distances_" + loss + "_" + names[m.factor];
     write_matrix_csv(ground_truth + ".csv", m.ground_truth, m.factor_size);
     write_matrix_csv(perceived + ".csv", m.perceived, m.factor_size);
-    write_heatmap_png(ground_truth + ".png", m.ground_truth, m.factor_size, ColourMap::Blues);
-    write_heatmap_png(perceived + ".png", m.perceived, m.factor_size, ColourMap::Purples);
+    write_heatmap_png(ground_truth + ".png", m.ground_truth, m.factor_size, ColourMap::Blues, 0,
+                      "ground truth: " + names[m.factor]);
+    write_heatmap_png(perceived + ".png", m.perceived, m.factor_size, ColourMap::Purples, 0,
+                      loss + " distance: " + names[m.factor]);
   }
   return matrices;
 }

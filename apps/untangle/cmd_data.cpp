@@ -6,6 +6,7 @@
 #include <cstdio>
 
 #include "apps/common/args.h"
+#include "apps/common/figures.h"
 #include "apps/common/learned_manipulation.h"
 #include "apps/untangle/commands.h"
 #include "data/npz.h"
@@ -27,64 +28,13 @@ const char* kUsage =
     "  --noise EPS       add uniform noise in [-EPS, EPS] (reflected back into [0, 1])\n"
     "  --manipulation F  apply a learned manipulation file (Zietlow et al.; made by zietlow_tables)\n"
     "  --seed S          seed of the random samples (default 0)\n"
-    "  --preview F.png   two rows of random samples, then one traversal per factor (one row each)\n"
+    "  --preview F.png   two rows of random samples, then one traversal per factor (one row each, named)\n"
     "  --zoom Z          preview pixel magnification (default 1)\n"
     "  --export F.npz    N random observations (all, in index order, without --count):\n"
     "                    images uint8 (dsprites 0/1 N x 64 x 64; others 0..255 N x 64 x 64 x C),\n"
     "                    factors int64 N x K (factor indices)\n"
     "  --bench           render --count observations (default 65536) in batches of --batch (default 64)\n"
     "                    with render_batch (parallel from 512 images on), print images/s\n";
-
-constexpr size_t kColumns = 10, kGap = 2;
-
-// Copies image `chw` (C, H, W) into the RGB canvas at cell (row, column).
-void paste(std::vector<uint8_t>& canvas, size_t canvas_width, const GroundTruthDataset& dataset, const float* chw,
-           size_t row, size_t column) {
-  const size_t h = dataset.height(), w = dataset.width(), c = dataset.channels(), plane = h * w;
-  const size_t top = kGap + row * (h + kGap), left = kGap + column * (w + kGap);
-  for (size_t y = 0; y < h; ++y)
-    for (size_t x = 0; x < w; ++x)
-      for (size_t k = 0; k < 3; ++k) {
-        float v = chw[(c == 3 ? k : 0) * plane + y * w + x];
-        canvas[((top + y) * canvas_width + left + x) * 3 + k] = uint8_t(std::lround(std::clamp(v, 0.0f, 1.0f) * 255.0f));
-      }
-}
-
-void write_preview(const GroundTruthDataset& dataset, const std::string& path, PhiloxRng& rng, size_t zoom) {
-  const size_t factors = dataset.num_factors(), rows = 2 + factors;
-  const size_t cell_w = dataset.width() + kGap, cell_h = dataset.height() + kGap;
-  const size_t width = kGap + kColumns * cell_w, height = kGap + rows * cell_h;
-  std::vector<uint8_t> canvas(width * height * 3, 96);  // grey gaps between cells
-  std::vector<float> image(dataset.observation_size());
-  std::vector<size_t> samples = sample_uniform_indices(dataset, 2 * kColumns, rng);
-  for (size_t i = 0; i < samples.size(); ++i) {
-    dataset.render(samples[i], image.data());
-    paste(canvas, width, dataset, image.data(), i / kColumns, i % kColumns);
-  }
-  const std::vector<size_t> sizes = dataset.factor_sizes();
-  for (size_t f = 0; f < factors; ++f) {
-    std::vector<size_t> sweep = traversal_indices(dataset, sample_uniform_factors(sizes, rng), f);
-    // Up to kColumns evenly spaced values from first to last.
-    size_t shown = std::min(kColumns, sweep.size());
-    for (size_t j = 0; j < shown; ++j) {
-      size_t pick = shown == 1 ? 0 : size_t(std::lround(double(j) * double(sweep.size() - 1) / double(shown - 1)));
-      dataset.render(sweep[pick], image.data());
-      paste(canvas, width, dataset, image.data(), 2 + f, j);
-    }
-  }
-  if (zoom > 1) {
-    std::vector<uint8_t> big(width * zoom * height * zoom * 3);
-    for (size_t y = 0; y < height * zoom; ++y)
-      for (size_t x = 0; x < width * zoom; ++x)
-        for (size_t k = 0; k < 3; ++k) big[(y * width * zoom + x) * 3 + k] = canvas[((y / zoom) * width + x / zoom) * 3 + k];
-    write_png(path, big.data(), width * zoom, height * zoom, 3);
-  } else {
-    write_png(path, canvas.data(), width, height, 3);
-  }
-  std::printf("wrote %s: %zu random samples, then one traversal row per factor (", path.c_str(), samples.size());
-  for (size_t f = 0; f < factors; ++f) std::printf("%s%s", f ? ", " : "", dataset.factor_names()[f].c_str());
-  std::printf(")\n");
-}
 
 void write_export(const GroundTruthDataset& dataset, const std::string& path, std::vector<size_t> indices) {
   const size_t n = indices.size(), c = dataset.channels(), h = dataset.height(), w = dataset.width();
@@ -164,7 +114,13 @@ int command_data(int argc, char** argv) {
   if (!manipulation.empty()) add_manipulation(options, manipulation);
   std::unique_ptr<GroundTruthDataset> dataset = make_dataset(name, options);
   PhiloxRng rng(seed);
-  if (!preview.empty()) write_preview(*dataset, preview, rng, size_t(zoom));
+  if (!preview.empty()) {
+    write_dataset_preview(preview, *dataset, rng, size_t(zoom));
+    std::printf("wrote %s: two rows of random samples, then one traversal row per factor (", preview.c_str());
+    const std::vector<std::string> names = dataset->factor_names();
+    for (size_t f = 0; f < names.size(); ++f) std::printf("%s%s", f ? ", " : "", names[f].c_str());
+    std::printf(")\n");
+  }
   if (!export_path.empty()) {
     std::vector<size_t> indices;
     if (count == -1) {

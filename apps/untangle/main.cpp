@@ -22,6 +22,7 @@ const Command kCommands[] = {
     {"encode", untangle::command_encode, "write a trained run's codes (and factors) as .npy"},
     {"metrics", untangle::command_metrics, "disentanglement metrics of a codes table (JSON on stdout)"},
     {"distances", untangle::command_distances, "ground-truth vs perceived distance matrices of a dataset"},
+    {"visualize", untangle::command_visualize, "labelled traversals, reconstructions, animation of a run"},
 };
 
 void print_usage() {

@@ -103,9 +103,14 @@ TEST_CASE("the heat map is a PNG of the expected size whose colour bar runs ligh
   const uint8_t signature[8] = {0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n'};
   CHECK(std::equal(signature, signature + 8, bytes.begin()));
   CHECK(std::string(bytes.begin() + 12, bytes.begin() + 16) == "IHDR");
-  // margin 8 + 3 cells of 10 + gap 8 + bar 14 + gap 8 + one-character labels (8) + margin 8
-  CHECK(big_endian_u32(bytes, 16) == 8 + 30 + 8 + 14 + 8 + 8 + 8);
+  // margin 8 + 3 cells of 10 + gap 8 + bar 14 + gap 8 + one-character labels (5 pixels) + margin 8
+  CHECK(big_endian_u32(bytes, 16) == 8 + 30 + 8 + 14 + 8 + 5 + 8);
   CHECK(big_endian_u32(bytes, 20) == 8 + 30 + 8);
+  // A title adds a line of text at twice the font size (14 pixels) and a gap of 8 above the matrix.
+  untangle::write_heatmap_png(path, matrix, 3, untangle::ColourMap::Purples, 10, "dx");
+  const std::vector<uint8_t> titled = untangle::read_file_bytes(path);
+  CHECK(big_endian_u32(titled, 16) == 8 + 30 + 8 + 14 + 8 + 5 + 8);
+  CHECK(big_endian_u32(titled, 20) == 8 + 14 + 8 + 30 + 8);
   // The colour ramp: white-ish at 0, darkest at 1, each channel non-increasing in between.
   const auto light = untangle::colour_at(untangle::ColourMap::Purples, 0.0);
   const auto dark = untangle::colour_at(untangle::ColourMap::Purples, 1.0);
