@@ -162,6 +162,35 @@ std::string line_plot_svg(const std::vector<LineSeries>& series, const PlotLabel
   return s + "</svg>\n";
 }
 
+std::string curve_plot_svg(const std::vector<double>& x, const std::vector<double>& y, const PlotLabels& labels) {
+  Frame f{kLeft + kRight + 480, 480, kHeight - kTop - kBottom, labels};
+  double x_min = INFINITY, x_max = -INFINITY;
+  for (double value : x) x_min = std::min(x_min, value), x_max = std::max(x_max, value);
+  if (!(x_max > x_min)) x_min = std::isfinite(x_min) ? x_min : 0.0, x_max = x_min + 1.0;
+  auto x_to_pixel = [&](double value) { return kLeft + f.plot_width * (value - x_min) / (x_max - x_min); };
+  std::string s = frame_svg(f);
+  for (int tick = 0; tick <= 4; ++tick) {
+    const double value = x_min + (x_max - x_min) * tick / 4.0;
+    s += format(R"(<text x="%.1f" y="%.1f" text-anchor="middle">%.4g</text>)" "\n", x_to_pixel(value),
+                kTop + f.plot_height + 16, value);
+  }
+  // A non-finite value breaks the line, so a diverged stretch shows as a gap, not as a jump.
+  std::string points;
+  auto flush = [&] {
+    if (!points.empty()) s += "<polyline fill=\"none\" stroke-width=\"1.5\" stroke=\"#4c72b0\" points=\"" + points + "\"/>\n";
+    points.clear();
+  };
+  for (size_t i = 0; i < x.size() && i < y.size(); ++i) {
+    if (!std::isfinite(y[i])) {
+      flush();
+      continue;
+    }
+    points += format("%.1f,%.1f ", x_to_pixel(x[i]), f.y_to_pixel(y[i]));
+  }
+  flush();
+  return s + "</svg>\n";
+}
+
 void write_strip_plot(const std::string& path, const std::vector<StripGroup>& groups, const PlotLabels& labels) {
   write_file_atomically(path, strip_plot_svg(groups, labels));
 }

@@ -3,6 +3,7 @@
 //   strip plot   one column of points per group (every repeat visible) with the mean ± std as a bar —
 //                the paper's violins (Michlo et al. Fig. 6, 11) drawn so that few repeats stay honest
 //   line plot    y against x per series, mean ± std error bars (Fig. 9: MIG / DCI against spacing)
+//   curve plot   one long series (a training curve), five ticks on each axis
 #pragma once
 #include <string>
 #include <vector>
@@ -32,6 +33,8 @@ struct PlotLabels {
 // The SVG text (also what the writers save).
 std::string strip_plot_svg(const std::vector<StripGroup>& groups, const PlotLabels& labels);
 std::string line_plot_svg(const std::vector<LineSeries>& series, const PlotLabels& labels);
+// y against x as one polyline; the y range is labels.y_min .. y_max (values outside are clamped).
+std::string curve_plot_svg(const std::vector<double>& x, const std::vector<double>& y, const PlotLabels& labels);
 
 // Write atomically (temporary file, then rename).
 void write_strip_plot(const std::string& path, const std::vector<StripGroup>& groups, const PlotLabels& labels);

@@ -23,6 +23,7 @@ const Command kCommands[] = {
     {"metrics", untangle::command_metrics, "disentanglement metrics of a codes table (JSON on stdout)"},
     {"distances", untangle::command_distances, "ground-truth vs perceived distance matrices of a dataset"},
     {"visualize", untangle::command_visualize, "labelled traversals, reconstructions, animation of a run"},
+    {"report", untangle::command_report, "one self-contained HTML page for a run or a folder of runs"},
 };
 
 void print_usage() {
