@@ -60,7 +60,8 @@ Draws a trained (or still training) run's figures as PNG files:
   traversal_animation.png   animated PNG: a column per latent (sorted by KL), a row per observation, every
                             latent moving -R -> R -> -R together
   dataset.png               random samples, then one traversal per ground-truth factor, rows named
-Models without a decoder (PCL) have only dataset.png.
+Models without a decoder (PCL) have only dataset.png. The KL is that of the encoder's Gaussian posterior to
+N(0,1); for an encoder not trained against that prior (ae, weak_gan) it only ranks how far codes spread.
 
   --run DIR          the run directory (config.json and checkpoint.utg)
   --checkpoint FILE  draw from this checkpoint of the same model instead of DIR/checkpoint.utg
