@@ -5,7 +5,8 @@
 #   scripts/check_citations.sh ROOT       check the tree at ROOT only
 #   scripts/check_citations.sh --self-test
 #
-# What it checks, in every tracked text file (git ls-files; every file when ROOT is not a git checkout):
+# What it checks, in every text file git knows or would add (git ls-files, untracked ones
+# included; every file when ROOT is not a git checkout):
 #   1. A cited repository path exists. A cited path is one of this repository's top-level folders followed
 #      by a path with an extension (`docs/design.md`, `nn/graphed_step.h`, `apps/common/*.cpp` — a glob must
 #      match at least one file). A path glued to something before it (`disent/frameworks/x.py`,
@@ -30,7 +31,7 @@ list_files() {
   local root=$1
   if git -C "$root" rev-parse --is-inside-work-tree >/dev/null 2>&1 &&
      [[ $(git -C "$root" rev-parse --show-toplevel) == "$(cd "$root" && pwd -P)" ]]; then
-    git -C "$root" ls-files
+    git -C "$root" ls-files --cached --others --exclude-standard
   else
     (cd "$root" && find . -type f -not -path './.git/*' -not -path './build*' -not -path './out/*' | sed 's|^\./||')
   fi | grep -v -x 'scripts/check_citations.sh' | grep -v -E '\.(png|npy|npz|h5|svg|gif|jpg|utg)$' || true
