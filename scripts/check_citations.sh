@@ -19,7 +19,9 @@
 # Each failure prints FILE:LINE and what is wrong; the exit status is 1 when any is found.
 set -euo pipefail
 
-readonly folders='\.ci|apps|autograd|data|docs|kernels|metrics|nn|scripts|tests'
+readonly source_folders=(.ci apps autograd data docs kernels metrics nn scripts tests)
+folders=$(IFS='|' && echo "${source_folders[*]}")
+readonly folders=${folders//./\\.}  # as a regular expression: .ci|apps|... with the dot escaped
 # A cited path: a top-level folder at a word start (not after a letter, digit, '_', '.', '/', ':' or '-').
 readonly path_pattern="(^|[^A-Za-z0-9_./:-])(${folders})/[A-Za-z0-9_./*-]*\\.[A-Za-z0-9]+"
 # Outside the repository. Assembled from pieces so that this file does not match itself.
@@ -33,7 +35,11 @@ list_files() {
      [[ $(git -C "$root" rev-parse --show-toplevel) == "$(cd "$root" && pwd -P)" ]]; then
     git -C "$root" ls-files --cached --others --exclude-standard
   else
-    (cd "$root" && find . -type f -not -path './.git/*' -not -path './build*' -not -path './out/*' | sed 's|^\./||')
+    # Not a checkout (an unpacked archive): the files at the top and in the source folders, so that
+    # build and output folders, wherever a user put them, are not scanned.
+    (cd "$root" && find . -maxdepth 1 -type f | sed 's|^\./||' && for folder in "${source_folders[@]}"; do
+      [[ ! -d $folder ]] || find "$folder" -type f
+    done)
   fi | grep -v -x 'scripts/check_citations.sh' | grep -v -E '\.(png|npy|npz|h5|svg|gif|jpg|utg)$' || true
 }
 
@@ -44,6 +50,15 @@ check_tree() {
   mapfile -t files < <(list_files "$root")
   ((${#files[@]})) || { echo "check_citations: no files found under $root" >&2; return 1; }
   cd "$root"
+
+  # 0. Every top-level folder holding files is one that citations may start with (a new folder must be
+  #    added to source_folders, or paths into it would go unchecked).
+  local top
+  for top in $(printf '%s\n' "${files[@]}" | grep / | cut -d/ -f1 | sort -u); do
+    [[ " ${source_folders[*]} " == *" $top "* ]] && continue
+    echo "$top/: a top-level folder that scripts/check_citations.sh does not know (add it to source_folders)"
+    failures=1
+  done
 
   # 1. Cited repository paths.
   while IFS=: read -r file line cited; do
@@ -110,17 +125,26 @@ self_test_cases() {
   printf 'int x;\n// see nn/graphd_step.h\n' >>"$tmp/nn/layers.h"
   printf 'Models in nn/model_*.cpp.\nThe ![figure](images/b.png).\nAs DESIGN.md says.\nAs dlib \xc2\xa72 says.\n' \
     >>"$tmp/docs/notes.md"
+  local -a expected=('nn/layers.h:3: cites nn/graphd_step.h' 'docs/notes.md:3: cites nn/model_\*.cpp'
+                     'docs/notes.md:4: links to images/b.png' "docs/notes.md:5: cites 'DESIGN.md'"
+                     "docs/notes.md:6: cites 'dlib ")
+  # As a git checkout (the usual case), a new top-level folder must be known too.
+  if git -C "$tmp" init -q 2>/dev/null; then
+    mkdir "$tmp/extras" && : >"$tmp/extras/notes.txt"
+    expected+=('extras/: a top-level folder')
+  fi
   out=$(check_tree "$tmp" 2>&1) && { echo "check_citations self-test: a broken tree passed"; return 1; }
-  local expected
-  for expected in 'nn/layers.h:3: cites nn/graphd_step.h' 'docs/notes.md:3: cites nn/model_\*.cpp' \
-                  'docs/notes.md:4: links to images/b.png' "docs/notes.md:5: cites 'DESIGN.md'" \
-                  "docs/notes.md:6: cites 'dlib "; do
-    grep -q "^$expected" <<<"$out" || {
-      echo "check_citations self-test: expected a line starting '$expected' in:"$'\n'"$out"
+  local line
+  for line in "${expected[@]}"; do
+    grep -q "^$line" <<<"$out" || {
+      echo "check_citations self-test: expected a line starting '$line' in:"$'\n'"$out"
       return 1
     }
   done
-  [[ $(wc -l <<<"$out") -eq 5 ]] || { echo "check_citations self-test: expected 5 failures, got:"$'\n'"$out"; return 1; }
+  [[ $(wc -l <<<"$out") -eq ${#expected[@]} ]] || {
+    echo "check_citations self-test: expected ${#expected[@]} failures, got:"$'\n'"$out"
+    return 1
+  }
 }
 
 main() {
