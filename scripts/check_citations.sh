@@ -60,38 +60,37 @@ check_tree() {
     failures=1
   done
 
-  # 1. Cited repository paths.
+  # One grep pass finds all three kinds of citation; each match is then checked by its kind.
+  local pattern="${private_sections}|${private_names}|\\]\\([^)]+\\)|${path_pattern}"
   while IFS=: read -r file line cited; do
-    [[ $cited =~ ^[^A-Za-z0-9_.] ]] && cited=${cited:1}  # the character before the path
-    if [[ $cited == *'*'* ]]; then
-      compgen -G "$cited" >/dev/null && continue
+    if [[ $cited == ']('* ]]; then
+      # 2. A relative Markdown link resolves from the linking file's folder.
+      [[ $file == *.md ]] || continue
+      target=${cited#](}
+      target=${target%)}
+      target=${target%%#*}
+      target=${target%% *}
+      [[ -z $target || $target == *://* || $target == mailto:* ]] && continue
+      dir=.
+      [[ $file == */* ]] && dir=${file%/*}
+      [[ -e $dir/$target ]] && continue
+      echo "$file:$line: links to $target, which does not exist (from $dir/)"
+    elif [[ $cited =~ ^($private_sections|$private_names)$ ]]; then
+      # 3. A note outside the repository.
+      echo "$file:$line: cites '$cited', a note outside this repository" \
+           "(cite docs/design.md, docs/reference/ or the upstream source)"
     else
-      [[ -e $cited ]] && continue
+      # 1. A cited repository path exists (a glob matches at least one file).
+      [[ $cited =~ ^[^A-Za-z0-9_.] ]] && cited=${cited:1}  # the character before the path
+      if [[ $cited == *'*'* ]]; then
+        compgen -G "$cited" >/dev/null && continue
+      else
+        [[ -e $cited ]] && continue
+      fi
+      echo "$file:$line: cites $cited, which does not exist"
     fi
-    echo "$file:$line: cites $cited, which does not exist"
     failures=1
-  done < <(printf '%s\0' "${files[@]}" | xargs -0 grep -I -n -o -E "$path_pattern" /dev/null || true)
-
-  # 2. Relative Markdown links.
-  while IFS=: read -r file line cited; do
-    target=${cited#](}
-    target=${target%)}
-    target=${target%%#*}
-    target=${target%% *}
-    [[ -z $target || $target == *://* || $target == mailto:* ]] && continue
-    dir=.
-    [[ $file == */* ]] && dir=${file%/*}
-    [[ -e $dir/$target ]] && continue
-    echo "$file:$line: links to $target, which does not exist (from $dir/)"
-    failures=1
-  done < <(printf '%s\0' "${files[@]}" | grep -z '\.md$' | xargs -0 -r grep -n -o -E '\]\([^)]+\)' /dev/null || true)
-
-  # 3. Files outside the repository.
-  while IFS=: read -r file line cited; do
-    echo "$file:$line: cites '$cited', a note outside this repository (cite docs/design.md, docs/reference/ or the upstream source)"
-    failures=1
-  done < <(printf '%s\0' "${files[@]}" |
-           xargs -0 grep -I -n -o -E "$private_names|$private_sections" /dev/null || true)
+  done < <(printf '%s\0' "${files[@]}" | xargs -0 grep -I -n -o -E "$pattern" /dev/null || true)
 
   return $failures
 }
