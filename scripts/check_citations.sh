@@ -5,8 +5,10 @@
 #   scripts/check_citations.sh ROOT       check the tree at ROOT only
 #   scripts/check_citations.sh --self-test
 #
-# What it checks, in every text file git knows or would add (git ls-files, untracked ones
-# included; every file when ROOT is not a git checkout):
+# What it checks, in every text file git knows or would add (git ls-files, untracked ones included; when
+# ROOT is not a git checkout, the files at its top and in its source folders):
+#   0. Every top-level folder holding files is listed in source_folders below (else paths into a new folder
+#      would go unchecked).
 #   1. A cited repository path exists. A cited path is one of this repository's top-level folders followed
 #      by a path with an extension (`docs/design.md`, `nn/graphed_step.h`, `apps/common/*.cpp` — a glob must
 #      match at least one file). A path glued to something before it (`disent/frameworks/x.py`,
