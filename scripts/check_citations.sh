@@ -152,7 +152,7 @@ main() {
   local here
   here=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd -P)
   case "${1:-}" in
-    -h|--help) sed -n '2,20p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; return 0 ;;
+    -h|--help) sed -n '2,/^set -euo/p' "${BASH_SOURCE[0]}" | sed '$d; s/^# \{0,1\}//'; return 0 ;;
     --self-test) self_test && echo "check_citations: self-test passed"; return ;;
     "") self_test || return 1
         check_tree "$here" || { echo "check_citations: citations above do not resolve" >&2; return 1; }
