@@ -1,6 +1,6 @@
 // What every op shares about devices: all of an op's tensors live on one device, its output is made there,
-// and its kernels are the CPU ones or their CUDA twins (kernels/cpu/X.h beside kernels/cuda/X.h, same
-// arguments). The CUDA call always sits inside `if constexpr (kCudaCompiled)` (kernels/device.h), so the
+// and its kernels are the CPU ones or their CUDA twins (kernels/cpu/<name>.h beside kernels/cuda/<name>.h,
+// same arguments). The CUDA call always sits inside `if constexpr (kCudaCompiled)` (kernels/device.h), so the
 // pattern in an op reads
 //
 //   if constexpr (kCudaCompiled)

@@ -3,7 +3,7 @@
 // metrics and the trainer only see this.
 //
 // Flat index <-> factor indices is row-major over the factor grid, last factor fastest, as the real
-// dSprites/Shapes3D files order their rows (DESIGN.md "contract — datasets").
+// dSprites/Shapes3D files order their rows (docs/design.md "Datasets").
 #pragma once
 #include <cstddef>
 #include <string>
@@ -27,7 +27,7 @@ class GroundTruthDataset {
   virtual void render(size_t index, float* out_chw) const = 0;
 
   // Factors that name a kind rather than an amount (dSprites shape, Shapes3D shape). Temporal pair
-  // sampling keeps them fixed, as the Slow-VAE reference does (methods.md). Default: none.
+  // sampling keeps them fixed, as the Slow-VAE reference does (docs/reference/samplers.md). Default: none.
   virtual std::vector<bool> categorical_factors() const { return std::vector<bool>(factor_sizes().size(), false); }
 
   size_t num_factors() const { return factor_sizes().size(); }

@@ -1,5 +1,5 @@
 // dSprites, rendered procedurally: a white square, ellipse or heart on a black 64x64 canvas.
-// Factor grid (disentanglement_lib.md §4, DeepMind README): shape 3, scale 6 = linspace(0.5, 1),
+// Factor grid (docs/reference/datasets.md "dsprites", DeepMind README): shape 3, scale 6 = linspace(0.5, 1),
 // orientation 40 = linspace(0, 2*pi) with the endpoint included (so 0 and 39 draw the same image, as
 // in the original), x 32 and y 32 = linspace(0, 1). The original's colour factor has one value and is
 // dropped, as disentanglement_lib's `dsprites_full` does.

@@ -1,9 +1,9 @@
 // Readers for the real dataset files, when a user has them (selected with --data-file PATH):
 //   dsprites_ndarray_co1sh3sc6or40x32y32_64x64.npz — zip of .npy members; `imgs` (737280, 64, 64) uint8
-//     0/1 and the factor grid [1, 3, 6, 40, 32, 32] in `metadata` (disentanglement_lib.md §4); the
+//     0/1 and the factor grid [1, 3, 6, 40, 32, 32] in `metadata` (docs/reference/datasets.md); the
 //     colour factor (size 1) is dropped.
 //   3dshapes.h5 — HDF5; `images` (480000, 64, 64, 3) uint8, `labels` (480000, 6) float64, rows in the
-//     factor grid's row-major order (disentanglement_lib.md §4).
+//     factor grid's row-major order (docs/reference/datasets.md "shapes3d").
 // Both load the whole table into memory (3 GB and 5.9 GB for the full files), as disent's
 // in_memory=True does; smaller files in the same layout (fixtures) are accepted when their row count
 // matches a grid that a `factor_sizes` attribute / the labels describe.

@@ -1,5 +1,5 @@
 // Datasets by name, so the trainer, the metrics and the `untangle data` command build them the same
-// way. Names and factor orders are DESIGN.md's "contract — datasets":
+// way. Names and factor orders are docs/design.md "Datasets":
 //   xysquares, xysquares_grey, xysquares_single (spacing option), dsprites, shapes3d.
 // A data file switches dsprites / shapes3d from the procedural renderer to the real file; noise and a
 // manipulation wrap whichever dataset results.

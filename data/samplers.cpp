@@ -45,7 +45,7 @@ std::vector<double> laplace_transition_pmf(size_t size, size_t current, double r
   require(size >= 1 && current < size && rate > 0, "laplace_transition_pmf: bad arguments");
   std::vector<double> pmf(size, 1.0);
   if (size == 1) return pmf;
-  const double scale = std::log(double(size)) / rate;  // b = ln(size) / rate (methods-detail.md §1)
+  const double scale = std::log(double(size)) / rate;  // b = ln(size) / rate (Slow-VAE TupleLoader)
   double total = 0;
   for (size_t v = 0; v < size; ++v) total += pmf[v] = std::exp(-std::fabs(double(v) - double(current)) / scale);
   for (double& p : pmf) p /= total;

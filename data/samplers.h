@@ -2,11 +2,11 @@
 // seed reproduces every draw. Each returns flat indices (or factor vectors); render them with
 // GroundTruthDataset::render_batch.
 //
-//   uniform         i.i.d. factors, each uniform over its values (disentanglement_lib.md §4 sample_factors)
-//   weak pair       Ada-GVAE / Locatello et al. 2020 pairs (disentanglement_lib.md §5, disent.md §4):
+//   uniform         i.i.d. factors, each uniform over its values (disentanglement_lib sample_factors)
+//   weak pair       Ada-GVAE / Locatello et al. 2020 pairs (docs/reference/samplers.md "weak pair"):
 //                   k ~ U{1..K-1} (or a fixed k), then k <- 1 or k with odds 50/50, then k distinct
 //                   factors are redrawn uniformly over *all* their values (so up to k differ, maybe 0)
-//   temporal pair   Slow-VAE / PCL transitions (bethgelab/slow_disentanglement scripts/dataset.py,
+//   temporal pair   Slow-VAE / PCL transitions (bethgelab/slow_disentanglement/scripts/dataset.py
 //                   TupleLoader): with the default `laplace` prior every factor moves by a discrete Laplace
 //                   step truncated to its grid, p(v) ~ exp(-|v - v0| / b) with b = ln(size) / rate;
 //                   categorical factors stay; a pair that did not move redraws one non-categorical factor
@@ -18,9 +18,9 @@
 //                   on its old value) and keeps the rest
 //   traversal       one factor swept over all its values, the others fixed
 //   fixed factor    a batch that shares one factor's (random) value, the rest uniform — the FactorVAE
-//                   score's batches (disentanglement_lib.md §3: column k of every row set to row 0's value)
+//                   score's batches (disentanglement_lib factor_vae.py: column k of every row set to row 0's)
 //   shared factor   two batches whose i-th rows agree on one factor and are otherwise independent — the
-//   pairs           beta-VAE score's samples (disentanglement_lib.md §3: column k copied from batch 1 to 2)
+//   pairs           beta-VAE score's samples (disentanglement_lib beta_vae.py: column k copied to batch 2)
 #pragma once
 #include <cstddef>
 #include <string>
@@ -67,7 +67,7 @@ ObservationPair sample_temporal_pair(const GroundTruthDataset& dataset, PhiloxRn
 std::vector<double> laplace_transition_pmf(size_t size, size_t current, double rate);
 
 // `pairs` pairs as one batch of 2*pairs indices, interleaved: rows 0, 1 are pair 1; rows 2, 3 pair 2; ...
-// (the Slow-VAE TupleLoader's layout, methods.md). k / rate as for the single-pair samplers.
+// (the Slow-VAE TupleLoader's layout, docs/reference/samplers.md). k / rate as for the single-pair samplers.
 std::vector<size_t> sample_weak_pair_batch(const GroundTruthDataset& dataset, size_t pairs, PhiloxRng& rng, int k = -1);
 std::vector<size_t> sample_temporal_pair_batch(const GroundTruthDataset& dataset, size_t pairs, PhiloxRng& rng,
                                                const TemporalTransition& transition = {});

@@ -1,8 +1,8 @@
 // Shapes3D, rendered procedurally by a small ray caster: a floor, a back wall and one object (cube,
 // cylinder, sphere or capsule) seen by a camera that orbits the object.
-// Factor grid and order (disentanglement_lib.md §4, deepmind/3d-shapes README): floor hue 10, wall hue
-// 10, object hue 10 (hues linspace(0, 0.9)), scale 8 = linspace(0.75, 1.25), shape 4 (cube, cylinder,
-// sphere, capsule), orientation 15 = view azimuth linspace(-30, 30) degrees; orientation fastest,
+// Factor grid and order (docs/reference/datasets.md "shapes3d", deepmind/3d-shapes README): floor hue 10,
+// wall hue 10, object hue 10 (hues linspace(0, 0.9)), scale 8 = linspace(0.75, 1.25), shape 4 (cube,
+// cylinder, sphere, capsule), orientation 15 = view azimuth linspace(-30, 30) degrees; orientation fastest,
 // 480,000 images of 64x64x3, as the real 3dshapes.h5 orders its rows.
 //
 // The scene's geometry does not depend on the three hues, so the ray caster runs once per

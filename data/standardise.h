@@ -14,9 +14,9 @@ struct ChannelStats {
   std::vector<float> mean, std;  // one value per channel
 };
 
-// The values disent's configs use, where the reference gives them (disent.md §0): xysquares (any
-// spacing) 0.015625 / 0.12403473458920855 per channel (1/sqrt(65); the exact population std is
-// sqrt(1/64 - 1/4096) = 0.1240195), xysquares_grey 0.046146 / 0.209651, dsprites
+// The values disent's configs use, where the reference gives them (docs/reference/datasets.md
+// "standardisation"): xysquares (any spacing) 0.015625 / 0.12403473458920855 per channel (1/sqrt(65); the
+// exact population std is sqrt(1/64 - 1/4096) = 0.1240195), xysquares_grey 0.046146 / 0.209651, dsprites
 // 0.042494 / 0.195166. Returns false for other datasets (measure them with estimate_channel_stats).
 bool reference_channel_stats(const std::string& dataset_name, ChannelStats& out);
 

@@ -1,4 +1,4 @@
-// XYSquares rendering; see xysquares.h and disent.md §1 for the pixel rules.
+// XYSquares rendering; see xysquares.h and docs/reference/datasets.md "xysquares" for the pixel rules.
 #include "data/xysquares.h"
 
 #include <algorithm>

@@ -3,7 +3,7 @@
 //
 // Rule used by the over-pruning filter of Zietlow et al. §5.3 (docs/metrics.md) (runs with fewer active units
 // than factors are discarded), threshold 0.8 on E_x[σ²_u(x)], the posterior variance averaged over the
-// data. methods.md words it "E[σ²] < 0.8 means inactive"; read literally that would call the
+// data. The paper words it "E[σ²] < 0.8 means inactive"; read literally that would call the
 // informative (narrow-posterior) units inactive, so we take the only reading consistent with the
 // purpose: a unit is *active* when its average posterior variance is below 0.8, i.e. noticeably
 // narrower than the N(0, 1) prior. docs/metrics.md records this choice.

@@ -33,7 +33,8 @@ inline constexpr MetricSizes kFastSizes{2000, 1000, 500, 2000, 1000, 2000, 1000,
 // Every metric name evaluate_metrics understands, in output order:
 // mig, dci, sap, sap_continuous, modularity (with explicitness), unsupervised, factorvae, betavae.
 const std::vector<std::string>& metric_names();
-// The metrics `untangle metrics` computes when none are named (DESIGN.md): mig, dci, sap, factorvae, betavae.
+// The metrics `untangle metrics` computes when none are named (docs/design.md "Commands"): mig, dci, sap,
+// factorvae, betavae.
 const std::vector<std::string>& default_metric_names();
 // Whether a metric needs factor-conditioned sampling (a CodeSource), not just train/test rows.
 bool needs_factor_conditioning(const std::string& metric);

@@ -85,9 +85,9 @@ class DeconvDecoder : public Decoder {
   ConvTranspose2d deconv1_, deconv2_, deconv3_, deconv4_;
 };
 
-// disent's EncoderConv64 / DecoderConv64 (Burgess et al. style; disent.md §7). All encoder convs are
-// k4 s2 p2, so 64 -> 33 -> 17 -> 9 -> 5 and the flatten is 64*5*5 = 1600 wide; one dense layer gives
-// 2D outputs, split into mean and log-variance. disent's decoder has exactly the layers of
+// disent's EncoderConv64 / DecoderConv64 (Burgess et al. style; disent/model/ae/_vae_conv64.py). All encoder
+// convs are k4 s2 p2, so 64 -> 33 -> 17 -> 9 -> 5 and the flatten is 64*5*5 = 1600 wide; one dense layer
+// gives 2D outputs, split into mean and log-variance. disent's decoder has exactly the layers of
 // disentanglement_lib's deconv decoder (dense 256, 1024, reshape (64, 4, 4), convT k4 s2 p1 64, 32, 32, C),
 // so "burgess" builds a DeconvDecoder (only the initialiser differs, and that is passed in).
 class BurgessEncoder : public Encoder {

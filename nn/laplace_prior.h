@@ -1,7 +1,7 @@
 // The Slow-VAE's sparse transition prior (nn/model_slow_vae.cpp): the cross-entropy of a Gaussian
-// posterior under a Laplace prior, in closed form (Klindt et al. 2021; bethgelab/slow_disentanglement
-// scripts/solver.py, Solver.compute_cross_ent_laplace). On its own so that tests can compare it with a
-// numerical integral.
+// posterior under a Laplace prior, in closed form (Klindt et al. 2021;
+// bethgelab/slow_disentanglement/scripts/solver.py, Solver.compute_cross_ent_laplace). On its own so that
+// tests can compare it with a numerical integral.
 //   CE = -E_{z ~ N(mu, s^2)} [log Laplace(z; location, rate)] = -log(rate/2) + rate E|Y|,
 //        Y ~ N(m, s^2), m = mu - location
 //   E|Y| = s sqrt(2/pi) exp(-m^2/(2 s^2)) + m (1 - 2 Phi(-m/s))     (the mean of a folded normal)

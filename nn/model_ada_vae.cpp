@@ -1,7 +1,7 @@
 // Ada-GVAE and Ada-ML-VAE, the weakly supervised VAEs of Locatello et al. 2020 (disentanglement_lib
-// methods/weak/weak_vae.py, disentanglement_lib.md §5; disent AdaVae, disent.md §4). Each example is a
-// pair (x1, x2) that differs in a few factors; latents the pair seems to share are replaced by an average
-// of the two posteriors, so the encoder must put shared factors in shared dimensions.
+// methods/weak/weak_vae.py; disent AdaVae; docs/reference/models.md "ada_gvae and ada_mlvae"). Each example
+// is a pair (x1, x2) that differs in a few factors; latents the pair seems to share are replaced by an
+// average of the two posteriors, so the encoder must put shared factors in shared dimensions.
 //   per latent d, a divergence between the two posteriors q1 = N(mu1, v1), q2 = N(mu2, v2):
 //     asymmetric_kl (disentanglement_lib): delta_d = v1/v2 + (mu2 - mu1)^2/v2 - 1 + log v2 - log v1  (= 2
 //     KL(q1||q2)) symmetric_kl  (disent):              delta_d = 0.5 KL(q1||q2) + 0.5 KL(q2||q1)

@@ -1,5 +1,5 @@
 // AnnealedVAE (Burgess et al. 2018, "Understanding disentangling in beta-VAE"; disentanglement_lib vae.py
-// AnnealedVAE, disentanglement_lib.md §2): the KL is pulled towards a capacity C that grows linearly.
+// AnnealedVAE and anneal): the KL is pulled towards a capacity C that grows linearly.
 //   C(step) = min(c_max, c_max * step / iteration_threshold)
 //   loss = recon + gamma * |KL - C(step)|
 // Study values: gamma = 1000, iteration_threshold = 100000, c_max in {5, 10, 25, 50, 75, 100}.

@@ -1,4 +1,4 @@
-// AE: the deterministic autoencoder baseline (disent frameworks/ae/_unsupervised__ae.py, disent.md §4).
+// AE: the deterministic autoencoder baseline (disent frameworks/ae/_unsupervised__ae.py, Ae).
 //   z = mean(x)            (the encoder's log-variance head is unused: no noise, no prior)
 //   loss = recon(decode(z), x)
 #include "nn/model.h"

@@ -1,6 +1,6 @@
-// beta-TCVAE (Chen et al. 2018; disentanglement_lib vae.py BetaTCVAE, disentanglement_lib.md §2;
-// methods-detail.md §6). The KL splits into index-code MI + total correlation + dimension-wise KL;
-// only the TC gets the extra weight (Chen et al. Eq. 4 with alpha = gamma = 1):
+// beta-TCVAE (Chen et al. 2018; disentanglement_lib vae.py BetaTCVAE;
+// docs/reference/models.md "beta_tcvae"). The KL splits into index-code MI + total correlation +
+// dimension-wise KL; only the TC gets the extra weight (Chen et al. Eq. 4 with alpha = gamma = 1):
 //   loss = recon + KL + (beta - 1) * TC_raw
 // TC_raw is disentanglement_lib's minibatch-weighted-sampling estimate without its constant
 // (nn/total_correlation.h); "tc" logs it, "tc_corrected" logs the dataset-size-corrected estimate

@@ -1,6 +1,6 @@
-// beta-VAE (Higgins et al. 2017; disentanglement_lib vae.py BetaVAE, disentanglement_lib.md §2; disent
-// BetaVae, disent.md §4). With beta = 1 it is the plain VAE; the registry's linear_vae is this model on
-// the linear architecture.
+// beta-VAE (Higgins et al. 2017; disentanglement_lib vae.py BetaVAE; disent
+// frameworks/vae/_unsupervised__betavae.py BetaVae). With beta = 1 it is the plain VAE; the registry's
+// linear_vae is this model on the linear architecture.
 //   z ~ q(z|x) = N(mean(x), exp(log_variance(x)))      (reparameterised)
 //   loss = recon(decode(z), x) + beta * KL(q(z|x) || N(0, I))
 // "elbo" is logged as recon + KL (disentanglement_lib logs its negative).

@@ -1,4 +1,4 @@
-// DIP-VAE I and II (Kumar et al. 2018; disentanglement_lib vae.py DIPVAE, disentanglement_lib.md §2).
+// DIP-VAE I and II (Kumar et al. 2018; disentanglement_lib vae.py DIPVAE, regularize_diag_off_diag_dip).
 // Pushes the covariance of the aggregate posterior towards the identity:
 //   Cov[mean] = E_b[mean mean^T] - E_b[mean] E_b[mean]^T          (over the batch, divided by B)
 //   DIP-I:  M = Cov[mean]

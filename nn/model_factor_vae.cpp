@@ -1,6 +1,6 @@
-// FactorVAE (Kim & Mnih 2018; disentanglement_lib vae.py FactorVAE, disentanglement_lib.md §2;
-// methods-detail.md §7). A discriminator estimates the total correlation of q(z) by the density-ratio
-// trick, and the VAE is penalised by it:
+// FactorVAE (Kim & Mnih 2018; disentanglement_lib vae.py FactorVAE;
+// docs/reference/models.md "factor_vae"). A discriminator estimates the total correlation of q(z) by the
+// density-ratio trick, and the VAE is penalised by it:
 //   z ~ q(z|x);  logits = D(z) (B, 2)
 //   TC   = mean_b (logit0(z_b) - logit1(z_b))                  (class 0 = "real" q(z))
 //   loss = recon + KL + gamma * TC

@@ -1,8 +1,8 @@
 // PCL, permutation-contrastive learning (Hyvarinen & Morioka, "Nonlinear ICA of temporally dependent
 // stationary sources", AISTATS 2017), as bethgelab/slow_disentanglement runs it on image pairs
-// (scripts/solver.py, the `--pcl` branch of Solver.train and Solver.r_func). No decoder and no KL: a
-// logistic regression tells true pairs of consecutive frames from pairs whose earlier frame is another
-// pair's, and the encoder's features h are trained to make that easy.
+// (bethgelab/slow_disentanglement/scripts/solver.py, the `--pcl` branch of Solver.train and Solver.r_func).
+// No decoder and no KL: a logistic regression tells true pairs of consecutive frames from pairs whose earlier
+// frame is another pair's, and the encoder's features h are trained to make that easy.
 //   h1 = mu(frames t+1), h2 = mu(frames t)                       (P, D) each: the encoder's means
 //   r(h1, h2) = -sum_i |a_i h1_i + b_i h2_i + c_i| + sum_i h1_i^2 + d
 //   positives: r(h1, h2) -> label 1;  negatives: r(h1, h2[perm]) -> label 0, perm a random permutation of

@@ -1,5 +1,5 @@
 // Slow-VAE (Klindt, Schott, Sharma et al., "Towards nonlinear disentanglement in natural data with
-// temporal sparse coding", ICLR 2021; bethgelab/slow_disentanglement scripts/solver.py, Solver.train and
+// temporal sparse coding", ICLR 2021; bethgelab/slow_disentanglement/scripts/solver.py, Solver.train and
 // Solver.compute_cross_ent_combined / compute_cross_ent_laplace). A VAE trained on pairs of consecutive
 // frames whose prior for one frame's code, given the other's, is a Laplace centred on it: the code may
 // change between frames, but sparsely.

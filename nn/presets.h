@@ -1,10 +1,11 @@
 // The training conventions of the reference codebases, as data. A preset sets the loss, its
 // reduction, the optimiser, the batch size, the initialiser, the architecture and whether inputs are
 // standardised; the trainer applies one, then the model's own values and the user's flags.
-//   disentanglement_lib (disentanglement_lib.md §1-2): Bernoulli on logits, sum over pixels, Adam lr 1e-4,
+// Sources: docs/reference/models.md "Presets".
+//   disentanglement_lib: Bernoulli on logits, sum over pixels, Adam lr 1e-4,
 //     batch 64, Glorot-uniform, conv_encoder/deconv_decoder, inputs in [0, 1]; Ada-* threshold on
 //     the asymmetric KL (weak_vae.py)
-//   disent (disent.md §0, §7): MSE, mean over elements, Adam lr 1e-3, batch 256, Xavier-normal,
+//   disent: MSE, mean over elements, Adam lr 1e-3, batch 256, Xavier-normal,
 //     vae_conv64 ("burgess"), inputs standardised per channel ((x - mean)/std, targets too); Ada-*
 //     threshold on the symmetric KL (disent's adavae configs, thresh_mode symmetric_kl)
 //   weak_disentangle (Shu et al. 2020, google-research weak_disentangle/configs/gan.gin): the weak GAN's

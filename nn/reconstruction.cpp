@@ -1,5 +1,6 @@
-// Facts: disentanglement_lib methods/shared/losses.py and vae.py (disentanglement_lib.md §2); disent
-// frameworks/helper/reconstructions.py, latent_distributions.py and the box-blur kernel (disent.md §2, §4).
+// Facts: disentanglement_lib methods/shared/losses.py and vae.py; disent
+// frameworks/helper/reconstructions.py, latent_distributions.py and the box-blur kernel
+// (docs/reference/models.md "Reconstruction losses").
 #include "nn/reconstruction.h"
 
 #include "kernels/check.h"

@@ -1,6 +1,6 @@
 // Minibatch estimates of the total correlation TC = KL( q(z) || prod_j q(z_j) ) of the aggregate
 // posterior, for beta-TCVAE (Chen et al. 2018; disentanglement_lib vae.py BetaTCVAE,
-// disentanglement_lib.md §2; methods-detail.md §6).
+// total_correlation; docs/reference/models.md "beta_tcvae").
 //
 // Both use L[i, j, d] = log N(z_id; mean_jd, exp(log_variance_jd)): the density of sample i's code under
 // example j's posterior, per latent.

@@ -1,6 +1,6 @@
 // The frame every untangle program shares: parse the options, answer --help with the usage text, run
-// the body, and turn any error into one line "NAME: error: ..." on stderr with exit status 1 (DESIGN.md:
-// errors are values the user can read; only apps print and exit).
+// the body, and turn any error into one line "NAME: error: ..." on stderr with exit status 1
+// (docs/design.md "Errors": errors are values the user can read; only apps print and exit).
 #pragma once
 #include <cstdio>
 #include <exception>

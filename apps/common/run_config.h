@@ -1,6 +1,6 @@
 // A training run's complete configuration: the model's settings plus the data, schedule and seed. It is
 // what `untangle train` writes to DIR/config.json and what resume, eval and encode read back, so every
-// setting that influenced a run is recorded (DESIGN.md "contract — run directory").
+// setting that influenced a run is recorded (docs/design.md "Run directory").
 //
 // Settings are resolved in layers, later ones winning:
 //   1. the model's reference defaults (default_model_settings)

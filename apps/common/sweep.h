@@ -1,7 +1,7 @@
 // A sweep: a list of independent training runs, one directory and one result file (metrics.json) each
-// (DESIGN.md "Scale"). It is resumable: a run whose metrics.json exists is finished and skipped; a run
-// with only a checkpoint is resumed from it; the trainer writes metrics.json last and atomically
-// (temporary file, then rename), so a half-written result never counts.
+// (docs/design.md "Sweeps and scale"). It is resumable: a run whose metrics.json exists is finished and
+// skipped; a run with only a checkpoint is resumed from it; the trainer writes metrics.json last and
+// atomically (temporary file, then rename), so a half-written result never counts.
 //
 // Runs are described by the same flags `untangle train` takes, so a run of a sweep can be repeated
 // by hand with `untangle train <flags> --out DIR`, and config.json records every setting as usual.

@@ -1,4 +1,4 @@
-// The trainer: runs a RunConfig to completion in a run directory (DESIGN.md "contract — run directory"):
+// The trainer: runs a RunConfig to completion in a run directory (docs/design.md "Run directory"):
 //
 //   DIR/config.json       every setting (RunConfig), written first
 //   DIR/train_log.csv     step, the model's loss terms (mean over the logging interval), seconds

@@ -1,6 +1,6 @@
 // `untangle encode`: a trained run's codes (encoder means) for observations of its dataset, as the
-// N x D float32 codes table and N x K int64 factor-index table of DESIGN.md's file contract — the
-// input of `untangle metrics`.
+// N x D float32 codes table and N x K int64 factor-index table of docs/design.md "Codes and factors tables" —
+// the input of `untangle metrics`.
 #include <cstdio>
 
 #include "apps/common/args.h"

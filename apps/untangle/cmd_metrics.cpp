@@ -1,5 +1,5 @@
 // `untangle metrics`: disentanglement metrics of a codes table, as one JSON object on stdout
-// (DESIGN.md "contract — commands"; metric definitions in metrics/*.h and docs/metrics.md).
+// (docs/design.md "Commands"; metric definitions in metrics/*.h and docs/metrics.md).
 #include <cmath>
 #include <cstdio>
 #include <memory>

@@ -1,4 +1,4 @@
-// untangle — one program, many subcommands (see apps/untangle/commands.h and DESIGN.md's contract).
+// untangle — one program, many subcommands (see apps/untangle/commands.h and docs/design.md "Commands").
 #include <cstdio>
 #include <cstring>
 #include <exception>

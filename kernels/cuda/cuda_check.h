@@ -1,7 +1,7 @@
 // Checking every CUDA, cuBLAS and cuFFT call, and a small RAII buffer of device memory.
 //
 //   UNTANGLE_CUDA_CHECK(cudaMalloc(&p, bytes), "conv2d_forward");
-// throws untangle::Error("conv2d_forward: cudaMalloc(&p, bytes) failed: out of memory (kernels/cuda/x.cu:12)").
+// throws untangle::Error("conv2d_forward: cudaMalloc(&p, bytes) failed: out of memory (kernels/cuda/<file>.cu:12)").
 // Kernel launches report bad configurations only through cudaGetLastError, so every launch is followed by
 // UNTANGLE_CUDA_CHECK_LAUNCH("kernel name"). Errors inside a running kernel surface at the next call that
 // synchronises (a copy back to the host, cudaDeviceSynchronize), which is checked the same way.

@@ -6,7 +6,7 @@
 // kernel runs on the one stream of kernels/cuda/stream.h, so a block can be reused as soon as the host
 // drops it: the kernels still reading it were queued before the kernels that will write it.
 //
-// While a CUDA graph is being captured (nn/cuda_graph_step.h) allocations come from a separate pool whose
+// While a CUDA graph is being captured (nn/graphed_step.h) allocations come from a separate pool whose
 // blocks never return to the general cache, because the recorded graph keeps using their addresses.
 //
 // No CUDA headers here: autograd/tensor.cpp calls these in every build behind kCudaCompiled
@@ -41,7 +41,7 @@ void scale(float* data, size_t count, float factor);
 // Waits until everything queued has finished; reports an error raised inside any kernel.
 void synchronize();
 
-// The graph-capture pool (used by nn/cuda_graph_step.cpp). Between begin and end, allocate() serves
+// The graph-capture pool (used by nn/graphed_step.cpp). Between begin and end, allocate() serves
 // blocks only from the pool (growing it with cudaMalloc) and release() returns them to it.
 // `pool` is an opaque id made by new_capture_pool() and freed (with its memory) by delete_capture_pool().
 uint64_t new_capture_pool();

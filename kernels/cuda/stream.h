@@ -1,7 +1,7 @@
 // The one CUDA stream every untangle kernel, copy, cuBLAS call and cuFFT transform is queued on.
 //
 // Why not the default (legacy) stream: work on the legacy stream cannot be captured into a CUDA graph,
-// and the steady-state training step is replayed as one graph (nn/cuda_graph_step.h). One stream keeps
+// and the steady-state training step is replayed as one graph (nn/graphed_step.h). One stream keeps
 // every operation in program order, so a buffer freed on the host can be handed to the next allocation
 // at once: any kernel still reading it was queued earlier and finishes first.
 //

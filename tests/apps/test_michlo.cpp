@@ -1,6 +1,6 @@
 // Michlo et al. reproduction pieces: the distance files (`untangle distances`), the blur-augmented
-// perceived distance against disent.md §2's reference numbers, the heat-map and SVG writers, and the
-// sweep's skipping of finished runs.
+// perceived distance against the reference numbers of docs/reference/models.md "Reconstruction losses", the
+// heat-map and SVG writers, and the sweep's skipping of finished runs.
 #include <doctest/doctest.h>
 
 #include <cmath>
@@ -63,8 +63,8 @@ TEST_CASE("untangle distances: XYSquares spacing 8 has constant pixel distance, 
       REQUIRE(mse[i].size() == 8);
       for (size_t j = 0; j < 8; ++j) {
         CHECK(truth[i][j] == double(i > j ? i - j : j - i));
-        // disent.md §1: 16 * min(8 |Δ|, 8) / 12288 = 0.0104167 for every Δ ≠ 0. The CSV keeps 9
-        // significant digits, hence the 1e-8 tolerance.
+        // docs/reference/datasets.md "xysquares": 16 * min(8 |Δ|, 8) / 12288 = 0.0104167 for every Δ ≠ 0. The
+        // CSV keeps 9 significant digits, hence the 1e-8 tolerance.
         CHECK(mse[i][j] == doctest::Approx(i == j ? 0.0 : 16.0 * 8.0 / 12288.0).epsilon(1e-8));
         CHECK(blur[i][j] == doctest::Approx(blur[j][i]));
         // Farther apart along the factor = strictly larger blurred distance.
@@ -76,9 +76,10 @@ TEST_CASE("untangle distances: XYSquares spacing 8 has constant pixel distance, 
   }
 }
 
-TEST_CASE("the blur-augmented distance matches disent.md's reference values for the R square moved by Δx cells") {
-  // Reference (disent.md §2, computed independently with the same zero-padded box blur): R square at
-  // cell (0, 0) moved to (Δx, 0); total = pixel MSE + 3969 × blurred MSE on [0, 1] images.
+TEST_CASE("the blur-augmented distance matches the reference values for the R square moved by Δx cells") {
+  // Reference (docs/reference/models.md "Reconstruction losses", computed independently with the same
+  // zero-padded box blur): R square at cell (0, 0) moved to (Δx, 0); total = pixel MSE + 3969 × blurred MSE
+  // on [0, 1] images.
   auto dataset = untangle::make_dataset("xysquares");
   const auto distance = untangle::perceived_distance("blur", 3, 64, 64);
   const size_t size = dataset->observation_size();

@@ -4,7 +4,7 @@
 #   ::untangle_emulator::launch("name", configuration)
 #       .of([](auto... kernel_arguments) { name(kernel_arguments...); })(arguments)
 # (tests/cuda_emulator/include/cuda_emulator/launch.h); nothing else changes.
-# Run as: cmake -DINPUT=kernels/cuda/x.cu -DOUTPUT=build/emulated/x.cpp -P translate_cu.cmake
+# Run as: cmake -DINPUT=kernels/cuda/<name>.cu -DOUTPUT=build/emulated/<name>.cpp -P translate_cu.cmake
 file(READ "${INPUT}" source)
 set(name "[A-Za-z_][A-Za-z0-9_:]*(<[^<>;()]*>)?")
 set(call "::untangle_emulator::launch(\"\\1\", \\3)")

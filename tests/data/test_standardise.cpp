@@ -1,5 +1,6 @@
 // Standardisation: our estimate of XYSquares' channel statistics reproduces disent's config values
-// (disent.md §0), and a square pixel becomes 7.93628, a background pixel -0.12597, as the reference says.
+// (docs/reference/datasets.md "standardisation"), and a square pixel becomes 7.93628, a background pixel
+// -0.12597, as the reference says.
 #include <doctest/doctest.h>
 
 #include <cmath>

@@ -1,5 +1,5 @@
-// XYSquares against the reference's numbers (disent.md §1): the centring offsets per spacing, the
-// pixel rule, and the constant pixel MSE between positions at spacing 8.
+// XYSquares against the reference's numbers (docs/reference/datasets.md "xysquares"): the centring offsets
+// per spacing, the pixel rule, and the constant pixel MSE between positions at spacing 8.
 #include <doctest/doctest.h>
 
 #include <cmath>
@@ -12,7 +12,8 @@
 using namespace untangle;
 
 namespace {
-// The offsets table printed in disent.md §1, for s = 1..8 (not recomputed from the formula).
+// The offsets table of docs/reference/datasets.md "xysquares", for s = 1..8 (not recomputed from the
+// formula).
 const int kReferenceOffsets[9] = {0, 24, 21, 17, 14, 10, 7, 3, 0};
 
 double mean_squared_difference(const std::vector<float>& a, const std::vector<float>& b) {
@@ -46,7 +47,7 @@ TEST_CASE("xysquares: offsets, factor grid and every pixel match the reference r
       CHECK(wrong == 0);
     }
   }
-  // Worked examples of disent.md: s=1 gives x in 24..31, s=4 gives {14, 18, ..., 42}.
+  // Worked examples of disent's XYSquaresData: s=1 gives x in 24..31, s=4 gives {14, 18, ..., 42}.
   CHECK(XYSquaresDataset(1).pixel_of(7) == 31);
   CHECK(XYSquaresDataset(4).pixel_of(0) == 14);
   CHECK(XYSquaresDataset(4).pixel_of(7) == 42);

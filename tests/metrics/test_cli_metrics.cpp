@@ -1,5 +1,5 @@
 // `untangle metrics` end to end: the JSON it prints equals the library's numbers on the given rows, and
-// bad input stops with a message naming the file or option (DESIGN.md contracts).
+// bad input stops with a message naming the file or option (docs/design.md "Errors").
 #include <doctest/doctest.h>
 
 #include <algorithm>

@@ -1,6 +1,6 @@
-// The architectures by name: parameter counts from the layer tables (disent.md §7, disentanglement_lib.md
-// §1), output shapes, errors for unknown names and wrong sizes, and FactorVAE's discriminator learning
-// to tell dependent codes from codes with permuted dimensions.
+// The architectures by name: parameter counts from the layer tables (docs/reference/architectures.md), output
+// shapes, errors for unknown names and wrong sizes, and FactorVAE's discriminator learning to tell dependent
+// codes from codes with permuted dimensions.
 #include <doctest/doctest.h>
 
 #include <cmath>
@@ -55,7 +55,7 @@ TEST_CASE("architectures built by name have the parameter counts of their layer 
     CHECK(count(*make_encoder("linear", shape, rng, Initializer::GlorotUniform)) == 2 * dense(pixels, D));
     CHECK(count(*make_decoder("linear", shape, rng, Initializer::GlorotUniform)) == dense(D, pixels));
   }
-  // disentanglement_lib.md §1: the conv pair has 309,204 + 381,313 parameters for one channel.
+  // docs/reference/architectures.md "conv": the pair has 309,204 + 381,313 parameters for one channel.
   NetworkShape grey{1, 64, 64, 10};
   CHECK(count(*make_encoder("conv", grey, rng, Initializer::GlorotUniform)) == 309204);
   CHECK(count(*make_decoder("conv", grey, rng, Initializer::GlorotUniform)) == 381313);
@@ -90,7 +90,7 @@ TEST_CASE("the FactorVAE discriminator has 5,018,002 parameters for 10 latents")
   Discriminator discriminator(10, rng);
   ParameterList list;
   discriminator.collect(list, "discriminator");
-  CHECK(list.total_values() == 5018002);  // disentanglement_lib.md §1
+  CHECK(list.total_values() == 5018002);  // docs/reference/architectures.md
   CHECK(list.size() == 14);               // 7 dense layers
 }
 

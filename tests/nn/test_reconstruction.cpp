@@ -19,7 +19,8 @@ Tensor uniform(const Shape& shape, PhiloxRng& rng, float low, float high) {
   return t;
 }
 
-// An RGB XYSquares image (disent.md §1, spacing 8): square i is 8x8 of 1.0 in channel i at (8 fx, 8 fy).
+// An RGB XYSquares image (docs/reference/datasets.md "xysquares", spacing 8): square i is 8x8 of 1.0 in
+// channel i at (8 fx, 8 fy).
 void draw_square(Tensor& image, int channel, int fx, int fy) {
   for (int y = 8 * fy; y < 8 * fy + 8; ++y)
     for (int x = 8 * fx; x < 8 * fx + 8; ++x) image.data()[(size_t(channel) * 64 + y) * 64 + x] = 1.0f;
@@ -62,12 +63,13 @@ TEST_CASE("Bernoulli and MSE losses sum per example and average over the batch, 
 }
 
 TEST_CASE("the box-blur loss reproduces disent's XYSquares reference numbers") {
-  // disent.md §2 table: pixel MSE, blur MSE, total on [0, 1] data, total on standardised data.
+  // docs/reference/models.md "Reconstruction losses": pixel MSE, blur MSE, total on [0, 1] data, total on
+  // standardised data.
   struct Row {
     int dx;
     double pixel, blur, total, standardised;
   };
-  const double mean = 0.015625, std = 0.12403473458920855;  // disent.md §0, XYSquares RGB
+  const double mean = 0.015625, std = 0.12403473458920855;  // standardisation, XYSquares RGB
   Tape tape = Tape::evaluation();
   for (const Row& row :
        {Row{1, 0.0104167, 3.888e-6, 0.02585, 1.680}, Row{2, 0.0104167, 9.676e-6, 0.04882, 3.173},
