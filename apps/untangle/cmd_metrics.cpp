@@ -134,6 +134,33 @@ void warn_about_shortfalls(const std::vector<MetricPlan>& wanted, const std::vec
   }
 }
 
+LabelledCodes load_test_rows(const std::string& codes_path, const std::string& factors_path,
+                             const LabelledCodes& train) {
+  LabelledCodes test = load_labelled_codes(codes_path, "--test-codes", factors_path, "--test-factors");
+  require(test.num_codes == train.num_codes, "--test-codes has ", test.num_codes, " columns but --codes has ",
+          train.num_codes);
+  require(test.num_factors == train.num_factors, "--test-factors has ", test.num_factors, " columns but --factors has ",
+          train.num_factors);
+  return test;
+}
+
+// The one JSON line on stdout.
+void print_result(const std::string& sampling, long long seed, const std::string& sizes, const std::string& points,
+                  size_t train_rows, size_t test_rows, size_t num_codes, const std::vector<size_t>& factor_sizes,
+                  const MetricScores& scores) {
+  std::printf("{\"sampling\": \"%s\", \"seed\": %lld, \"sizes\": \"%s\", \"metric_points\": \"%s\", ",
+              sampling.c_str(), seed, sizes.c_str(), points.c_str());
+  std::printf("\"train_rows\": %zu, \"test_rows\": %zu, \"num_codes\": %zu, \"factor_sizes\": [", train_rows, test_rows,
+              num_codes);
+  for (size_t k = 0; k < factor_sizes.size(); ++k) std::printf("%s%zu", k ? ", " : "", factor_sizes[k]);
+  std::printf("]");
+  for (const auto& [name, value] : scores) {
+    std::printf(", \"%s\": ", name.c_str());
+    print_number(value);
+  }
+  std::printf("}\n");
+}
+
 }  // namespace
 
 int command_metrics(int argc, char** argv) {
@@ -179,15 +206,11 @@ int command_metrics(int argc, char** argv) {
   LabelledCodes test;
   RowSplit split;
   if (!test_codes_path.empty()) {
-    test = load_labelled_codes(test_codes_path, "--test-codes", test_factors_path, "--test-factors");
-    require(test.num_codes == train.num_codes, "--test-codes has ", test.num_codes, " columns but --codes has ",
-            train.num_codes);
-    require(test.num_factors == train.num_factors, "--test-factors has ", test.num_factors,
-            " columns but --factors has ", train.num_factors);
+    test = load_test_rows(test_codes_path, test_factors_path, train);
     num_test_rows = test.num_points;
-    used = plan_metrics_on_pools(request, train.num_points, train.num_points, test.num_points);
-    for (size_t i = 0; i < used.size(); ++i)  // exactly the given rows, however many the sizes ask for
-      if (!used[i].batch) used[i].train = train.num_points, used[i].test = used[i].test ? test.num_points : 0;
+    // Exactly the given rows, however many the sizes ask for.
+    for (MetricPlan& p : used)
+      if (!p.batch) p.train = train.num_points, p.test = p.test ? test.num_points : 0;
     sampling = "given rows";
   } else if (full_grid) {
     sampling = "sampled from the full factor grid";
@@ -212,17 +235,8 @@ int command_metrics(int argc, char** argv) {
   else if (full_grid) scores = evaluate_metrics(*table, request);
   else scores = evaluate_metrics_on_pools(train, split.train, split.test, table.get(), request);
 
-  std::printf("{\"sampling\": \"%s\", \"seed\": %lld, \"sizes\": \"%s\", \"metric_points\": \"%s\", ",
-              sampling.c_str(), seed, preset.c_str(), describe_plan(used).c_str());
-  std::printf("\"train_rows\": %zu, \"test_rows\": %zu, \"num_codes\": %zu, \"factor_sizes\": [", num_train_rows,
-              num_test_rows, train.num_codes);
-  for (size_t k = 0; k < factor_sizes.size(); ++k) std::printf("%s%zu", k ? ", " : "", factor_sizes[k]);
-  std::printf("]");
-  for (const auto& [name, value] : scores) {
-    std::printf(", \"%s\": ", name.c_str());
-    print_number(value);
-  }
-  std::printf("}\n");
+  print_result(sampling, seed, preset, describe_plan(used), num_train_rows, num_test_rows, train.num_codes,
+               factor_sizes, scores);
   return 0;
 }
 

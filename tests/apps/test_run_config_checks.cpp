@@ -136,8 +136,18 @@ TEST_CASE("a damaged config.json stops resume, encode and eval with the file and
 
 TEST_CASE("untangle train --config reproduces a run; --dry-run prints the config and the time per step") {
   const std::string first = fresh("first"), again = fresh("again");
-  const auto trained = run_program(kSmallRun + " --seed 7 --beta 2 --out " + first);
+  const auto trained = run_program(kSmallRun + " --seed 7 --beta 2 --eval-every 3 --out " + first);
   REQUIRE_MESSAGE(trained.exit_code == 0, trained.output);
+  // The final evaluation says its sizes and an estimate first, then reports each metric (issue 18.2);
+  // every file holding scores says which sizes made them.
+  CHECK(trained.output.find("final metrics: 1 metric(s) at fast sizes: mig 2000") != std::string::npos);
+  CHECK(trained.output.find("final metrics: [1/1] mig  elapsed") != std::string::npos);
+  const auto metrics = parse_flat_json(read_text(first + "/metrics.json"), "metrics.json");
+  CHECK(metrics.at("metric_sizes") == "fast");
+  CHECK(metrics.at("metric_points") == "mig 2000");
+  CHECK(metrics.at("max_during_training_sizes") == "fast");
+  CHECK(metrics.count("max_during_training.mig") == 1);
+  CHECK(read_text(first + "/metrics_log.csv").rfind("step,mig@fast,dci.disentanglement@fast,", 0) == 0);
   const auto reproduced = run_program("untangle train --config " + first + "/config.json --out " + again);
   REQUIRE_MESSAGE(reproduced.exit_code == 0, reproduced.output);
   CHECK(read_text(again + "/config.json") == read_text(first + "/config.json"));
