@@ -30,7 +30,7 @@ using namespace untangle;
 
 namespace {
 
-const char* kUsage = R"(usage: michlo_box_blur [--profile quick|paper] [--device auto|cpu|cuda] [--out DIR]
+const char* kUsage = R"(usage: michlo_box_blur [--profile quick|paper|smoke] [--device auto|cpu|cuda] [--out DIR]
 
 Michlo et al. Fig. 10/11: MSE vs MSE + box blur (mse_box_r31_l1.0_k3969.0) for beta-VAE, Ada-GVAE and an
 AE on XYSquares (spacing 8). Trains the sweep (resumable: finished runs are skipped), then writes
@@ -40,9 +40,11 @@ DIR/dci.svg and DIR/distances/ (perceived distance matrices under both losses).
                     batch 32, fast metrics; no AE (default; sized for 30 minutes on a 2-core CPU)
   --profile paper   the reference's settings: 57,600 steps, batch 256, z 25, beta {0.0316, 0.0001},
                     5 repeats (AE 3), max of periodic fast metrics; meant for a GPU
+  --profile smoke   30 steps, batch 16, 1 repeat, 4 traversals per factor: every stage end to end in
+                    about 3 minutes (numbers mean nothing)
   --device D        auto (default), cpu or cuda, for every training run
   --out DIR         default out/michlo_box_blur
-  --workers N       train N runs at once, one thread each (default: 2 for quick, 1 for paper)
+  --workers N       train N runs at once, one thread each (default: 1 for paper, else 2)
 )";
 
 struct BoxBlurProfile {
@@ -66,6 +68,7 @@ struct BoxBlurProfile {
 // maximum. 1,500 × 32 observations is about 1/300 of one paper run.
 const BoxBlurProfile kQuick{{"quick", 1500, 32, 3, "fast", 0}, 25, {0.0001}, 0, 64, 1000};
 const BoxBlurProfile kPaper{{"paper", 57600, 256, 5, "reference", 2400}, 25, {0.0316, 0.0001}, 3, 256, 0};
+const BoxBlurProfile kSmoke{{"smoke", 30, 16, 1, "fast", 0}, 25, {0.0001}, 1, 4, 0};
 
 struct Setting {
   std::string model, reconstruction;  // reconstruction: mse | mse_box
@@ -120,7 +123,8 @@ int main(int argc, char** argv) {
   return run_program("michlo_box_blur", kUsage, argc, argv, {}, [&](Args& args) {
     const ReproductionOptions options = read_reproduction_options(args, "michlo_box_blur");
     args.reject_unknown();
-    const BoxBlurProfile& profile = options.profile == "paper" ? kPaper : kQuick;
+    const BoxBlurProfile& profile =
+        options.profile == "paper" ? kPaper : options.profile == "smoke" ? kSmoke : kQuick;
     std::filesystem::create_directories(options.out + "/runs");
 
     // Fig. 10's data side first (seconds): what each loss perceives along the traversals.
@@ -160,7 +164,9 @@ int main(int argc, char** argv) {
     // one that encodes the factors but entangled.
     std::vector<std::vector<double>> migs(settings.size()), dcis(settings.size()), infos(settings.size()),
         kls(settings.size());
-    std::string csv = "run,model,beta,reconstruction,seed," + mig_key + "," + dci_key + "," + informativeness_key + ",kl\n";
+    std::string csv = "run,model,beta,reconstruction,seed," + reported_metric_column(profile.training, "mig") + "," +
+                      reported_metric_column(profile.training, "dci.disentanglement") + "," +
+                      reported_metric_column(profile.training, "dci.informativeness_test") + ",kl\n";
     for (size_t i = 0; i < outcomes.size(); ++i) {
       const Setting& s = settings[setting_of_run[i]];
       auto value = [&](const std::string& key) {

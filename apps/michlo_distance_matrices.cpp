@@ -27,13 +27,14 @@ using namespace untangle;
 
 namespace {
 
-const char* kUsage = R"(usage: michlo_distance_matrices [--profile quick|paper] [--out DIR] [--device D]
+const char* kUsage = R"(usage: michlo_distance_matrices [--profile quick|paper|smoke] [--out DIR] [--device D]
 
 Writes ground-truth and perceived (MSE; for XYSquares spacing 8 also box-blur) distance matrices over
 factor traversals for XYSquares spacings 1..8, dSprites and Shapes3D, as CSV and PNG heat maps, and
 DIR/summary.md. No training; --device is accepted for symmetry and unused (the matrices are CPU work).
   --profile quick   64 random traversals per factor (about a minute on 2 cores)
   --profile paper   256 traversals per factor (the reference's num_repeats)
+  --profile smoke   4 traversals per factor: every output in seconds (numbers mean nothing)
   --out DIR         default out/michlo_distance_matrices
 )";
 
@@ -75,7 +76,7 @@ int main(int argc, char** argv) {
   return run_program("michlo_distance_matrices", kUsage, argc, argv, {}, [&](Args& args) {
     const ReproductionOptions options = read_reproduction_options(args, "michlo_distance_matrices");
     args.reject_unknown();
-    const size_t repeats = options.profile == "paper" ? 256 : 64;
+    const size_t repeats = options.profile == "paper" ? 256 : options.profile == "smoke" ? 4 : 64;
 
     std::vector<Job> jobs;
     for (int spacing = 8; spacing >= 1; --spacing)

@@ -25,7 +25,7 @@ using namespace untangle;
 
 namespace {
 
-const char* kUsage = R"(usage: zietlow_line_search [--profile quick|paper] [--device auto|cpu|cuda] [--out DIR] [--workers N]
+const char* kUsage = R"(usage: zietlow_line_search [--profile quick|paper|smoke] [--device auto|cpu|cuda] [--out DIR] [--workers N]
                            [--data-file-dsprites PATH] [--data-file-shapes3d PATH] [--datasets LIST] [--models LIST]
 
 Zietlow et al. 2021 Fig. 5: MIG against multiples of each model's primary hyperparameter (Table 2), on the
@@ -34,9 +34,10 @@ original and the manipulated data, with the over-pruning filter. Needs the manip
 tables are found and skipped. Writes DIR/line_search.md, DIR/line_search.csv, DIR/line_search_<dataset>.svg.
   --profile quick   beta-VAE at 0.25, 1 and 4 times Table 2's beta, 2 seeds (default)
   --profile paper   beta-VAE, FactorVAE, beta-TCVAE, Slow-VAE at 0.25, 0.5, 1, 2, 4 times, 10 seeds
+  --profile smoke   beta-VAE at 0.5 and 1 times, 1 seed of 6 steps (after zietlow_tables --profile smoke)
   --device D        auto (default), cpu or cuda
   --out DIR         the zietlow_tables folder (default out/zietlow_tables)
-  --workers N       train N runs at once, one thread each (default: 2 for quick, 1 for paper)
+  --workers N       train N runs at once, one thread each (default: 1 for paper, else 2)
   --datasets LIST   dsprites and/or shapes3d instead of the profile's (as given to zietlow_tables)
   --models LIST     only these of the profile's models (must include beta_vae)
 )";
@@ -72,7 +73,7 @@ int main(int argc, char** argv) {
     // values[dataset][model][variant][scale] = kept MIGs; filtered counts alike.
     std::map<std::string, std::map<std::string, std::map<DataVariant, std::map<double, std::vector<double>>>>> values;
     std::map<std::string, std::map<std::string, std::map<DataVariant, std::map<double, size_t>>>> filtered;
-    std::string csv = "run,dataset,model,scale,variant,seed,mig,active_units,over_pruned\n";
+    std::string csv = "run,dataset,model,scale,variant,seed,mig@" + p.training.metric_sizes + ",active_units,over_pruned\n";
     for (size_t i = 0; i < runs.size(); ++i) {
       const ZietlowRun& r = runs[i];
       if (outcomes[i].failed) continue;

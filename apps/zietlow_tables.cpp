@@ -37,7 +37,7 @@ using namespace untangle;
 
 namespace {
 
-const char* kUsage = R"(usage: zietlow_tables [--profile quick|paper] [--device auto|cpu|cuda] [--out DIR] [--workers N]
+const char* kUsage = R"(usage: zietlow_tables [--profile quick|paper|smoke] [--device auto|cpu|cuda] [--out DIR] [--workers N]
                       [--data-file-dsprites PATH] [--data-file-shapes3d PATH] [--datasets LIST] [--models LIST]
 
 Zietlow et al. 2021 Tables 1, 3, 4, 5: MIG, DCI, FactorVAE score and SAP of the models of Table 1 on the
@@ -48,9 +48,11 @@ the most and least disentangled beta-VAE (Fig. 10/11). Resumable: run it again t
                     (default; sized for about an hour on a 2-core CPU, see docs/reproductions/zietlow.md)
   --profile paper   both datasets, all seven models, 10 seeds of 300,000 steps, reference metric sizes,
                     m trained 20,000 steps (ensembles of 4 + 4 on Shapes3D); meant for GPUs or a cluster
+  --profile smoke   dSprites; AE and beta-VAE; 2 seeds of 6 steps: every stage end to end in a few
+                    minutes (the tests' profile; numbers mean nothing)
   --device D        auto (default), cpu or cuda, for every training run
   --out DIR         default out/zietlow_tables
-  --workers N       train N runs at once, one thread each (default: 2 for quick, 1 for paper)
+  --workers N       train N runs at once, one thread each (default: 1 for paper, else 2)
   --data-file-dsprites PATH, --data-file-shapes3d PATH   the real dataset files instead of the renderers
   --datasets LIST   dsprites and/or shapes3d instead of the profile's (e.g. the quick profile on dsprites)
   --models LIST     Table 1's models to train instead of the profile's; must include beta_vae

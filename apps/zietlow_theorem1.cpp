@@ -41,7 +41,7 @@ using namespace untangle;
 
 namespace {
 
-const char* kUsage = R"(usage: zietlow_theorem1 [--profile quick|paper] [--device auto|cpu|cuda] [--out DIR]
+const char* kUsage = R"(usage: zietlow_theorem1 [--profile quick|paper|smoke] [--device auto|cpu|cuda] [--out DIR]
 
 Zietlow et al. 2021 Theorem 1 (a linear VAE's decoder aligns with PCA) and Fig. 1 (local vs global
 principal axes under PCA, a linear VAE and a nonlinear VAE). Writes DIR/theorem1.md, DIR/fig1.svg,
@@ -49,6 +49,8 @@ DIR/fig1.md and JSON files; finished seeds are skipped when run again.
   --profile quick   5 seeds of 20,000 steps for Theorem 1; the Fig. 1 VAEs 4,000 steps (default; a few
                     minutes on 2 CPU cores)
   --profile paper   10 seeds of 100,000 steps; the Fig. 1 VAEs 30,000 steps of batch 256
+  --profile smoke   2 seeds of 2,000 steps; the Fig. 1 VAEs 300 steps: every output end to end
+                    (numbers mean little)
   --device D        auto (default), cpu or cuda
   --out DIR         default out/zietlow_theorem1
 )";
@@ -62,6 +64,7 @@ struct Profile {
 };
 const Profile kQuick{"quick", 5, 20000, 4000, 64};
 const Profile kPaper{"paper", 10, 100000, 30000, 256};
+const Profile kSmoke{"smoke", 2, 2000, 300, 64};
 
 // The synthetic spectrum of (a): distinct eigenvalues, four well above the L2 loss's noise level
 // (a latent is kept when its eigenvalue exceeds 1/2 for ||x - x̂||² + KL) and four well below it.
@@ -369,9 +372,9 @@ int main(int argc, char** argv) {
     const std::string device_name_option = args.text("device", "auto");
     const std::string out = args.text("out", "out/zietlow_theorem1");
     args.reject_unknown();
-    require(profile_name == "quick" || profile_name == "paper", "--profile must be quick or paper, got '",
-            profile_name, "'");
-    const Profile& profile = profile_name == "paper" ? kPaper : kQuick;
+    require(profile_name == "quick" || profile_name == "paper" || profile_name == "smoke",
+            "--profile must be quick, paper or smoke, got '", profile_name, "'");
+    const Profile& profile = profile_name == "paper" ? kPaper : profile_name == "smoke" ? kSmoke : kQuick;
     std::string note;
     const Device device = resolve_device(device_name_option, &note);
     if (!note.empty()) std::fprintf(stderr, "%s\n", note.c_str());

@@ -1,6 +1,7 @@
 #include "metrics/codes_table.h"
 
 #include <algorithm>
+#include <cmath>
 
 #include "kernels/check.h"
 
@@ -121,13 +122,9 @@ std::unique_ptr<CodeSource> make_codes_table_source(const LabelledCodes& table, 
                                                     bool need_factor_conditioning) {
   require(table.num_points > 0, "codes table is empty");
   const size_t K = table.num_factors;
-  if (factor_sizes.empty()) {
-    factor_sizes.assign(K, 0);
-    for (size_t row = 0; row < table.num_points; ++row)
-      for (size_t k = 0; k < K; ++k) factor_sizes[k] = std::max(factor_sizes[k], size_t(table.factor(row, k)) + 1);
-  }
-  require(factor_sizes.size() == K, "--factor-sizes lists ", factor_sizes.size(), " sizes but the factors table has ", K,
-          " columns");
+  require(!factor_sizes.empty(), "the factor sizes of the codes table are not known (they are not guessed from a sample)");
+  require(factor_sizes.size() == K, "the factor sizes list ", factor_sizes.size(), " factors but the factors table has ",
+          K, " columns");
   for (size_t row = 0; row < table.num_points; ++row)
     for (size_t k = 0; k < K; ++k)
       require(size_t(table.factor(row, k)) < factor_sizes[k], "factor ", k, " index ", table.factor(row, k), " in row ",
@@ -144,6 +141,20 @@ std::unique_ptr<CodeSource> make_codes_table_source(const LabelledCodes& table, 
   auto sampled = std::make_unique<SampledTable>(table, factor_sizes);
   if (need_factor_conditioning) sampled->require_dense_enough();
   return sampled;
+}
+
+RowSplit split_rows(const LabelledCodes& table, double test_fraction, uint64_t seed) {
+  const size_t n = table.num_points;
+  require(n >= 2, "a codes table of ", n, " row(s) cannot be split into disjoint train and test rows (need >= 2)");
+  require(test_fraction > 0 && test_fraction < 1, "test fraction ", test_fraction, " is not in (0, 1)");
+  std::vector<size_t> order(n);
+  for (size_t i = 0; i < n; ++i) order[i] = i;
+  PhiloxRng rng(seed);
+  for (size_t i = n - 1; i > 0; --i) std::swap(order[i], order[size_t(rng.next_below(i + 1))]);
+  const size_t num_test = std::min(n - 1, std::max<size_t>(1, size_t(std::llround(double(n) * test_fraction))));
+  const std::vector<size_t> test_rows(order.begin(), order.begin() + long(num_test));
+  const std::vector<size_t> train_rows(order.begin() + long(num_test), order.end());
+  return {select_rows(table, train_rows), select_rows(table, test_rows)};
 }
 
 }  // namespace untangle

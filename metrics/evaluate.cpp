@@ -1,7 +1,9 @@
 #include "metrics/evaluate.h"
 
 #include <algorithm>
+#include <cstring>
 #include <functional>
+#include <sstream>
 
 #include "kernels/check.h"
 #include "metrics/beta_vae_score.h"
@@ -39,11 +41,14 @@ MetricScores run_metrics(const PointsFor& points_for, const CodeSource* source, 
             name, "' (known: mig, dci, sap, sap_continuous, modularity, unsupervised, factorvae, betavae)");
   const MetricSizes& sizes = request.sizes;
   MetricScores scores;
+  size_t metrics_done = 0;
   // Metrics run in the fixed order of metric_names(), each with its own stream: adding or removing one
   // metric does not change the numbers of another.
   for (size_t m = 0; m < metric_names().size(); ++m) {
     const std::string& name = metric_names()[m];
     if (std::find(request.metrics.begin(), request.metrics.end(), name) == request.metrics.end()) continue;
+    if (request.progress) request.progress(name, metrics_done);
+    ++metrics_done;
     if (name == "mig") {
       scores.emplace_back("mig", mig_score(points_for(m, sizes.mig_points, 0).first).mig);
     } else if (name == "dci") {
@@ -87,10 +92,85 @@ MetricScores run_metrics(const PointsFor& points_for, const CodeSource* source, 
       }
     }
   }
+  if (request.progress) request.progress("", metrics_done);
   return scores;
 }
 
+// `wanted` distinct rows of `pool` (all of them when it holds fewer), drawn without replacement.
+LabelledCodes draw_without_replacement(const LabelledCodes& pool, size_t wanted, PhiloxRng& rng) {
+  const size_t n = pool.num_points, take = std::min(wanted, n);
+  std::vector<size_t> order(n);
+  for (size_t i = 0; i < n; ++i) order[i] = i;
+  for (size_t i = 0; i < take; ++i) std::swap(order[i], order[i + size_t(rng.next_below(n - i))]);
+  order.resize(take);
+  return select_rows(pool, order);
+}
+
 }  // namespace
+
+std::vector<MetricPlan> plan_metrics(const EvaluationRequest& request) {
+  const MetricSizes& z = request.sizes;
+  std::vector<MetricPlan> plan;
+  for (const std::string& name : metric_names()) {
+    if (std::find(request.metrics.begin(), request.metrics.end(), name) == request.metrics.end()) continue;
+    MetricPlan p{name};
+    if (name == "mig") p.train = z.mig_points;
+    if (name == "dci") p.train = z.dci_train, p.test = z.dci_test;
+    if (name == "sap") p.train = z.sap_train, p.test = z.sap_test;
+    if (name == "sap_continuous") p.train = z.sap_train;
+    if (name == "modularity") p.train = z.modularity_train, p.test = z.modularity_test;
+    if (name == "unsupervised") p.train = z.unsupervised_points;
+    if (name == "factorvae") p.train = z.factor_vae_train, p.test = z.factor_vae_eval, p.batch = z.factor_vae_batch;
+    if (name == "betavae") p.train = z.beta_vae_train, p.test = z.beta_vae_eval, p.batch = z.beta_vae_batch;
+    // FactorVAE also encodes the points that estimate each code's spread; β-VAE encodes pairs.
+    if (name == "factorvae") p.observations = p.batch * (p.train + p.test) + z.factor_vae_variance_points;
+    else if (name == "betavae") p.observations = 2 * p.batch * (p.train + p.test);
+    else p.observations = p.train + p.test;
+    plan.push_back(p);
+  }
+  return plan;
+}
+
+std::string describe_plan(const std::vector<MetricPlan>& plan) {
+  std::ostringstream out;
+  for (size_t i = 0; i < plan.size(); ++i) {
+    const MetricPlan& p = plan[i];
+    out << (i ? "; " : "") << p.metric << " " << p.train;
+    if (p.batch) out << " + " << p.test << " votes of " << p.batch << (p.metric == "betavae" ? " pairs" : "");
+    else if (p.test) out << " train + " << p.test << " test";
+  }
+  return out.str();
+}
+
+std::string sizes_name(const MetricSizes& sizes) {
+  auto same = [](const MetricSizes& a, const MetricSizes& b) { return std::memcmp(&a, &b, sizeof(MetricSizes)) == 0; };
+  return same(sizes, kReferenceSizes) ? "reference" : same(sizes, kFastSizes) ? "fast" : "custom";
+}
+
+std::vector<MetricPlan> plan_metrics_on_pools(const EvaluationRequest& request, size_t all_rows, size_t train_rows,
+                                              size_t test_rows) {
+  std::vector<MetricPlan> plan = plan_metrics(request);
+  for (MetricPlan& p : plan) {
+    if (p.batch) continue;  // factor-conditioned: drawn from the table, not from the pools
+    p.train = std::min(p.train, p.test ? train_rows : all_rows);
+    p.test = std::min(p.test, test_rows);
+    p.observations = p.train + p.test;
+  }
+  return plan;
+}
+
+MetricScores evaluate_metrics_on_pools(const LabelledCodes& all, const LabelledCodes& train_pool,
+                                       const LabelledCodes& test_pool, const CodeSource* source,
+                                       const EvaluationRequest& request) {
+  PointsFor pools = [&](size_t metric_index, size_t num_train, size_t num_test) {
+    PhiloxRng rng = PhiloxRng(request.seed).split(metric_index);
+    if (num_test == 0) return std::make_pair(draw_without_replacement(all, num_train, rng), LabelledCodes{});
+    LabelledCodes train = draw_without_replacement(train_pool, num_train, rng);
+    LabelledCodes test = draw_without_replacement(test_pool, num_test, rng);
+    return std::make_pair(std::move(train), std::move(test));
+  };
+  return run_metrics(pools, source, request);
+}
 
 MetricScores evaluate_metrics(const CodeSource& source, const EvaluationRequest& request) {
   PointsFor sampled = [&](size_t metric_index, size_t num_train, size_t num_test) {

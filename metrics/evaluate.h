@@ -7,6 +7,7 @@
 // get 1/10 and 1/5 of the reference sizes).
 #pragma once
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -39,12 +40,32 @@ const std::vector<std::string>& default_metric_names();
 // Whether a metric needs factor-conditioned sampling (a CodeSource), not just train/test rows.
 bool needs_factor_conditioning(const std::string& metric);
 
+// Called before each requested metric starts (`metric`, how many metrics are done) and once more with
+// metric "" when all are done: the apps print progress and an ETA from it (apps/common/metric_progress.h).
+using MetricProgress = std::function<void(const std::string& metric, size_t metrics_done)>;
+
 struct EvaluationRequest {
   std::vector<std::string> metrics = default_metric_names();
   MetricSizes sizes = kReferenceSizes;
   uint64_t seed = 0;
   double factor_vae_prune_threshold = 0.05;  // disentanglement_lib's study; disent uses 0
+  MetricProgress progress;                   // optional
 };
+
+// What one metric will draw: train/test points (for FactorVAE and β-VAE: training and evaluation votes of
+// `batch` observations each, or pairs) and the observations encoded in all, its cost when the codes come
+// from a model (metrics/representation.h).
+struct MetricPlan {
+  std::string metric;
+  size_t train = 0, test = 0, batch = 0;
+  size_t observations = 0;
+};
+// The requested metrics in evaluation order with the sizes of `request.sizes`.
+std::vector<MetricPlan> plan_metrics(const EvaluationRequest& request);
+// "mig 10000; dci 10000 train + 5000 test; factorvae 10000 + 5000 votes of 64; ..." for messages and files.
+std::string describe_plan(const std::vector<MetricPlan>& plan);
+// "reference" or "fast" when `sizes` is one of the two, else "custom".
+std::string sizes_name(const MetricSizes& sizes);
 
 // Named results in a fixed order, e.g. {"dci.disentanglement", 0.71}. NaN marks an undefined value.
 using MetricScores = std::vector<std::pair<std::string, double>>;
@@ -58,5 +79,16 @@ MetricScores evaluate_metrics(const CodeSource& source, const EvaluationRequest&
 // if they are not requested.
 MetricScores evaluate_metrics_on_rows(const LabelledCodes& train, const LabelledCodes& test, const CodeSource* source,
                                       const EvaluationRequest& request);
+
+// Supervised metrics on disjoint train and test pools of rows (metrics/codes_table.h, split_rows): each
+// metric takes min(its size, the pool's rows) rows of each pool, drawn without replacement with its own
+// stream; metrics without a test set (MIG, SAP continuous, unsupervised) draw from `all` rows.
+// FactorVAE/β-VAE draw factor-conditioned samples from `source` as evaluate_metrics does.
+MetricScores evaluate_metrics_on_pools(const LabelledCodes& all, const LabelledCodes& train_pool,
+                                       const LabelledCodes& test_pool, const CodeSource* source,
+                                       const EvaluationRequest& request);
+// The plan of evaluate_metrics_on_pools: each size capped by the rows the pools hold.
+std::vector<MetricPlan> plan_metrics_on_pools(const EvaluationRequest& request, size_t all_rows, size_t train_rows,
+                                              size_t test_rows);
 
 }  // namespace untangle

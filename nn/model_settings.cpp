@@ -1,8 +1,11 @@
 // ModelSettings as named text fields: what the trainer writes to config.json, and reads back to rebuild
 // a run's model (resume, eval, encode). One table lists every field once, with how to print and parse it,
 // so a new setting cannot be written without also being read.
+#include <cmath>
 #include <cstdlib>
 #include <functional>
+#include <limits>
+#include <type_traits>
 #include <sstream>
 
 #include "kernels/check.h"
@@ -29,7 +32,25 @@ double parse_number(const std::string& field, const std::string& text) {
   char* end = nullptr;
   const double value = std::strtod(text.c_str(), &end);
   require(!text.empty() && end && *end == '\0', "model setting '", field, "': '", text, "' is not a number");
+  require(std::isfinite(value), "model setting '", field, "': '", text, "' is not a finite number");
   return value;
+}
+
+// The parsed value as T: an integer setting must be a whole number within T's range (a cast would wrap
+// or be undefined), a float one within float's range. Ranges that make sense for a model are checked
+// with the run configuration (apps/common/run_config.cpp, validate_run_config).
+template <typename T>
+T parse_as(const std::string& field, const std::string& text) {
+  const double value = parse_number(field, text);
+  if constexpr (std::is_integral_v<T>) {
+    require(value == std::floor(value) && value >= double(std::numeric_limits<T>::lowest()) &&
+                value < double(std::numeric_limits<T>::max()) + 1.0,
+            "model setting '", field, "': '", text, "' is not a whole number in range");
+  } else {
+    require(std::fabs(value) <= double(std::numeric_limits<T>::max()), "model setting '", field, "': '", text,
+            "' is out of range");
+  }
+  return T(value);
 }
 
 // A field holding a number of type T at `member`.
@@ -37,7 +58,7 @@ template <typename T>
 Field number(const char* name, T ModelSettings::*member) {
   return {
       name, [member](const ModelSettings& s) { return exact(double(s.*member)); },
-      [name, member](ModelSettings& s, const std::string& text) { s.*member = T(parse_number(name, text)); }};
+      [name, member](ModelSettings& s, const std::string& text) { s.*member = parse_as<T>(name, text); }};
 }
 
 // A number inside a nested struct (the reconstruction settings or an optimiser's hyperparameters).
@@ -45,7 +66,7 @@ template <typename Outer, typename T>
 Field nested_number(const char* name, Outer ModelSettings::*outer, T Outer::*member) {
   return {name, [outer, member](const ModelSettings& s) { return exact(double(s.*outer.*member)); },
           [name, outer, member](ModelSettings& s, const std::string& text) {
-            s.*outer.*member = T(parse_number(name, text));
+            s.*outer.*member = parse_as<T>(name, text);
           }};
 }
 

@@ -13,10 +13,12 @@ ReproductionOptions read_reproduction_options(Args& args, const std::string& app
   options.profile = args.text("profile", "quick");
   options.device = args.text("device", "auto");
   options.out = args.text("out", "out/" + app_name);
-  options.workers = int(args.integer("workers", options.profile == "quick" ? 2 : 1));
+  options.workers = int(args.integer("workers", options.profile == "paper" ? 1 : 2));
   options.worker = args.text("worker", "");
-  require(std::find(profiles.begin(), profiles.end(), options.profile) != profiles.end(), "--profile must be ",
-          profiles.size() == 2 ? "quick or paper" : "quick or paper (or smoke, for tests)", ", got '", options.profile, "'");
+  std::string names;
+  for (const std::string& p : profiles) names += (names.empty() ? "" : ", ") + p;
+  require(std::find(profiles.begin(), profiles.end(), options.profile) != profiles.end(), "--profile must be one of ",
+          names, ", got '", options.profile, "'");
   require(options.workers >= 1, "--workers must be at least 1");
   return options;
 }

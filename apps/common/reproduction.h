@@ -1,5 +1,6 @@
 // What every reproduction app (apps/michlo_*.cpp) shares: the common options
-//   --profile quick|paper   quick: scaled to a 2-core CPU; paper: the reference's settings (for a GPU)
+//   --profile quick|paper|smoke   quick: scaled to a 2-core CPU; paper: the reference's settings (for a
+//                           GPU); smoke: every stage end to end in about 3 minutes (numbers mean nothing)
 //   --device auto|cpu|cuda  passed to every training run
 //   --out DIR               where the sweep's run directories, tables and figures go
 //   --workers N             sweep runs trained in N single-threaded processes at once
@@ -22,7 +23,7 @@ struct ReproductionOptions {
 
 // Reads the options above (profile must be one of `profiles`); --out defaults to out/<app name>.
 ReproductionOptions read_reproduction_options(Args& args, const std::string& app_name,
-                                              const std::vector<std::string>& profiles = {"quick", "paper"});
+                                              const std::vector<std::string>& profiles = {"quick", "paper", "smoke"});
 
 // A GitHub-flavoured Markdown table: header cells, then rows of the same width.
 std::string markdown_table(const std::vector<std::string>& header, const std::vector<std::vector<std::string>>& rows);

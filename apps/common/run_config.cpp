@@ -47,17 +47,23 @@ std::string text_of(double value) {
 }
 
 long long parse_integer(const std::string& name, const std::string& text, const std::string& source) {
-  char* end = nullptr;
-  long long value = std::strtoll(text.c_str(), &end, 10);
-  require(!text.empty() && end && *end == '\0', source, ": '", name, "' is not an integer ('", text, "')");
-  return value;
+  return parse_integer_text(text, source + ": '" + name + "'");
+}
+
+// An integer field held as an int: a value that would wrap is refused, not narrowed.
+int parse_int(const std::string& name, const std::string& text, const std::string& source) {
+  const long long value = parse_integer(name, text, source);
+  require(value >= -2147483647LL - 1 && value <= 2147483647LL, source, ": '", name, "' = ", value, " is out of range");
+  return int(value);
 }
 
 double parse_number(const std::string& name, const std::string& text, const std::string& source) {
-  char* end = nullptr;
-  double value = std::strtod(text.c_str(), &end);
-  require(!text.empty() && end && *end == '\0', source, ": '", name, "' is not a number ('", text, "')");
-  return value;
+  return parse_number_text(text, source + ": '" + name + "'");
+}
+
+bool parse_bool(const std::string& name, const std::string& text, const std::string& source) {
+  require(text == "true" || text == "false", source, ": '", name, "' must be true or false, got '", text, "'");
+  return text == "true";
 }
 
 // The run-level fields (the model's come from nn/model_settings.cpp).
@@ -115,17 +121,6 @@ std::string absolute_path(const std::string& path) {
   return path.empty() ? path : std::filesystem::absolute(path).lexically_normal().string();
 }
 
-void check_positive(const RunConfig& c) {
-  require(c.noise == 0.0f || c.manipulation.empty(), "--noise and --manipulation are two variants of the data; give one");
-  require(c.steps >= 1, "--steps must be at least 1");
-  require(c.batch >= 1, "--batch must be at least 1");
-  require(c.log_every >= 1, "--log-every must be at least 1");
-  require(c.checkpoint_every >= 1, "--checkpoint-every must be at least 1");
-  require(c.eval_every >= 0, "--eval-every must be 0 (off) or positive");
-  require(c.final_metric_sizes == "reference" || c.final_metric_sizes == "fast",
-          "--final-sizes must be reference or fast");
-}
-
 }  // namespace
 
 std::vector<std::pair<std::string, std::string>> run_config_fields(const RunConfig& config) {
@@ -148,28 +143,41 @@ RunConfig run_config_from_fields(const std::map<std::string, std::string>& field
     auto it = fields.find(name);
     return it == fields.end() ? nullptr : &it->second;
   };
+  // A run is not rebuilt from guesses: without these a default (e.g. another dataset) would be used
+  // silently, and its images would not fit the checkpoint's model.
+  for (const char* key : {"dataset", "steps", "batch", "seed", "latents", "channels", "height", "width"})
+    require(fields.count(key), source, ": no '", key, "' key (a run's config.json lists every setting)");
   if (auto v = get("preset")) c.preset = *v;
   if (auto v = get("dataset")) c.dataset = *v;
-  if (auto v = get("spacing")) c.spacing = int(parse_integer("spacing", *v, source));
+  if (auto v = get("spacing")) c.spacing = parse_int("spacing", *v, source);
   if (auto v = get("data_file")) c.data_file = *v;
   if (auto v = get("noise")) c.noise = float(parse_number("noise", *v, source));
   if (auto v = get("manipulation")) c.manipulation = *v;
-  if (auto v = get("standardise")) c.standardise = *v == "true";
+  if (auto v = get("standardise")) c.standardise = parse_bool("standardise", *v, source);
   if (auto v = get("steps")) c.steps = parse_integer("steps", *v, source);
-  if (auto v = get("batch")) c.batch = int(parse_integer("batch", *v, source));
-  if (auto v = get("seed")) c.seed = (unsigned long long)parse_integer("seed", *v, source);
+  if (auto v = get("batch")) c.batch = parse_int("batch", *v, source);
+  if (auto v = get("seed")) {
+    const long long seed = parse_integer("seed", *v, source);
+    require(seed >= 0, source, ": 'seed' must not be negative, got ", seed);
+    c.seed = (unsigned long long)seed;
+  }
   if (auto v = get("device")) c.device = *v;
-  if (auto v = get("cuda_graph")) c.cuda_graph = *v == "true";
+  if (auto v = get("cuda_graph")) c.cuda_graph = parse_bool("cuda_graph", *v, source);
   if (auto v = get("log_every")) c.log_every = parse_integer("log_every", *v, source);
   if (auto v = get("checkpoint_every")) c.checkpoint_every = parse_integer("checkpoint_every", *v, source);
   if (auto v = get("eval_every")) c.eval_every = parse_integer("eval_every", *v, source);
   if (auto v = get("final_metrics")) c.final_metrics = *v;
   if (auto v = get("final_metric_sizes")) c.final_metric_sizes = *v;
   if (auto v = get("version")) c.version = *v;
+  validate_run_config(c, source);
   return c;
 }
 
 void write_run_config(const std::string& path, const RunConfig& config) {
+  write_file_atomically(path, run_config_json(config));
+}
+
+std::string run_config_json(const RunConfig& config) {
   JsonObject json;
   for (const auto& [name, value] : run_config_fields(config)) {
     // Numbers as JSON numbers (the seed as an exact integer); a version stays text.
@@ -179,7 +187,7 @@ void write_run_config(const std::string& path, const RunConfig& config) {
     else if (value == "true" || value == "false") json.add(name, value == "true");
     else json.add(name, value);
   }
-  write_file_atomically(path, json.str(2) + "\n");
+  return json.str(2) + "\n";
 }
 
 RunConfig read_run_config(const std::string& path) {
@@ -201,21 +209,59 @@ std::vector<std::string> model_setting_flags() {
   return flags;
 }
 
-RunConfig run_config_from_args(Args& args) {
+namespace {
+
+// Flags that say which data the run sees (read before the model is sized to the data).
+void apply_data_flags(Args& args, RunConfig& c) {
+  c.spacing = args.small_integer("spacing", c.spacing);
+  c.data_file = args.text("data-file", c.data_file);
+  c.noise = float(args.number("noise", c.noise));
+  if (args.has("manipulation")) c.manipulation = absolute_path(args.text("manipulation", ""));
+  const long long seed = args.integer("seed", (long long)c.seed);
+  require(seed >= 0, "option --seed must not be negative, got ", seed);
+  c.seed = (unsigned long long)seed;
+  c.device = args.text("device", c.device);
+  const std::string graph = args.text("cuda-graph", c.cuda_graph ? "true" : "false");
+  require(graph == "true" || graph == "false", "option --cuda-graph: expected true or false, got '", graph, "'");
+  c.cuda_graph = graph == "true";
+}
+
+// Layer 4: the schedule and every model setting the user named.
+void apply_training_flags(Args& args, RunConfig& c) {
+  args.refuse_both("lr", "learning-rate");
+  c.steps = args.integer("steps", c.steps);
+  c.batch = args.small_integer("batch", c.batch);
+  if (args.has("lr")) c.model.optimizer.learning_rate = float(args.number("lr", 0.0));
+  for (const std::string& flag : model_setting_flags()) {
+    if (!args.has(flag)) continue;
+    std::string name = flag;
+    for (char& ch : name)
+      if (ch == '-') ch = '_';
+    try {
+      set_model_setting(c.model, name, args.text(flag, ""));
+    } catch (const Error& error) {
+      fail("option --", flag, ": ", error.what());
+    }
+  }
+  if (args.has("standardise")) {
+    const std::string text = args.text("standardise", "");
+    require(text == "true" || text == "false", "option --standardise: expected true or false, got '", text, "'");
+    c.standardise = text == "true";
+  }
+  c.log_every = args.integer("log-every", c.log_every);
+  c.checkpoint_every = args.integer("checkpoint-every", c.checkpoint_every);
+  c.eval_every = args.integer("eval-every", c.eval_every);
+  c.final_metrics = args.text("final-metrics", c.final_metrics);
+  c.final_metric_sizes = args.text("final-sizes", c.final_metric_sizes);
+}
+
+// Layers 1-3 for --model / --dataset / --preset, with the data flags applied before the model is sized.
+RunConfig resolved_defaults(Args& args) {
   RunConfig c;
   const std::string model = args.text("model", "beta_vae");
   c.dataset = args.text("dataset", "dsprites");
   c.preset = args.text("preset", default_convention_preset(model));
-  c.spacing = int(args.integer("spacing", 8));
-  c.data_file = args.text("data-file", "");
-  c.noise = float(args.number("noise", 0.0));
-  c.manipulation = absolute_path(args.text("manipulation", ""));
-  c.seed = (unsigned long long)args.integer("seed", 0);
-  c.device = args.text("device", "auto");
-  const std::string graph = args.text("cuda-graph", "true");
-  require(graph == "true" || graph == "false", "--cuda-graph: expected true or false, got '", graph, "'");
-  c.cuda_graph = graph == "true";
-  c.version = UNTANGLE_VERSION;
+  apply_data_flags(args, c);
 
   // 1-2: model defaults, then the convention preset (loss, optimiser, initialiser, architecture, batch).
   c.model = default_model_settings(model);
@@ -224,7 +270,8 @@ RunConfig run_config_from_args(Args& args) {
   c.batch = convention.batch_size;
   c.standardise = convention.standardise_inputs;
 
-  // The model is sized to the data.
+  // The model is sized to the data (checked first, so a bad value is named before it is used).
+  validate_run_config(c, kCommandLine);
   auto dataset = make_dataset(c.dataset, c.dataset_options());
   c.model.channels = int(dataset->channels());
   c.model.height = int(dataset->height());
@@ -239,25 +286,25 @@ RunConfig run_config_from_args(Args& args) {
     set_model_setting(c.model, p.setting, p.value);
     c.model.latents = int(dataset->num_factors());
   }
+  return c;
+}
 
-  // 4: the user's flags.
-  c.steps = args.integer("steps", c.steps);
-  c.batch = int(args.integer("batch", c.batch));
-  if (args.has("lr")) c.model.optimizer.learning_rate = float(args.number("lr", 0.0));
-  for (const std::string& flag : model_setting_flags()) {
-    if (!args.has(flag)) continue;
-    std::string name = flag;
-    for (char& ch : name)
-      if (ch == '-') ch = '_';
-    set_model_setting(c.model, name, args.text(flag, ""));
+}  // namespace
+
+RunConfig run_config_from_args(Args& args) {
+  RunConfig c;
+  if (args.has("config")) {
+    // A run's config.json is layers 1-3 already; model, dataset and preset are the file's.
+    for (const char* fixed : {"model", "dataset", "preset"})
+      require(!args.has(fixed), "--", fixed, " cannot change a run given by --config (edit the file instead)");
+    c = read_run_config(args.text("config", ""));
+    apply_data_flags(args, c);
+  } else {
+    c = resolved_defaults(args);
   }
-  if (args.has("standardise")) c.standardise = args.text("standardise", "") != "false";
-  c.log_every = args.integer("log-every", c.log_every);
-  c.checkpoint_every = args.integer("checkpoint-every", c.checkpoint_every);
-  c.eval_every = args.integer("eval-every", c.eval_every);
-  c.final_metrics = args.text("final-metrics", c.final_metrics);
-  c.final_metric_sizes = args.text("final-sizes", c.final_metric_sizes);
-  check_positive(c);
+  apply_training_flags(args, c);
+  c.version = UNTANGLE_VERSION;
+  validate_run_config(c, kCommandLine);
   return c;
 }
 

@@ -58,10 +58,23 @@ std::vector<std::pair<std::string, std::string>> run_config_fields(const RunConf
 RunConfig run_config_from_fields(const std::map<std::string, std::string>& fields, const std::string& source);
 
 void write_run_config(const std::string& path, const RunConfig& config);
+// The text write_run_config writes (what --dry-run prints).
+std::string run_config_json(const RunConfig& config);
+// Reads and validates (validate_run_config) a run's config.json; errors name the file and the key.
 RunConfig read_run_config(const std::string& path);
 
+// The one check of a run configuration's values, used after the command line is parsed and after a
+// config.json is read (resume, eval, encode, sweeps): a value outside its valid range is an error naming
+// the setting — as a flag (--batch) when `source` is kCommandLine, else as "<source>: 'batch'".
+// The ranges are in apps/common/run_config_checks.cpp.
+inline const char* const kCommandLine = "command line";
+void validate_run_config(const RunConfig& config, const std::string& source);
+// The model's image shape and factor count must be the dataset's (a config.json edited or damaged by
+// hand would otherwise feed a model images of another size).
+void check_model_fits_dataset(const RunConfig& config, const GroundTruthDataset& dataset, const std::string& source);
+
 // Builds a configuration from `untangle train` flags (layers 1-4 above), sizing the model to the
-// dataset. Reads --model, --dataset, --preset, --spacing, --data-file, --noise, --standardise,
+// dataset; with --config FILE (a run's config.json) the file replaces layers 1-3. Reads --config, --model, --dataset, --preset, --spacing, --data-file, --noise, --standardise,
 // --manipulation, --steps, --batch, --seed, --device, --log-every, --checkpoint-every, --eval-every, --final-metrics,
 // --final-sizes, --lr and every model setting by its name with dashes (--beta, --c-max, --latents, ...).
 RunConfig run_config_from_args(Args& args);

@@ -34,6 +34,10 @@ std::string reported_metric_key(const TrainingProfile& profile, const std::strin
   return profile.eval_every > 0 ? "max_during_training." + metric : metric;
 }
 
+std::string reported_metric_column(const TrainingProfile& profile, const std::string& metric) {
+  return reported_metric_key(profile, metric) + "@" + (profile.eval_every > 0 ? "fast" : profile.metric_sizes);
+}
+
 RunConfig run_config_from_flags(const std::vector<std::string>& flags) {
   // Args parses an argv; the flags become one, after a placeholder program name.
   std::vector<std::string> words = {"sweep"};

@@ -48,6 +48,9 @@ std::vector<std::string> profile_flags(const TrainingProfile& profile, const std
 // The metrics.json key a profile reports for `metric` ("mig", "dci.disentanglement"): the maximum of
 // the periodic evaluations when the profile has them (as the paper's plots), else the final value.
 std::string reported_metric_key(const TrainingProfile& profile, const std::string& metric);
+// That key as a CSV column header naming the sample sizes that made it: "mig@fast",
+// "max_during_training.mig@fast" (periodic evaluations use the fast sizes).
+std::string reported_metric_column(const TrainingProfile& profile, const std::string& metric);
 
 // A configuration from `untangle train` flags (apps/common/run_config.h's layers).
 RunConfig run_config_from_flags(const std::vector<std::string>& flags);

@@ -58,8 +58,10 @@ void use_data_variant(TrainedRun& run, const std::string& manipulation, float no
   run.config.manipulation = manipulation.empty() ? manipulation : std::filesystem::absolute(manipulation).string();
   run.config.noise = noise;
   require(noise == 0.0f || manipulation.empty(), "give --noise or --manipulation, not both");
+  validate_run_config(run.config, kCommandLine);  // --noise / --manipulation
   run.inputs.reset();  // it refers to the dataset being replaced
   run.dataset = make_dataset(run.config.dataset, run.config.dataset_options());
+  check_model_fits_dataset(run.config, *run.dataset, "--manipulation");
   run.inputs = std::make_unique<InputPipeline>(*run.dataset, run.config.standardise, run.config.seed);
 }
 
@@ -91,8 +93,10 @@ void add_active_units(JsonObject& json, const ActiveUnitsResult& result) {
 TrainedRun load_trained_run(const std::string& directory) {
   TrainedRun run;
   run.directory = directory;
-  run.config = read_run_config(directory + "/config.json");
+  const std::string config_path = directory + "/config.json";
+  run.config = read_run_config(config_path);
   run.dataset = make_dataset(run.config.dataset, run.config.dataset_options());
+  check_model_fits_dataset(run.config, *run.dataset, config_path);
   RunStreams streams(run.config.seed);
   run.inputs = std::make_unique<InputPipeline>(*run.dataset, run.config.standardise, run.config.seed);
   run.model = make_model(run.config.model, streams.weights);
@@ -101,7 +105,8 @@ TrainedRun load_trained_run(const std::string& directory) {
   run.checkpoint.restore(run.model->checkpointed_tensors(), path);
   auto step = run.checkpoint.metadata.find("step");
   require(step != run.checkpoint.metadata.end(), path, ": checkpoint has no 'step' record");
-  run.step = std::stoll(step->second);
+  run.step = parse_integer_text(step->second, path + ": checkpoint record 'step'");
+  require(run.step >= 0, path, ": checkpoint record 'step' is negative (", run.step, ")");
   return run;
 }
 

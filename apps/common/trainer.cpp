@@ -12,6 +12,7 @@
 
 #include "apps/common/figures.h"
 #include "apps/common/json.h"
+#include "apps/common/metric_progress.h"
 #include "apps/common/progress.h"
 #include "apps/common/stop_signals.h"
 #include "apps/common/trained_run.h"
@@ -179,6 +180,7 @@ std::map<std::string, double> column_maxima(const std::string& path) {
     std::vector<std::string> cells = split_list(line, ',');
     if (names.empty()) {
       names = cells;
+      for (std::string& name : names) name = name.substr(0, name.find('@'));  // "mig@fast" -> "mig"
       continue;
     }
     for (size_t i = 1; i < cells.size() && i < names.size(); ++i) {
@@ -214,6 +216,7 @@ TrainingResult train_run(const RunConfig& config, const std::string& directory, 
   if (!device_note.empty()) std::fprintf(stderr, "%s\n", device_note.c_str());
 
   std::unique_ptr<GroundTruthDataset> dataset = make_dataset(config.dataset, config.dataset_options());
+  check_model_fits_dataset(config, *dataset, directory + "/config.json");
   InputPipeline inputs(*dataset, config.standardise, config.seed);
   RunStreams streams(config.seed);
   std::unique_ptr<Model> model = make_model(config.model, streams.weights);
@@ -291,7 +294,10 @@ TrainingResult train_run(const RunConfig& config, const std::string& directory, 
   CsvLog log(log_path, header + ",seconds");
   std::unique_ptr<CsvLog> metrics_log;
   const std::vector<std::string> fast_metrics = {"mig", "dci"};
-  if (config.eval_every > 0) metrics_log = std::make_unique<CsvLog>(metrics_log_path, "step,mig,dci.disentanglement,dci.completeness,dci.informativeness_test");
+  // Each score column names the sample sizes that made it ("@fast": metrics/evaluate.h kFastSizes).
+  if (config.eval_every > 0)
+    metrics_log = std::make_unique<CsvLog>(
+        metrics_log_path, "step,mig@fast,dci.disentanglement@fast,dci.completeness@fast,dci.informativeness_test@fast");
 
   std::fprintf(stderr, "training %s on %s: %zu parameters, batch %d, steps %lld, seed %llu, %s\n", s.model.c_str(),
                dataset->name().c_str(), model->parameters().total_values(), config.batch, config.steps, config.seed,
@@ -433,12 +439,17 @@ TrainingResult train_run(const RunConfig& config, const std::string& directory, 
   JsonObject metrics_json;
   metrics_json.add("step", result.steps_done).add("metric_sizes", config.final_metric_sizes);
   if (!final_metrics.empty()) {
-    std::fprintf(stderr, "evaluating %s (%s sizes)...\n", config.final_metrics.c_str(), config.final_metric_sizes.c_str());
-    const MetricSizes& sizes = config.final_metric_sizes == "fast" ? kFastSizes : kReferenceSizes;
-    for (const auto& [name, value] : evaluate(*model, *dataset, inputs, final_metrics, sizes, config.seed))
+    EvaluationRequest request;
+    request.metrics = final_metrics;
+    request.sizes = config.final_metric_sizes == "fast" ? kFastSizes : kReferenceSizes;
+    request.seed = config.seed;
+    metrics_json.add("metric_points", describe_plan(plan_metrics(request)));
+    for (const auto& [name, value] : evaluate_model_with_progress("final metrics", *model, *dataset, inputs, request))
       metrics_json.add(name, value);
   }
-  for (const auto& [name, value] : column_maxima(metrics_log_path)) metrics_json.add("max_during_training." + name, value);
+  const std::map<std::string, double> maxima = column_maxima(metrics_log_path);
+  if (!maxima.empty()) metrics_json.add("max_during_training_sizes", "fast");
+  for (const auto& [name, value] : maxima) metrics_json.add("max_during_training." + name, value);
   // The over-pruning filter's input (Zietlow et al. §5.3), part of the final evaluation (a run without
   // final metrics skips it too): fast sizes use 2,000 observations, reference 10,000.
   if (!final_metrics.empty())

@@ -1,9 +1,13 @@
 // `untangle eval`: the disentanglement metrics of a trained run, from its checkpoint and dataset.
+// Each evaluation setting has its own file, so a second evaluation with other options never replaces
+// the first's results (eval_file_name below).
+#include <algorithm>
 #include <cstdio>
 #include <filesystem>
 
 #include "apps/common/args.h"
 #include "apps/common/json.h"
+#include "apps/common/metric_progress.h"
 #include "apps/common/trained_run.h"
 #include "apps/untangle/commands.h"
 #include "kernels/file_io.h"
@@ -11,22 +15,45 @@
 
 namespace untangle {
 
-int command_eval(int argc, char** argv) {
-  Args args(argc, argv, 2);
-  if (args.help()) {
-    std::printf(R"(usage: untangle eval --run DIR [--metrics LIST] [--sizes reference|fast] [--seed S] [--out FILE]
+namespace {
+
+const char* kUsage = R"(usage: untangle eval --run DIR [--metrics LIST] [--sizes reference|fast] [--seed S] [--out FILE]
                      [--manipulation FILE | --noise EPS]
 Computes metrics of the run's encoder means on freshly sampled observations of its dataset and prints
-one JSON object; also writes it to FILE (default DIR/eval.json; DIR/eval_manipulation-<file stem>.json or
-DIR/eval_noise<EPS>.json for a variant of the data). It also reports the active units
-(latents whose posterior variance, averaged over the data, is below 0.8) and each latent's mean variance.
+one JSON object. It also reports the active units (latents whose posterior variance, averaged over the
+data, is below 0.8) and each latent's mean variance. Progress and an estimate of the time go to stderr.
+The JSON is also written to FILE, by default one file per evaluation setting in DIR:
+    eval_<sizes>_seed<S>_step<N>[_<metrics>][_noise<EPS> | _manipulation-<file stem>].json
+(<metrics> only when not the default list, joined by '-'), so an evaluation with other options, or of
+the run after more training, never replaces an earlier one; the same setting gives the same numbers.
   --metrics  comma-separated, from: mig, dci, sap, sap_continuous, modularity, unsupervised,
              factorvae, betavae (default mig,dci,sap,factorvae,betavae)
-  --sizes    reference (disentanglement_lib's study sizes, default) or fast (disent's)
+  --sizes    reference (disentanglement_lib's study sizes, default) or fast (disent's); the JSON's
+             "sizes" and "metric_points" say which made the scores
   --seed     evaluation seed (default: the run's seed)
   --manipulation FILE, --noise EPS   score the encoder on this variant of the run's dataset instead of
              the one it trained on (Zietlow et al.'s mod. / noise data)
-)");
+)";
+
+std::string eval_file_name(const std::string& sizes, uint64_t seed, long long step, const std::string& metrics,
+                           const std::string& variant) {
+  std::string name = "eval_" + sizes + "_seed" + std::to_string(seed) + "_step" + std::to_string(step);
+  std::string default_list;
+  for (const std::string& m : default_metric_names()) default_list += (default_list.empty() ? "" : ",") + m;
+  if (metrics != default_list) {
+    std::string joined;
+    for (const std::string& m : split_list(metrics)) joined += (joined.empty() ? "" : "-") + m;
+    name += "_" + joined;
+  }
+  return name + variant + ".json";
+}
+
+}  // namespace
+
+int command_eval(int argc, char** argv) {
+  Args args(argc, argv, 2);
+  if (args.help()) {
+    std::printf("%s", kUsage);
     return 0;
   }
   const std::string directory = args.required_text("run");
@@ -36,28 +63,39 @@ DIR/eval_noise<EPS>.json for a variant of the data). It also reports the active 
   const std::string manipulation = args.text("manipulation", "");
   const bool other_noise = args.has("noise");
   const float noise = float(args.number("noise", 0.0));
-  // A variant of the data gets its own default file, so it never replaces the plain evaluation.
-  std::string variant;
-  if (!manipulation.empty()) variant = "_manipulation-" + std::filesystem::path(manipulation).stem().string();
-  if (other_noise) variant = "_noise" + std::to_string(noise);
-  const std::string out = args.text("out", directory + "/eval" + variant + ".json");
+  const std::string out_option = args.text("out", "");
+  const bool out_given = args.has("out");
   args.reject_unknown();
   require(sizes == "reference" || sizes == "fast", "--sizes must be reference or fast");
+  require(!out_given || !out_option.empty(), "option --out is empty");
+  for (const std::string& name : split_list(metric_list))
+    require(std::find(metric_names().begin(), metric_names().end(), name) != metric_names().end(),
+            "option --metrics: unknown metric '", name, "'");
 
   TrainedRun run = load_trained_run(directory);
   if (!manipulation.empty() || other_noise) use_data_variant(run, manipulation, noise);
-  DatasetCodeSource source(*run.dataset, mean_representation(*run.model, *run.inputs), size_t(run.config.model.latents));
   EvaluationRequest request;
   request.metrics = split_list(metric_list);
   request.sizes = sizes == "fast" ? kFastSizes : kReferenceSizes;
   request.seed = seed >= 0 ? uint64_t(seed) : run.config.seed;
+
+  // A variant of the data is part of the setting, so it never replaces the plain evaluation.
+  std::string variant;
+  if (!manipulation.empty()) variant = "_manipulation-" + std::filesystem::path(manipulation).stem().string();
+  if (other_noise) variant = "_noise" + std::to_string(noise);
+  const std::string out =
+      out_given ? out_option : directory + "/" + eval_file_name(sizes, request.seed, run.step, metric_list, variant);
+
   JsonObject json;
-  json.add("run", directory).add("step", run.step).add("sizes", sizes);
-  for (const auto& [name, value] : evaluate_metrics(source, request)) json.add(name, value);
+  json.add("run", directory).add("step", run.step).add("sizes", sizes).add("seed", (long long)request.seed);
+  json.add("metric_points", describe_plan(plan_metrics(request)));
+  for (const auto& [name, value] : evaluate_model_with_progress("eval", *run.model, *run.dataset, *run.inputs, request))
+    json.add(name, value);
   // Active units (mean posterior variance < 0.8), for the over-pruning filter of Zietlow et al. §5.3.
   add_active_units(json, model_active_units(*run.model, *run.dataset, *run.inputs,
                                             sizes == "fast" ? 2000 : 10000, request.seed));
   write_file_atomically(out, json.str(2) + "\n");
+  std::fprintf(stderr, "eval: wrote %s\n", out.c_str());
   std::printf("%s\n", json.str().c_str());
   return 0;
 }

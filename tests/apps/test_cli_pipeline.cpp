@@ -3,6 +3,8 @@
 
 #include <cstdlib>
 #include <fstream>
+#include <iterator>
+#include <string>
 #include <vector>
 
 #include "cli_helpers.h"
@@ -22,18 +24,40 @@ TEST_CASE("untangle train, encode, metrics and eval work together") {
   INFO(encode.output);
   REQUIRE(encode.exit_code == 0);
   CHECK(encode.output.find("(400 x 6 float32)") != std::string::npos);
+  CHECK(encode.output.find("encode step 2/2") != std::string::npos);  // progress, one line per 256 rows
+  std::ifstream info(dir + "/codes_info.json");
+  const std::string info_text((std::istreambuf_iterator<char>(info)), std::istreambuf_iterator<char>());
+  CHECK(info_text.find("\"dataset\": \"xysquares\"") != std::string::npos);
+  CHECK(info_text.find("\"factor_sizes\": \"8,8,8,8,8,8\"") != std::string::npos);
+  CHECK(info_text.find("\"count\": 400") != std::string::npos);
 
+  // The factor sizes come from encode's sidecar.
   auto metrics = run_program("untangle metrics --codes " + dir + "/codes.npy --factors " + dir +
-                             "/codes_factors.npy --factor-sizes 8,8,8,8,8,8 --metrics mig");
+                             "/codes_factors.npy --metrics mig");
   INFO(metrics.output);
   REQUIRE(metrics.exit_code == 0);
   CHECK(metrics.output.find("\"mig\":") != std::string::npos);
+  CHECK(metrics.output.find("factor sizes 8,8,8,8,8,8 from " + dir + "/codes_info.json") != std::string::npos);
 
   auto eval = run_program("untangle eval --run " + dir + " --metrics mig --sizes fast");
   INFO(eval.output);
   REQUIRE(eval.exit_code == 0);
   CHECK(eval.output.find("\"step\":20") != std::string::npos);
-  CHECK(std::ifstream(dir + "/eval.json").good());
+  CHECK(eval.output.find("\"metric_points\":\"mig 2000\"") != std::string::npos);
+  // Progress on stderr: the plan and its estimate before, then each metric with an ETA.
+  CHECK(eval.output.find("eval: 1 metric(s) at fast sizes: mig 2000") != std::string::npos);
+  CHECK(eval.output.find("observations to encode at") != std::string::npos);
+  CHECK(eval.output.find("eval: [1/1] mig  elapsed") != std::string::npos);
+  // A second evaluation with other options gets its own file: the first's results stay.
+  const std::string first = dir + "/eval_fast_seed0_step20_mig.json";
+  REQUIRE(std::ifstream(first).good());
+  std::ifstream first_in(first);
+  const std::string first_text((std::istreambuf_iterator<char>(first_in)), std::istreambuf_iterator<char>());
+  auto second = run_program("untangle eval --run " + dir + " --metrics mig --sizes fast --seed 4");
+  REQUIRE(second.exit_code == 0);
+  CHECK(std::ifstream(dir + "/eval_fast_seed4_step20_mig.json").good());
+  std::ifstream again(first);
+  CHECK(std::string((std::istreambuf_iterator<char>(again)), std::istreambuf_iterator<char>()) == first_text);
 
   auto resume = run_program("untangle train --resume --steps 30 --out " + dir);
   INFO(resume.output);

@@ -187,15 +187,16 @@ TEST_CASE("a sweep skips runs whose metrics.json exists and reports their number
   CHECK(untangle::run_sweep({{"fresh", logging}}, dir)[0].skipped);
 }
 
-TEST_CASE("the reproduction apps print their usage and reject a bad profile") {
+TEST_CASE("the reproduction apps print their usage, offer a smoke profile and reject a bad profile") {
   for (const char* app : {"michlo_box_blur", "michlo_distance_matrices", "michlo_datasets", "michlo_spacing"}) {
     CAPTURE(app);
     auto help = run_program(std::string(app) + " --help");
     CHECK(help.exit_code == 0);
     CHECK(help.output.find("--profile quick") != std::string::npos);
+    CHECK(help.output.find("--profile smoke") != std::string::npos);  // end to end in minutes (README)
     auto bad = run_program(std::string(app) + " --profile huge --out /tmp/untangle_test_bad_profile");
     CHECK(bad.exit_code == 1);
-    CHECK(bad.output.find("--profile must be quick or paper") != std::string::npos);
+    CHECK(bad.output.find("--profile must be one of quick, paper, smoke") != std::string::npos);
   }
 }
 

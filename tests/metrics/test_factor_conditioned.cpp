@@ -2,6 +2,7 @@
 // full-grid and partial codes tables), and evaluate_metrics end to end on a dataset.
 #include <doctest/doctest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <string>
 
@@ -169,4 +170,53 @@ TEST_CASE("evaluate_metrics computes every metric from a dataset and a represent
   for (size_t i = 0; i < scores.size(); ++i) CHECK(scores[i].second == again[i].second);
   request.metrics = {"mig", "bogus"};
   CHECK_THROWS_WITH_AS(evaluate_metrics(identity, request), doctest::Contains("unknown metric 'bogus'"), Error);
+}
+
+TEST_CASE("split_rows: disjoint train and test rows, every row once, the same for the same seed") {
+  LabelledCodes table = with_codes(random_factors(30, {4, 5}, 3), 1, [](const int64_t*, size_t, size_t row) {
+    return double(row);  // the code names its row
+  });
+  const RowSplit split = split_rows(table, kTestFraction, 9);
+  CHECK(split.test.num_points == 10);
+  CHECK(split.train.num_points == 20);
+  std::vector<double> seen = split.train.codes;
+  seen.insert(seen.end(), split.test.codes.begin(), split.test.codes.end());
+  std::sort(seen.begin(), seen.end());
+  for (size_t row = 0; row < 30; ++row) CHECK(seen[row] == double(row));  // disjoint and complete
+  CHECK(split_rows(table, kTestFraction, 9).test.codes == split.test.codes);
+  CHECK(split_rows(table, kTestFraction, 10).test.codes != split.test.codes);
+  // The factors travel with their codes.
+  for (size_t i = 0; i < split.test.num_points; ++i)
+    CHECK(split.test.factor(i, 1) == table.factor(size_t(split.test.code(i, 0)), 1));
+  // Two rows: one each; one row cannot be split.
+  table.num_points = 2;
+  table.codes.resize(2);
+  table.factors.resize(4);
+  CHECK(split_rows(table, kTestFraction, 0).test.num_points == 1);
+  table.num_points = 1;
+  CHECK_THROWS_WITH_AS(split_rows(table, kTestFraction, 0), doctest::Contains("cannot be split"), Error);
+}
+
+TEST_CASE("evaluate_metrics_on_pools takes at most the pools' rows, without replacement, and plans say so") {
+  const LabelledCodes table = with_codes(random_factors(90, {3, 3}, 4), 2, [](const int64_t* f, size_t i, size_t) {
+    return double(f[i]);
+  });
+  const RowSplit split = split_rows(table, kTestFraction, 1);
+  EvaluationRequest request;
+  request.metrics = {"mig", "dci"};
+  request.sizes = kFastSizes;
+  std::vector<std::string> announced;
+  request.progress = [&](const std::string& metric, size_t) { announced.push_back(metric); };
+  const MetricScores scores = evaluate_metrics_on_pools(table, split.train, split.test, nullptr, request);
+  CHECK(announced == std::vector<std::string>{"mig", "dci", ""});
+  for (const auto& [key, value] : scores)
+    if (key == "dci.informativeness_test") CHECK(value == doctest::Approx(1.0));  // codes are the factors
+  const std::vector<MetricPlan> plan = plan_metrics_on_pools(request, 90, 60, 30);
+  REQUIRE(plan.size() == 2);
+  CHECK(plan[0].train == 90);
+  CHECK(plan[1].train == 60);
+  CHECK(plan[1].test == 30);
+  CHECK(describe_plan(plan) == "mig 90; dci 60 train + 30 test");
+  CHECK(describe_plan(plan_metrics(request)) == "mig 2000; dci 1000 train + 500 test");
+  CHECK(sizes_name(kFastSizes) == "fast");
 }
