@@ -71,6 +71,16 @@ JsonFile read_json(const std::string& path) {
   return file;
 }
 
+std::string field_or(const FlatJson& values, const std::string& key, const std::string& fallback) {
+  return values.count(key) ? values.at(key) : fallback;
+}
+
+// The sample sizes that made a results file's scores: metrics.json names them "metric_sizes", the eval
+// files "sizes"; "metric_points" (when present) spells out the points per metric.
+std::string sample_sizes(const FlatJson& values) {
+  return field_or(values, "metric_sizes", field_or(values, "sizes", "not recorded"));
+}
+
 bool is_number(const std::string& text, double* value = nullptr) {
   if (text.empty()) return false;
   char* end = nullptr;
@@ -154,9 +164,9 @@ std::string results_section(const std::string& directory) {
       s += "<h3>" + html_escape(name) + "</h3><p class=\"missing\">" + html_escape(file.error) + "</p>\n";
       continue;
     }
-    auto field = [&](const char* key) { return file.values.count(key) ? file.values.at(key) : std::string("not recorded"); };
-    s += "<h3>" + html_escape(name) + "</h3>\n<p>step " + html_escape(field("step")) + "; sample sizes: " +
-         html_escape(field("metric_sizes")) + "</p>\n" + key_value_table(file.values, "mean_posterior_variance.");
+    s += "<h3>" + html_escape(name) + "</h3>\n<p>step " + html_escape(field_or(file.values, "step", "not recorded")) +
+         "; sample sizes: " + html_escape(sample_sizes(file.values)) + "</p>\n" +
+         key_value_table(file.values, "mean_posterior_variance.");
   }
   return s;
 }
@@ -268,7 +278,7 @@ std::vector<std::string> find_run_directories(const std::string& folder) {
 std::string run_report_html(const std::string& run_directory) {
   const JsonFile config = read_json(run_directory + "/config.json");
   require(config.error.empty(), config.error);
-  auto field = [&](const char* key) { return config.values.count(key) ? config.values.at(key) : std::string("?"); };
+  auto field = [&](const char* key) { return field_or(config.values, key, "?"); };
   std::string body = "<p>" + html_escape(field("model")) + " on " + html_escape(field("dataset")) + ", seed " +
                      html_escape(field("seed")) + ", " + html_escape(field("steps")) + " steps planned; directory " +
                      html_escape(run_directory) + "</p>\n";
@@ -291,7 +301,7 @@ std::string folder_report_html(const std::string& folder) {
 
   std::set<std::string> sizes;
   for (const RunSummary& run : runs)
-    if (run.metrics.count("metric_sizes")) sizes.insert(run.metrics.at("metric_sizes"));
+    if (run.missing.empty()) sizes.insert(sample_sizes(run.metrics));
   std::string sizes_text;
   for (const std::string& size : sizes) sizes_text += (sizes_text.empty() ? "" : ", ") + size;
   std::string body = "<p>" + std::to_string(runs.size()) + " runs in " + std::to_string(settings.size()) +
