@@ -1,6 +1,8 @@
 // NumPy .npy arrays: the file contract for codes (N x D float32) and factors (N x K int64) tables.
 // Format: "\x93NUMPY", version byte pair, header length (2 bytes in v1, 4 in v2/v3), a Python-dict
 // header {'descr': '<f4', 'fortran_order': False, 'shape': (N, D), }, padded so the data is 64-aligned.
+// Arrays saved with fortran_order True (first index fastest) are transposed into C order on load; every
+// size in the header is checked against the bytes present (kernels/bounded_reader.h) before allocating.
 #pragma once
 #include <cstddef>
 #include <cstdint>

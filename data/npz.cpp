@@ -7,6 +7,7 @@
 #include <cstdio>
 #include <cstring>
 
+#include "kernels/bounded_reader.h"
 #include "kernels/check.h"
 
 namespace untangle {
@@ -21,26 +22,6 @@ constexpr uint32_t kZip64LocatorSignature = 0x07064b50;      // "PK\6\7"
 constexpr uint32_t kSaturated32 = 0xffffffffu;               // "the real value is in the zip64 field"
 // Sizes and offsets from this value up need the zip64 fields (a separate name so the rule reads clearly).
 constexpr uint64_t kZip64Threshold = kSaturated32;
-
-// Little-endian field reads with bounds checks: every offset in a zip comes from the file itself.
-struct Reader {
-  const std::vector<uint8_t>& bytes;
-  const std::string& source;
-
-  void need(uint64_t offset, uint64_t length, const char* what) const {
-    require(offset <= bytes.size() && length <= bytes.size() - offset, source, ": truncated zip (", what,
-            " at byte ", offset, " runs past the end of the ", bytes.size(), "-byte file)");
-  }
-  uint64_t read(uint64_t offset, int width, const char* what) const {
-    need(offset, uint64_t(width), what);
-    uint64_t value = 0;
-    for (int i = width - 1; i >= 0; --i) value = (value << 8) | bytes[offset + uint64_t(i)];
-    return value;
-  }
-  uint16_t u16(uint64_t offset, const char* what) const { return uint16_t(read(offset, 2, what)); }
-  uint32_t u32(uint64_t offset, const char* what) const { return uint32_t(read(offset, 4, what)); }
-  uint64_t u64(uint64_t offset, const char* what) const { return read(offset, 8, what); }
-};
 
 std::vector<uint8_t> inflate_raw(const uint8_t* data, size_t size, size_t expected, const std::string& where) {
   std::vector<uint8_t> out(expected);
@@ -78,7 +59,8 @@ std::vector<uint8_t> inflate_raw(const uint8_t* data, size_t size, size_t expect
 
 std::map<std::string, NpyArray> parse_npz(const std::vector<uint8_t>& bytes, const std::string& source,
                                           const std::vector<std::string>& only) {
-  Reader r{bytes, source};
+  // Every offset and size in a zip comes from the file itself: all reads go through the bounded reader.
+  BoundedReader r(bytes, source);
   require(bytes.size() >= 22, source, ": not a zip/.npz file (", bytes.size(), " bytes is too short)");
   // The end-of-central-directory record is the last thing in the file, followed only by a comment.
   uint64_t end_record = bytes.size();
@@ -127,7 +109,7 @@ std::map<std::string, NpyArray> parse_npz(const std::vector<uint8_t>& bytes, con
     std::string key = name.size() > 4 && name.compare(name.size() - 4, 4, ".npy") == 0 ? name.substr(0, name.size() - 4) : name;
     if (!only.empty() && std::find(only.begin(), only.end(), key) == only.end()) continue;
     require(r.u32(local_offset, "local header") == kLocalHeaderSignature, where, ": corrupt zip (bad local header)");
-    uint64_t data = local_offset + 30 + r.u16(local_offset + 26, "local header") + r.u16(local_offset + 28, "local header");
+    const uint64_t data = checked_add(local_offset, 30u + r.u16(local_offset + 26, "local header") + r.u16(local_offset + 28, "local header"), where);
     r.need(data, compressed, "member data");
     std::vector<uint8_t> content;
     if (method == 0) {

@@ -1,6 +1,7 @@
 #include "metrics/codes_table.h"
 
 #include <algorithm>
+#include <map>
 
 #include "kernels/check.h"
 
@@ -48,12 +49,12 @@ class FullGridTable final : public GridCodeSource {
 // A table holding part of the grid: an empirical sample, grouped by each factor's value.
 class SampledTable final : public CodeSource {
  public:
+  // Groups are kept only for values that occur, so memory follows the rows, not the factor sizes (a
+  // table with one huge index must not allocate gigabytes).
   SampledTable(const LabelledCodes& table, std::vector<size_t> sizes) : table_(table), sizes_(std::move(sizes)) {
     rows_with_value_.resize(sizes_.size());
-    for (size_t k = 0; k < sizes_.size(); ++k) {
-      rows_with_value_[k].resize(sizes_[k]);
-      for (size_t row = 0; row < table.num_points; ++row) rows_with_value_[k][size_t(table.factor(row, k))].push_back(row);
-    }
+    for (size_t k = 0; k < sizes_.size(); ++k)
+      for (size_t row = 0; row < table.num_points; ++row) rows_with_value_[k][table.factor(row, k)].push_back(row);
   }
   size_t num_codes() const override { return table_.num_codes; }
   std::vector<size_t> factor_sizes() const override { return sizes_; }
@@ -61,9 +62,9 @@ class SampledTable final : public CodeSource {
   // The smallest group of rows sharing a value that some row holds: FactorVAE/β-VAE need >= 2.
   void require_dense_enough() const {
     for (size_t k = 0; k < sizes_.size(); ++k)
-      for (size_t v = 0; v < sizes_[k]; ++v) {
-        const size_t count = rows_with_value_[k][v].size();
-        require(count == 0 || count >= 2, "codes table too sparse for FactorVAE/beta-VAE scores: factor ", k,
+      for (const auto& [v, rows] : rows_with_value_[k]) {
+        const size_t count = rows.size();
+        require(count >= 2, "codes table too sparse for FactorVAE/beta-VAE scores: factor ", k,
                 " value ", v, " occurs in only ", count,
                 " row (need >= 2 rows per occurring value; give the full factor grid or more rows, or do not request factorvae/betavae)");
       }
@@ -77,7 +78,7 @@ class SampledTable final : public CodeSource {
 
   std::vector<double> sample_with_fixed_factor(size_t k, size_t n, PhiloxRng& rng) const override {
     const size_t anchor = size_t(rng.next_below(table_.num_points));
-    const std::vector<size_t>& group = rows_with_value_.at(k)[size_t(table_.factor(anchor, k))];
+    const std::vector<size_t>& group = rows_with_value_.at(k).at(table_.factor(anchor, k));
     std::vector<size_t> rows(n);
     for (size_t& row : rows) row = group[size_t(rng.next_below(group.size()))];
     return select_rows(table_, rows).codes;
@@ -88,7 +89,7 @@ class SampledTable final : public CodeSource {
     std::vector<size_t> first(n), second(n);
     for (size_t i = 0; i < n; ++i) {
       first[i] = size_t(rng.next_below(table_.num_points));
-      const std::vector<size_t>& group = rows_with_value_.at(k)[size_t(table_.factor(first[i], k))];
+      const std::vector<size_t>& group = rows_with_value_.at(k).at(table_.factor(first[i], k));
       second[i] = group[size_t(rng.next_below(group.size()))];
     }
     return {select_rows(table_, first).codes, select_rows(table_, second).codes};
@@ -97,7 +98,7 @@ class SampledTable final : public CodeSource {
  private:
   const LabelledCodes& table_;
   std::vector<size_t> sizes_;
-  std::vector<std::vector<std::vector<size_t>>> rows_with_value_;  // [factor][value] -> rows
+  std::vector<std::map<int64_t, std::vector<size_t>>> rows_with_value_;  // [factor][value] -> rows
 };
 
 }  // namespace
