@@ -1,5 +1,6 @@
 #include "data/npy.h"
 
+#include <algorithm>
 #include <cstring>
 
 #include "kernels/bounded_reader.h"
@@ -198,12 +199,13 @@ NpyArray parse_npy(std::vector<uint8_t>&& file, const std::string& source) {
 
 NpyArray read_npy(const std::string& path) { return parse_npy(read_file_bytes(path), path); }
 
-std::vector<uint8_t> npy_header_bytes(DType dtype, const std::vector<size_t>& shape) {
+namespace {
+std::vector<uint8_t> header_bytes_for_descr(const std::string& descr, const std::vector<size_t>& shape) {
   // Python tuple syntax: "()", "(3,)", "(3, 4)".
   std::string dims = "(";
   for (size_t i = 0; i < shape.size(); ++i) dims += (i ? ", " : "") + std::to_string(shape[i]);
   dims += shape.size() == 1 ? ",)" : ")";
-  std::string header = std::string("{'descr': '") + descr_of(dtype) + "', 'fortran_order': False, 'shape': " + dims + ", }";
+  std::string header = "{'descr': '" + descr + "', 'fortran_order': False, 'shape': " + dims + ", }";
   // Pad with spaces and a final newline so that magic + length + header is a multiple of 64.
   size_t total = 10 + header.size() + 1;
   header.append((64 - total % 64) % 64, ' ');
@@ -212,6 +214,55 @@ std::vector<uint8_t> npy_header_bytes(DType dtype, const std::vector<size_t>& sh
   prefix += {char(1), char(0), char(header.size() & 0xff), char(header.size() >> 8)};
   std::string all = prefix + header;
   return std::vector<uint8_t>(all.begin(), all.end());
+}
+}  // namespace
+
+std::vector<uint8_t> npy_header_bytes(DType dtype, const std::vector<size_t>& shape) {
+  return header_bytes_for_descr(descr_of(dtype), shape);
+}
+
+std::vector<uint8_t> serialize_npy_text(const std::vector<std::string>& values) {
+  size_t width = 1;
+  for (const std::string& v : values) width = std::max(width, v.size());
+  std::vector<uint8_t> out = header_bytes_for_descr("<U" + std::to_string(width), {values.size()});
+  for (const std::string& v : values)
+    for (size_t i = 0; i < width; ++i) {
+      const uint32_t code = i < v.size() ? uint8_t(v[i]) : 0;  // UTF-32 little-endian
+      for (int b = 0; b < 4; ++b) out.push_back(uint8_t(code >> (8 * b)));
+    }
+  return out;
+}
+
+size_t npy_text_header_size(const std::vector<uint8_t>& file) {
+  require(file.size() >= 10, "npy text: truncated header");
+  return 10 + (file[8] | (size_t(file[9]) << 8));
+}
+
+std::vector<std::string> parse_npy_text(const std::vector<uint8_t>& file, const std::string& source) {
+  BoundedReader reader(file, source);
+  require(reader.has(0, 10) && std::memcmp(reader.span(0, 6, "magic"), "\x93NUMPY", 6) == 0 && file[6] == 1, source,
+          ": not a version-1 .npy file");
+  const uint64_t header_length = reader.u16(8, "header length");
+  const std::string header(reinterpret_cast<const char*>(reader.span(10, header_length, "header")), header_length);
+  std::string descr, dims;
+  require(header_value(header, "descr", '\'', "'", descr) && descr.size() > 2 && descr.compare(0, 2, "<U") == 0, source,
+          ": not a text array (descr '", descr, "', need '<U...')");
+  require(header_value(header, "shape", '(', ")", dims), source, ": .npy header has no 'shape'");
+  const std::vector<size_t> shape = shape_of_text(dims, source);
+  require(shape.size() == 1, source, ": a text array must be 1-d");
+  const std::vector<size_t> width = shape_of_text(descr.substr(2), source);
+  require(width.size() == 1 && width[0] > 0, source, ": bad text width in '", descr, "'");
+  const uint64_t bytes = checked_product({shape[0], width[0]}, 4, source + " shape");
+  const uint8_t* data = reader.span(10 + header_length, bytes, "text data");
+  std::vector<std::string> values(shape[0]);
+  for (size_t i = 0; i < shape[0]; ++i)
+    for (size_t c = 0; c < width[0]; ++c) {
+      uint32_t code;
+      std::memcpy(&code, data + 4 * (i * width[0] + c), 4);
+      if (code == 0) break;
+      values[i].push_back(code < 128 ? char(code) : '?');
+    }
+  return values;
 }
 
 std::vector<uint8_t> serialize_npy(const NpyArray& array) {

@@ -43,6 +43,13 @@ std::vector<uint8_t> npy_header_bytes(DType dtype, const std::vector<size_t>& sh
 // Writes atomically (temporary file, then rename) so a failed write never leaves a half file.
 void write_npy(const std::string& path, const NpyArray& array);
 
+// Text arrays, NumPy's fixed-width unicode dtype '<Un' (n UTF-32 code units per string, zero padded):
+// how untangle stores factor names next to numeric arrays. ASCII text only; shape (count,).
+std::vector<uint8_t> serialize_npy_text(const std::vector<std::string>& values);
+std::vector<std::string> parse_npy_text(const std::vector<uint8_t>& file_bytes, const std::string& source);
+// Bytes of the header (magic to the end of the dict) of a serialize_npy_text file.
+size_t npy_text_header_size(const std::vector<uint8_t>& file_bytes);
+
 // Convenience constructors from typed data.
 NpyArray make_npy(const std::vector<float>& values, std::vector<size_t> shape);
 NpyArray make_npy(const std::vector<int64_t>& values, std::vector<size_t> shape);

@@ -57,8 +57,8 @@ std::vector<uint8_t> inflate_raw(const uint8_t* data, size_t size, size_t expect
 
 }  // namespace
 
-std::map<std::string, NpyArray> parse_npz(const std::vector<uint8_t>& bytes, const std::string& source,
-                                          const std::vector<std::string>& only) {
+std::map<std::string, std::vector<uint8_t>> parse_npz_members(const std::vector<uint8_t>& bytes, const std::string& source,
+                                                              const std::vector<std::string>& only) {
   // Every offset and size in a zip comes from the file itself: all reads go through the bounded reader.
   BoundedReader r(bytes, source);
   require(bytes.size() >= 22, source, ": not a zip/.npz file (", bytes.size(), " bytes is too short)");
@@ -79,7 +79,7 @@ std::map<std::string, NpyArray> parse_npz(const std::vector<uint8_t>& bytes, con
     directory_offset = r.u64(zip64_end + 48, "zip64 end record");
   }
 
-  std::map<std::string, NpyArray> arrays;
+  std::map<std::string, std::vector<uint8_t>> members;
   uint64_t at = directory_offset;
   for (uint64_t e = 0; e < entries; ++e) {
     require(r.u32(at, "central directory") == kCentralHeaderSignature, source,
@@ -129,13 +129,25 @@ std::map<std::string, NpyArray> parse_npz(const std::vector<uint8_t>& bytes, con
     for (size_t done = 0; done < content.size(); done += 1u << 30)
       actual = crc32(actual, content.data() + done, uInt(std::min<size_t>(1u << 30, content.size() - done)));
     require(uint32_t(actual) == crc, where, ": CRC-32 mismatch (corrupt data)");
-    arrays[key] = parse_npy(std::move(content), where);
+    members[key] = std::move(content);
   }
+  return members;
+}
+
+std::map<std::string, NpyArray> parse_npz(const std::vector<uint8_t>& bytes, const std::string& source,
+                                          const std::vector<std::string>& only) {
+  std::map<std::string, NpyArray> arrays;
+  for (auto& [key, content] : parse_npz_members(bytes, source, only))
+    arrays[key] = parse_npy(std::move(content), source + " member " + key + ".npy");
   return arrays;
 }
 
 std::map<std::string, NpyArray> read_npz(const std::string& path, const std::vector<std::string>& only) {
   return parse_npz(read_file_bytes(path), path, only);
+}
+
+std::map<std::string, std::vector<uint8_t>> read_npz_members(const std::string& path, const std::vector<std::string>& only) {
+  return parse_npz_members(read_file_bytes(path), path, only);
 }
 
 // ---- writing --------------------------------------------------------------------------------------
@@ -163,14 +175,17 @@ NpzWriter::~NpzWriter() {
 }
 
 void NpzWriter::begin_array(const std::string& name, DType dtype, const std::vector<size_t>& shape) {
-  require(!in_member_ && !closed_, path_, ": begin_array while another array is open");
-  std::vector<uint8_t> header = npy_header_bytes(dtype, shape);
   size_t count = 1;
   for (size_t d : shape) count *= d;
+  begin_member(name, npy_header_bytes(dtype, shape), count * dtype_size(dtype));
+}
+
+void NpzWriter::begin_member(const std::string& name, const std::vector<uint8_t>& header, uint64_t data_size) {
+  require(!in_member_ && !closed_, path_, ": begin_array while another array is open");
   Member member;
   member.file_name = name + ".npy";
   member.local_header_offset = uint64_t(out_.tellp());
-  member.size = header.size() + count * dtype_size(dtype);
+  member.size = header.size() + data_size;
   const bool zip64 = member.size >= kZip64Threshold;
   put(out_, kLocalHeaderSignature, 4);
   put(out_, zip64 ? 45 : 20, 2);  // version needed: 4.5 for zip64, 2.0 otherwise
@@ -192,7 +207,7 @@ void NpzWriter::begin_array(const std::string& name, DType dtype, const std::vec
   }
   members_.push_back(member);
   in_member_ = true;
-  expected_data_ = count * dtype_size(dtype);
+  expected_data_ = data_size;
   written_data_ = 0;
   members_.back().crc = uint32_t(crc32(0L, Z_NULL, 0));
   out_.write(reinterpret_cast<const char*>(header.data()), std::streamsize(header.size()));
@@ -217,6 +232,14 @@ void NpzWriter::end_array() {
   put(out_, members_.back().crc, 4);
   out_.seekp(end);
   in_member_ = false;
+}
+
+void NpzWriter::add_text(const std::string& name, const std::vector<std::string>& values) {
+  const std::vector<uint8_t> file = serialize_npy_text(values);
+  const size_t header_size = npy_text_header_size(file);
+  begin_member(name, std::vector<uint8_t>(file.begin(), file.begin() + long(header_size)), file.size() - header_size);
+  write(file.data() + header_size, file.size() - header_size);
+  end_array();
 }
 
 void NpzWriter::add(const std::string& name, const NpyArray& array) {
