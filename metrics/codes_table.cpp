@@ -1,6 +1,7 @@
 #include "metrics/codes_table.h"
 
 #include <algorithm>
+#include <cmath>
 #include <map>
 
 #include "kernels/check.h"
@@ -102,6 +103,29 @@ class SampledTable final : public CodeSource {
 };
 
 }  // namespace
+
+void check_codes_for_metrics(const LabelledCodes& table, const std::string& what) {
+  require(table.num_points >= kMinimumMetricRows, what, ": ", table.num_points, " rows are too few to score (need at least ",
+          kMinimumMetricRows, "; the metrics' training and test draws would be the same few points)");
+  double largest_code = 0, largest_spread = 0;
+  for (size_t i = 0; i < table.num_codes; ++i) {
+    double sum = 0, sum_of_squares = 0;
+    const double first = table.code(0, i);  // shifted sums: no cancellation for columns far from 0
+    for (size_t row = 0; row < table.num_points; ++row) {
+      const double v = table.code(row, i);
+      largest_code = std::max(largest_code, std::abs(v));
+      sum += v - first;
+      sum_of_squares += (v - first) * (v - first);
+    }
+    const double n = double(table.num_points);
+    largest_spread = std::max(largest_spread, std::sqrt(std::max(0.0, sum_of_squares / n - (sum / n) * (sum / n))));
+  }
+  require(largest_code <= kLargestCode, what, ": codes as large as ", largest_code, " (above ", kLargestCode,
+          ") make the scores meaningless; rescale the codes (e.g. divide each column by its std)");
+  require(largest_spread >= kSmallestCodeSpread, what, ": the codes hardly vary (largest column std ", largest_spread,
+          ", below ", kSmallestCodeSpread, "): the metrics' fixed thresholds would decide the scores; rescale the codes ",
+          "(e.g. divide each column by its std)");
+}
 
 bool covers_factor_grid(const LabelledCodes& table, const std::vector<size_t>& factor_sizes) {
   const size_t total = grid_size(factor_sizes);

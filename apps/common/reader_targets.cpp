@@ -11,6 +11,7 @@
 
 #include "apps/common/run_config.h"
 #include "data/hdf5.h"
+#include "data/image_table_dataset.h"
 #include "data/npy.h"
 #include "data/npz.h"
 #include "data/real_files.h"
@@ -92,6 +93,22 @@ ReaderTarget npy_target(const std::string& source_dir) {
 
 // ---- npz ------------------------------------------------------------------------------------------
 
+// An `untangle data --export` file of a 2 x 2 grid of 2 x 2 images, and the dataset it must match.
+void write_tiny_export(const std::string& path) {
+  NpzWriter writer(path);
+  writer.add("images", make_npy(std::vector<uint8_t>{0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15}, {4, 2, 2}));
+  writer.add("factors", make_npy(std::vector<int64_t>{0, 0, 0, 1, 1, 0, 1, 1}, {4, 2}));
+  writer.add("factor_sizes", make_npy(std::vector<int64_t>{2, 2}, {2}));
+  writer.add_text("factor_names", {"x", "y"});
+  writer.add_text("dataset", {"tiny"});
+  writer.close();
+}
+
+const GroundTruthDataset& tiny_dataset_like() {
+  static const ImageTableDataset tiny("tiny", {"x", "y"}, {2, 2}, {false, false}, 2, 2, 1, std::vector<uint8_t>(16), 1.0f);
+  return tiny;
+}
+
 // Rewrites the CRC-32 of every stored (uncompressed) member, in its local header and in the central
 // directory, so that mutants of the .npy inside reach the .npy parser (PKWARE APPNOTE 4.3.7 and 4.3.12
 // give the field offsets used here).
@@ -123,7 +140,9 @@ void repair_npz_checksums(std::vector<uint8_t>& bytes) {
 ReaderTarget npz_target(const std::string& source_dir) {
   ReaderTarget target{"npz", ".npz", false, nullptr, nullptr, nullptr, nullptr};
   target.seeds = [source_dir] {
-    return fixtures(source_dir, {"npz_stored.npz", "npz_deflated.npz", "dsprites_small.npz"});
+    std::vector<NamedFile> seeds = fixtures(source_dir, {"npz_stored.npz", "npz_deflated.npz", "dsprites_small.npz"});
+    seeds.push_back({"tiny_export.npz", bytes_written_by("tiny_export.npz", write_tiny_export)});
+    return seeds;
   };
   target.crafted = [] {
     // The streaming writer sizes a member from its shape, so a wrapping shape makes a small member: the
@@ -141,9 +160,13 @@ ReaderTarget npz_target(const std::string& source_dir) {
   };
   target.repair_checksums = repair_npz_checksums;
   target.read = [](const std::string& path) {
-    std::map<std::string, NpyArray> arrays = read_npz(path);
-    for (auto& [name, array] : arrays) array.as_double();
-    if (arrays.count("imgs") && arrays.count("latents_classes")) read_dsprites_npz(path);
+    std::map<std::string, std::vector<uint8_t>> members = read_npz_members(path);
+    for (auto& [name, bytes] : members) {
+      if (name == "factor_names" || name == "dataset") parse_npy_text(bytes, path + " member " + name);
+      else parse_npy(bytes, path + " member " + name).as_double();
+    }
+    if (members.count("imgs") && members.count("latents_classes")) read_dsprites_npz(path);
+    if (is_exported_npz(path)) read_exported_npz(path, tiny_dataset_like());
   };
   return target;
 }

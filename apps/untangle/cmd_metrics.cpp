@@ -104,6 +104,7 @@ int command_metrics(int argc, char** argv) {
   }
 
   const LabelledCodes train = load_labelled_codes(codes_path, "--codes", factors_path, "--factors");
+  check_codes_for_metrics(train, "--codes " + codes_path);
   bool conditioning = false;
   for (const std::string& name : request.metrics) conditioning = conditioning || needs_factor_conditioning(name);
   // Validates factor indices against --factor-sizes, and the table's density when conditioning is needed.
