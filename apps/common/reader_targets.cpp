@@ -173,6 +173,34 @@ ReaderTarget npz_target(const std::string& source_dir) {
 
 // ---- hdf5 -----------------------------------------------------------------------------------------
 
+// shapes3d_chunked.h5 with 40 inner chunk B-tree nodes appended above its leaf (48 chunks of the rank-4
+// `images` at byte 1400, keys of 48 bytes): node j has two children, both node j - 1. A tree walk bounded
+// only by depth visits the leaf 2^40 times (issue 19: the hang); each node is 184 bytes, 7 KB in all.
+std::vector<uint8_t> shared_children_btree(const std::string& source_dir) {
+  std::vector<uint8_t> file = read_file_bytes(source_dir + "/tests/fixtures/shapes3d_chunked.h5");
+  const uint64_t leaf = 1400, root_pointer = 987;  // where the layout message holds the tree's address
+  uint64_t stored = 0;
+  std::memcpy(&stored, file.data() + root_pointer, 8);
+  require(file.size() > leaf + 4 && std::memcmp(file.data() + leaf, "TREE", 4) == 0 && stored == leaf,
+          "shapes3d_chunked.h5: the chunk B-tree moved; update reader_targets.cpp");
+  const size_t key_size = 48, levels = 40;
+  uint64_t child = leaf;
+  for (size_t level = 1; level <= levels; ++level) {
+    const uint64_t node = file.size();
+    const uint8_t head[8] = {'T', 'R', 'E', 'E', 1, uint8_t(level), 2, 0};
+    file.insert(file.end(), head, head + 8);
+    file.insert(file.end(), 16, 0xff);  // no siblings
+    for (int entry = 0; entry < 2; ++entry) {
+      file.insert(file.end(), key_size, 0);
+      for (int b = 0; b < 8; ++b) file.push_back(uint8_t(child >> (8 * b)));
+    }
+    file.insert(file.end(), key_size, 0);
+    child = node;
+  }
+  std::memcpy(file.data() + root_pointer, &child, 8);
+  return file;
+}
+
 ReaderTarget hdf5_target(const std::string& source_dir) {
   ReaderTarget target{"hdf5", ".h5", false, nullptr, nullptr, nullptr, nullptr};
   target.seeds = [source_dir] {
@@ -184,17 +212,7 @@ ReaderTarget hdf5_target(const std::string& source_dir) {
     const std::vector<uint8_t> superblock = {0x89, 'H', 'D', 'F', '\r', '\n', 0x1a, '\n', 2, 8, 8};
     for (size_t cut : {9, 10, 11})  // issue 19: read past a 9-10 byte buffer
       files.push_back({"superblock_v2_cut_" + std::to_string(cut) + ".h5", {superblock.begin(), superblock.begin() + long(cut)}});
-    // The chunk B-tree of `images` (a leaf of 48 chunks at byte 1400, keys of 48 bytes for rank 4) turned
-    // into an inner node whose every child is itself: exponential work under a depth-only limit.
-    std::vector<uint8_t> loop = read_file_bytes(source_dir + "/tests/fixtures/shapes3d_chunked.h5");
-    require(loop.size() > 1400 + 24 + 48 * 56 && std::memcmp(loop.data() + 1400, "TREE", 4) == 0,
-            "shapes3d_chunked.h5: the chunk B-tree moved; update reader_targets.cpp");
-    loop[1405] = 1;
-    for (size_t i = 0; i < 48; ++i) {
-      const uint64_t self = 1400;
-      std::memcpy(loop.data() + 1400 + 24 + i * 56 + 48, &self, 8);
-    }
-    files.push_back({"chunk_btree_loop.h5", loop});
+    files.push_back({"chunk_btree_shared_children.h5", shared_children_btree(source_dir)});
     // The dataspace (N, 64, 64, 3) of `images` with N = 2^30: terabytes declared by an 11 KB file.
     std::vector<uint8_t> big = read_file_bytes(source_dir + "/tests/fixtures/shapes3d_chunked.h5");
     const uint64_t tail[3] = {64, 64, 3};
