@@ -7,6 +7,7 @@
 #include "data/hdf5.h"
 #include "data/image_table_dataset.h"
 #include "data/npz.h"
+#include "kernels/bounded_reader.h"
 #include "kernels/check.h"
 
 namespace untangle {
@@ -53,7 +54,7 @@ std::unique_ptr<GroundTruthDataset> read_dsprites_npz(const std::string& path) {
     }
   require(sizes[0] == 1, path, ": expected a single colour (latents_classes column 0), found ", sizes[0]);
   size_t grid = 1;
-  for (size_t s : sizes) grid *= s;
+  for (size_t s : sizes) grid = checked_multiply(grid, s, path + ": 'latents_classes' factor grid");
   require(grid == rows, path, ": ", rows, " images do not fill the ", grid, "-point factor grid");
   require_grid_order(classes, rows, 6, sizes, 0, path);
   for (uint8_t v : images.bytes) require(v <= 1, path, ": 'imgs' must hold 0/1 pixels, found ", int(v));
@@ -84,7 +85,7 @@ std::unique_ptr<GroundTruthDataset> read_shapes3d_h5(const std::string& path) {
   }
   std::vector<size_t> sizes(6);
   size_t grid = 1;
-  for (size_t k = 0; k < 6; ++k) grid *= (sizes[k] = distinct[k].size());
+  for (size_t k = 0; k < 6; ++k) grid = checked_multiply(grid, sizes[k] = distinct[k].size(), path + ": 'labels' factor grid");
   require(grid == rows, path, ": ", rows, " images do not fill the ", grid, "-point grid their labels describe");
   std::vector<int64_t> classes(rows * 6);
   for (size_t i = 0; i < rows; ++i)
