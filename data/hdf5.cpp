@@ -102,7 +102,8 @@ uint64_t Hdf5File::field(const std::vector<uint8_t>& bytes, size_t offset, size_
 // B-trees and continuation chains are walked at most once per node: a node reached twice means shared
 // children or a loop, which a well-formed file never has, and which would make the walk exponential.
 void Hdf5File::visit_once(uint64_t address, const char* what) {
-  if (!visited_.insert(address).second) corrupt(std::string(what) + " at byte " + std::to_string(address) + " is reached twice (a loop or shared node)");
+  if (!visited_.insert(address).second)
+    corrupt(std::string(what) + " at byte " + std::to_string(address) + " is reached twice (a loop or shared node)");
 }
 
 // All messages of the object header at `address`, following continuation blocks.
@@ -389,10 +390,10 @@ NpyArray Hdf5File::read_dataset(const std::string& name) {
     require(rank >= 1, where, ": a chunked dataset needs at least one dimension");
     require(chunk_dims.size() == rank + 1, where, ": chunk rank ", chunk_dims.size(), " does not match dataset rank ", rank);
     for (size_t d = 0; d < rank; ++d) require(chunk_dims[d] > 0, where, ": zero chunk dimension");
-    const size_t chunk_elements =
-        checked_product(std::vector<size_t>(chunk_dims.begin(), chunk_dims.end() - 1), 1, where + " chunk");
-    require(chunk_elements * element <= budget, where, ": a chunk of ", chunk_elements * element,
-            " bytes cannot come from a ", file_size_, "-byte file (corrupt file?)");
+    const std::vector<size_t> chunk_shape(chunk_dims.begin(), chunk_dims.end() - 1);
+    const size_t chunk_elements = checked_product(chunk_shape, 1, where + " chunk");
+    require(checked_product(chunk_shape, element, where + " chunk") <= budget, where, ": a chunk of ",
+            chunk_elements * element, " bytes cannot come from a ", file_size_, "-byte file (corrupt file?)");
     array.bytes.assign(total, 0);  // chunks never written read as the fill value 0
     std::vector<std::vector<uint64_t>> offsets;
     std::vector<uint64_t> addresses;
