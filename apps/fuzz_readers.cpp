@@ -22,13 +22,16 @@
 
 // Under AddressSanitizer an impossible allocation must throw std::bad_alloc (a bad outcome we count and
 // report) rather than abort; 4 GiB is far beyond anything the seeds need.
-extern "C" const char* __asan_default_options() { return "allocator_may_return_null=1:max_allocation_size_mb=4096"; }
+extern "C" const char* __asan_default_options() {
+  return "allocator_may_return_null=1:max_allocation_size_mb=4096";
+}
 
 namespace untangle {
 namespace {
 
 const char* kUsage =
-    "usage: fuzz_readers [--readers LIST] [--mutants N] [--seed S] [--max-seconds T] [--keep DIR] [--source DIR]\n"
+    "usage: fuzz_readers [--readers LIST] [--mutants N] [--seed S] [--max-seconds T] [--keep DIR] [--source "
+    "DIR]\n"
     "       fuzz_readers --replay DIR [--source DIR]\n"
     "       fuzz_readers --write-crafted DIR [--source DIR]\n"
     "\n"
@@ -48,7 +51,9 @@ enum class Outcome { Read, Refused, Bad };
 struct Tally {
   size_t read = 0, refused = 0, bad = 0;
   double slowest_seconds = 0;
-  void add(Outcome outcome) { (outcome == Outcome::Read ? read : outcome == Outcome::Refused ? refused : bad)++; }
+  void add(Outcome outcome) {
+    (outcome == Outcome::Read ? read : outcome == Outcome::Refused ? refused : bad)++;
+  }
 };
 
 char g_current_file[4096] = "";  // for the hang handler, which may only use async-signal-safe calls
@@ -63,7 +68,8 @@ void on_hang(int) {
 }
 
 // Reads `path` with `target`, classifying the result; `detail` gets the error or exception text.
-Outcome try_read(const ReaderTarget& target, const std::string& path, double max_seconds, double& seconds, std::string& detail) {
+Outcome try_read(const ReaderTarget& target, const std::string& path, double max_seconds, double& seconds,
+                 std::string& detail) {
   std::snprintf(g_current_file, sizeof(g_current_file), "%s", path.c_str());
   alarm(unsigned(4 * max_seconds) + 1);
   const auto start = std::chrono::steady_clock::now();
@@ -89,12 +95,14 @@ Outcome try_read(const ReaderTarget& target, const std::string& path, double max
 std::vector<ReaderTarget> chosen_targets(const std::string& source, const std::string& list) {
   std::vector<ReaderTarget> chosen;
   for (ReaderTarget& target : reader_targets(source))
-    if (list.empty() || ("," + list + ",").find("," + target.name + ",") != std::string::npos) chosen.push_back(std::move(target));
+    if (list.empty() || ("," + list + ",").find("," + target.name + ",") != std::string::npos)
+      chosen.push_back(std::move(target));
   require(!chosen.empty(), "--readers ", list, ": no such reader (npy, npz, hdf5, checkpoint, config)");
   return chosen;
 }
 
-Tally fuzz_target(const ReaderTarget& target, size_t mutants, uint64_t seed, double max_seconds, const std::string& work) {
+Tally fuzz_target(const ReaderTarget& target, size_t mutants, uint64_t seed, double max_seconds,
+                  const std::string& work) {
   const std::vector<NamedFile> seeds = target.seeds();
   const std::string current = work + "/" + target.name + "_current" + target.extension;
   Tally tally;
@@ -120,7 +128,8 @@ Tally fuzz_target(const ReaderTarget& target, size_t mutants, uint64_t seed, dou
   }
   std::filesystem::remove(current);
   std::printf("%-10s %6zu mutants of %zu seed files: %6zu read, %6zu refused, %zu bad; slowest %.1f ms\n",
-              target.name.c_str(), mutants, seeds.size(), tally.read, tally.refused, tally.bad, 1e3 * tally.slowest_seconds);
+              target.name.c_str(), mutants, seeds.size(), tally.read, tally.refused, tally.bad,
+              1e3 * tally.slowest_seconds);
   std::fflush(stdout);
   return tally;
 }
@@ -132,21 +141,26 @@ int replay(const std::vector<ReaderTarget>& targets, const std::string& corpus, 
   for (const auto& folder : std::filesystem::directory_iterator(corpus)) {
     if (!folder.is_directory()) continue;
     const std::string name = folder.path().filename().string();
-    require(by_name.count(name), corpus, ": folder '", name, "' names no reader (npy, npz, hdf5, checkpoint, config)");
+    require(by_name.count(name), corpus, ": folder '", name,
+            "' names no reader (npy, npz, hdf5, checkpoint, config)");
     std::vector<std::string> files;
-    for (const auto& file : std::filesystem::directory_iterator(folder.path())) files.push_back(file.path().string());
+    for (const auto& file : std::filesystem::directory_iterator(folder.path()))
+      files.push_back(file.path().string());
     std::sort(files.begin(), files.end());
     for (const std::string& file : files) {
       double seconds = 0;
       std::string detail;
       const Outcome outcome = try_read(*by_name[name], file, max_seconds, seconds, detail);
       total.add(outcome);
-      std::printf("%-8s %s\n", outcome == Outcome::Bad ? "BAD" : outcome == Outcome::Read ? "read" : "refused",
+      std::printf("%-8s %s\n",
+                  outcome == Outcome::Bad    ? "BAD"
+                  : outcome == Outcome::Read ? "read"
+                                             : "refused",
                   outcome == Outcome::Read ? file.c_str() : detail.substr(0, detail.find('\n')).c_str());
     }
   }
-  std::printf("replayed %zu files: %zu read, %zu refused, %zu bad\n", total.read + total.refused + total.bad, total.read,
-              total.refused, total.bad);
+  std::printf("replayed %zu files: %zu read, %zu refused, %zu bad\n", total.read + total.refused + total.bad,
+              total.read, total.refused, total.bad);
   require(total.read + total.refused + total.bad > 0, corpus, ": no corpus files found");
   return total.bad ? 1 : 0;
 }
@@ -168,7 +182,8 @@ void limit_memory() {
 #ifndef __SANITIZE_ADDRESS__
   const rlim_t limit = rlim_t(8) << 30;
   rlimit current{};
-  if (getrlimit(RLIMIT_AS, &current) == 0 && (current.rlim_cur == RLIM_INFINITY || current.rlim_cur > limit)) {
+  if (getrlimit(RLIMIT_AS, &current) == 0 &&
+      (current.rlim_cur == RLIM_INFINITY || current.rlim_cur > limit)) {
     current.rlim_cur = limit;
     setrlimit(RLIMIT_AS, &current);
   }
@@ -181,7 +196,8 @@ int fuzz_main(Args& args) {
   const long long mutants = args.integer("mutants", 2000);
   const long long seed = args.integer("seed", 1);
   const double max_seconds = args.number("max-seconds", 5.0);
-  const std::string keep = args.text("keep", ""), corpus = args.text("replay", ""), crafted = args.text("write-crafted", "");
+  const std::string keep = args.text("keep", ""), corpus = args.text("replay", ""),
+                    crafted = args.text("write-crafted", "");
   args.reject_unknown();
   require(mutants >= 1, "--mutants must be positive");
   require(max_seconds > 0, "--max-seconds must be positive");
@@ -194,7 +210,10 @@ int fuzz_main(Args& args) {
   }
   if (!corpus.empty()) return replay(targets, corpus, max_seconds);
 
-  const std::string work = keep.empty() ? (std::filesystem::temp_directory_path() / ("untangle_fuzz_" + std::to_string(getpid()))).string() : keep;
+  const std::string work =
+      keep.empty()
+          ? (std::filesystem::temp_directory_path() / ("untangle_fuzz_" + std::to_string(getpid()))).string()
+          : keep;
   std::filesystem::create_directories(work);
   size_t total = 0, bad = 0;
   for (const ReaderTarget& target : targets) {

@@ -39,7 +39,9 @@ struct FilterStep {
 // than this many bytes of data; a dataspace or chunk declaring more is corrupt and is refused before
 // any allocation. Fill-value regions (chunks never written) are the one legitimate exception, and are
 // not worth a terabyte allocation either.
-uint64_t plausible_data_bytes(uint64_t file_size) { return 1032 * file_size + (uint64_t(1) << 20); }
+uint64_t plausible_data_bytes(uint64_t file_size) {
+  return 1032 * file_size + (uint64_t(1) << 20);
+}
 
 bool is_undefined(uint64_t address, size_t width) {
   return width == 8 ? address == ~uint64_t(0) : address == (uint64_t(1) << (8 * width)) - 1;
@@ -103,7 +105,8 @@ uint64_t Hdf5File::field(const std::vector<uint8_t>& bytes, size_t offset, size_
 // children or a loop, which a well-formed file never has, and which would make the walk exponential.
 void Hdf5File::visit_once(uint64_t address, const char* what) {
   if (!visited_.insert(address).second)
-    corrupt(std::string(what) + " at byte " + std::to_string(address) + " is reached twice (a loop or shared node)");
+    corrupt(std::string(what) + " at byte " + std::to_string(address) +
+            " is reached twice (a loop or shared node)");
 }
 
 // All messages of the object header at `address`, following continuation blocks.
@@ -402,8 +405,8 @@ NpyArray Hdf5File::read_dataset(const std::string& name) {
     if (!is_undefined(chunk_btree, offset_size_)) collect_chunks(chunk_btree, rank, offsets, addresses, sizes, masks, 0);
     // Every chunk is inflated and copied: their total, like the dataset's, is bounded by the file size.
     require(checked_multiply(addresses.size(), chunk_elements * element, where) <= 2 * budget, where, ": ",
-            addresses.size(), " chunks of ", chunk_elements * element, " bytes cannot come from a ", file_size_,
-            "-byte file (corrupt file?)");
+            addresses.size(), " chunks of ", chunk_elements * element, " bytes cannot come from a ",
+            file_size_, "-byte file (corrupt file?)");
     // Row strides of the full array, in elements.
     std::vector<size_t> stride(rank, 1);
     for (size_t d = rank; d-- > 1;) stride[d - 1] = stride[d] * array.shape[d];

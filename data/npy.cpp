@@ -73,8 +73,9 @@ std::vector<int64_t> NpyArray::as_int64() const { return convert<int64_t>(*this)
 namespace {
 
 // The value of `'key': ` in the header dict, up to the next of `terminators` (after skipping an
-// `opening` character when one is given); false when the key is absent. A plain scan, not std::regex: the header comes
-// from the file and libstdc++'s regex recurses once per character, so a long header could exhaust the stack.
+// `opening` character when one is given); false when the key is absent. A plain scan, not std::regex: the
+// header comes from the file and libstdc++'s regex recurses once per character, so a long header could
+// exhaust the stack.
 bool header_value(const std::string& header, const std::string& key, char opening, const char* terminators,
                   std::string& value) {
   size_t at = header.find("'" + key + "'");
@@ -108,11 +109,15 @@ DType dtype_of_descr(const std::string& descr, const std::string& source) {
 std::vector<size_t> shape_of_text(const std::string& dims, const std::string& source) {
   std::vector<size_t> shape;
   for (size_t i = 0; i < dims.size();) {
-    if (dims[i] == ' ' || dims[i] == ',') { ++i; continue; }
+    if (dims[i] == ' ' || dims[i] == ',') {
+      ++i;
+      continue;
+    }
     require(dims[i] >= '0' && dims[i] <= '9', source, ": malformed .npy shape '(", dims, ")'");
     uint64_t value = 0;
     for (; i < dims.size() && dims[i] >= '0' && dims[i] <= '9'; ++i)
-      value = checked_add(checked_multiply(value, 10, source + " shape"), uint64_t(dims[i] - '0'), source + " shape");
+      value = checked_add(checked_multiply(value, 10, source + " shape"), uint64_t(dims[i] - '0'),
+                          source + " shape");
     shape.push_back(size_t(value));
   }
   return shape;
@@ -129,13 +134,15 @@ NpyArray parse_npy_header(const BoundedReader& file, size_t& data_start, bool& f
   require(major >= 1 && major <= 3, source, ": unsupported .npy version ", major);
   const size_t length_width = major == 1 ? 2 : 4, header_start = 8 + length_width;
   const uint64_t header_length = file.unsigned_at(8, length_width, "header length");
-  const std::string header(reinterpret_cast<const char*>(file.span(header_start, header_length, "header")), header_length);
+  const std::string header(reinterpret_cast<const char*>(file.span(header_start, header_length, "header")),
+                           header_length);
 
   std::string descr, order, dims;
   require(header_value(header, "descr", '\'', "'", descr), source, ": .npy header has no 'descr'");
   NpyArray array;
   array.dtype = dtype_of_descr(descr, source);
-  require(header_value(header, "fortran_order", 0, ",}", order), source, ": .npy header has no 'fortran_order'");
+  require(header_value(header, "fortran_order", 0, ",}", order), source,
+          ": .npy header has no 'fortran_order'");
   while (!order.empty() && order.back() == ' ') order.pop_back();
   require(order == "True" || order == "False", source, ": .npy header has 'fortran_order': ", order);
   fortran_order = order == "True";
@@ -150,7 +157,8 @@ NpyArray parse_npy_header(const BoundedReader& file, size_t& data_start, bool& f
 }
 
 // Fortran order (first index fastest) -> C order (last index fastest), element by element.
-std::vector<uint8_t> fortran_to_c_order(const uint8_t* data, const std::vector<size_t>& shape, size_t element) {
+std::vector<uint8_t> fortran_to_c_order(const uint8_t* data, const std::vector<size_t>& shape,
+                                        size_t element) {
   const size_t rank = shape.size();
   size_t count = 1;
   for (size_t d : shape) count *= d;
@@ -177,8 +185,10 @@ NpyArray parse_npy(const std::vector<uint8_t>& file, const std::string& source) 
   bool fortran_order = false;
   NpyArray array = parse_npy_header(reader, data_start, fortran_order);
   const size_t size = array.count() * dtype_size(array.dtype);
-  if (fortran_order) array.bytes = fortran_to_c_order(file.data() + data_start, array.shape, dtype_size(array.dtype));
-  else array.bytes.assign(file.begin() + long(data_start), file.begin() + long(data_start + size));
+  if (fortran_order)
+    array.bytes = fortran_to_c_order(file.data() + data_start, array.shape, dtype_size(array.dtype));
+  else
+    array.bytes.assign(file.begin() + long(data_start), file.begin() + long(data_start + size));
   return array;
 }
 
@@ -240,13 +250,15 @@ size_t npy_text_header_size(const std::vector<uint8_t>& file) {
 
 std::vector<std::string> parse_npy_text(const std::vector<uint8_t>& file, const std::string& source) {
   BoundedReader reader(file, source);
-  require(reader.has(0, 10) && std::memcmp(reader.span(0, 6, "magic"), "\x93NUMPY", 6) == 0 && file[6] == 1, source,
-          ": not a version-1 .npy file");
+  require(reader.has(0, 10) && std::memcmp(reader.span(0, 6, "magic"), "\x93NUMPY", 6) == 0 && file[6] == 1,
+          source, ": not a version-1 .npy file");
   const uint64_t header_length = reader.u16(8, "header length");
-  const std::string header(reinterpret_cast<const char*>(reader.span(10, header_length, "header")), header_length);
+  const std::string header(reinterpret_cast<const char*>(reader.span(10, header_length, "header")),
+                           header_length);
   std::string descr, dims;
-  require(header_value(header, "descr", '\'', "'", descr) && descr.size() > 2 && descr.compare(0, 2, "<U") == 0, source,
-          ": not a text array (descr '", descr, "', need '<U...')");
+  require(
+      header_value(header, "descr", '\'', "'", descr) && descr.size() > 2 && descr.compare(0, 2, "<U") == 0,
+      source, ": not a text array (descr '", descr, "', need '<U...')");
   require(header_value(header, "shape", '(', ")", dims), source, ": .npy header has no 'shape'");
   const std::vector<size_t> shape = shape_of_text(dims, source);
   require(shape.size() == 1, source, ": a text array must be 1-d");

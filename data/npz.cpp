@@ -57,7 +57,8 @@ std::vector<uint8_t> inflate_raw(const uint8_t* data, size_t size, size_t expect
 
 }  // namespace
 
-std::map<std::string, std::vector<uint8_t>> parse_npz_members(const std::vector<uint8_t>& bytes, const std::string& source,
+std::map<std::string, std::vector<uint8_t>> parse_npz_members(const std::vector<uint8_t>& bytes,
+                                                              const std::string& source,
                                                               const std::vector<std::string>& only) {
   // Every offset and size in a zip comes from the file itself: all reads go through the bounded reader.
   BoundedReader r(bytes, source);
@@ -109,7 +110,9 @@ std::map<std::string, std::vector<uint8_t>> parse_npz_members(const std::vector<
     std::string key = name.size() > 4 && name.compare(name.size() - 4, 4, ".npy") == 0 ? name.substr(0, name.size() - 4) : name;
     if (!only.empty() && std::find(only.begin(), only.end(), key) == only.end()) continue;
     require(r.u32(local_offset, "local header") == kLocalHeaderSignature, where, ": corrupt zip (bad local header)");
-    const uint64_t data = checked_add(local_offset, 30u + r.u16(local_offset + 26, "local header") + r.u16(local_offset + 28, "local header"), where);
+    const uint64_t data = checked_add(
+        local_offset,
+        30u + r.u16(local_offset + 26, "local header") + r.u16(local_offset + 28, "local header"), where);
     r.need(data, compressed, "member data");
     std::vector<uint8_t> content;
     if (method == 0) {
@@ -146,7 +149,8 @@ std::map<std::string, NpyArray> read_npz(const std::string& path, const std::vec
   return parse_npz(read_file_bytes(path), path, only);
 }
 
-std::map<std::string, std::vector<uint8_t>> read_npz_members(const std::string& path, const std::vector<std::string>& only) {
+std::map<std::string, std::vector<uint8_t>> read_npz_members(const std::string& path,
+                                                             const std::vector<std::string>& only) {
   return parse_npz_members(read_file_bytes(path), path, only);
 }
 
@@ -180,7 +184,8 @@ void NpzWriter::begin_array(const std::string& name, DType dtype, const std::vec
   begin_member(name, npy_header_bytes(dtype, shape), count * dtype_size(dtype));
 }
 
-void NpzWriter::begin_member(const std::string& name, const std::vector<uint8_t>& header, uint64_t data_size) {
+void NpzWriter::begin_member(const std::string& name, const std::vector<uint8_t>& header,
+                             uint64_t data_size) {
   require(!in_member_ && !closed_, path_, ": begin_array while another array is open");
   Member member;
   member.file_name = name + ".npy";
@@ -237,7 +242,8 @@ void NpzWriter::end_array() {
 void NpzWriter::add_text(const std::string& name, const std::vector<std::string>& values) {
   const std::vector<uint8_t> file = serialize_npy_text(values);
   const size_t header_size = npy_text_header_size(file);
-  begin_member(name, std::vector<uint8_t>(file.begin(), file.begin() + long(header_size)), file.size() - header_size);
+  begin_member(name, std::vector<uint8_t>(file.begin(), file.begin() + long(header_size)),
+               file.size() - header_size);
   write(file.data() + header_size, file.size() - header_size);
   end_array();
 }

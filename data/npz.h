@@ -23,8 +23,10 @@ std::map<std::string, NpyArray> parse_npz(const std::vector<uint8_t>& file_bytes
                                           const std::vector<std::string>& only = {});
 // The members' .npy files as bytes, not parsed (for members that are not numeric arrays, such as the
 // text arrays of npy.h's parse_npy_text).
-std::map<std::string, std::vector<uint8_t>> read_npz_members(const std::string& path, const std::vector<std::string>& only = {});
-std::map<std::string, std::vector<uint8_t>> parse_npz_members(const std::vector<uint8_t>& file_bytes, const std::string& source,
+std::map<std::string, std::vector<uint8_t>> read_npz_members(const std::string& path,
+                                                             const std::vector<std::string>& only = {});
+std::map<std::string, std::vector<uint8_t>> parse_npz_members(const std::vector<uint8_t>& file_bytes,
+                                                              const std::string& source,
                                                               const std::vector<std::string>& only = {});
 
 // Writes an .npz with stored (uncompressed) members, streaming, so arrays larger than memory can be

@@ -85,7 +85,8 @@ std::unique_ptr<GroundTruthDataset> read_shapes3d_h5(const std::string& path) {
   }
   std::vector<size_t> sizes(6);
   size_t grid = 1;
-  for (size_t k = 0; k < 6; ++k) grid = checked_multiply(grid, sizes[k] = distinct[k].size(), path + ": 'labels' factor grid");
+  for (size_t k = 0; k < 6; ++k)
+    grid = checked_multiply(grid, sizes[k] = distinct[k].size(), path + ": 'labels' factor grid");
   require(grid == rows, path, ": ", rows, " images do not fill the ", grid, "-point grid their labels describe");
   std::vector<int64_t> classes(rows * 6);
   for (size_t i = 0; i < rows; ++i)
@@ -104,18 +105,23 @@ bool is_exported_npz(const std::string& path) {
   return n > 4 && path.compare(n - 4, 4, ".npz") == 0 && !read_npz_members(path, {"factor_sizes"}).empty();
 }
 
-std::unique_ptr<GroundTruthDataset> read_exported_npz(const std::string& path, const GroundTruthDataset& like) {
+std::unique_ptr<GroundTruthDataset> read_exported_npz(const std::string& path,
+                                                      const GroundTruthDataset& like) {
   std::map<std::string, std::vector<uint8_t>> members = read_npz_members(path);
   for (const char* name : {"images", "factors", "factor_sizes", "factor_names", "dataset"})
-    require(members.count(name), path, ": no '", name, "' array (written by an older `untangle data --export`?)");
+    require(members.count(name), path, ": no '", name,
+            "' array (written by an older `untangle data --export`?)");
   const std::vector<std::string> dataset = parse_npy_text(members["dataset"], path + " member dataset.npy");
-  require(dataset.size() == 1 && dataset[0] == like.name(), path, ": holds dataset '", dataset.empty() ? "" : dataset[0],
-          "', not '", like.name(), "' (give --dataset ", dataset.empty() ? "?" : dataset[0], ")");
-  const std::vector<std::string> names = parse_npy_text(members["factor_names"], path + " member factor_names.npy");
+  require(dataset.size() == 1 && dataset[0] == like.name(), path, ": holds dataset '",
+          dataset.empty() ? "" : dataset[0], "', not '", like.name(), "' (give --dataset ",
+          dataset.empty() ? "?" : dataset[0], ")");
+  const std::vector<std::string> names =
+      parse_npy_text(members["factor_names"], path + " member factor_names.npy");
   require(names == like.factor_names(), path, ": factor names do not match dataset '", like.name(), "'");
   NpyArray images = parse_npy(std::move(members["images"]), path + " member images.npy");
   const NpyArray factors = parse_npy(std::move(members["factors"]), path + " member factors.npy");
-  const NpyArray sizes_array = parse_npy(std::move(members["factor_sizes"]), path + " member factor_sizes.npy");
+  const NpyArray sizes_array =
+      parse_npy(std::move(members["factor_sizes"]), path + " member factor_sizes.npy");
   const size_t K = names.size();
   require(images.dtype == DType::UInt8 && (images.shape.size() == 3 || images.shape.size() == 4), path,
           ": 'images' must be N x H x W or N x H x W x C uint8");
@@ -125,10 +131,12 @@ std::unique_ptr<GroundTruthDataset> read_exported_npz(const std::string& path, c
   std::vector<size_t> sizes;
   size_t grid = 1;
   for (int64_t s : sizes_array.as_int64()) {
-    require(s >= 1 && uint64_t(s) <= images.shape[0], path, ": factor size ", s, " is impossible for ", images.shape[0], " rows");
+    require(s >= 1 && uint64_t(s) <= images.shape[0], path, ": factor size ", s, " is impossible for ",
+            images.shape[0], " rows");
     sizes.push_back(size_t(s));
     grid *= size_t(s);  // each size <= rows, and the product is checked against rows as it grows
-    require(grid <= images.shape[0], path, ": holds ", images.shape[0], " images, fewer than its factor grid; ",
+    require(grid <= images.shape[0], path, ": holds ", images.shape[0],
+            " images, fewer than its factor grid; ",
             "only a whole-grid export (without --count) can be read back");
   }
   require(grid == images.shape[0], path, ": holds ", images.shape[0], " images, not the ", grid,
@@ -137,8 +145,9 @@ std::unique_ptr<GroundTruthDataset> read_exported_npz(const std::string& path, c
   const size_t channels = images.shape.size() == 4 ? images.shape[3] : 1;
   // As `untangle data --export` writes them: dSprites 0/1 bytes, every other dataset 0..255.
   const float value_scale = like.name() == "dsprites" ? 1.0f : 1.0f / 255.0f;
-  return std::make_unique<ImageTableDataset>(like.name(), names, sizes, like.categorical_factors(), images.shape[1],
-                                             images.shape[2], channels, std::move(images.bytes), value_scale);
+  return std::make_unique<ImageTableDataset>(like.name(), names, sizes, like.categorical_factors(),
+                                             images.shape[1], images.shape[2], channels,
+                                             std::move(images.bytes), value_scale);
 }
 
 }  // namespace untangle

@@ -25,6 +25,7 @@ std::unique_ptr<GroundTruthDataset> read_shapes3d_h5(const std::string& path);
 // export without --count). `like` is the procedural dataset of the same name: its factor names must
 // match the file's, and it says which factors are categorical.
 bool is_exported_npz(const std::string& path);
-std::unique_ptr<GroundTruthDataset> read_exported_npz(const std::string& path, const GroundTruthDataset& like);
+std::unique_ptr<GroundTruthDataset> read_exported_npz(const std::string& path,
+                                                      const GroundTruthDataset& like);
 
 }  // namespace untangle

@@ -20,7 +20,8 @@ std::unique_ptr<GroundTruthDataset> make_dataset(const std::string& name, const 
   // untangle's own exports read back for every dataset; the real files exist for two of them.
   const bool exported = !options.data_file.empty() && is_exported_npz(options.data_file);
   require(options.data_file.empty() || exported || name == "dsprites" || name == "shapes3d",
-          "--data-file only applies to dsprites and shapes3d (or to an `untangle data --export` file), not '", name, "'");
+          "--data-file only applies to dsprites and shapes3d (or to an `untangle data --export` file), not '",
+          name, "'");
   std::unique_ptr<GroundTruthDataset> dataset;
   if (exported) {
     DatasetOptions procedural;

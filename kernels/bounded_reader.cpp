@@ -14,7 +14,8 @@ uint64_t checked_multiply(uint64_t a, uint64_t b, const std::string& what) {
 
 uint64_t checked_add(uint64_t a, uint64_t b, const std::string& what) {
   uint64_t sum = 0;
-  require(!__builtin_add_overflow(a, b, &sum), what, ": offset overflows 64 bits (", a, " + ", b, "; corrupt file?)");
+  require(!__builtin_add_overflow(a, b, &sum), what, ": offset overflows 64 bits (", a, " + ", b,
+          "; corrupt file?)");
   return sum;
 }
 
@@ -28,7 +29,8 @@ uint64_t checked_product(const std::vector<size_t>& dims, uint64_t element_size,
 }
 
 void require_payload(uint64_t needed, uint64_t available, const std::string& what) {
-  require(needed <= available, what, ": needs ", needed, " bytes, only ", available, " are present (truncated or corrupt)");
+  require(needed <= available, what, ": needs ", needed, " bytes, only ", available,
+          " are present (truncated or corrupt)");
 }
 
 BoundedReader::BoundedReader(const uint8_t* data, size_t size, std::string source)
@@ -45,7 +47,8 @@ const uint8_t* BoundedReader::span(uint64_t offset, uint64_t length, const char*
 }
 
 uint64_t BoundedReader::unsigned_at(uint64_t offset, size_t width, const char* what) const {
-  require(width >= 1 && width <= 8, source_, ": field '", what, "' has width ", width, " (corrupt size field?)");
+  require(width >= 1 && width <= 8, source_, ": field '", what, "' has width ", width,
+          " (corrupt size field?)");
   const uint8_t* p = span(offset, width, what);
   uint64_t value = 0;
   for (size_t i = width; i-- > 0;) value = (value << 8) | p[i];

@@ -55,7 +55,8 @@ class SampledTable final : public CodeSource {
   SampledTable(const LabelledCodes& table, std::vector<size_t> sizes) : table_(table), sizes_(std::move(sizes)) {
     rows_with_value_.resize(sizes_.size());
     for (size_t k = 0; k < sizes_.size(); ++k)
-      for (size_t row = 0; row < table.num_points; ++row) rows_with_value_[k][table.factor(row, k)].push_back(row);
+      for (size_t row = 0; row < table.num_points; ++row)
+        rows_with_value_[k][table.factor(row, k)].push_back(row);
   }
   size_t num_codes() const override { return table_.num_codes; }
   std::vector<size_t> factor_sizes() const override { return sizes_; }
@@ -65,9 +66,10 @@ class SampledTable final : public CodeSource {
     for (size_t k = 0; k < sizes_.size(); ++k)
       for (const auto& [v, rows] : rows_with_value_[k]) {
         const size_t count = rows.size();
-        require(count >= 2, "codes table too sparse for FactorVAE/beta-VAE scores: factor ", k,
-                " value ", v, " occurs in only ", count,
-                " row (need >= 2 rows per occurring value; give the full factor grid or more rows, or do not request factorvae/betavae)");
+        require(count >= 2, "codes table too sparse for FactorVAE/beta-VAE scores: factor ", k, " value ", v,
+                " occurs in only ", count,
+                " row (need >= 2 rows per occurring value; give the full factor grid or more rows, or do not "
+                "request factorvae/betavae)");
       }
   }
 
@@ -105,8 +107,9 @@ class SampledTable final : public CodeSource {
 }  // namespace
 
 void check_codes_for_metrics(const LabelledCodes& table, const std::string& what) {
-  require(table.num_points >= kMinimumMetricRows, what, ": ", table.num_points, " rows are too few to score (need at least ",
-          kMinimumMetricRows, "; the metrics' training and test draws would be the same few points)");
+  require(table.num_points >= kMinimumMetricRows, what, ": ", table.num_points,
+          " rows are too few to score (need at least ", kMinimumMetricRows,
+          "; the metrics' training and test draws would be the same few points)");
   double largest_code = 0, largest_spread = 0;
   for (size_t i = 0; i < table.num_codes; ++i) {
     double sum = 0, sum_of_squares = 0;
@@ -118,12 +121,14 @@ void check_codes_for_metrics(const LabelledCodes& table, const std::string& what
       sum_of_squares += (v - first) * (v - first);
     }
     const double n = double(table.num_points);
-    largest_spread = std::max(largest_spread, std::sqrt(std::max(0.0, sum_of_squares / n - (sum / n) * (sum / n))));
+    largest_spread =
+        std::max(largest_spread, std::sqrt(std::max(0.0, sum_of_squares / n - (sum / n) * (sum / n))));
   }
   require(largest_code <= kLargestCode, what, ": codes as large as ", largest_code, " (above ", kLargestCode,
           ") make the scores meaningless; rescale the codes (e.g. divide each column by its std)");
-  require(largest_spread >= kSmallestCodeSpread, what, ": the codes hardly vary (largest column std ", largest_spread,
-          ", below ", kSmallestCodeSpread, "): the metrics' fixed thresholds would decide the scores; rescale the codes ",
+  require(largest_spread >= kSmallestCodeSpread, what, ": the codes hardly vary (largest column std ",
+          largest_spread, ", below ", kSmallestCodeSpread,
+          "): the metrics' fixed thresholds would decide the scores; rescale the codes ",
           "(e.g. divide each column by its std)");
 }
 

@@ -34,7 +34,8 @@ class Writer {
 // kernels/bounded_reader.h); errors name the file and say the checkpoint is truncated.
 class Reader {
  public:
-  Reader(const std::vector<uint8_t>& data, const std::string& path) : bytes_(data, path + ": truncated checkpoint") {}
+  Reader(const std::vector<uint8_t>& data, const std::string& path)
+      : bytes_(data, path + ": truncated checkpoint") {}
   const uint8_t* take(size_t size, const char* what) { return bytes_.take(size, what); }
   uint32_t u32(const char* what) { return bytes_.take_u32(what); }
   std::string text(const char* what) {
@@ -122,7 +123,8 @@ Checkpoint load_checkpoint(const std::string& path) {
         require(shape[i] >= 0, path, ": corrupt checkpoint (tensor '", name, "' has a negative dimension)");
       }
       const std::vector<size_t> dims(shape.begin(), shape.end());
-      const uint64_t bytes = checked_product(dims, sizeof(float), path + ": corrupt checkpoint (tensor '" + name + "')");
+      const uint64_t bytes =
+          checked_product(dims, sizeof(float), path + ": corrupt checkpoint (tensor '" + name + "')");
       const uint8_t* values = r.take(bytes, "tensor values");  // checked before the allocation below
       Tensor tensor = Tensor::zeros(shape);
       if (bytes > 0) std::memcpy(tensor.data(), values, bytes);  // an empty tensor may have no buffer at all

@@ -33,7 +33,8 @@ std::string scratch_file(const std::string& name) {
 }
 
 // Writes with `write_to(path)`, returns the bytes and removes the file.
-std::vector<uint8_t> bytes_written_by(const std::string& name, const std::function<void(const std::string&)>& write_to) {
+std::vector<uint8_t> bytes_written_by(const std::string& name,
+                                      const std::function<void(const std::string&)>& write_to) {
   const std::string path = scratch_file(name);
   write_to(path);
   std::vector<uint8_t> bytes = read_file_bytes(path);
@@ -43,7 +44,8 @@ std::vector<uint8_t> bytes_written_by(const std::string& name, const std::functi
 
 std::vector<NamedFile> fixtures(const std::string& source_dir, const std::vector<std::string>& names) {
   std::vector<NamedFile> files;
-  for (const std::string& name : names) files.push_back({name, read_file_bytes(source_dir + "/tests/fixtures/" + name)});
+  for (const std::string& name : names)
+    files.push_back({name, read_file_bytes(source_dir + "/tests/fixtures/" + name)});
   return files;
 }
 
@@ -52,7 +54,8 @@ std::vector<uint8_t> npy_with_header(const std::string& dict, size_t data_bytes)
   std::string header = dict;
   while ((10 + header.size() + 1) % 64) header.push_back(' ');
   header.push_back('\n');
-  const std::string all = std::string("\x93NUMPY\x01", 7) + char(0) + char(header.size() & 0xff) + char(header.size() >> 8) + header;
+  const std::string all = std::string("\x93NUMPY\x01", 7) + char(0) + char(header.size() & 0xff) +
+                          char(header.size() >> 8) + header;
   std::vector<uint8_t> file(all.begin(), all.end());
   file.resize(file.size() + data_bytes, 0);
   return file;
@@ -64,19 +67,29 @@ ReaderTarget npy_target(const std::string& source_dir) {
   ReaderTarget target{"npy", ".npy", true, nullptr, nullptr, nullptr, nullptr};
   target.seeds = [source_dir] {
     std::vector<NamedFile> seeds = fixtures(source_dir, {"npy_v2_int32.npy"});
-    seeds.push_back({"codes_3x4.npy", serialize_npy(make_npy(std::vector<float>{1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12}, {3, 4}))});
-    seeds.push_back({"factors_4x2.npy", serialize_npy(make_npy(std::vector<int64_t>{0, 1, 1, 0, 2, 3, 4, 5}, {4, 2}))});
+    seeds.push_back(
+        {"codes_3x4.npy",
+         serialize_npy(make_npy(std::vector<float>{1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12}, {3, 4}))});
+    seeds.push_back(
+        {"factors_4x2.npy", serialize_npy(make_npy(std::vector<int64_t>{0, 1, 1, 0, 2, 3, 4, 5}, {4, 2}))});
     seeds.push_back({"images_2x4x4.npy", serialize_npy(make_npy(std::vector<uint8_t>(32, 1), {2, 4, 4}))});
     return seeds;
   };
   target.crafted = [] {
     return std::vector<NamedFile>{
         // issue 19: the element count wrapped to 24 and `untangle metrics` read out of bounds.
-        {"shape_product_wraps.npy", npy_with_header("{'descr': '<f4', 'fortran_order': False, 'shape': (9223372036854775820, 2), }", 96)},
-        {"dimension_beyond_64_bits.npy", npy_with_header("{'descr': '<i8', 'fortran_order': False, 'shape': (123456789012345678901234567890, 1), }", 8)},
-        {"zero_hides_overflow.npy", npy_with_header("{'descr': '|u1', 'fortran_order': False, 'shape': (0, 4294967296, 4294967296), }", 0)},
+        {"shape_product_wraps.npy",
+         npy_with_header("{'descr': '<f4', 'fortran_order': False, 'shape': (9223372036854775820, 2), }",
+                         96)},
+        {"dimension_beyond_64_bits.npy",
+         npy_with_header(
+             "{'descr': '<i8', 'fortran_order': False, 'shape': (123456789012345678901234567890, 1), }", 8)},
+        {"zero_hides_overflow.npy",
+         npy_with_header("{'descr': '|u1', 'fortran_order': False, 'shape': (0, 4294967296, 4294967296), }",
+                         0)},
         {"header_longer_than_file.npy", {0x93, 'N', 'U', 'M', 'P', 'Y', 2, 0, 0xff, 0xff, 0xff, 0xff, '{'}},
-        {"fortran_order.npy", [] {
+        {"fortran_order.npy",
+         [] {
            auto file = npy_with_header("{'descr': '|u1', 'fortran_order': True, 'shape': (2, 3), }", 0);
            for (uint8_t v : {1, 4, 2, 5, 3, 6}) file.push_back(v);
            return file;
@@ -96,7 +109,8 @@ ReaderTarget npy_target(const std::string& source_dir) {
 // An `untangle data --export` file of a 2 x 2 grid of 2 x 2 images, and the dataset it must match.
 void write_tiny_export(const std::string& path) {
   NpzWriter writer(path);
-  writer.add("images", make_npy(std::vector<uint8_t>{0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15}, {4, 2, 2}));
+  writer.add("images",
+             make_npy(std::vector<uint8_t>{0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15}, {4, 2, 2}));
   writer.add("factors", make_npy(std::vector<int64_t>{0, 0, 0, 1, 1, 0, 1, 1}, {4, 2}));
   writer.add("factor_sizes", make_npy(std::vector<int64_t>{2, 2}, {2}));
   writer.add_text("factor_names", {"x", "y"});
@@ -105,7 +119,8 @@ void write_tiny_export(const std::string& path) {
 }
 
 const GroundTruthDataset& tiny_dataset_like() {
-  static const ImageTableDataset tiny("tiny", {"x", "y"}, {2, 2}, {false, false}, 2, 2, 1, std::vector<uint8_t>(16), 1.0f);
+  static const ImageTableDataset tiny("tiny", {"x", "y"}, {2, 2}, {false, false}, 2, 2, 1,
+                                      std::vector<uint8_t>(16), 1.0f);
   return tiny;
 }
 
@@ -118,7 +133,9 @@ void repair_npz_checksums(std::vector<uint8_t>& bytes) {
     if (at + 4 <= bytes.size()) std::memcpy(&v, bytes.data() + at, 4);
     return v;
   };
-  auto u16_at = [&bytes](size_t at) { return at + 2 <= bytes.size() ? uint16_t(bytes[at] | (bytes[at + 1] << 8)) : uint16_t(0); };
+  auto u16_at = [&bytes](size_t at) {
+    return at + 2 <= bytes.size() ? uint16_t(bytes[at] | (bytes[at + 1] << 8)) : uint16_t(0);
+  };
   std::map<uint32_t, uint32_t> crc_of_member;  // local header offset -> CRC of its stored data
   for (size_t at = 0; at + 30 <= bytes.size() && u32_at(at) == 0x04034b50;) {
     const size_t data = at + 30 + u16_at(at + 26) + u16_at(at + 28), size = u32_at(at + 18);
@@ -140,7 +157,8 @@ void repair_npz_checksums(std::vector<uint8_t>& bytes) {
 ReaderTarget npz_target(const std::string& source_dir) {
   ReaderTarget target{"npz", ".npz", false, nullptr, nullptr, nullptr, nullptr};
   target.seeds = [source_dir] {
-    std::vector<NamedFile> seeds = fixtures(source_dir, {"npz_stored.npz", "npz_deflated.npz", "dsprites_small.npz"});
+    std::vector<NamedFile> seeds =
+        fixtures(source_dir, {"npz_stored.npz", "npz_deflated.npz", "dsprites_small.npz"});
     seeds.push_back({"tiny_export.npz", bytes_written_by("tiny_export.npz", write_tiny_export)});
     return seeds;
   };
@@ -162,8 +180,10 @@ ReaderTarget npz_target(const std::string& source_dir) {
   target.read = [](const std::string& path) {
     std::map<std::string, std::vector<uint8_t>> members = read_npz_members(path);
     for (auto& [name, bytes] : members) {
-      if (name == "factor_names" || name == "dataset") parse_npy_text(bytes, path + " member " + name);
-      else parse_npy(bytes, path + " member " + name).as_double();
+      if (name == "factor_names" || name == "dataset")
+        parse_npy_text(bytes, path + " member " + name);
+      else
+        parse_npy(bytes, path + " member " + name).as_double();
     }
     if (members.count("imgs") && members.count("latents_classes")) read_dsprites_npz(path);
     if (is_exported_npz(path)) read_exported_npz(path, tiny_dataset_like());
@@ -211,13 +231,16 @@ ReaderTarget hdf5_target(const std::string& source_dir) {
     std::vector<NamedFile> files;
     const std::vector<uint8_t> superblock = {0x89, 'H', 'D', 'F', '\r', '\n', 0x1a, '\n', 2, 8, 8};
     for (size_t cut : {9, 10, 11})  // issue 19: read past a 9-10 byte buffer
-      files.push_back({"superblock_v2_cut_" + std::to_string(cut) + ".h5", {superblock.begin(), superblock.begin() + long(cut)}});
+      files.push_back({"superblock_v2_cut_" + std::to_string(cut) + ".h5",
+                       {superblock.begin(), superblock.begin() + long(cut)}});
     files.push_back({"chunk_btree_shared_children.h5", shared_children_btree(source_dir)});
     // The dataspace (N, 64, 64, 3) of `images` with N = 2^30: terabytes declared by an 11 KB file.
     std::vector<uint8_t> big = read_file_bytes(source_dir + "/tests/fixtures/shapes3d_chunked.h5");
     const uint64_t tail[3] = {64, 64, 3};
-    auto at = std::search(big.begin(), big.end(), reinterpret_cast<const uint8_t*>(tail), reinterpret_cast<const uint8_t*>(tail) + 24);
-    require(at != big.end() && at - big.begin() >= 8, "shapes3d_chunked.h5: no (N, 64, 64, 3) dataspace found");
+    auto at = std::search(big.begin(), big.end(), reinterpret_cast<const uint8_t*>(tail),
+                          reinterpret_cast<const uint8_t*>(tail) + 24);
+    require(at != big.end() && at - big.begin() >= 8,
+            "shapes3d_chunked.h5: no (N, 64, 64, 3) dataspace found");
     const uint64_t rows = uint64_t(1) << 30;
     std::memcpy(&*(at - 8), &rows, 8);
     files.push_back({"dataspace_terabytes.h5", big});
@@ -289,9 +312,9 @@ ReaderTarget checkpoint_target() {
     checkpoint.add(seed_parameters(layer));
     checkpoint.metadata["adam.steps"] = "1234";
     checkpoint.metadata["step"] = "1234";
-    return std::vector<NamedFile>{{"linear_3x2.utg", bytes_written_by("seed.utg", [&](const std::string& path) {
-                                     save_checkpoint(path, checkpoint);
-                                   })}};
+    return std::vector<NamedFile>{
+        {"linear_3x2.utg",
+         bytes_written_by("seed.utg", [&](const std::string& path) { save_checkpoint(path, checkpoint); })}};
   };
   target.crafted = [] {
     Checkpoint empty;  // issue 19: memcpy(nullptr, ..., 0) on a zero-sized dimension (UB)
@@ -301,7 +324,8 @@ ReaderTarget checkpoint_target() {
     auto save = [](const Checkpoint& c) {
       return bytes_written_by("crafted.utg", [&](const std::string& path) { save_checkpoint(path, c); });
     };
-    return std::vector<NamedFile>{{"zero_sized_tensor.utg", save(empty)}, {"adam_steps_int64_max.utg", save(wild_steps)}};
+    return std::vector<NamedFile>{{"zero_sized_tensor.utg", save(empty)},
+                                  {"adam_steps_int64_max.utg", save(wild_steps)}};
   };
   target.repair_checksums = repair_checkpoint_checksums;
   target.read = [](const std::string& path) {
@@ -309,7 +333,8 @@ ReaderTarget checkpoint_target() {
     PhiloxRng rng(1);
     Linear layer(3, 2, rng);
     ParameterList parameters = seed_parameters(layer);
-    if (checkpoint.tensors.count("dense.weight") && checkpoint.tensors.count("dense.bias")) checkpoint.restore(parameters, path);
+    if (checkpoint.tensors.count("dense.weight") && checkpoint.tensors.count("dense.bias"))
+      checkpoint.restore(parameters, path);
     auto steps = checkpoint.metadata.find("adam.steps");
     if (steps != checkpoint.metadata.end()) {
       char* end = nullptr;
@@ -331,8 +356,11 @@ ReaderTarget config_target() {
     xysquares.steps = 200;
     xysquares.noise = 0.25f;
     std::vector<NamedFile> seeds;
-    for (const auto& [name, config] : {std::pair<std::string, RunConfig>{"default.json", RunConfig{}}, {"xysquares.json", xysquares}})
-      seeds.push_back({name, bytes_written_by("config.json", [&](const std::string& path) { write_run_config(path, config); })});
+    for (const auto& [name, config] :
+         {std::pair<std::string, RunConfig>{"default.json", RunConfig{}}, {"xysquares.json", xysquares}})
+      seeds.push_back({name, bytes_written_by("config.json", [&](const std::string& path) {
+                         write_run_config(path, config);
+                       })});
     return seeds;
   };
   target.crafted = [] {
@@ -347,7 +375,8 @@ ReaderTarget config_target() {
 }  // namespace
 
 std::vector<ReaderTarget> reader_targets(const std::string& source_dir) {
-  return {npy_target(source_dir), npz_target(source_dir), hdf5_target(source_dir), checkpoint_target(), config_target()};
+  return {npy_target(source_dir), npz_target(source_dir), hdf5_target(source_dir), checkpoint_target(),
+          config_target()};
 }
 
 }  // namespace untangle

@@ -6,8 +6,8 @@
 #include <string>
 
 #include "cli_helpers.h"
-#include "data/npz.h"
 #include "data/npy.h"
+#include "data/npz.h"
 #include "kernels/file_io.h"
 #include "scratch_files.h"
 
@@ -15,11 +15,13 @@ using namespace untangle;
 using testing::run_program;
 
 TEST_CASE("untangle data: an export reads back with --data-file and exports to the same bytes") {
-  const std::string first = testing::scratch_path("export_single.npz"), second = testing::scratch_path("export_again.npz");
+  const std::string first = testing::scratch_path("export_single.npz"),
+                    second = testing::scratch_path("export_again.npz");
   auto exported = run_program("untangle data --dataset xysquares_single --export " + first);
   REQUIRE(exported.exit_code == 0);
   CHECK(exported.output.find("readable with --data-file") != std::string::npos);
-  auto again = run_program("untangle data --dataset xysquares_single --data-file " + first + " --export " + second);
+  auto again =
+      run_program("untangle data --dataset xysquares_single --data-file " + first + " --export " + second);
   REQUIRE(again.exit_code == 0);
   CHECK(read_file_bytes(first) == read_file_bytes(second));
 
@@ -31,10 +33,13 @@ TEST_CASE("untangle data: an export reads back with --data-file and exports to t
 
   // A random sample is not a grid, and a file of another dataset is not this one.
   const std::string sample = testing::scratch_path("export_sample.npz");
-  REQUIRE(run_program("untangle data --dataset xysquares_single --count 10 --export " + sample).exit_code == 0);
-  auto refused = run_program("untangle data --dataset xysquares_single --data-file " + sample + " --preview /dev/null");
+  REQUIRE(run_program("untangle data --dataset xysquares_single --count 10 --export " + sample).exit_code ==
+          0);
+  auto refused =
+      run_program("untangle data --dataset xysquares_single --data-file " + sample + " --preview /dev/null");
   CHECK(refused.exit_code == 1);
-  CHECK(refused.output.find("only a whole-grid export (without --count) can be read back") != std::string::npos);
+  CHECK(refused.output.find("only a whole-grid export (without --count) can be read back") !=
+        std::string::npos);
   auto other = run_program("untangle data --dataset dsprites --data-file " + first + " --preview /dev/null");
   CHECK(other.exit_code == 1);
   CHECK(other.output.find("holds dataset 'xysquares_single', not 'dsprites'") != std::string::npos);

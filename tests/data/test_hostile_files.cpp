@@ -23,14 +23,17 @@ using namespace untangle;
 
 namespace {
 
-std::string fixture(const std::string& name) { return std::string(UNTANGLE_SOURCE_DIR) + "/tests/fixtures/" + name; }
+std::string fixture(const std::string& name) {
+  return std::string(UNTANGLE_SOURCE_DIR) + "/tests/fixtures/" + name;
+}
 
 // A version-1 .npy file with this header dict followed by `data_bytes` zero bytes.
 std::vector<uint8_t> npy_with_header(const std::string& dict, size_t data_bytes) {
   std::string header = dict;
   while ((10 + header.size() + 1) % 64) header.push_back(' ');
   header.push_back('\n');
-  const std::string all = std::string("\x93NUMPY\x01", 7) + char(0) + char(header.size() & 0xff) + char(header.size() >> 8) + header;
+  const std::string all = std::string("\x93NUMPY\x01", 7) + char(0) + char(header.size() & 0xff) +
+                          char(header.size() >> 8) + header;
   std::vector<uint8_t> file(all.begin(), all.end());
   file.resize(file.size() + data_bytes, 0);
   return file;
@@ -55,13 +58,18 @@ std::string write_scratch(const std::string& name, const std::vector<uint8_t>& b
 
 TEST_CASE("npy: a shape whose product overflows 64 bits is refused, not wrapped to a small count") {
   // (2^63 + 12) x 2 float32 "fits" in 96 bytes once the product wraps around.
-  const auto file = npy_with_header("{'descr': '<f4', 'fortran_order': False, 'shape': (9223372036854775820, 2), }", 96);
-  CHECK(error_of([&] { parse_npy(file, "wrap.npy"); }).find("wrap.npy shape: size overflows 64 bits") != std::string::npos);
+  const auto file =
+      npy_with_header("{'descr': '<f4', 'fortran_order': False, 'shape': (9223372036854775820, 2), }", 96);
+  CHECK(error_of([&] { parse_npy(file, "wrap.npy"); }).find("wrap.npy shape: size overflows 64 bits") !=
+        std::string::npos);
   // A dimension with more digits than 64 bits hold is the same error, not std::out_of_range.
-  const auto huge = npy_with_header("{'descr': '<f4', 'fortran_order': False, 'shape': (123456789012345678901234567890,), }", 0);
-  CHECK(error_of([&] { parse_npy(huge, "huge.npy"); }).find("huge.npy shape: size overflows") != std::string::npos);
+  const auto huge = npy_with_header(
+      "{'descr': '<f4', 'fortran_order': False, 'shape': (123456789012345678901234567890,), }", 0);
+  CHECK(error_of([&] { parse_npy(huge, "huge.npy"); }).find("huge.npy shape: size overflows") !=
+        std::string::npos);
   // A zero dimension does not hide an overflowing product of the others.
-  const auto hidden = npy_with_header("{'descr': '|u1', 'fortran_order': False, 'shape': (0, 4294967296, 4294967296), }", 0);
+  const auto hidden =
+      npy_with_header("{'descr': '|u1', 'fortran_order': False, 'shape': (0, 4294967296, 4294967296), }", 0);
   CHECK(error_of([&] { parse_npy(hidden, "zero.npy"); }).find("overflows") != std::string::npos);
   // An honest empty array still reads.
   const auto empty = npy_with_header("{'descr': '<f4', 'fortran_order': False, 'shape': (0, 3), }", 0);
@@ -120,8 +128,10 @@ TEST_CASE("HDF5: truncated version-2 superblocks, shared B-tree nodes and huge d
   }
   // 40 inner B-tree nodes, each with two children that are both the node below (the corpus file is made
   // by apps/common/reader_targets.cpp): a walk bounded only by depth visits the leaf 2^40 times.
-  const std::string shared = std::string(UNTANGLE_SOURCE_DIR) + "/tests/fixtures/fuzz_corpus/hdf5/chunk_btree_shared_children.h5";
-  CHECK(error_of([&] { Hdf5File(shared).read_dataset("images"); }).find("reached twice") != std::string::npos);
+  const std::string shared =
+      std::string(UNTANGLE_SOURCE_DIR) + "/tests/fixtures/fuzz_corpus/hdf5/chunk_btree_shared_children.h5";
+  CHECK(error_of([&] { Hdf5File(shared).read_dataset("images"); }).find("reached twice") !=
+        std::string::npos);
   std::vector<uint8_t> bytes;
   // The dataspace of `images` (N, 64, 64, 3) with N raised to 2^30: 1.3e13 bytes from an 11 KB file.
   bytes = read_file_bytes(fixture("shapes3d_chunked.h5"));

@@ -21,7 +21,8 @@ TEST_CASE("codes table: a huge factor index costs memory for the rows present, n
   LabelledCodes table = make_labelled_codes(codes, factors, rows, 2, 1);
   std::unique_ptr<CodeSource> source;
   // The stray value occurs in one row only: too sparse for FactorVAE batches, said as such.
-  CHECK_THROWS_WITH_AS(make_codes_table_source(table, {}, true), doctest::Contains("occurs in only 1 row"), Error);
+  CHECK_THROWS_WITH_AS(make_codes_table_source(table, {}, true), doctest::Contains("occurs in only 1 row"),
+                       Error);
   source = make_codes_table_source(table, {}, false);
   REQUIRE(source);
   CHECK(source->factor_sizes() == std::vector<size_t>{(size_t(1) << 34) + 1});
@@ -38,7 +39,8 @@ TEST_CASE("codes table: a huge factor index costs memory for the rows present, n
   CHECK(batch.size() == 16);
 }
 
-TEST_CASE("codes tables too small or at a scale the scores are not defined at are refused, naming the table") {
+TEST_CASE(
+    "codes tables too small or at a scale the scores are not defined at are refused, naming the table") {
   const size_t rows = 12;
   std::vector<double> codes(rows * 2);
   std::vector<int64_t> factors(rows);
@@ -53,11 +55,14 @@ TEST_CASE("codes tables too small or at a scale the scores are not defined at ar
     return make_labelled_codes(c, std::vector<int64_t>(factors.begin(), factors.begin() + long(n)), n, 2, 1);
   };
   check_codes_for_metrics(scaled(1.0, rows), "t.npy");
-  check_codes_for_metrics(scaled(1e30, rows), "t.npy");   // |code| 1e30: within the measured range
-  check_codes_for_metrics(scaled(0.02, rows), "t.npy");   // largest std 0.016
+  check_codes_for_metrics(scaled(1e30, rows), "t.npy");  // |code| 1e30: within the measured range
+  check_codes_for_metrics(scaled(0.02, rows), "t.npy");  // largest std 0.016
   CHECK_THROWS_WITH_AS(check_codes_for_metrics(scaled(1.0, 3), "t.npy"),
-                       "t.npy: 3 rows are too few to score (need at least 10; the metrics' training and test draws would be the same few points)",
+                       "t.npy: 3 rows are too few to score (need at least 10; the metrics' training and test "
+                       "draws would be the same few points)",
                        Error);
-  CHECK_THROWS_WITH_AS(check_codes_for_metrics(scaled(1e-42, rows), "t.npy"), doctest::Contains("t.npy: the codes hardly vary"), Error);
-  CHECK_THROWS_WITH_AS(check_codes_for_metrics(scaled(1e300, rows), "t.npy"), doctest::Contains("t.npy: codes as large as 1e+300"), Error);
+  CHECK_THROWS_WITH_AS(check_codes_for_metrics(scaled(1e-42, rows), "t.npy"),
+                       doctest::Contains("t.npy: the codes hardly vary"), Error);
+  CHECK_THROWS_WITH_AS(check_codes_for_metrics(scaled(1e300, rows), "t.npy"),
+                       doctest::Contains("t.npy: codes as large as 1e+300"), Error);
 }

@@ -88,7 +88,7 @@ TEST_CASE("every single-byte corruption and every truncation is an error naming 
   CHECK_THROWS_WITH_AS(load_checkpoint(path), (path + ": cannot open file").c_str(), Error);
 }
 
-TEST_CASE("checkpoint: an empty tensor round-trips; an overflowing shape and a wild Adam step count are refused") {
+TEST_CASE("checkpoint: empty tensors round-trip; overflowing shapes and wild Adam step counts are refused") {
   const std::string path = temporary_path("empty_tensor.utg");
   Checkpoint saved;
   saved.tensors["empty"] = Tensor::zeros({0, 3});
@@ -115,7 +115,8 @@ TEST_CASE("checkpoint: an empty tensor round-trips; an overflowing shape and a w
   ParameterList list;
   layer.collect(list, "layer");
   Adam adam(list, AdamHyperparameters{});
-  CHECK_THROWS_WITH_AS(adam.set_steps_taken(std::numeric_limits<long long>::max()), doctest::Contains("out of range"), Error);
+  CHECK_THROWS_WITH_AS(adam.set_steps_taken(std::numeric_limits<long long>::max()),
+                       doctest::Contains("out of range"), Error);
   CHECK_THROWS_WITH_AS(adam.set_steps_taken(-1), doctest::Contains("out of range"), Error);
   adam.set_steps_taken(41);
   CHECK(adam.steps_taken() == 41);
