@@ -8,15 +8,23 @@
 
 namespace untangle::testing {
 
-// A path for `name` inside this test process's scratch folder (created on first use).
-inline std::string scratch_path(const std::string& name) {
-  static const std::filesystem::path folder = [] {
-    std::filesystem::path path =
-        std::filesystem::temp_directory_path() / ("untangle_tests_" + std::to_string(getpid()));
+// This test process's scratch folder, created on first use and removed with everything in it when the
+// process ends.
+struct ScratchFolder {
+  std::filesystem::path path;
+  ScratchFolder() : path(std::filesystem::temp_directory_path() / ("untangle_tests_" + std::to_string(getpid()))) {
     std::filesystem::create_directories(path);
-    return path;
-  }();
-  return (folder / name).string();
+  }
+  ~ScratchFolder() {
+    std::error_code ignored;
+    std::filesystem::remove_all(path, ignored);
+  }
+};
+
+// A path for `name` inside the scratch folder.
+inline std::string scratch_path(const std::string& name) {
+  static const ScratchFolder folder;
+  return (folder.path / name).string();
 }
 
 }  // namespace untangle::testing

@@ -39,6 +39,7 @@ std::vector<uint8_t> bytes_written_by(const std::string& name,
   write_to(path);
   std::vector<uint8_t> bytes = read_file_bytes(path);
   std::filesystem::remove(path);
+  std::filesystem::remove(std::filesystem::path(path).parent_path());  // the folder, once empty
   return bytes;
 }
 
