@@ -3,6 +3,8 @@
 #   make test       install missing build dependencies (if root), build, run every test
 #   make run        the main job (see README)
 #   make bench      CPU benchmarks (kernels and training step; every model's step)
+#   make sanitize   ASan + UBSan build (build-sanitize/): the readers' tests, the fuzz corpus and a short fuzz
+#                   (SANITIZE_MUTANTS per reader; docs/reliability.md gives the long run)
 #   make clean      remove build/
 # Options: UNTANGLE_CUDA=OFF for a CPU-only build; BUILD_TYPE=Debug; JOBS=N.
 BUILD_DIR    ?= build
@@ -11,7 +13,7 @@ UNTANGLE_CUDA ?= ON
 JOBS         ?= $(shell nproc 2>/dev/null || echo 2)
 CMAKE_FLAGS  ?=
 
-.PHONY: all deps configure test run bench clean format
+.PHONY: all deps configure test run bench clean format sanitize
 
 all: configure
 	cmake --build $(BUILD_DIR) -j $(JOBS) -- --no-print-directory
@@ -38,6 +40,19 @@ run: configure
 bench: all
 	$(BUILD_DIR)/bin/bench_cpu
 	$(BUILD_DIR)/bin/bench_models
+
+# The readers under AddressSanitizer + UndefinedBehaviorSanitizer: any report stops the run with status 1.
+SANITIZE_DIR     ?= build-sanitize
+SANITIZE_MUTANTS ?= 1000
+READER_TESTS     := *test_npy*,*test_io*,*test_real_files*,*test_hostile_files*
+sanitize: deps
+	@cmake -S . -B $(SANITIZE_DIR) -DCMAKE_BUILD_TYPE=Debug -DUNTANGLE_CUDA=OFF -DUNTANGLE_SANITIZE=ON \
+	  -DUNTANGLE_CUDA_EMULATOR=OFF $(CMAKE_FLAGS) > $(SANITIZE_DIR).configure.log 2>&1 \
+	  || { cat $(SANITIZE_DIR).configure.log; exit 1; }
+	cmake --build $(SANITIZE_DIR) -j $(JOBS) --target test_data fuzz_readers -- --no-print-directory
+	$(SANITIZE_DIR)/bin/test_data -sf="$(READER_TESTS)"
+	$(SANITIZE_DIR)/bin/fuzz_readers --replay tests/fixtures/fuzz_corpus
+	$(SANITIZE_DIR)/bin/fuzz_readers --mutants $(SANITIZE_MUTANTS)
 
 clean:
 	rm -rf $(BUILD_DIR) $(BUILD_DIR).configure.log

@@ -7,7 +7,9 @@
 #include <algorithm>
 #include <cstring>
 
+#include "kernels/bounded_reader.h"
 #include "kernels/check.h"
+#include "kernels/file_io.h"
 
 namespace untangle {
 
@@ -33,6 +35,14 @@ struct FilterStep {
   std::vector<uint32_t> parameters;
 };
 
+// Deflate expands at most ~1032:1 (zlib's technical details), so no honest file of N bytes holds more
+// than this many bytes of data; a dataspace or chunk declaring more is corrupt and is refused before
+// any allocation. Fill-value regions (chunks never written) are the one legitimate exception, and are
+// not worth a terabyte allocation either.
+uint64_t plausible_data_bytes(uint64_t file_size) {
+  return 1032 * file_size + (uint64_t(1) << 20);
+}
+
 bool is_undefined(uint64_t address, size_t width) {
   return width == 8 ? address == ~uint64_t(0) : address == (uint64_t(1) << (8 * width)) - 1;
 }
@@ -42,9 +52,9 @@ bool is_undefined(uint64_t address, size_t width) {
 void Hdf5File::corrupt(const std::string& what) const { fail(path_, ": not a readable HDF5 file: ", what); }
 
 Hdf5File::Hdf5File(const std::string& path) : path_(path) {
-  in_.open(path, std::ios::binary | std::ios::ate);
+  file_size_ = regular_file_size(path);
+  in_.open(path, std::ios::binary);
   require(bool(in_), path, ": cannot open file");
-  file_size_ = uint64_t(in_.tellg());
   // The superblock sits at 0, or after a user block at 512, 1024, 2048, ...
   uint64_t at = 0;
   for (;; at = at ? at * 2 : 512) {
@@ -65,6 +75,7 @@ Hdf5File::Hdf5File(const std::string& path) : path_(path) {
     // second field is the root group's object header.
     root_header_ = field(head, p + 4 * offset_size_ + offset_size_, offset_size_, "superblock");
   } else if (version == 2 || version == 3) {
+    require(head.size() >= 12, path_, ": truncated superblock");
     offset_size_ = head[9];
     length_size_ = head[10];
     require((offset_size_ == 4 || offset_size_ == 8) && (length_size_ == 4 || length_size_ == 8), path_,
@@ -87,15 +98,21 @@ std::vector<uint8_t> Hdf5File::read(uint64_t address, uint64_t size, const char*
 }
 
 uint64_t Hdf5File::field(const std::vector<uint8_t>& bytes, size_t offset, size_t width, const char* what) const {
-  if (offset + width > bytes.size()) corrupt(std::string("truncated ") + what);
-  uint64_t value = 0;
-  for (size_t i = width; i-- > 0;) value = (value << 8) | bytes[offset + i];
-  return value;
+  return BoundedReader(bytes, path_ + ": not a readable HDF5 file").unsigned_at(offset, width, what);
+}
+
+// B-trees and continuation chains are walked at most once per node: a node reached twice means shared
+// children or a loop, which a well-formed file never has, and which would make the walk exponential.
+void Hdf5File::visit_once(uint64_t address, const char* what) {
+  if (!visited_.insert(address).second)
+    corrupt(std::string(what) + " at byte " + std::to_string(address) +
+            " is reached twice (a loop or shared node)");
 }
 
 // All messages of the object header at `address`, following continuation blocks.
 std::vector<Hdf5File::Message> Hdf5File::object_header_messages(uint64_t address) {
   address += base_;
+  visited_.clear();
   std::vector<Message> messages;
   std::vector<uint8_t> prefix = read(address, 16, "object header");
   struct Block { uint64_t begin, end; };
@@ -128,6 +145,7 @@ std::vector<Hdf5File::Message> Hdf5File::object_header_messages(uint64_t address
       if (type == kContinuation) {
         std::vector<uint8_t> c(block.begin() + long(body), block.begin() + long(body + size));
         uint64_t where = field(c, 0, offset_size_, "continuation") + base_;
+        visit_once(where, "object header continuation block");
         uint64_t length = field(c, offset_size_, length_size_, "continuation");
         if (version2) {
           // "OCHK" + messages + 4-byte checksum.
@@ -146,6 +164,7 @@ std::vector<Hdf5File::Message> Hdf5File::object_header_messages(uint64_t address
 void Hdf5File::collect_group_btree(uint64_t address, const std::vector<uint8_t>& heap, Root& out, int depth) {
   if (depth > 64) corrupt("group B-tree deeper than 64 levels (a loop?)");
   address += base_;
+  visit_once(address, "group B-tree node");
   std::vector<uint8_t> head = read(address, 8 + 2 * offset_size_, "group B-tree node");
   if (std::memcmp(head.data(), "TREE", 4) != 0) corrupt("bad group B-tree node signature");
   if (head[4] != 0) corrupt("group B-tree node has type " + std::to_string(head[4]));
@@ -190,6 +209,7 @@ Hdf5File::Root Hdf5File::root_group() {
       if (std::memcmp(heap_head.data(), "HEAP", 4) != 0) corrupt("bad local heap signature");
       uint64_t heap_size = field(heap_head, 8, length_size_, "local heap");
       uint64_t heap_data = field(heap_head, 8 + 2 * length_size_, offset_size_, "local heap") + base_;
+      visited_.clear();
       collect_group_btree(btree, read(heap_data, heap_size, "local heap data"), root, 0);
     } else if (m.type == kLink) {
       // version 1, flags, [link type], [creation order], [charset], name length, name, target.
@@ -202,7 +222,7 @@ Hdf5File::Root Hdf5File::root_group() {
       size_t width = size_t(1) << (flags & 3);
       uint64_t name_length = field(body, p, width, "link");
       p += width;
-      if (p + name_length > body.size()) corrupt("link name runs past its message");
+      if (p > body.size() || name_length > body.size() - p) corrupt("link name runs past its message");
       std::string name(reinterpret_cast<const char*>(body.data() + p), name_length);
       if (link_type != 0) continue;  // soft and external links are not followed
       root.names.push_back(name);
@@ -224,6 +244,7 @@ void Hdf5File::collect_chunks(uint64_t address, size_t rank, std::vector<std::ve
                               std::vector<uint32_t>& masks, int depth) {
   if (depth > 64) corrupt("chunk B-tree deeper than 64 levels (a loop?)");
   address += base_;
+  visit_once(address, "chunk B-tree node");
   std::vector<uint8_t> head = read(address, 8 + 2 * offset_size_, "chunk B-tree node");
   if (std::memcmp(head.data(), "TREE", 4) != 0) corrupt("bad chunk B-tree node signature");
   if (head[4] != 1) corrupt("chunk B-tree node has type " + std::to_string(head[4]));
@@ -356,10 +377,10 @@ NpyArray Hdf5File::read_dataset(const std::string& name) {
   require(have_space && have_type && have_layout, where, ": not a dataset (missing dataspace, datatype or layout)");
   const size_t element = dtype_size(array.dtype);
   // A corrupt dataspace must not turn into a multi-terabyte allocation (or an overflowing product).
-  double declared = double(element);
-  for (size_t d : array.shape) declared *= double(d);
-  require(declared < double(uint64_t(1) << 42), where, ": dataspace of ", declared, " bytes is not plausible (corrupt file?)");
-  const size_t total = array.count() * element;
+  const uint64_t budget = plausible_data_bytes(file_size_);
+  const size_t total = checked_product(array.shape, element, where + " dataspace");
+  require(total <= budget, where, ": dataspace of ", total, " bytes cannot come from a ", file_size_,
+          "-byte file (corrupt file?)");
   if (layout_class == 0) {
     require(compact.size() >= total, where, ": compact data holds ", compact.size(), " bytes, needs ", total);
     array.bytes.assign(compact.begin(), compact.begin() + long(total));
@@ -371,16 +392,21 @@ NpyArray Hdf5File::read_dataset(const std::string& name) {
     const size_t rank = array.shape.size();
     require(rank >= 1, where, ": a chunked dataset needs at least one dimension");
     require(chunk_dims.size() == rank + 1, where, ": chunk rank ", chunk_dims.size(), " does not match dataset rank ", rank);
-    size_t chunk_elements = 1;
-    for (size_t d = 0; d < rank; ++d) {
-      require(chunk_dims[d] > 0, where, ": zero chunk dimension");
-      chunk_elements *= size_t(chunk_dims[d]);
-    }
+    for (size_t d = 0; d < rank; ++d) require(chunk_dims[d] > 0, where, ": zero chunk dimension");
+    const std::vector<size_t> chunk_shape(chunk_dims.begin(), chunk_dims.end() - 1);
+    const size_t chunk_elements = checked_product(chunk_shape, 1, where + " chunk");
+    require(checked_product(chunk_shape, element, where + " chunk") <= budget, where, ": a chunk of ",
+            chunk_elements * element, " bytes cannot come from a ", file_size_, "-byte file (corrupt file?)");
     array.bytes.assign(total, 0);  // chunks never written read as the fill value 0
     std::vector<std::vector<uint64_t>> offsets;
     std::vector<uint64_t> addresses;
     std::vector<uint32_t> sizes, masks;
+    visited_.clear();
     if (!is_undefined(chunk_btree, offset_size_)) collect_chunks(chunk_btree, rank, offsets, addresses, sizes, masks, 0);
+    // Every chunk is inflated and copied: their total, like the dataset's, is bounded by the file size.
+    require(checked_multiply(addresses.size(), chunk_elements * element, where) <= 2 * budget, where, ": ",
+            addresses.size(), " chunks of ", chunk_elements * element, " bytes cannot come from a ",
+            file_size_, "-byte file (corrupt file?)");
     // Row strides of the full array, in elements.
     std::vector<size_t> stride(rank, 1);
     for (size_t d = rank; d-- > 1;) stride[d - 1] = stride[d] * array.shape[d];

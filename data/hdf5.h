@@ -10,6 +10,7 @@
 #pragma once
 #include <cstdint>
 #include <fstream>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -45,6 +46,7 @@ class Hdf5File {
                       std::vector<uint64_t>& addresses, std::vector<uint32_t>& sizes, std::vector<uint32_t>& masks,
                       int depth);
   [[noreturn]] void corrupt(const std::string& what) const;
+  void visit_once(uint64_t address, const char* what);
 
   std::string path_;
   std::ifstream in_;
@@ -52,6 +54,7 @@ class Hdf5File {
   uint64_t base_ = 0;  // addresses in the file are relative to the superblock's base address
   size_t offset_size_ = 8, length_size_ = 8;
   uint64_t root_header_ = 0;
+  std::set<uint64_t> visited_;  // nodes of the walk in progress (see visit_once)
 };
 
 }  // namespace untangle

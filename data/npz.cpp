@@ -7,6 +7,7 @@
 #include <cstdio>
 #include <cstring>
 
+#include "kernels/bounded_reader.h"
 #include "kernels/check.h"
 
 namespace untangle {
@@ -21,26 +22,6 @@ constexpr uint32_t kZip64LocatorSignature = 0x07064b50;      // "PK\6\7"
 constexpr uint32_t kSaturated32 = 0xffffffffu;               // "the real value is in the zip64 field"
 // Sizes and offsets from this value up need the zip64 fields (a separate name so the rule reads clearly).
 constexpr uint64_t kZip64Threshold = kSaturated32;
-
-// Little-endian field reads with bounds checks: every offset in a zip comes from the file itself.
-struct Reader {
-  const std::vector<uint8_t>& bytes;
-  const std::string& source;
-
-  void need(uint64_t offset, uint64_t length, const char* what) const {
-    require(offset <= bytes.size() && length <= bytes.size() - offset, source, ": truncated zip (", what,
-            " at byte ", offset, " runs past the end of the ", bytes.size(), "-byte file)");
-  }
-  uint64_t read(uint64_t offset, int width, const char* what) const {
-    need(offset, uint64_t(width), what);
-    uint64_t value = 0;
-    for (int i = width - 1; i >= 0; --i) value = (value << 8) | bytes[offset + uint64_t(i)];
-    return value;
-  }
-  uint16_t u16(uint64_t offset, const char* what) const { return uint16_t(read(offset, 2, what)); }
-  uint32_t u32(uint64_t offset, const char* what) const { return uint32_t(read(offset, 4, what)); }
-  uint64_t u64(uint64_t offset, const char* what) const { return read(offset, 8, what); }
-};
 
 std::vector<uint8_t> inflate_raw(const uint8_t* data, size_t size, size_t expected, const std::string& where) {
   std::vector<uint8_t> out(expected);
@@ -76,9 +57,11 @@ std::vector<uint8_t> inflate_raw(const uint8_t* data, size_t size, size_t expect
 
 }  // namespace
 
-std::map<std::string, NpyArray> parse_npz(const std::vector<uint8_t>& bytes, const std::string& source,
-                                          const std::vector<std::string>& only) {
-  Reader r{bytes, source};
+std::map<std::string, std::vector<uint8_t>> parse_npz_members(const std::vector<uint8_t>& bytes,
+                                                              const std::string& source,
+                                                              const std::vector<std::string>& only) {
+  // Every offset and size in a zip comes from the file itself: all reads go through the bounded reader.
+  BoundedReader r(bytes, source);
   require(bytes.size() >= 22, source, ": not a zip/.npz file (", bytes.size(), " bytes is too short)");
   // The end-of-central-directory record is the last thing in the file, followed only by a comment.
   uint64_t end_record = bytes.size();
@@ -97,7 +80,7 @@ std::map<std::string, NpyArray> parse_npz(const std::vector<uint8_t>& bytes, con
     directory_offset = r.u64(zip64_end + 48, "zip64 end record");
   }
 
-  std::map<std::string, NpyArray> arrays;
+  std::map<std::string, std::vector<uint8_t>> members;
   uint64_t at = directory_offset;
   for (uint64_t e = 0; e < entries; ++e) {
     require(r.u32(at, "central directory") == kCentralHeaderSignature, source,
@@ -127,7 +110,9 @@ std::map<std::string, NpyArray> parse_npz(const std::vector<uint8_t>& bytes, con
     std::string key = name.size() > 4 && name.compare(name.size() - 4, 4, ".npy") == 0 ? name.substr(0, name.size() - 4) : name;
     if (!only.empty() && std::find(only.begin(), only.end(), key) == only.end()) continue;
     require(r.u32(local_offset, "local header") == kLocalHeaderSignature, where, ": corrupt zip (bad local header)");
-    uint64_t data = local_offset + 30 + r.u16(local_offset + 26, "local header") + r.u16(local_offset + 28, "local header");
+    const uint64_t data = checked_add(
+        local_offset,
+        30u + r.u16(local_offset + 26, "local header") + r.u16(local_offset + 28, "local header"), where);
     r.need(data, compressed, "member data");
     std::vector<uint8_t> content;
     if (method == 0) {
@@ -147,13 +132,26 @@ std::map<std::string, NpyArray> parse_npz(const std::vector<uint8_t>& bytes, con
     for (size_t done = 0; done < content.size(); done += 1u << 30)
       actual = crc32(actual, content.data() + done, uInt(std::min<size_t>(1u << 30, content.size() - done)));
     require(uint32_t(actual) == crc, where, ": CRC-32 mismatch (corrupt data)");
-    arrays[key] = parse_npy(std::move(content), where);
+    members[key] = std::move(content);
   }
+  return members;
+}
+
+std::map<std::string, NpyArray> parse_npz(const std::vector<uint8_t>& bytes, const std::string& source,
+                                          const std::vector<std::string>& only) {
+  std::map<std::string, NpyArray> arrays;
+  for (auto& [key, content] : parse_npz_members(bytes, source, only))
+    arrays[key] = parse_npy(std::move(content), source + " member " + key + ".npy");
   return arrays;
 }
 
 std::map<std::string, NpyArray> read_npz(const std::string& path, const std::vector<std::string>& only) {
   return parse_npz(read_file_bytes(path), path, only);
+}
+
+std::map<std::string, std::vector<uint8_t>> read_npz_members(const std::string& path,
+                                                             const std::vector<std::string>& only) {
+  return parse_npz_members(read_file_bytes(path), path, only);
 }
 
 // ---- writing --------------------------------------------------------------------------------------
@@ -181,14 +179,18 @@ NpzWriter::~NpzWriter() {
 }
 
 void NpzWriter::begin_array(const std::string& name, DType dtype, const std::vector<size_t>& shape) {
-  require(!in_member_ && !closed_, path_, ": begin_array while another array is open");
-  std::vector<uint8_t> header = npy_header_bytes(dtype, shape);
   size_t count = 1;
   for (size_t d : shape) count *= d;
+  begin_member(name, npy_header_bytes(dtype, shape), count * dtype_size(dtype));
+}
+
+void NpzWriter::begin_member(const std::string& name, const std::vector<uint8_t>& header,
+                             uint64_t data_size) {
+  require(!in_member_ && !closed_, path_, ": begin_array while another array is open");
   Member member;
   member.file_name = name + ".npy";
   member.local_header_offset = uint64_t(out_.tellp());
-  member.size = header.size() + count * dtype_size(dtype);
+  member.size = header.size() + data_size;
   const bool zip64 = member.size >= kZip64Threshold;
   put(out_, kLocalHeaderSignature, 4);
   put(out_, zip64 ? 45 : 20, 2);  // version needed: 4.5 for zip64, 2.0 otherwise
@@ -210,7 +212,7 @@ void NpzWriter::begin_array(const std::string& name, DType dtype, const std::vec
   }
   members_.push_back(member);
   in_member_ = true;
-  expected_data_ = count * dtype_size(dtype);
+  expected_data_ = data_size;
   written_data_ = 0;
   members_.back().crc = uint32_t(crc32(0L, Z_NULL, 0));
   out_.write(reinterpret_cast<const char*>(header.data()), std::streamsize(header.size()));
@@ -235,6 +237,15 @@ void NpzWriter::end_array() {
   put(out_, members_.back().crc, 4);
   out_.seekp(end);
   in_member_ = false;
+}
+
+void NpzWriter::add_text(const std::string& name, const std::vector<std::string>& values) {
+  const std::vector<uint8_t> file = serialize_npy_text(values);
+  const size_t header_size = npy_text_header_size(file);
+  begin_member(name, std::vector<uint8_t>(file.begin(), file.begin() + long(header_size)),
+               file.size() - header_size);
+  write(file.data() + header_size, file.size() - header_size);
+  end_array();
 }
 
 void NpzWriter::add(const std::string& name, const NpyArray& array) {

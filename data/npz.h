@@ -21,6 +21,13 @@ namespace untangle {
 std::map<std::string, NpyArray> read_npz(const std::string& path, const std::vector<std::string>& only = {});
 std::map<std::string, NpyArray> parse_npz(const std::vector<uint8_t>& file_bytes, const std::string& source,
                                           const std::vector<std::string>& only = {});
+// The members' .npy files as bytes, not parsed (for members that are not numeric arrays, such as the
+// text arrays of npy.h's parse_npy_text).
+std::map<std::string, std::vector<uint8_t>> read_npz_members(const std::string& path,
+                                                             const std::vector<std::string>& only = {});
+std::map<std::string, std::vector<uint8_t>> parse_npz_members(const std::vector<uint8_t>& file_bytes,
+                                                              const std::string& source,
+                                                              const std::vector<std::string>& only = {});
 
 // Writes an .npz with stored (uncompressed) members, streaming, so arrays larger than memory can be
 // written block by block. The file appears at `path` only when close() succeeds (temporary + rename).
@@ -32,6 +39,8 @@ class NpzWriter {
   NpzWriter& operator=(const NpzWriter&) = delete;
 
   void add(const std::string& name, const NpyArray& array);
+  // A NumPy text array ('<U' dtype, see serialize_npy_text): np.load gives back a str array.
+  void add_text(const std::string& name, const std::vector<std::string>& values);
   // Streaming: begin_array, then write() exactly count(shape) * dtype_size bytes, then end_array().
   void begin_array(const std::string& name, DType dtype, const std::vector<size_t>& shape);
   void write(const void* bytes, size_t size);
@@ -39,6 +48,7 @@ class NpzWriter {
   void close();
 
  private:
+  void begin_member(const std::string& name, const std::vector<uint8_t>& npy_header, uint64_t data_size);
   struct Member {
     std::string file_name;
     uint64_t local_header_offset = 0, size = 0;

@@ -7,6 +7,7 @@
 #include "data/hdf5.h"
 #include "data/image_table_dataset.h"
 #include "data/npz.h"
+#include "kernels/bounded_reader.h"
 #include "kernels/check.h"
 
 namespace untangle {
@@ -53,7 +54,7 @@ std::unique_ptr<GroundTruthDataset> read_dsprites_npz(const std::string& path) {
     }
   require(sizes[0] == 1, path, ": expected a single colour (latents_classes column 0), found ", sizes[0]);
   size_t grid = 1;
-  for (size_t s : sizes) grid *= s;
+  for (size_t s : sizes) grid = checked_multiply(grid, s, path + ": 'latents_classes' factor grid");
   require(grid == rows, path, ": ", rows, " images do not fill the ", grid, "-point factor grid");
   require_grid_order(classes, rows, 6, sizes, 0, path);
   for (uint8_t v : images.bytes) require(v <= 1, path, ": 'imgs' must hold 0/1 pixels, found ", int(v));
@@ -84,7 +85,8 @@ std::unique_ptr<GroundTruthDataset> read_shapes3d_h5(const std::string& path) {
   }
   std::vector<size_t> sizes(6);
   size_t grid = 1;
-  for (size_t k = 0; k < 6; ++k) grid *= (sizes[k] = distinct[k].size());
+  for (size_t k = 0; k < 6; ++k)
+    grid = checked_multiply(grid, sizes[k] = distinct[k].size(), path + ": 'labels' factor grid");
   require(grid == rows, path, ": ", rows, " images do not fill the ", grid, "-point grid their labels describe");
   std::vector<int64_t> classes(rows * 6);
   for (size_t i = 0; i < rows; ++i)
@@ -96,6 +98,56 @@ std::unique_ptr<GroundTruthDataset> read_shapes3d_h5(const std::string& path) {
       "shapes3d", std::vector<std::string>{"floor_hue", "wall_hue", "object_hue", "scale", "shape", "orientation"}, sizes,
       std::vector<bool>{false, false, false, false, true, false}, images.shape[1], images.shape[2], 3,
       std::move(images.bytes), 1.0f / 255.0f);
+}
+
+bool is_exported_npz(const std::string& path) {
+  const size_t n = path.size();
+  return n > 4 && path.compare(n - 4, 4, ".npz") == 0 && !read_npz_members(path, {"factor_sizes"}).empty();
+}
+
+std::unique_ptr<GroundTruthDataset> read_exported_npz(const std::string& path,
+                                                      const GroundTruthDataset& like) {
+  std::map<std::string, std::vector<uint8_t>> members = read_npz_members(path);
+  for (const char* name : {"images", "factors", "factor_sizes", "factor_names", "dataset"})
+    require(members.count(name), path, ": no '", name,
+            "' array (written by an older `untangle data --export`?)");
+  const std::vector<std::string> dataset = parse_npy_text(members["dataset"], path + " member dataset.npy");
+  require(dataset.size() == 1 && dataset[0] == like.name(), path, ": holds dataset '",
+          dataset.empty() ? "" : dataset[0], "', not '", like.name(), "' (give --dataset ",
+          dataset.empty() ? "?" : dataset[0], ")");
+  const std::vector<std::string> names =
+      parse_npy_text(members["factor_names"], path + " member factor_names.npy");
+  require(names == like.factor_names(), path, ": factor names do not match dataset '", like.name(), "'");
+  NpyArray images = parse_npy(std::move(members["images"]), path + " member images.npy");
+  const NpyArray factors = parse_npy(std::move(members["factors"]), path + " member factors.npy");
+  const NpyArray sizes_array =
+      parse_npy(std::move(members["factor_sizes"]), path + " member factor_sizes.npy");
+  const size_t K = names.size();
+  require(images.dtype == DType::UInt8 && (images.shape.size() == 3 || images.shape.size() == 4), path,
+          ": 'images' must be N x H x W or N x H x W x C uint8");
+  require(factors.shape.size() == 2 && factors.shape[1] == K && factors.shape[0] == images.shape[0] &&
+              sizes_array.shape == std::vector<size_t>{K},
+          path, ": 'factors' must be N x ", K, " and 'factor_sizes' hold ", K, " sizes");
+  std::vector<size_t> sizes;
+  size_t grid = 1;
+  for (int64_t s : sizes_array.as_int64()) {
+    require(s >= 1 && uint64_t(s) <= images.shape[0], path, ": factor size ", s, " is impossible for ",
+            images.shape[0], " rows");
+    sizes.push_back(size_t(s));
+    grid *= size_t(s);  // each size <= rows, and the product is checked against rows as it grows
+    require(grid <= images.shape[0], path, ": holds ", images.shape[0],
+            " images, fewer than its factor grid; ",
+            "only a whole-grid export (without --count) can be read back");
+  }
+  require(grid == images.shape[0], path, ": holds ", images.shape[0], " images, not the ", grid,
+          "-point factor grid; only a whole-grid export (without --count) can be read back");
+  require_grid_order(factors.as_int64(), grid, K, sizes, 0, path);
+  const size_t channels = images.shape.size() == 4 ? images.shape[3] : 1;
+  // As `untangle data --export` writes them: dSprites 0/1 bytes, every other dataset 0..255.
+  const float value_scale = like.name() == "dsprites" ? 1.0f : 1.0f / 255.0f;
+  return std::make_unique<ImageTableDataset>(like.name(), names, sizes, like.categorical_factors(),
+                                             images.shape[1], images.shape[2], channels,
+                                             std::move(images.bytes), value_scale);
 }
 
 }  // namespace untangle

@@ -17,17 +17,27 @@ std::vector<std::string> dataset_names() {
 std::unique_ptr<GroundTruthDataset> make_dataset(const std::string& name, const DatasetOptions& options) {
   const bool is_xysquares = name.rfind("xysquares", 0) == 0;
   require(is_xysquares || options.spacing == 8, "--spacing only applies to the xysquares datasets, not '", name, "'");
-  require(options.data_file.empty() || name == "dsprites" || name == "shapes3d",
-          "--data-file only applies to dsprites and shapes3d, not '", name, "'");
+  // untangle's own exports read back for every dataset; the real files exist for two of them.
+  const bool exported = !options.data_file.empty() && is_exported_npz(options.data_file);
+  require(options.data_file.empty() || exported || name == "dsprites" || name == "shapes3d",
+          "--data-file only applies to dsprites and shapes3d (or to an `untangle data --export` file), not '",
+          name, "'");
   std::unique_ptr<GroundTruthDataset> dataset;
-  if (name == "xysquares") dataset = std::make_unique<XYSquaresDataset>(options.spacing, XYSquaresVariant::Rgb);
-  else if (name == "xysquares_grey") dataset = std::make_unique<XYSquaresDataset>(options.spacing, XYSquaresVariant::Grey);
-  else if (name == "xysquares_single") dataset = std::make_unique<XYSquaresDataset>(options.spacing, XYSquaresVariant::Single);
-  else if (name == "dsprites")
+  if (exported) {
+    DatasetOptions procedural;
+    procedural.spacing = options.spacing;
+    dataset = read_exported_npz(options.data_file, *make_dataset(name, procedural));
+  } else if (name == "xysquares") {
+    dataset = std::make_unique<XYSquaresDataset>(options.spacing, XYSquaresVariant::Rgb);
+  } else if (name == "xysquares_grey") {
+    dataset = std::make_unique<XYSquaresDataset>(options.spacing, XYSquaresVariant::Grey);
+  } else if (name == "xysquares_single") {
+    dataset = std::make_unique<XYSquaresDataset>(options.spacing, XYSquaresVariant::Single);
+  } else if (name == "dsprites") {
     dataset = options.data_file.empty() ? std::make_unique<DSpritesDataset>() : read_dsprites_npz(options.data_file);
-  else if (name == "shapes3d")
+  } else if (name == "shapes3d") {
     dataset = options.data_file.empty() ? std::make_unique<Shapes3DDataset>() : read_shapes3d_h5(options.data_file);
-  else {
+  } else {
     std::string known;
     for (const std::string& n : dataset_names()) known += (known.empty() ? "" : ", ") + n;
     fail("unknown dataset '", name, "' (known: ", known, ")");

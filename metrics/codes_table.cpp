@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <map>
 
 #include "kernels/check.h"
 
@@ -49,12 +50,13 @@ class FullGridTable final : public GridCodeSource {
 // A table holding part of the grid: an empirical sample, grouped by each factor's value.
 class SampledTable final : public CodeSource {
  public:
+  // Groups are kept only for values that occur, so memory follows the rows, not the factor sizes (a
+  // table with one huge index must not allocate gigabytes).
   SampledTable(const LabelledCodes& table, std::vector<size_t> sizes) : table_(table), sizes_(std::move(sizes)) {
     rows_with_value_.resize(sizes_.size());
-    for (size_t k = 0; k < sizes_.size(); ++k) {
-      rows_with_value_[k].resize(sizes_[k]);
-      for (size_t row = 0; row < table.num_points; ++row) rows_with_value_[k][size_t(table.factor(row, k))].push_back(row);
-    }
+    for (size_t k = 0; k < sizes_.size(); ++k)
+      for (size_t row = 0; row < table.num_points; ++row)
+        rows_with_value_[k][table.factor(row, k)].push_back(row);
   }
   size_t num_codes() const override { return table_.num_codes; }
   std::vector<size_t> factor_sizes() const override { return sizes_; }
@@ -62,11 +64,12 @@ class SampledTable final : public CodeSource {
   // The smallest group of rows sharing a value that some row holds: FactorVAE/β-VAE need >= 2.
   void require_dense_enough() const {
     for (size_t k = 0; k < sizes_.size(); ++k)
-      for (size_t v = 0; v < sizes_[k]; ++v) {
-        const size_t count = rows_with_value_[k][v].size();
-        require(count == 0 || count >= 2, "codes table too sparse for FactorVAE/beta-VAE scores: factor ", k,
-                " value ", v, " occurs in only ", count,
-                " row (need >= 2 rows per occurring value; give the full factor grid or more rows, or do not request factorvae/betavae)");
+      for (const auto& [v, rows] : rows_with_value_[k]) {
+        const size_t count = rows.size();
+        require(count >= 2, "codes table too sparse for FactorVAE/beta-VAE scores: factor ", k, " value ", v,
+                " occurs in only ", count,
+                " row (need >= 2 rows per occurring value; give the full factor grid or more rows, or do not "
+                "request factorvae/betavae)");
       }
   }
 
@@ -78,7 +81,7 @@ class SampledTable final : public CodeSource {
 
   std::vector<double> sample_with_fixed_factor(size_t k, size_t n, PhiloxRng& rng) const override {
     const size_t anchor = size_t(rng.next_below(table_.num_points));
-    const std::vector<size_t>& group = rows_with_value_.at(k)[size_t(table_.factor(anchor, k))];
+    const std::vector<size_t>& group = rows_with_value_.at(k).at(table_.factor(anchor, k));
     std::vector<size_t> rows(n);
     for (size_t& row : rows) row = group[size_t(rng.next_below(group.size()))];
     return select_rows(table_, rows).codes;
@@ -89,7 +92,7 @@ class SampledTable final : public CodeSource {
     std::vector<size_t> first(n), second(n);
     for (size_t i = 0; i < n; ++i) {
       first[i] = size_t(rng.next_below(table_.num_points));
-      const std::vector<size_t>& group = rows_with_value_.at(k)[size_t(table_.factor(first[i], k))];
+      const std::vector<size_t>& group = rows_with_value_.at(k).at(table_.factor(first[i], k));
       second[i] = group[size_t(rng.next_below(group.size()))];
     }
     return {select_rows(table_, first).codes, select_rows(table_, second).codes};
@@ -98,10 +101,36 @@ class SampledTable final : public CodeSource {
  private:
   const LabelledCodes& table_;
   std::vector<size_t> sizes_;
-  std::vector<std::vector<std::vector<size_t>>> rows_with_value_;  // [factor][value] -> rows
+  std::vector<std::map<int64_t, std::vector<size_t>>> rows_with_value_;  // [factor][value] -> rows
 };
 
 }  // namespace
+
+void check_codes_for_metrics(const LabelledCodes& table, const std::string& what) {
+  require(table.num_points >= kMinimumMetricRows, what, ": ", table.num_points,
+          " rows are too few to score (need at least ", kMinimumMetricRows,
+          "; the metrics' training and test draws would be the same few points)");
+  double largest_code = 0, largest_spread = 0;
+  for (size_t i = 0; i < table.num_codes; ++i) {
+    double sum = 0, sum_of_squares = 0;
+    const double first = table.code(0, i);  // shifted sums: no cancellation for columns far from 0
+    for (size_t row = 0; row < table.num_points; ++row) {
+      const double v = table.code(row, i);
+      largest_code = std::max(largest_code, std::abs(v));
+      sum += v - first;
+      sum_of_squares += (v - first) * (v - first);
+    }
+    const double n = double(table.num_points);
+    largest_spread =
+        std::max(largest_spread, std::sqrt(std::max(0.0, sum_of_squares / n - (sum / n) * (sum / n))));
+  }
+  require(largest_code <= kLargestCode, what, ": codes as large as ", largest_code, " (above ", kLargestCode,
+          ") make the scores meaningless; rescale the codes (e.g. divide each column by its std)");
+  require(largest_spread >= kSmallestCodeSpread, what, ": the codes hardly vary (largest column std ",
+          largest_spread, ", below ", kSmallestCodeSpread,
+          "): the metrics' fixed thresholds would decide the scores; rescale the codes ",
+          "(e.g. divide each column by its std)");
+}
 
 bool covers_factor_grid(const LabelledCodes& table, const std::vector<size_t>& factor_sizes) {
   const size_t total = grid_size(factor_sizes);

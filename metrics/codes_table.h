@@ -29,6 +29,21 @@ namespace untangle {
 std::unique_ptr<CodeSource> make_codes_table_source(const LabelledCodes& table, std::vector<size_t> factor_sizes,
                                                     bool need_factor_conditioning);
 
+// A user's codes table checked before any score is computed from it (`what` names it in errors):
+// - at least kMinimumMetricRows rows: metrics draw their training and test points from the table, and
+//   from a handful of rows those draws are the same points (DCI informativeness read 1.0 on 3 rows);
+// - codes at a scale the scores are defined at: the reference implementations use absolute thresholds
+//   (sklearn's tree splitter treats values closer than 1e-7 as equal; FactorVAE prunes dimensions with
+//   std below 0.05), so a representation multiplied by 1e-6 loses its DCI and FactorVAE scores. Measured
+//   with tests/fixtures/metrics/codes_mixed_train.npy times 10^e (docs/reliability.md): DCI
+//   disentanglement is the same to 10 digits for e = -1 .. 30, drifts at e = -2 (largest column std
+//   0.0031) and is wrong at e = -6 and e = 50. So the largest column std must be at least
+//   kSmallestCodeSpread and every |code| at most kLargestCode; otherwise the table is refused with the
+//   advice to rescale, rather than scored silently.
+constexpr size_t kMinimumMetricRows = 10;
+constexpr double kSmallestCodeSpread = 1e-2, kLargestCode = 1e31;
+void check_codes_for_metrics(const LabelledCodes& table, const std::string& what);
+
 // Whether `table` holds every point of the grid with these sizes (then it can be an exact lookup).
 bool covers_factor_grid(const LabelledCodes& table, const std::vector<size_t>& factor_sizes);
 

@@ -12,6 +12,12 @@ Adam::Adam(ParameterList parameters, AdamHyperparameters hyperparameters)
   }
 }
 
+void Adam::set_steps_taken(long long steps) {
+  require(steps >= 0 && steps <= (1LL << 62), "Adam: step count ", steps,
+          " read from the checkpoint is out of range (0 to 2^62; corrupt checkpoint?)");
+  step_ = steps;
+}
+
 void Adam::step() {
   ++step_;
   const auto& items = parameters_.items();

@@ -24,7 +24,9 @@ class Adam {
   void zero_grad();
 
   long long steps_taken() const { return step_; }
-  void set_steps_taken(long long steps) { step_ = steps; }
+  // From a checkpoint: a count outside 0..2^62 (a corrupt or crafted file) throws rather than letting
+  // the next step() overflow a signed integer.
+  void set_steps_taken(long long steps);
   const AdamHyperparameters& hyperparameters() const { return hyperparameters_; }
   const ParameterList& parameters() const { return parameters_; }
 

@@ -4,6 +4,7 @@
 
 #include <cstring>
 
+#include "kernels/bounded_reader.h"
 #include "kernels/check.h"
 #include "kernels/file_io.h"
 
@@ -29,33 +30,24 @@ class Writer {
   std::vector<uint8_t> buffer;
 };
 
+// Front-to-back reads of a checkpoint's bytes, each checked against the file's size (see
+// kernels/bounded_reader.h); errors name the file and say the checkpoint is truncated.
 class Reader {
  public:
-  Reader(const std::vector<uint8_t>& data, const std::string& path) : data_(data), path_(path) {}
-  const uint8_t* take(size_t size, const char* what) {
-    require(position_ + size <= data_.size(), path_, ": truncated checkpoint (file ends inside ", what, ")");
-    const uint8_t* p = data_.data() + position_;
-    position_ += size;
-    return p;
-  }
-  uint32_t u32(const char* what) {
-    uint32_t value;
-    std::memcpy(&value, take(4, what), 4);
-    return value;
-  }
+  Reader(const std::vector<uint8_t>& data, const std::string& path)
+      : bytes_(data, path + ": truncated checkpoint") {}
+  const uint8_t* take(size_t size, const char* what) { return bytes_.take(size, what); }
+  uint32_t u32(const char* what) { return bytes_.take_u32(what); }
   std::string text(const char* what) {
-    uint32_t length = u32(what);
-    require(length < (1u << 30), path_, ": corrupt checkpoint (impossible ", what, " length)");
+    const uint32_t length = u32(what);
     const uint8_t* p = take(length, what);
     return std::string(reinterpret_cast<const char*>(p), length);
   }
-  size_t position() const { return position_; }
-  const uint8_t* at(size_t offset) const { return data_.data() + offset; }
+  size_t position() const { return bytes_.position(); }
+  const uint8_t* at(size_t offset) const { return bytes_.span(offset, 0, "a record"); }
 
  private:
-  const std::vector<uint8_t>& data_;
-  std::string path_;
-  size_t position_ = 0;
+  BoundedReader bytes_;
 };
 
 uint32_t crc_of(const uint8_t* data, size_t size) {
@@ -130,10 +122,12 @@ Checkpoint load_checkpoint(const std::string& path) {
         std::memcpy(&shape[i], r.take(4, "a tensor shape"), 4);
         require(shape[i] >= 0, path, ": corrupt checkpoint (tensor '", name, "' has a negative dimension)");
       }
-      const size_t count = shape_numel(shape);
-      require(count <= data.size() / 4, path, ": corrupt checkpoint (tensor '", name, "' claims ", count, " values)");
+      const std::vector<size_t> dims(shape.begin(), shape.end());
+      const uint64_t bytes =
+          checked_product(dims, sizeof(float), path + ": corrupt checkpoint (tensor '" + name + "')");
+      const uint8_t* values = r.take(bytes, "tensor values");  // checked before the allocation below
       Tensor tensor = Tensor::zeros(shape);
-      std::memcpy(tensor.data(), r.take(count * 4, "tensor values"), count * 4);
+      if (bytes > 0) std::memcpy(tensor.data(), values, bytes);  // an empty tensor may have no buffer at all
       checkpoint.tensors[name] = tensor;
     } else if (kind == 'M') {
       checkpoint.metadata[name] = r.text("a metadata value");

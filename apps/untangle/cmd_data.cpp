@@ -24,7 +24,8 @@ const char* kUsage =
     "\n"
     "  --dataset D       xysquares, xysquares_grey, xysquares_single, dsprites, shapes3d\n"
     "  --spacing K       xysquares grid spacing in pixels, 1..8 (default 8: no overlap)\n"
-    "  --data-file PATH  dsprites / shapes3d: read the real file (.npz / .h5) instead of rendering\n"
+    "  --data-file PATH  dsprites / shapes3d: read the real file (.npz / .h5) instead of rendering;\n"
+    "                    any dataset: read a file written by --export (the whole grid)\n"
     "  --noise EPS       add uniform noise in [-EPS, EPS] (reflected back into [0, 1])\n"
     "  --manipulation F  apply a learned manipulation file (Zietlow et al.; made by zietlow_tables)\n"
     "  --seed S          seed of the random samples (default 0)\n"
@@ -32,7 +33,8 @@ const char* kUsage =
     "  --zoom Z          preview pixel magnification (default 1)\n"
     "  --export F.npz    N random observations (all, in index order, without --count):\n"
     "                    images uint8 (dsprites 0/1 N x 64 x 64; others 0..255 N x 64 x 64 x C),\n"
-    "                    factors int64 N x K (factor indices)\n"
+    "                    factors int64 N x K (factor indices), factor_sizes int64 K, factor_names and\n"
+    "                    dataset as NumPy text arrays; without --count the file reads back with --data-file\n"
     "  --bench           render --count observations (default 65536) in batches of --batch (default 64)\n"
     "                    with render_batch (parallel from 512 images on), print images/s\n";
 
@@ -65,9 +67,15 @@ void write_export(const GroundTruthDataset& dataset, const std::string& path, st
     for (size_t k = 0; k < k_factors; ++k) factors[i * k_factors + k] = int64_t(f[k]);
   }
   writer.add("factors", make_npy(factors, {n, k_factors}));
+  std::vector<int64_t> sizes;
+  for (size_t s : dataset.factor_sizes()) sizes.push_back(int64_t(s));
+  writer.add("factor_sizes", make_npy(sizes, {k_factors}));
+  writer.add_text("factor_names", dataset.factor_names());
+  writer.add_text("dataset", {dataset.name()});
   writer.close();
-  std::printf("wrote %s: images %s uint8, factors (%zu, %zu) int64\n", path.c_str(),
-              c > 1 ? "(N, H, W, C)" : "(N, H, W)", n, k_factors);
+  std::printf("wrote %s: images %s uint8, factors (%zu, %zu) int64, factor_sizes, factor_names, dataset%s\n",
+              path.c_str(), c > 1 ? "(N, H, W, C)" : "(N, H, W)", n, k_factors,
+              n == dataset.size() ? " (the whole grid: readable with --data-file)" : "");
 }
 
 void run_bench(const GroundTruthDataset& dataset, size_t count, size_t batch, PhiloxRng& rng) {

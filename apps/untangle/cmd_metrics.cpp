@@ -192,6 +192,7 @@ int command_metrics(int argc, char** argv) {
   request.factor_vae_prune_threshold = prune_threshold;
 
   const LabelledCodes train = load_labelled_codes(codes_path, "--codes", factors_path, "--factors");
+  check_codes_for_metrics(train, "--codes " + codes_path);
   const std::vector<size_t> factor_sizes = resolve_factor_sizes(sizes_text, dataset_name, codes_path);
   bool conditioning = false;
   for (const std::string& name : request.metrics) conditioning = conditioning || needs_factor_conditioning(name);
@@ -207,6 +208,7 @@ int command_metrics(int argc, char** argv) {
   RowSplit split;
   if (!test_codes_path.empty()) {
     test = load_test_rows(test_codes_path, test_factors_path, train);
+    check_codes_for_metrics(test, "--test-codes " + test_codes_path);
     num_test_rows = test.num_points;
     // Exactly the given rows, however many the sizes ask for.
     for (MetricPlan& p : used)

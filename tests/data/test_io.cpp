@@ -11,6 +11,7 @@
 #include "data/npz.h"
 #include "data/png.h"
 #include "kernels/check.h"
+#include "scratch_files.h"
 
 using namespace untangle;
 
@@ -88,7 +89,7 @@ TEST_CASE("npz: numpy's stored and deflated archives read to the same arrays") {
 }
 
 TEST_CASE("npz: our writer round-trips, streaming included") {
-  const std::string path = std::string(UNTANGLE_BIN_DIR) + "/test_roundtrip.npz";
+  const std::string path = testing::scratch_path("test_roundtrip.npz");
   std::vector<float> values = {1.5f, -2.0f, 3.25f, 0.0f, 7.0f, 8.0f};
   {
     NpzWriter writer(path);

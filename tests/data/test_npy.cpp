@@ -8,6 +8,7 @@
 
 #include "data/npy.h"
 #include "kernels/check.h"
+#include "scratch_files.h"
 
 using namespace untangle;
 
@@ -16,7 +17,7 @@ std::string fixture(const std::string& name) { return std::string(UNTANGLE_SOURC
 }  // namespace
 
 TEST_CASE("npy: float32, float64, int64, uint8 and int32 round-trip, with 64-byte aligned data") {
-  const std::string path = std::string(UNTANGLE_BIN_DIR) + "/test_roundtrip.npy";
+  const std::string path = testing::scratch_path("test_roundtrip.npy");
   std::vector<NpyArray> arrays = {make_npy(std::vector<float>{1.5f, -2.0f, 3.0f, 4.0f}, {2, 2}),
                                   make_npy(std::vector<double>{1e300, -1e-300}, {2}),
                                   make_npy(std::vector<int64_t>{int64_t(1) << 62, -7, 0}, {3, 1}),

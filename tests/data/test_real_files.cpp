@@ -14,6 +14,7 @@
 #include "data/real_files.h"
 #include "data/registry.h"
 #include "kernels/check.h"
+#include "scratch_files.h"
 
 using namespace untangle;
 
@@ -34,7 +35,7 @@ void check_marker(const GroundTruthDataset& data, size_t i, float scale) {
 }
 
 std::string write_temporary(const std::string& name, const std::vector<uint8_t>& bytes) {
-  std::string path = std::string(UNTANGLE_BIN_DIR) + "/" + name;
+  std::string path = testing::scratch_path(name);
   write_file_atomically(path, bytes.data(), bytes.size());
   return path;
 }
@@ -131,7 +132,7 @@ TEST_CASE("readers reject wrong, truncated and corrupt files with the file name 
 }
 
 TEST_CASE("dsprites npz reader refuses rows out of grid order, non-binary pixels and missing colour column") {
-  const std::string path = std::string(UNTANGLE_BIN_DIR) + "/made_up_dsprites.npz";
+  const std::string path = testing::scratch_path("made_up_dsprites.npz");
   // A 1x2x1x1x1x2 grid: 4 rows, 64x64 zero images.
   auto write = [&](std::vector<int64_t> classes, uint8_t pixel) {
     std::vector<uint8_t> images(4 * 4096, 0);

@@ -3,10 +3,12 @@
 #include <doctest/doctest.h>
 
 #include <cstdio>
+#include <limits>
 #include <string>
 
 #include "kernels/check.h"
 #include "kernels/file_io.h"
+#include "nn/adam.h"
 #include "nn/checkpoint.h"
 #include "nn/layers.h"
 
@@ -84,4 +86,38 @@ TEST_CASE("every single-byte corruption and every truncation is an error naming 
   CHECK(detected == int(good.size()));
   std::remove(path.c_str());
   CHECK_THROWS_WITH_AS(load_checkpoint(path), (path + ": cannot open file").c_str(), Error);
+}
+
+TEST_CASE("checkpoint: empty tensors round-trip; overflowing shapes and wild Adam step counts are refused") {
+  const std::string path = temporary_path("empty_tensor.utg");
+  Checkpoint saved;
+  saved.tensors["empty"] = Tensor::zeros({0, 3});
+  save_checkpoint(path, saved);
+  CHECK(load_checkpoint(path).tensors.at("empty").shape() == Shape{0, 3});
+  // Rank 4 of 2^31 - 1 each: the product overflows 64 bits and must not wrap to a small count.
+  std::vector<uint8_t> bytes = read_file_bytes(path);
+  const std::string name = "empty";
+  const size_t dims_at = 8 + 4 + 4 + 1 + 4 + name.size();  // magic, version, count, kind, name
+  const uint32_t rank = 4;
+  const int32_t big = 2147483647;
+  std::vector<uint8_t> crafted(bytes.begin(), bytes.begin() + long(dims_at));
+  const auto append = [&crafted](const void* p, size_t n) {
+    crafted.insert(crafted.end(), static_cast<const uint8_t*>(p), static_cast<const uint8_t*>(p) + n);
+  };
+  append(&rank, 4);
+  for (int i = 0; i < 4; ++i) append(&big, 4);
+  write_file_atomically(path, crafted.data(), crafted.size());
+  CHECK_THROWS_WITH_AS(load_checkpoint(path), doctest::Contains("overflows 64 bits"), Error);
+  std::remove(path.c_str());
+
+  PhiloxRng rng(1);
+  Linear layer(2, 2, rng);
+  ParameterList list;
+  layer.collect(list, "layer");
+  Adam adam(list, AdamHyperparameters{});
+  CHECK_THROWS_WITH_AS(adam.set_steps_taken(std::numeric_limits<long long>::max()),
+                       doctest::Contains("out of range"), Error);
+  CHECK_THROWS_WITH_AS(adam.set_steps_taken(-1), doctest::Contains("out of range"), Error);
+  adam.set_steps_taken(41);
+  CHECK(adam.steps_taken() == 41);
 }
