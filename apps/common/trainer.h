@@ -35,10 +35,6 @@ void draw_batch(const GroundTruthDataset& dataset, const InputPipeline& inputs, 
 // an odd batch is then an error.
 int rows_per_input(const Model& model, int batch);
 
-// Keeps the header and the rows whose first column (a step) is at most `last_step` of a CSV log: on
-// resume, the rows a crashed run logged after its last checkpoint are dropped, since they are logged again.
-void keep_log_rows_up_to(const std::string& path, long long last_step);
-
 // Trains `config` in `directory`. With resume, the directory's checkpoint is loaded first (config must
 // be the directory's own, with steps possibly raised). Throws untangle::Error on bad input.
 TrainingResult train_run(const RunConfig& config, const std::string& directory, bool resume);

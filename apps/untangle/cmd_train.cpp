@@ -12,7 +12,7 @@ namespace untangle {
 namespace {
 void print_usage() {
   std::printf(R"(usage: untangle train --model M --dataset D --out DIR [options]
-       untangle train --resume --out DIR [--steps N]
+       untangle train --resume --out DIR [--steps N] [--lr X]
 
 Trains M on D and writes DIR/config.json, train_log.csv, checkpoint.utg, metrics.json and figures.
   --model M            )");
@@ -45,12 +45,14 @@ Trains M on D and writes DIR/config.json, train_log.csv, checkpoint.utg, metrics
   --final-sizes reference|fast   sample sizes of the final metrics (default fast; untangle eval
                        --run DIR computes them at the reference study's sizes)
   --resume             continue the run in --out from its checkpoint (bit-identical on the CPU); with
-                       --steps N it trains on to N (never fewer than done); a finished run is left as it is
+                       --steps N it trains on to N (never fewer than done); a finished run is left as it is.
+                       A run that diverged (DIR/diverged.json) continues only with a lower --lr X
 Model settings (defaults: the model's reference values, then Zietlow et al. Table 2 for
 beta_vae/beta_tcvae/factor_vae/slow_vae on dsprites/shapes3d, with latents = number of factors):
  )");
   for (const std::string& flag : model_setting_flags()) std::printf(" --%s", flag.c_str());
-  std::printf("\nExit status: 0 done, 1 bad input, 3 stopped on a non-finite loss, 130 / 143 stopped by\n"
+  std::printf("\nExit status: 0 done, 1 bad input or a failed write (e.g. a full disk), 3 stopped on a non-finite\n"
+              "loss, weight or Adam moment (the last good checkpoint kept), 130 / 143 stopped by\n"
               "SIGINT / SIGTERM (a checkpoint is written at the step it stopped; --resume continues).\n");
 }
 }  // namespace
@@ -67,6 +69,10 @@ int command_train(int argc, char** argv) {
   if (resume) {
     config = read_run_config(out + "/config.json");
     config.steps = args.integer("steps", config.steps);
+    // A run that diverged continues only with a lower learning rate (apps/common/divergence.h).
+    require(!(args.has("lr") && args.has("learning-rate")), "give --lr or --learning-rate, not both");
+    const char* rate_option = args.has("lr") ? "lr" : "learning-rate";
+    if (args.has(rate_option)) config.model.optimizer.learning_rate = float(args.number(rate_option, 0.0));
   } else {
     config = run_config_from_args(args);
   }
