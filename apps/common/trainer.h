@@ -1,15 +1,20 @@
 // The trainer: runs a RunConfig to completion in a run directory (DESIGN.md "contract — run directory"):
 //
 //   DIR/config.json       every setting (RunConfig), written first
-//   DIR/train_log.csv     step, the model's loss terms (mean over the logging interval), seconds
-//   DIR/checkpoint.utg    weights, optimiser state, step, RNG positions; every --checkpoint-every steps
+//   DIR/train_log.csv     step, TERM_mean for each of the model's loss terms (its mean over the steps since
+//                         the previous row), seconds; the console shows single steps' values ("this step:")
+//   DIR/checkpoint.utg    weights, optimiser state, step, RNG positions, the open log interval's sums;
+//                         every --checkpoint-every steps
 //   DIR/metrics_log.csv   fast MIG / DCI every --eval-every steps (when on)
 //   DIR/metrics.json      the final metrics (and the best fast values seen during training)
 //   DIR/reconstructions.png, DIR/traversals.png
+//   DIR/diverged.json     only after a divergence (divergence.h)
 //
 // Resuming from the checkpoint continues the same random streams, so on the CPU a resumed run ends with
-// bit-identical weights to an uninterrupted one. A non-finite loss stops the run with a message naming
-// the step; the last good checkpoint is left untouched.
+// the same files as an uninterrupted one (wall-clock seconds aside), whenever it was stopped or killed:
+// log rows after the checkpoint are dropped and logged again, and a run without a checkpoint starts over.
+// A non-finite loss term, weight or Adam moment stops the run naming the step and the term or tensor;
+// no checkpoint holding a non-finite value is ever written, so the last good one is kept.
 #pragma once
 #include <string>
 
