@@ -105,7 +105,8 @@ TEST_CASE("a run hard-killed at an aimed moment and started again ends with an u
       {"checkpoint:2", true},            // checkpoint at 14 inside the log interval 13..15
       {"write:checkpoint.utg:3", true},  // half of checkpoint.utg.tmp written at step 21
   };
-  for (const auto& [kill_at, has_checkpoint] : kills) {
+  for (const auto& [point, has_checkpoint] : kills) {
+    const std::string kill_at = point;
     CAPTURE(kill_at);
     const std::string directory = fresh_directory("aimed");
     const testing::CommandResult killed = train(directory, kill_at, false);
