@@ -361,6 +361,7 @@ TrainingResult train_run(const RunConfig& config, const std::string& directory, 
   // A loss term, a weight or an Adam moment that is not finite stops the run: the last good checkpoint is
   // kept, and DIR/diverged.json makes --resume ask for a lower learning rate (divergence.h).
   long long last_checkpoint_step = resume ? start : 0;
+  // `what` is the message's sentence, `cause` its short form for diverged.json.
   auto stop_diverged = [&](long long step, const std::string& what, const std::string& cause) {
     progress.interrupt();
     const double learning_rate = config.model.optimizer.learning_rate;
@@ -368,11 +369,11 @@ TrainingResult train_run(const RunConfig& config, const std::string& directory, 
     const double lower = std::isfinite(learning_rate) && learning_rate > 0 ? learning_rate / 10 : 1e-4;
     const std::string kept =
         last_checkpoint_step > 0
-            ? "The last good checkpoint (step " + std::to_string(last_checkpoint_step) + ") is kept: " +
+            ? "The last good checkpoint is kept (step " + std::to_string(last_checkpoint_step) + "): " +
                   checkpoint_path + "; continue it with a lower learning rate: untangle train --resume --out " +
                   directory + " --lr " + number_text(lower)
             : std::string("No checkpoint was written before it; start again with a lower --lr.");
-    std::fprintf(stderr, "train: error: step %lld: %s; stopping. %s\n", step, what.c_str(), kept.c_str());
+    std::fprintf(stderr, "train: error: %s; stopping. %s\n", what.c_str(), kept.c_str());
     result.stopped_on_non_finite_loss = true;
   };
 
@@ -410,7 +411,10 @@ TrainingResult train_run(const RunConfig& config, const std::string& directory, 
       }
       if (cause.empty() && !std::isfinite(row[0])) cause = "the objective = " + number_text(row[0]);
       if (!cause.empty()) {
-        stop_diverged(unread_steps[r] + 1, "the loss is not finite (" + cause + "; all terms: " + all_terms + ")",
+        const long long step = unread_steps[r] + 1;
+        stop_diverged(step,
+                      "the loss is not finite at step " + std::to_string(step) + " (" + cause + "; all terms: " +
+                          all_terms + ")",
                       cause);
         return false;
       }
@@ -479,7 +483,9 @@ TrainingResult train_run(const RunConfig& config, const std::string& directory, 
       // A finite loss can still come with an update that overflowed: such a state is never saved.
       const std::string non_finite = first_non_finite_tensor(checkpoint);
       if (!non_finite.empty()) {
-        stop_diverged(done, "the update made '" + non_finite + "' non-finite (the loss was finite)",
+        stop_diverged(done,
+                      "the update of step " + std::to_string(done) + " made '" + non_finite +
+                          "' non-finite (its loss was finite)",
                       "the update made '" + non_finite + "' non-finite");
         return result;
       }
