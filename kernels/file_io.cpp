@@ -1,10 +1,16 @@
 #include "kernels/file_io.h"
 
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cerrno>
 #include <cstdio>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 
 #include "kernels/check.h"
+#include "kernels/kill_point.h"
 
 namespace untangle {
 
@@ -29,19 +35,41 @@ std::vector<uint8_t> read_file_bytes(const std::string& path) {
   return bytes;
 }
 
-void write_file_atomically(const std::string& path, const void* data, size_t size) {
-  std::string temporary = path + ".tmp";
-  {
-    std::ofstream out(temporary, std::ios::binary | std::ios::trunc);
-    require(bool(out), path, ": cannot open for writing");
-    out.write(static_cast<const char*>(data), std::streamsize(size));
-    out.flush();
-    if (!out) {
-      std::remove(temporary.c_str());
-      fail(path, ": write failed (disk full?)");
-    }
+namespace {
+
+// Writes all `size` bytes to `descriptor`, retrying short writes; false (errno set) on failure.
+bool write_all(int descriptor, const uint8_t* data, size_t size) {
+  while (size > 0) {
+    const ssize_t written = ::write(descriptor, data, size);
+    if (written < 0 && errno == EINTR) continue;
+    if (written <= 0) return false;
+    data += written;
+    size -= size_t(written);
   }
-  require(std::rename(temporary.c_str(), path.c_str()) == 0, path, ": cannot rename the temporary file into place");
+  return true;
+}
+
+}  // namespace
+
+void write_file_atomically(const std::string& path, const void* data, size_t size) {
+  const std::string temporary = path + ".tmp";
+  const int descriptor = ::open(temporary.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+  require(descriptor >= 0, path, ": cannot open ", temporary, " for writing (", std::strerror(errno), ")");
+  // Written in two halves so the kill test can stop the program with half a file on disk.
+  const uint8_t* bytes = static_cast<const uint8_t*>(data);
+  const size_t half = size / 2;
+  bool written = write_all(descriptor, bytes, half);
+  if (written) kill_point("write:" + std::filesystem::path(path).filename().string());
+  written = written && write_all(descriptor, bytes + half, size - half);
+  const int write_error = errno;
+  const bool closed = ::close(descriptor) == 0;  // a network or full file system may report here
+  if (!written || !closed) {
+    const int error = written ? errno : write_error;
+    std::remove(temporary.c_str());
+    fail(path, ": cannot write (", std::strerror(error), "); the file on disk, if any, is left as it was");
+  }
+  require(std::rename(temporary.c_str(), path.c_str()) == 0, path, ": cannot rename ", temporary, " into place (",
+          std::strerror(errno), ")");
 }
 
 }  // namespace untangle

@@ -3,7 +3,8 @@
 # from `untangle train` for the same number of steps on procedural dSprites and Shapes3D with the defaults
 # `untangle train` gives it (Table 2's hyperparameters, latents = number of factors, the weak GAN under
 # its own codebase's preset), then scored by `untangle eval`. Prints one row per run: the first and last
-# logged loss, MIG and DCI disentanglement (fast sample sizes), and the training time.
+# logged loss (train_log.csv's loss_mean: the mean over the first and the last 50-step interval), MIG and
+# DCI disentanglement (fast sample sizes), and the training time.
 # A few hundred steps show that each model trains and is evaluated the same way; they say nothing about
 # the disentanglement a full run reaches (docs/reproductions/zietlow.md has the quick profile for that).
 # Usage: scripts/zietlow_models_side_by_side.sh [STEPS] [OUT]   (from the project root after `make`;
@@ -12,7 +13,7 @@ set -euo pipefail
 steps=${1:-300}
 out=${2:-out/zietlow_side_by_side}
 mkdir -p "$out"
-printf '%-10s %-9s %6s %12s %12s %8s %8s %9s\n' dataset model steps first_loss last_loss MIG DCI train_s
+printf '%-10s %-9s %6s %12s %12s %8s %8s %9s\n' dataset model steps first_mean last_mean MIG DCI train_s
 for dataset in dsprites shapes3d; do
   for model in beta_vae slow_vae pcl weak_gan; do
     run="$out/${dataset}_${model}_${steps}"

@@ -8,6 +8,7 @@
 #include <filesystem>
 #include <fstream>
 
+#include "apps/common/csv_log.h"
 #include "apps/common/json.h"
 #include "apps/common/progress.h"
 #include "apps/common/trained_run.h"
@@ -239,7 +240,8 @@ ManipulationSummary train_manipulation(const ManipulationTrainingSettings& setti
             "/pretrained_losses.txt: missing or damaged (delete the directory to start over)");
   }
 
-  if (start == 0) write_file_atomically(log_path, "step,manipulation_loss,entangled_reconstruction,disentangled_reconstruction\n");
+  const std::string log_header = "step,manipulation_loss,entangled_reconstruction,disentangled_reconstruction";
+  if (start == 0) write_file_atomically(log_path, log_header + "\n");
   std::fprintf(stderr, "manipulation: %zu entangled + %zu disentangled model(s) on %s, eps %g, %lld steps of batch %d "
                "(%d decoder batches each, %d latent samples per image)\n", entangled.size(), disentangled.size(),
                dataset.name().c_str(), double(settings.epsilon), settings.steps, settings.batch,
@@ -285,10 +287,10 @@ ManipulationSummary train_manipulation(const ManipulationTrainingSettings& setti
     interval_m += loss_value, interval_ent += ent_value, interval_dis += dis_value, ++interval_steps;
     progress.update(done, {{"m_loss", loss_value}, {"ent", ent_value}, {"dis", dis_value}});
     if (done % settings.log_every == 0 || done == settings.steps) {
-      std::ofstream log(log_path, std::ios::app);
       const double n = double(interval_steps);
-      log << done << "," << number_text(interval_m / n) << "," << number_text(interval_ent / n) << ","
-          << number_text(interval_dis / n) << "\n";
+      CsvLog(log_path, log_header)
+          .row(std::to_string(done) + "," + number_text(interval_m / n) + "," + number_text(interval_ent / n) + "," +
+               number_text(interval_dis / n));
       interval_m = interval_ent = interval_dis = 0, interval_steps = 0;
     }
     if (done % settings.checkpoint_every == 0 || done == settings.steps) {

@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "apps/common/args.h"
+#include "apps/common/divergence.h"
 #include "apps/common/json.h"
 #include "apps/common/trainer.h"
 #include "kernels/file_io.h"
@@ -88,7 +89,8 @@ void check_same_settings(const std::string& run_directory, const RunConfig& want
   }
 }
 
-// The last row of a train_log.csv as column name -> value (empty when the file is missing).
+// The last row of a train_log.csv as term name -> value, the term's mean over the row's log interval
+// (empty when the file is missing). Columns are named TERM_mean (a log from before that: TERM).
 std::map<std::string, double> read_last_log_row(const std::string& path) {
   std::map<std::string, double> row;
   std::ifstream in(path);
@@ -97,7 +99,13 @@ std::map<std::string, double> read_last_log_row(const std::string& path) {
   while (std::getline(in, line))
     if (!line.empty()) last = line;
   const std::vector<std::string> names = split_list(header, ','), cells = split_list(last, ',');
-  for (size_t i = 0; i < names.size() && i < cells.size(); ++i) row[names[i]] = std::strtod(cells[i].c_str(), nullptr);
+  const std::string suffix = "_mean";
+  for (size_t i = 0; i < names.size() && i < cells.size(); ++i) {
+    std::string name = names[i];
+    if (name.size() > suffix.size() && name.compare(name.size() - suffix.size(), suffix.size(), suffix) == 0)
+      name.resize(name.size() - suffix.size());
+    row[name] = std::strtod(cells[i].c_str(), nullptr);
+  }
   return row;
 }
 
@@ -110,6 +118,15 @@ std::vector<SweepOutcome> run_sweep(const std::vector<SweepRun>& runs, const std
     SweepOutcome outcome;
     outcome.name = runs[i].name;
     RunConfig config = run_config_from_flags(runs[i].flags);
+    if (const std::optional<Divergence> diverged = read_divergence(run_directory)) {
+      // Training again with the same settings would replay the same divergence (divergence.h).
+      std::fprintf(stderr, "[%zu/%zu] %s: diverged at step %lld (%s); left out (remove %s to train it again)\n",
+                   i + 1, runs.size(), runs[i].name.c_str(), diverged->step, diverged->cause.c_str(),
+                   run_directory.c_str());
+      outcome.failed = true;
+      outcomes.push_back(outcome);
+      continue;
+    }
     if (sweep_run_finished(run_directory)) {
       check_same_settings(run_directory, config, false);
       std::fprintf(stderr, "[%zu/%zu] %s: finished earlier, skipped\n", i + 1, runs.size(), runs[i].name.c_str());
@@ -129,7 +146,7 @@ std::vector<SweepOutcome> run_sweep(const std::vector<SweepRun>& runs, const std
       require(!result.stopped_by_signal, run_directory, ": stopped by a signal at step ", result.steps_done,
               " (checkpoint written); run the same command again to resume the sweep");
       if (result.stopped_on_non_finite_loss) {
-        // No metrics.json: the run is reported as failed, and the next call tries it again.
+        // No metrics.json: the run is reported as failed (and so is it by the next call: diverged.json).
         std::fprintf(stderr, "%s: the loss became non-finite; left out (see its train_log.csv)\n",
                      run_directory.c_str());
         outcome.failed = true;

@@ -24,7 +24,7 @@ struct SweepOutcome {
   std::map<std::string, double> metrics;  // metrics.json's numbers (undefined scores are NaN)
   bool skipped = false;                   // finished before this call
   bool failed = false;                    // stopped on a non-finite loss (no metrics)
-  std::map<std::string, double> last_logged;  // train_log.csv's last row (loss terms, e.g. "kl")
+  std::map<std::string, double> last_logged;  // train_log.csv's last row: each term's interval mean, e.g. "kl"
 };
 
 // A training profile of a reproduction app: `paper` is the reference's settings, `quick` a scaled-down

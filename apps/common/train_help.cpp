@@ -56,7 +56,7 @@ const std::map<std::string, const char*>& model_setting_meanings() {
 void print_run_options() {
   std::printf("usage: untangle train --model M --dataset D --out DIR [options]\n"
               "       untangle train --config FILE --out DIR [options]   (a run's config.json: reproduces it)\n"
-              "       untangle train --resume --out DIR [--steps N]\n"
+              "       untangle train --resume --out DIR [--steps N] [--lr X]\n"
               "       untangle train ... --dry-run   (print the resolved config.json and the time per step)\n\n"
               "Trains M on D and writes DIR/config.json, train_log.csv, checkpoint.utg, metrics.json and figures.\n"
               "Each option: its default, then what it means.\n");
@@ -90,7 +90,8 @@ void print_run_options() {
   --final-sizes S      fast      sample sizes of the final metrics: fast | reference (untangle eval
                        --run DIR computes them at the reference study's sizes)
   --resume             off       continue the run in --out from its checkpoint (bit-identical on the
-                       CPU); with --steps N it trains on to N; a finished run is left as it is
+                       CPU); with --steps N it trains on to N; a finished run is left as it is; a run
+                       that diverged (DIR/diverged.json) continues only with a lower --lr X
   --dry-run            off       print the resolved config.json and the measured time per step, train nothing
 )");
 }
@@ -134,7 +135,8 @@ void print_train_help(Args& args) {
       if (ch == '-') ch = '_';
     std::printf("  --%-28s %-14s %s\n", flag.c_str(), values[name].c_str(), model_setting_meaning(name).c_str());
   }
-  std::printf("\nExit status: 0 done, 1 bad input, 3 stopped on a non-finite loss, 130 / 143 stopped by\n"
+  std::printf("\nExit status: 0 done, 1 bad input or a failed write (e.g. a full disk), 3 stopped on a\n"
+              "non-finite loss, weight or Adam moment (the last good checkpoint kept), 130 / 143 stopped by\n"
               "SIGINT / SIGTERM (a checkpoint is written at the step it stopped; --resume continues).\n");
 }
 

@@ -10,6 +10,8 @@
 #include <map>
 #include <sstream>
 
+#include "apps/common/csv_log.h"
+#include "apps/common/divergence.h"
 #include "apps/common/figures.h"
 #include "apps/common/json.h"
 #include "apps/common/metric_progress.h"
@@ -21,6 +23,7 @@
 #include "kernels/check.h"
 #include "kernels/device.h"
 #include "kernels/file_io.h"
+#include "kernels/kill_point.h"
 #include "metrics/evaluate.h"
 #include "nn/graphed_step.h"
 
@@ -78,20 +81,6 @@ int rows_per_input(const Model& model, int batch) {
   return batch / 2;
 }
 
-// Keeps the header and the rows whose first column (a step) is at most `last_step`: on resume, the rows a
-// crashed run logged after its last checkpoint are dropped, since they will be logged again.
-void keep_log_rows_up_to(const std::string& path, long long last_step) {
-  if (!std::filesystem::exists(path)) return;
-  std::ifstream in(path);
-  std::string line, kept;
-  bool header = true;
-  while (std::getline(in, line)) {
-    if (header || std::stoll(line.substr(0, line.find(','))) <= last_step) kept += line + "\n";
-    header = false;
-  }
-  write_file_atomically(path, kept);
-}
-
 namespace {
 
 bool file_exists(const std::string& path) {
@@ -106,25 +95,6 @@ void make_directories(const std::string& path) {
     if (!file_exists(prefix)) require(mkdir(prefix.c_str(), 0755) == 0, prefix, ": cannot create the directory");
   }
 }
-
-// An append-only CSV log with a header written when the file is new.
-class CsvLog {
- public:
-  CsvLog(const std::string& path, const std::string& header) {
-    const bool fresh = !file_exists(path);
-    file_ = std::fopen(path.c_str(), "a");
-    require(file_ != nullptr, path, ": cannot open for appending");
-    if (fresh) row(header);
-  }
-  ~CsvLog() { std::fclose(file_); }
-  void row(const std::string& line) {
-    std::fprintf(file_, "%s\n", line.c_str());
-    std::fflush(file_);
-  }
-
- private:
-  FILE* file_;
-};
 
 std::string number_text(double value) {
   char buffer[32];
@@ -157,6 +127,67 @@ const std::string& metadata(const Checkpoint& checkpoint, const std::string& key
   auto it = checkpoint.metadata.find(key);
   require(it != checkpoint.metadata.end(), path, ": checkpoint has no '", key, "' record");
   return it->second;
+}
+
+// The sums of train_log.csv's current interval (the steps since its last row). When checkpoint_every is
+// not a multiple of log_every a checkpoint falls inside an interval, so the sums so far are saved with it
+// — as hexadecimal floating point, exact — and a resumed run's next row equals an uninterrupted run's.
+struct LogInterval {
+  std::vector<double> sums;  // one per logged term
+  long long steps = 0;
+};
+
+void save_log_interval(const LogInterval& interval, const std::vector<std::string>& term_names,
+                       Checkpoint& checkpoint) {
+  checkpoint.metadata["log.interval_steps"] = std::to_string(interval.steps);
+  for (size_t i = 0; i < term_names.size(); ++i) {
+    char buffer[40];
+    std::snprintf(buffer, sizeof(buffer), "%a", interval.sums[i]);
+    checkpoint.metadata["log.interval_sum." + term_names[i]] = buffer;
+  }
+}
+
+// The interval saved by save_log_interval; an empty one from a checkpoint made before it was saved.
+LogInterval restore_log_interval(const std::map<std::string, std::string>& metadata,
+                                 const std::vector<std::string>& term_names) {
+  LogInterval interval;
+  interval.sums.assign(term_names.size(), 0.0);
+  const auto steps = metadata.find("log.interval_steps");
+  if (steps == metadata.end()) return interval;
+  interval.steps = std::stoll(steps->second);
+  for (size_t i = 0; i < term_names.size(); ++i) {
+    const auto sum = metadata.find("log.interval_sum." + term_names[i]);
+    if (sum != metadata.end()) interval.sums[i] = std::strtod(sum->second.c_str(), nullptr);
+  }
+  return interval;
+}
+
+// The files of a run directory (trainer.h). A hard kill inside write_file_atomically leaves NAME.tmp
+// beside one of them; nothing reads it, and it is removed when the run starts again.
+void remove_stale_temporary_files(const std::string& directory) {
+  for (const char* name : {"config.json", "train_log.csv", "metrics_log.csv", "checkpoint.utg", "metrics.json",
+                           "reconstructions.png", "traversals.png", "diverged.json"})
+    std::remove((directory + "/" + name + ".tmp").c_str());
+}
+
+// A run that diverged is resumed only with a lower learning rate (divergence.h): the same settings would
+// replay the same steps into the same divergence. Throws before anything in the directory changes.
+void check_divergence_before_resume(const std::string& directory, const RunConfig& config) {
+  const std::optional<Divergence> diverged = read_divergence(directory);
+  if (!diverged) return;
+  const double learning_rate = config.model.optimizer.learning_rate, had = diverged->learning_rate;
+  // A learning rate that was not a positive number (one the command line refuses) makes any positive one lower.
+  const bool had_valid_rate = std::isfinite(had) && had > 0;
+  const std::string had_text = had_valid_rate ? number_text(had) : "(not a positive number)";
+  const bool lower = std::isfinite(learning_rate) && learning_rate > 0 && (!had_valid_rate || learning_rate < had);
+  require(lower, directory, ": training diverged at step ", diverged->step, " (", diverged->cause,
+          ") with learning rate ", had_text, "; resuming from the checkpoint at step ", diverged->checkpoint_step,
+          " with the same settings would diverge again. Give a lower learning rate, e.g. untangle train --resume --out ",
+          directory, " --lr ", number_text(had_valid_rate ? had / 10 : 1e-4),
+          " (config.json then records it), or start again in another --out");
+  std::fprintf(stderr, "%s diverged at step %lld with learning rate %s; continuing from step %lld with %s\n",
+               directory.c_str(), diverged->step, had_text.c_str(), diverged->checkpoint_step,
+               number_text(learning_rate).c_str());
 }
 
 MetricScores evaluate(const Model& model, const GroundTruthDataset& dataset, const InputPipeline& inputs,
@@ -210,6 +241,12 @@ TrainingResult train_run(const RunConfig& config, const std::string& directory, 
   make_directories(directory);
   require(resume || !file_exists(checkpoint_path), directory,
           " already holds a run (checkpoint.utg); use --resume to continue it, or another --out");
+  if (resume) check_divergence_before_resume(directory, config);
+  if (resume && !file_exists(checkpoint_path)) {
+    // Stopped before its first checkpoint: there is nothing to continue, so it starts again.
+    std::fprintf(stderr, "%s has no checkpoint yet: training it from step 0\n", directory.c_str());
+    resume = false;
+  }
 
   std::string device_note;
   Device device = resolve_device(config.device, &device_note);
@@ -227,8 +264,13 @@ TrainingResult train_run(const RunConfig& config, const std::string& directory, 
 
   long long start = 0;
   double seconds_before = 0;
+  std::map<std::string, std::string> resumed_metadata;  // the checkpoint's records (the log interval's sums)
   if (resume) {
     Checkpoint checkpoint = load_checkpoint(checkpoint_path);
+    const std::string non_finite = first_non_finite_tensor(checkpoint);
+    require(non_finite.empty(), checkpoint_path, ": tensor '", non_finite,
+            "' holds NaN or infinite values (saved after the training diverged, by an untangle from before "
+            "checkpoints were checked); it cannot be continued: train again into another --out");
     checkpoint.restore(model->checkpointed_tensors(), checkpoint_path);
     for (size_t i = 0; i < optimisers.adams.size(); ++i) {
       const std::string prefix = "adam." + optimisers.groups[i].name;
@@ -252,11 +294,16 @@ TrainingResult train_run(const RunConfig& config, const std::string& directory, 
     streams.data.set_counter(std::stoull(metadata(checkpoint, "rng.data.counter", checkpoint_path)));
     streams.noise.set_counter(std::stoull(metadata(checkpoint, "rng.noise.counter", checkpoint_path)));
     seconds_before = std::strtod(metadata(checkpoint, "seconds", checkpoint_path).c_str(), nullptr);
-    keep_log_rows_up_to(log_path, start);
-    keep_log_rows_up_to(metrics_log_path, start);
+    resumed_metadata = checkpoint.metadata;
     std::fprintf(stderr, "resuming %s at step %lld of %lld\n", directory.c_str(), start, config.steps);
+  } else {
+    // A run started again after a kill before its first checkpoint: its old log rows are logged again.
+    std::remove(log_path.c_str());
+    std::remove(metrics_log_path.c_str());
   }
+  remove_stale_temporary_files(directory);
   write_run_config(directory + "/config.json", config);
+  std::remove(divergence_path(directory).c_str());  // config.json records the lower learning rate now
 
   const ModelSettings& s = model->settings();
   // Batches are drawn into host tensors and, when training on a GPU, uploaded into device tensors that are
@@ -289,28 +336,51 @@ TrainingResult train_run(const RunConfig& config, const std::string& directory, 
     for (const LoggedTerm& term : model->training_loss(tape, batch, scratch_noise, start).terms)
       term_names.push_back(term.name);
   }
+  // Each row holds the terms' means over the steps since the previous row (the console shows one step's).
   std::string header = "step";
-  for (const std::string& name : term_names) header += "," + name;
-  CsvLog log(log_path, header + ",seconds");
+  for (const std::string& name : term_names) header += "," + name + "_mean";
+  header += ",seconds";
+  const std::string metrics_header =
+      "step,mig@fast,dci.disentanglement@fast,dci.completeness@fast,dci.informativeness_test@fast";
+  if (resume) {
+    keep_log_rows_up_to(log_path, start, header);
+    keep_log_rows_up_to(metrics_log_path, start, metrics_header);
+  }
+  CsvLog log(log_path, header);
   std::unique_ptr<CsvLog> metrics_log;
   const std::vector<std::string> fast_metrics = {"mig", "dci"};
   // Each score column names the sample sizes that made it ("@fast": metrics/evaluate.h kFastSizes).
-  if (config.eval_every > 0)
-    metrics_log = std::make_unique<CsvLog>(
-        metrics_log_path, "step,mig@fast,dci.disentanglement@fast,dci.completeness@fast,dci.informativeness_test@fast");
+  if (config.eval_every > 0) metrics_log = std::make_unique<CsvLog>(metrics_log_path, metrics_header);
 
   std::fprintf(stderr, "training %s on %s: %zu parameters, batch %d, steps %lld, seed %llu, %s\n", s.model.c_str(),
                dataset->name().c_str(), model->parameters().total_values(), config.batch, config.steps, config.seed,
                device_name(device));
   ProgressReporter progress("train", start, config.steps);
-  std::vector<double> interval_sums(term_names.size(), 0.0);
-  long long interval_steps = 0;
+  LogInterval interval = restore_log_interval(resumed_metadata, term_names);
   const auto clock_start = std::chrono::steady_clock::now();
   auto seconds_now = [&] {
     return seconds_before + std::chrono::duration<double>(std::chrono::steady_clock::now() - clock_start).count();
   };
   TrainingResult result;
   result.steps_done = start;
+  // A loss term, a weight or an Adam moment that is not finite stops the run: the last good checkpoint is
+  // kept, and DIR/diverged.json makes --resume ask for a lower learning rate (divergence.h).
+  long long last_checkpoint_step = resume ? start : 0;
+  // `what` is the message's sentence, `cause` its short form for diverged.json.
+  auto stop_diverged = [&](long long step, const std::string& what, const std::string& cause) {
+    progress.interrupt();
+    const double learning_rate = config.model.optimizer.learning_rate;
+    write_divergence(directory, {step, cause, learning_rate, last_checkpoint_step});
+    const double lower = std::isfinite(learning_rate) && learning_rate > 0 ? learning_rate / 10 : 1e-4;
+    const std::string kept =
+        last_checkpoint_step > 0
+            ? "The last good checkpoint is kept (step " + std::to_string(last_checkpoint_step) + "): " +
+                  checkpoint_path + "; continue it with a lower learning rate: untangle train --resume --out " +
+                  directory + " --lr " + number_text(lower)
+            : std::string("No checkpoint was written before it; start again with a lower --lr.");
+    std::fprintf(stderr, "train: error: %s; stopping. %s\n", what.c_str(), kept.c_str());
+    result.stopped_on_non_finite_loss = true;
+  };
 
   // A step's logged terms (and its objective, to check it is finite) are read only when a log row, a
   // checkpoint or an evaluation needs them, or every `read_every` steps: on a GPU, reading waits for the
@@ -338,24 +408,26 @@ TrainingResult train_run(const RunConfig& config, const std::string& directory, 
     const std::vector<float> values = unread_values.to_vector();
     for (size_t r = 0; r < unread_steps.size(); ++r) {
       const float* row = values.data() + r * columns;
-      bool finite = true;
-      for (size_t c = 0; c < columns; ++c) finite = finite && std::isfinite(row[c]);
-      if (!finite) {
-        progress.interrupt();
-        std::string text;
-        for (size_t i = 0; i < term_names.size(); ++i)
-          text += " " + term_names[i] + "=" + number_text(row[1 + i]);
-        std::fprintf(stderr, "train: error: the loss is not finite at step %lld (%s); stopping. %s\n",
-                     unread_steps[r] + 1, text.c_str(),
-                     file_exists(checkpoint_path)
-                         ? ("The last good checkpoint is kept: " + checkpoint_path).c_str()
-                         : "No checkpoint was written before it.");
+      std::string cause, all_terms;  // the terms that are not finite; every term
+      for (size_t i = 0; i < term_names.size(); ++i) {
+        const std::string term = term_names[i] + " = " + number_text(row[1 + i]);
+        if (!std::isfinite(row[1 + i])) cause += (cause.empty() ? "" : ", ") + term;
+        all_terms += (all_terms.empty() ? "" : ", ") + term;
+      }
+      if (cause.empty() && !std::isfinite(row[0])) cause = "the objective = " + number_text(row[0]);
+      if (!cause.empty()) {
+        const long long step = unread_steps[r] + 1;
+        stop_diverged(step,
+                      "the loss is not finite at step " + std::to_string(step) + " (" + cause + "; all terms: " +
+                          all_terms + ")",
+                      cause);
         return false;
       }
-      for (size_t i = 0; i < term_names.size(); ++i) interval_sums[i] += row[1 + i];
-      ++interval_steps;
-      std::vector<std::pair<std::string, double>> shown;
-      for (size_t i = 0; i < term_names.size() && i < 3; ++i) shown.emplace_back(term_names[i], row[1 + i]);
+      for (size_t i = 0; i < term_names.size(); ++i) interval.sums[i] += row[1 + i];
+      ++interval.steps;
+      std::vector<std::pair<std::string, double>> shown;  // this step's values, labelled as such
+      for (size_t i = 0; i < term_names.size() && i < 3; ++i)
+        shown.emplace_back(i == 0 ? "this step: " + term_names[i] : term_names[i], row[1 + i]);
       progress.update(unread_steps[r] + 1, shown);
     }
     unread_steps.clear();
@@ -392,19 +464,17 @@ TrainingResult train_run(const RunConfig& config, const std::string& directory, 
     const bool stopping = stop.requested() && done < config.steps;
     const bool checkpoint_now = done % config.checkpoint_every == 0 || done == config.steps || stopping;
     if (done % read_every == 0 || log_row || evaluate_now || checkpoint_now) {
-      if (!read_terms()) {
-        result.stopped_on_non_finite_loss = true;
-        return result;
-      }
+      if (!read_terms()) return result;
       result.steps_done = done;
     }
 
     if (log_row) {
       std::string row = std::to_string(done);
-      for (double sum : interval_sums) row += "," + number_text(sum / double(interval_steps));
+      for (double sum : interval.sums) row += "," + number_text(sum / double(interval.steps));
       log.row(row + "," + number_text(seconds_now()));
-      std::fill(interval_sums.begin(), interval_sums.end(), 0.0);
-      interval_steps = 0;
+      std::fill(interval.sums.begin(), interval.sums.end(), 0.0);
+      interval.steps = 0;
+      kill_point("log_row");
     }
     if (evaluate_now) {
       MetricScores scores = evaluate(*model, *dataset, inputs, fast_metrics, kFastSizes, config.seed + uint64_t(done));
@@ -413,8 +483,22 @@ TrainingResult train_run(const RunConfig& config, const std::string& directory, 
                        number_text(named["dci.disentanglement"]) + "," + number_text(named["dci.completeness"]) + "," +
                        number_text(named["dci.informativeness_test"]));
     }
-    if (checkpoint_now)
-      save_checkpoint(checkpoint_path, make_checkpoint(*model, optimisers, done, streams, seconds_now()));
+    if (checkpoint_now) {
+      Checkpoint checkpoint = make_checkpoint(*model, optimisers, done, streams, seconds_now());
+      // A finite loss can still come with an update that overflowed: such a state is never saved.
+      const std::string non_finite = first_non_finite_tensor(checkpoint);
+      if (!non_finite.empty()) {
+        stop_diverged(done,
+                      "the update of step " + std::to_string(done) + " made '" + non_finite +
+                          "' non-finite (its loss was finite)",
+                      "the update made '" + non_finite + "' non-finite");
+        return result;
+      }
+      save_log_interval(interval, term_names, checkpoint);
+      save_checkpoint(checkpoint_path, checkpoint);
+      last_checkpoint_step = done;
+      kill_point("checkpoint");
+    }
     if (stopping) {
       progress.interrupt();
       std::fprintf(stderr,
@@ -427,6 +511,7 @@ TrainingResult train_run(const RunConfig& config, const std::string& directory, 
   }
 
   // Figures and the final metrics.
+  kill_point("final_evaluation");
   PhiloxRng figure_rng = streams.evaluation.split(1);
   if (model->has_decoder()) {
     write_reconstruction_figure(directory + "/reconstructions.png", *model, *dataset, inputs, figure_rng);

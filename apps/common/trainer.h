@@ -1,15 +1,20 @@
 // The trainer: runs a RunConfig to completion in a run directory (docs/design.md "Run directory"):
 //
 //   DIR/config.json       every setting (RunConfig), written first
-//   DIR/train_log.csv     step, the model's loss terms (mean over the logging interval), seconds
-//   DIR/checkpoint.utg    weights, optimiser state, step, RNG positions; every --checkpoint-every steps
+//   DIR/train_log.csv     step, TERM_mean for each of the model's loss terms (its mean over the steps since
+//                         the previous row), seconds; the console shows single steps' values ("this step:")
+//   DIR/checkpoint.utg    weights, optimiser state, step, RNG positions, the open log interval's sums;
+//                         every --checkpoint-every steps
 //   DIR/metrics_log.csv   fast MIG / DCI every --eval-every steps (when on)
 //   DIR/metrics.json      the final metrics (and the best fast values seen during training)
 //   DIR/reconstructions.png, DIR/traversals.png
+//   DIR/diverged.json     only after a divergence (divergence.h)
 //
 // Resuming from the checkpoint continues the same random streams, so on the CPU a resumed run ends with
-// bit-identical weights to an uninterrupted one. A non-finite loss stops the run with a message naming
-// the step; the last good checkpoint is left untouched.
+// the same files as an uninterrupted one (wall-clock seconds aside), whenever it was stopped or killed:
+// log rows after the checkpoint are dropped and logged again, and a run without a checkpoint starts over.
+// A non-finite loss term, weight or Adam moment stops the run naming the step and the term or tensor;
+// no checkpoint holding a non-finite value is ever written, so the last good one is kept.
 #pragma once
 #include <string>
 
@@ -34,10 +39,6 @@ void draw_batch(const GroundTruthDataset& dataset, const InputPipeline& inputs, 
 // Rows of x (and of x_pair) for a batch of `batch`: temporal pairs split the batch's images into halves;
 // an odd batch is then an error.
 int rows_per_input(const Model& model, int batch);
-
-// Keeps the header and the rows whose first column (a step) is at most `last_step` of a CSV log: on
-// resume, the rows a crashed run logged after its last checkpoint are dropped, since they are logged again.
-void keep_log_rows_up_to(const std::string& path, long long last_step);
 
 // Trains `config` in `directory`. With resume, the directory's checkpoint is loaded first (config must
 // be the directory's own, with steps possibly raised). Throws untangle::Error on bad input.

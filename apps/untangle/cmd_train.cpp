@@ -9,6 +9,7 @@
 
 #include "apps/common/args.h"
 #include "apps/common/progress.h"
+#include "apps/common/divergence.h"
 #include "apps/common/run_config.h"
 #include "apps/common/trainer.h"
 #include "apps/untangle/commands.h"
@@ -66,6 +67,15 @@ int command_train(int argc, char** argv) {
   if (resume) {
     config = read_run_config(out + "/config.json");
     config.steps = args.integer("steps", config.steps);
+    // A run that diverged continues only with a lower learning rate (apps/common/divergence.h); a healthy
+    // run keeps the settings its config.json records.
+    require(!(args.has("lr") && args.has("learning-rate")), "give --lr or --learning-rate, not both");
+    const char* rate_option = args.has("lr") ? "lr" : "learning-rate";
+    if (args.has(rate_option)) {
+      require(read_divergence(out).has_value(), "--", rate_option, " with --resume is for a run that diverged; ",
+              out, " has not (its settings stay those of its config.json)");
+      config.model.optimizer.learning_rate = float(args.number(rate_option, 0.0));
+    }
     validate_run_config(config, kCommandLine);
   } else {
     config = run_config_from_args(args);

@@ -79,7 +79,7 @@ void check_resume_is_bit_identical(const std::string& model, long long steps) {
   }
   CHECK(a.metadata["rng.data.counter"] == b.metadata["rng.data.counter"]);
   CHECK(a.metadata["rng.noise.counter"] == b.metadata["rng.noise.counter"]);
-  CHECK(column(whole + "/train_log.csv", "loss") == column(split + "/train_log.csv", "loss"));
+  CHECK(column(whole + "/train_log.csv", "loss_mean") == column(split + "/train_log.csv", "loss_mean"));
 }
 
 }  // namespace
@@ -88,14 +88,14 @@ TEST_CASE("Slow-VAE: a short run on temporal pairs lowers the loss and resumes b
   const std::string dir = fresh_directory("slow_vae");
   TrainingResult result = train_run(temporal_config("slow_vae", 60), dir, false);
   CHECK(result.steps_done == 60);
-  const std::vector<double> reconstruction = column(dir + "/train_log.csv", "reconstruction"),
-                            loss = column(dir + "/train_log.csv", "loss");
+  const std::vector<double> reconstruction = column(dir + "/train_log.csv", "reconstruction_mean"),
+                            loss = column(dir + "/train_log.csv", "loss_mean");
   REQUIRE(loss.size() == 12);
   INFO("reconstruction " << reconstruction.front() << " -> " << reconstruction.back() << ", loss "
                          << loss.front() << " -> " << loss.back());
   CHECK(reconstruction.back() < 0.8 * reconstruction.front());
   CHECK(loss.back() < 0.8 * loss.front());
-  for (const char* name : {"kl", "kl_laplace", "sparsity", "elbo"})
+  for (const char* name : {"kl_mean", "kl_laplace_mean", "sparsity_mean", "elbo_mean"})
     CHECK(column(dir + "/train_log.csv", name).size() == 12);
   for (const char* file :
        {"config.json", "checkpoint.utg", "metrics.json", "reconstructions.png", "traversals.png"})
@@ -112,8 +112,8 @@ TEST_CASE("PCL: a short run lowers the loss, skips the figures, resumes bit-iden
   config.final_metrics = "mig";
   TrainingResult result = train_run(config, dir, false);
   CHECK(result.steps_done == 120);
-  const std::vector<double> loss = column(dir + "/train_log.csv", "loss"),
-                            accuracy = column(dir + "/train_log.csv", "accuracy");
+  const std::vector<double> loss = column(dir + "/train_log.csv", "loss_mean"),
+                            accuracy = column(dir + "/train_log.csv", "accuracy_mean");
   REQUIRE(loss.size() == 6);
   INFO("loss " << loss[0] << ", " << loss[1] << " -> " << loss[4] << ", " << loss[5] << "; accuracy "
                << accuracy[0] << ", " << accuracy[1] << " -> " << accuracy[4] << ", " << accuracy[5]);

@@ -55,7 +55,7 @@ TEST_CASE("a short run lowers the loss and fills the run directory") {
   const std::string dir = fresh_directory("short");
   TrainingResult result = train_run(small_config(60), dir, false);
   CHECK(result.steps_done == 60);
-  std::vector<double> loss = column(dir + "/train_log.csv", "reconstruction");
+  std::vector<double> loss = column(dir + "/train_log.csv", "reconstruction_mean");
   REQUIRE(loss.size() == 12);
   CHECK(loss.back() < 0.8 * loss.front());
   for (const char* file : {"config.json", "checkpoint.utg", "metrics.json", "reconstructions.png", "traversals.png"})
@@ -81,7 +81,7 @@ TEST_CASE("a resumed run ends bit-identical to an uninterrupted one") {
   CHECK(a.metadata["step"] == "30");
   CHECK(a.metadata["rng.data.counter"] == b.metadata["rng.data.counter"]);
   // The logs agree too (apart from the seconds column).
-  CHECK(column(whole + "/train_log.csv", "loss") == column(split + "/train_log.csv", "loss"));
+  CHECK(column(whole + "/train_log.csv", "loss_mean") == column(split + "/train_log.csv", "loss_mean"));
 }
 
 std::string file_text(const std::string& path) {

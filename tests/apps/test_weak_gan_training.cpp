@@ -115,10 +115,10 @@ TEST_CASE("a short weak-GAN run trains, resumes bit-identically and is scored by
 
   // The losses. At the start the discriminator knows nothing: its loss is near ln 2 = 0.693 (logits near 0).
   const std::string log = whole + "/train_log.csv";
-  const std::vector<double> discriminator = column(log, "discriminator_loss"),
-                            generator = column(log, "generator_loss"), encoder = column(log, "encoder_loss"),
-                            real = column(log, "real_pair_probability"),
-                            fake = column(log, "fake_pair_probability"), total = column(log, "loss");
+  const std::vector<double> discriminator = column(log, "discriminator_loss_mean"),
+                            generator = column(log, "generator_loss_mean"), encoder = column(log, "encoder_loss_mean"),
+                            real = column(log, "real_pair_probability_mean"),
+                            fake = column(log, "fake_pair_probability_mean"), total = column(log, "loss_mean");
   REQUIRE(discriminator.size() == 6);
   for (size_t i = 0; i < discriminator.size(); ++i) {
     CAPTURE(i);
@@ -158,7 +158,7 @@ TEST_CASE("a short weak-GAN run trains, resumes bit-identically and is scored by
     buffers += name.find("spectral_norm") != std::string::npos || name.find("running_") != std::string::npos;
   }
   CHECK(buffers == 2 * 5 + 2 * 6 + 2 * 8);  // batch norms; encoder and discriminator spectral norms
-  CHECK(column(log, "loss") == column(split + "/train_log.csv", "loss"));
+  CHECK(column(log, "loss_mean") == column(split + "/train_log.csv", "loss_mean"));
 
   // untangle eval scores the encoder's means.
   auto eval = testing::run_program("untangle eval --run " + whole + " --metrics mig,dci --sizes fast --seed 3");

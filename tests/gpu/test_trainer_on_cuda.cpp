@@ -31,7 +31,7 @@ RunConfig small_config(const std::string& device, bool graph, long long steps) {
   return c;
 }
 
-// The "loss" column of a run's train_log.csv (the second column).
+// The "loss_mean" column of a run's train_log.csv (the second column: the loss's mean over each log interval).
 std::vector<float> logged_losses(const std::string& directory) {
   std::ifstream in(directory + "/train_log.csv");
   std::string line;
