@@ -50,18 +50,6 @@ std::vector<NamedFile> fixtures(const std::string& source_dir, const std::vector
   return files;
 }
 
-// A version-1 .npy file with this header dict and `data_bytes` zero bytes of data.
-std::vector<uint8_t> npy_with_header(const std::string& dict, size_t data_bytes) {
-  std::string header = dict;
-  while ((10 + header.size() + 1) % 64) header.push_back(' ');
-  header.push_back('\n');
-  const std::string all = std::string("\x93NUMPY\x01", 7) + char(0) + char(header.size() & 0xff) +
-                          char(header.size() >> 8) + header;
-  std::vector<uint8_t> file(all.begin(), all.end());
-  file.resize(file.size() + data_bytes, 0);
-  return file;
-}
-
 // ---- npy ------------------------------------------------------------------------------------------
 
 ReaderTarget npy_target(const std::string& source_dir) {

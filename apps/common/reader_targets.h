@@ -32,4 +32,17 @@ struct ReaderTarget {
 // Every target; `source_dir` is the repository root (where tests/fixtures lives).
 std::vector<ReaderTarget> reader_targets(const std::string& source_dir);
 
+// A version-1 .npy file with this header dict and `data_bytes` zero bytes of data: the crafted files'
+// maker (also used by the readers' tests; header-only so a test need not link the fuzz targets).
+inline std::vector<uint8_t> npy_with_header(const std::string& dict, size_t data_bytes) {
+  std::string header = dict;
+  while ((10 + header.size() + 1) % 64) header.push_back(' ');  // magic + version + length + dict + '\n'
+  header.push_back('\n');
+  const std::string all = std::string("\x93NUMPY\x01", 7) + char(0) + char(header.size() & 0xff) +
+                          char(header.size() >> 8) + header;
+  std::vector<uint8_t> file(all.begin(), all.end());
+  file.resize(file.size() + data_bytes, 0);
+  return file;
+}
+
 }  // namespace untangle

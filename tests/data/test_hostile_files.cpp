@@ -17,6 +17,7 @@
 #include "data/npz.h"
 #include "data/real_files.h"
 #include "kernels/check.h"
+#include "apps/common/reader_targets.h"
 #include "scratch_files.h"
 
 using namespace untangle;
@@ -25,18 +26,6 @@ namespace {
 
 std::string fixture(const std::string& name) {
   return std::string(UNTANGLE_SOURCE_DIR) + "/tests/fixtures/" + name;
-}
-
-// A version-1 .npy file with this header dict followed by `data_bytes` zero bytes.
-std::vector<uint8_t> npy_with_header(const std::string& dict, size_t data_bytes) {
-  std::string header = dict;
-  while ((10 + header.size() + 1) % 64) header.push_back(' ');
-  header.push_back('\n');
-  const std::string all = std::string("\x93NUMPY\x01", 7) + char(0) + char(header.size() & 0xff) +
-                          char(header.size() >> 8) + header;
-  std::vector<uint8_t> file(all.begin(), all.end());
-  file.resize(file.size() + data_bytes, 0);
-  return file;
 }
 
 std::string error_of(const std::function<void()>& read) {

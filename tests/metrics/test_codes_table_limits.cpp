@@ -17,13 +17,14 @@ TEST_CASE("codes table: a huge factor index costs memory for the rows present, n
     codes[2 * i + 1] = double(i % 3);
     factors[i] = int64_t(i % 4);
   }
-  factors[0] = int64_t(1) << 34;  // one stray index; the guessed size is then 2^34 + 1
+  factors[0] = int64_t(1) << 34;  // one stray index in a factor declared with 2^34 + 1 values
+  const std::vector<size_t> sizes = {(size_t(1) << 34) + 1};
   LabelledCodes table = make_labelled_codes(codes, factors, rows, 2, 1);
   std::unique_ptr<CodeSource> source;
   // The stray value occurs in one row only: too sparse for FactorVAE batches, said as such.
-  CHECK_THROWS_WITH_AS(make_codes_table_source(table, {}, true), doctest::Contains("occurs in only 1 row"),
+  CHECK_THROWS_WITH_AS(make_codes_table_source(table, sizes, true), doctest::Contains("occurs in only 1 row"),
                        Error);
-  source = make_codes_table_source(table, {}, false);
+  source = make_codes_table_source(table, sizes, false);
   REQUIRE(source);
   CHECK(source->factor_sizes() == std::vector<size_t>{(size_t(1) << 34) + 1});
   PhiloxRng rng(3);
@@ -34,7 +35,7 @@ TEST_CASE("codes table: a huge factor index costs memory for the rows present, n
   factors[1] = int64_t(1) << 34;
   factors[2] = int64_t(1) << 34;
   LabelledCodes dense = make_labelled_codes(codes, factors, rows, 2, 1);
-  source = make_codes_table_source(dense, {}, true);
+  source = make_codes_table_source(dense, sizes, true);
   std::vector<double> batch = source->sample_with_fixed_factor(0, 8, rng);
   CHECK(batch.size() == 16);
 }
