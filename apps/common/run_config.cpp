@@ -259,9 +259,9 @@ RunConfig run_config_from_args(Args& args) {
   c.final_metrics = args.text("final-metrics", c.final_metrics);
   c.final_metric_sizes = args.text("final-sizes", c.final_metric_sizes);
   // 5: an anisotropic prior without given variances starts from the data's PCA spectrum (Mathieu et al.),
-  // estimated from 512 observations drawn with the run's seed and recorded in config.json.
+  // estimated from 256 observations drawn with the run's seed and recorded in config.json.
   if (c.model.model == "decomposition_vae" && c.model.prior == "anisotropic" && c.model.prior_variances.empty())
-    c.model.prior_variances = variances_text(dataset_pca_spectrum(*dataset, c.model.latents, 512, c.seed));
+    c.model.prior_variances = variances_text(dataset_pca_spectrum(*dataset, c.model.latents, 256, c.seed));
   check_positive(c);
   return c;
 }
