@@ -3,6 +3,7 @@
 #include <filesystem>
 
 #include "apps/common/args.h"
+#include "apps/common/decomposition_metrics.h"
 #include "apps/common/json.h"
 #include "apps/common/trained_run.h"
 #include "apps/untangle/commands.h"
@@ -15,7 +16,7 @@ int command_eval(int argc, char** argv) {
   Args args(argc, argv, 2);
   if (args.help()) {
     std::printf(R"(usage: untangle eval --run DIR [--metrics LIST] [--sizes reference|fast] [--seed S] [--out FILE]
-                     [--manipulation FILE | --noise EPS]
+                     [--manipulation FILE | --noise EPS] [--hoyer N] [--iwae K [--iwae-points N]]
 Computes metrics of the run's encoder means on freshly sampled observations of its dataset and prints
 one JSON object; also writes it to FILE (default DIR/eval.json; DIR/eval_manipulation-<file stem>.json or
 DIR/eval_noise<EPS>.json for a variant of the data). It also reports the active units
@@ -26,6 +27,10 @@ DIR/eval_noise<EPS>.json for a variant of the data). It also reports the active 
   --seed     evaluation seed (default: the run's seed)
   --manipulation FILE, --noise EPS   score the encoder on this variant of the run's dataset instead of
              the one it trained on (Zietlow et al.'s mod. / noise data)
+  --hoyer N  also the normalised Hoyer sparsity of the encoder means of N observations ("hoyer_sparsity";
+             Mathieu et al. 2019; default 0 = off)
+  --iwae K   also the importance-weighted log p(x) with K samples ("iwae_log_px", nats per observation;
+             Mathieu et al. use K = 1000) on --iwae-points observations (default 500); default 0 = off
 )");
     return 0;
   }
@@ -41,6 +46,10 @@ DIR/eval_noise<EPS>.json for a variant of the data). It also reports the active 
   if (!manipulation.empty()) variant = "_manipulation-" + std::filesystem::path(manipulation).stem().string();
   if (other_noise) variant = "_noise" + std::to_string(noise);
   const std::string out = args.text("out", directory + "/eval" + variant + ".json");
+  const long long hoyer_points = args.integer("hoyer", 0), iwae_samples = args.integer("iwae", 0);
+  const long long iwae_points = args.integer("iwae-points", 500);
+  require(hoyer_points == 0 || hoyer_points >= 2, "--hoyer: needs at least 2 observations, got ", hoyer_points);
+  require(iwae_samples >= 0 && iwae_points >= 1, "--iwae and --iwae-points must be positive");
   args.reject_unknown();
   require(sizes == "reference" || sizes == "fast", "--sizes must be reference or fast");
 
@@ -57,6 +66,13 @@ DIR/eval_noise<EPS>.json for a variant of the data). It also reports the active 
   // Active units (mean posterior variance < 0.8), for the over-pruning filter of Zietlow et al. §5.3.
   add_active_units(json, model_active_units(*run.model, *run.dataset, *run.inputs,
                                             sizes == "fast" ? 2000 : 10000, request.seed));
+  if (hoyer_points > 0)
+    json.add("hoyer_sparsity", model_hoyer_sparsity(*run.model, *run.dataset, *run.inputs, size_t(hoyer_points), request.seed));
+  if (iwae_samples > 0) {
+    json.add("iwae_samples", iwae_samples).add("iwae_points", iwae_points);
+    json.add("iwae_log_px", model_log_likelihood(*run.model, *run.dataset, *run.inputs, size_t(iwae_points),
+                                                 int(iwae_samples), request.seed));
+  }
   write_file_atomically(out, json.str(2) + "\n");
   std::printf("%s\n", json.str().c_str());
   return 0;

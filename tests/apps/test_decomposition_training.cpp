@@ -6,10 +6,14 @@
 #include <cstdlib>
 #include <string>
 
+#include "apps/common/decomposition_metrics.h"
+#include "apps/common/json.h"
 #include "apps/common/pca_prior.h"
 #include "apps/common/run_config.h"
 #include "apps/common/trainer.h"
 #include "nn/checkpoint.h"
+#include "cli_helpers.h"
+#include "kernels/file_io.h"
 #include "small_training_run.h"
 
 using namespace untangle;
@@ -53,6 +57,23 @@ TEST_CASE("a decomposition VAE run with a learnt Student-t prior resumes bit-ide
   }
   // The prior's weights started at log(6..1) and were trained.
   CHECK(a.tensors["prior.log_variance_weights"].to_vector()[0] != doctest::Approx(std::log(6.0)).epsilon(1e-7));
+
+  // `untangle eval --hoyer --iwae` reports what the library computes for the same run and seed.
+  auto result = testing::run_program("untangle eval --run " + whole +
+                                     " --metrics mig --sizes fast --hoyer 100 --iwae 3 --iwae-points 16 --out " + whole +
+                                     "/eval_extra.json");
+  INFO(result.output);
+  REQUIRE(result.exit_code == 0);
+  std::vector<uint8_t> bytes = read_file_bytes(whole + "/eval_extra.json");
+  auto json = parse_flat_json(std::string(bytes.begin(), bytes.end()), "eval_extra.json");
+  TrainedRun run = load_trained_run(whole);
+  CHECK(std::stod(json["hoyer_sparsity"]) ==
+        doctest::Approx(model_hoyer_sparsity(*run.model, *run.dataset, *run.inputs, 100, run.config.seed)));
+  const double log_px = model_log_likelihood(*run.model, *run.dataset, *run.inputs, 16, 3, run.config.seed);
+  CHECK(std::stod(json["iwae_log_px"]) == doctest::Approx(log_px));
+  CHECK(log_px < 0);
+  CHECK(std::stod(json["hoyer_sparsity"]) > 0);
+  CHECK(std::stod(json["hoyer_sparsity"]) < 1);
 }
 
 TEST_CASE("the PCA spectrum: the eigenvalues of (1/N) X^T X, largest first") {
