@@ -1,11 +1,13 @@
 // mathieu_rotation — Mathieu, Rainforth, Siddharth & Teh, "Disentangling Disentanglement in Variational
 // Autoencoders" (ICML 2019):
-//   (a) §4 (Theorem 1): a trained beta-VAE's latent space rotated by random orthogonal matrices (encoder
-//       output and decoder input): the isotropic-prior objective stays the same to float precision with
-//       the same noise, an anisotropic prior's KL changes, and MIG / DCI (which score axis alignment) move.
-//   (b) §6.1 ("independence"): the decomposition VAE at beta = 1, alpha = 0 with the isotropic, the
-//       anisotropic (data PCA spectrum) and the Student-t (nu = 9) prior on dSprites (and XYSquares); MIG,
-//       DCI, the FactorVAE score, the normalised Hoyer sparsity and the IWAE log p(x), mean ± std over seeds.
+//   (a) the rotation invariance of its beta-VAE analysis (stated in the abstract): a trained beta-VAE's
+//       latent space rotated by random orthogonal matrices (encoder output and decoder input): the
+//       isotropic-prior objective stays the same to float precision with the same noise, an anisotropic
+//       prior's KL changes, and MIG / DCI (which score axis alignment) move.
+//   (b) the "independence" experiments (upstream independance.sh): the decomposition VAE at beta = 1,
+//       alpha = 0 with the isotropic, the anisotropic (data PCA spectrum) and the Student-t (nu = 9) prior on
+//       dSprites (and XYSquares); MIG, DCI, the FactorVAE score, the normalised Hoyer sparsity and the IWAE
+//       log p(x), mean ± std over seeds.
 // Settings: iffsid/disentangling-disentanglement src/experimental_settings/independance.sh (10 latents,
 // batch 64, Adam lr 5e-4, beta 1, 20 epochs); the untangle preset mathieu2019 (nn/presets.h).
 //

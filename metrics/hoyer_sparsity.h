@@ -1,5 +1,5 @@
 // The normalised Hoyer sparsity of a representation, as Mathieu et al. report it (Mathieu, Rainforth,
-// Siddharth & Teh, ICML 2019, §6.2 and Appendix; iffsid/disentangling-disentanglement src/metrics.py;
+// Siddharth & Teh, ICML 2019, sparsity experiments; iffsid/disentangling-disentanglement src/metrics.py;
 // Hoyer 2004, "Non-negative matrix factorization with sparseness constraints"):
 //   1. each latent is divided by its standard deviation over the data (so no latent wins by scale alone);
 //   2. per point, Hoyer(z) = (sqrt(D) - |z|_1 / |z|_2) / (sqrt(D) - 1):  1 for a one-hot code, 0 when

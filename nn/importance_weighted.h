@@ -1,5 +1,5 @@
 // The importance-weighted estimate of log p(x) (Burda, Grosse & Salakhutdinov 2016, "Importance Weighted
-// Autoencoders", eq. 8), the held-out likelihood Mathieu et al. report (ICML 2019, §6; iffsid/
+// Autoencoders", eq. 8), the held-out likelihood Mathieu et al. report (ICML 2019, experiments; iffsid/
 // disentangling-disentanglement src/objectives.py iwae_objective, K = 1000 there):
 //   log p(x) ~ log (1/K) sum_k p(x | z_k) p(z_k) / q(z_k | x),   z_k ~ q(z | x)
 // It is a lower bound in expectation that tightens as K grows, and exact for any K when q(z|x) is the

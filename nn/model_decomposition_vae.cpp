@@ -1,5 +1,5 @@
 // The decomposition VAE (Mathieu, Rainforth, Siddharth & Teh, "Disentangling Disentanglement in
-// Variational Autoencoders", ICML 2019, §5 eq. 7; iffsid/disentangling-disentanglement src/objectives.py
+// Variational Autoencoders", ICML 2019, its decomposition objective; iffsid/disentangling-disentanglement src/objectives.py
 // decomp_objective). Per example it maximises
 //   log p(x|z) - beta KL(q(z|x) || p(z)) - alpha D(q(z), p(z))
 // so the loss here is

@@ -1,5 +1,5 @@
 // The latent priors p(z) of Mathieu et al.'s decomposition VAE (Mathieu, Rainforth, Siddharth & Teh,
-// ICML 2019, §4-5; iffsid/disentangling-disentanglement src/models/vae.py VAE.pz_params / init_pz,
+// ICML 2019, the priors of its experiments; iffsid/disentangling-disentanglement src/models/vae.py VAE.pz_params / init_pz,
 // src/models/vae_dsprites.py DSPRITES.pz_params, src/distributions/sparse.py Sparse). Every prior factorises
 // over the D latents and has a per-latent scale
 //   s_d = sqrt(D * softmax(w)_d),   so the variances s_d^2 sum to D,

@@ -1,4 +1,4 @@
-// The two numbers Mathieu et al. report beside the disentanglement scores (ICML 2019, §6; iffsid/
+// The two numbers Mathieu et al. report beside the disentanglement scores (ICML 2019, experiments; iffsid/
 // disentangling-disentanglement src/metrics.py, src/objectives.py iwae_objective), for a trained model on
 // its dataset: the normalised Hoyer sparsity of the encoder means (metrics/hoyer_sparsity.h) and the
 // importance-weighted estimate of log p(x) (nn/importance_weighted.h). Used by `untangle eval` and the

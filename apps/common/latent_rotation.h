@@ -1,4 +1,4 @@
-// Mathieu et al.'s rotation argument, computed (ICML 2019, §4, Theorem 1 and the discussion after it):
+// Mathieu et al.'s rotation argument, computed (ICML 2019, its analysis of the beta-VAE; the abstract states the result):
 // rotating a VAE's latent space by an orthogonal R (encoder output z -> R z, decoder input z -> R^T z)
 // leaves the beta-VAE objective with the isotropic prior N(0, I) unchanged, because N(0, I) is
 // rotation-invariant, while an anisotropic prior N(0, diag lambda) sees the change. The disentanglement

@@ -1,4 +1,4 @@
-// The anisotropic prior's variances from the data (Mathieu et al. 2019 §5.1; iffsid/disentangling-
+// The anisotropic prior's variances from the data (Mathieu et al. 2019; iffsid/disentangling-
 // disentanglement src/models/datasets.py DspritesDataset.compute_pca, src/models/vae.py init_pz: the prior's
 // log-variances start from the logs of the data's PCA spectrum).
 #pragma once
