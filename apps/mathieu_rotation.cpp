@@ -220,7 +220,7 @@ std::map<std::string, double> decomposition_scores(const MathieuProfile& p, cons
 }
 
 const std::vector<std::pair<std::string, std::string>> kReported = {
-    {"factor_vae.eval_accuracy", "FactorVAE score"}, {"mig", "MIG"}, {"dci.disentanglement", "DCI disentanglement"},
+    {"factorvae.eval_accuracy", "FactorVAE score"}, {"mig", "MIG"}, {"dci.disentanglement", "DCI disentanglement"},
     {"hoyer_sparsity", "Hoyer sparsity"},           {"iwae_log_px", "IWAE log p(x)"}, {"elbo", "final ELBO loss"}};
 
 std::string prior_report(const MathieuProfile& p, const std::vector<PriorCell>& cells,
