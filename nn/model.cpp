@@ -63,6 +63,11 @@ TrainingLoss Model::train_step(std::vector<Adam>& optimisers, const Batch& batch
   return loss;
 }
 
+Tensor Model::prior_log_density(Tape& tape, const Tensor& z) const {
+  // -0.5 (z^2 + log 2 pi)
+  return scale(tape, add_scalar(tape, square(tape, z), 1.8378770664093453f), -0.5f);
+}
+
 TrainingLoss training_step(const Model& model, std::vector<Adam>& optimisers, const Batch& batch,
                            PhiloxRng& noise, long long step) {
   return model.train_step(optimisers, batch, noise, step);

@@ -83,6 +83,17 @@ struct ModelSettings {
   std::string pairing = "share";       // matched pairs (weak_gan): share | change (Shu et al. 2020)
 
   int gan_channels = 32;  // weak_gan: the base width c of Shu et al.'s networks (32; tests use fewer)
+
+  // decomposition_vae (Mathieu et al. 2019; nn/priors.h, nn/aggregate_divergence.h):
+  float alpha = 0.0f;             // weight of the divergence D(q(z), p(z)) (0: off, as upstream)
+  std::string divergence = "mmd";  // mmd | aggregate_kl
+  std::string prior = "isotropic";  // isotropic | anisotropic | student_t | spike_and_slab
+  // Relative prior variances, comma-separated (normalised to sum to the latent size); "" = all equal.
+  // `untangle train` fills it from the data's PCA spectrum for the anisotropic prior when it is not given.
+  std::string prior_variances;
+  int learn_prior_variance = 0;   // 1: the prior's variances are trained with the model
+  float student_t_dof = 9.0f;     // student_t: degrees of freedom nu (upstream's dSprites value)
+  float spike_weight = 0.8f;      // spike_and_slab: weight gamma of the N(0, 0.05^2) spike
 };
 
 // Which examples a model trains on (the trainer picks the sampler, data/samplers.h).
@@ -177,6 +188,10 @@ class Model {
   virtual TrainingLoss train_step(std::vector<Adam>& optimisers, const Batch& batch, PhiloxRng& rng,
                                   long long step) const;
 
+  // log p(z) per latent, z: (B, D) -> (B, D); for the importance-weighted log p(x) estimate
+  // (nn/importance_weighted.h). Default: the standard normal every VAE here is trained against.
+  virtual Tensor prior_log_density(Tape& tape, const Tensor& z) const;
+
  protected:
   // Which networks the constructor builds from settings.architecture: both (every VAE), the encoder only
   // (PCL), or none (a model that builds its own, such as the weak GAN; it sets encoder_ and decoder_).
@@ -201,7 +216,8 @@ TrainingLoss training_step(const Model& model, std::vector<Adam>& optimisers, co
 // adam_epsilon, beta, gamma, c_max, rate_prior, iteration_threshold, lambda_od, lambda_d_factor,
 // dataset_size, ada_divergence, ada_mean_source, discriminator_width, discriminator_hidden_layers,
 // discriminator_learning_rate, discriminator_beta1/2, discriminator_epsilon, factors, k, transition,
-// transition_rate, pairing, gan_channels.
+// transition_rate, pairing, gan_channels, alpha, divergence, prior, prior_variances, learn_prior_variance,
+// student_t_dof, spike_weight.
 std::vector<std::pair<std::string, std::string>> model_settings_to_fields(const ModelSettings& settings);
 // The inverse: starts from default_model_settings(values["model"]) and sets every given field; an
 // unknown name or a malformed number is an error naming the field.
@@ -228,5 +244,6 @@ std::unique_ptr<Model> make_ada_vae(const ModelSettings& settings, PhiloxRng& rn
 std::unique_ptr<Model> make_slow_vae(const ModelSettings& settings, PhiloxRng& rng);
 std::unique_ptr<Model> make_pcl(const ModelSettings& settings, PhiloxRng& rng);
 std::unique_ptr<Model> make_weak_gan(const ModelSettings& settings, PhiloxRng& rng);
+std::unique_ptr<Model> make_decomposition_vae(const ModelSettings& settings, PhiloxRng& rng);
 
 }  // namespace untangle

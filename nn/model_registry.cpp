@@ -56,6 +56,14 @@ const ModelEntry kModels[] = {
        s.optimizer = {1e-3f, 0.5f, 0.999f, 1e-8f};
        s.discriminator_optimizer = {1e-3f, 0.5f, 0.999f, 1e-8f};
      }},
+    // Mathieu et al. 2019's decomposition VAE: the dSprites "independence" runs' beta = 1, alpha = 0
+    // (iffsid/disentangling-disentanglement src/experimental_settings/independance.sh); its prior and
+    // divergence are chosen by flags (--prior, --alpha, --divergence).
+    {"decomposition_vae", make_decomposition_vae,
+     [](ModelSettings& s) {
+       s.beta = 1.0f;
+       s.alpha = 0.0f;
+     }},
 };
 
 const ModelEntry& find_model(const std::string& name) {

@@ -127,6 +127,13 @@ const std::vector<Field>& fields() {
       number("transition_rate", &ModelSettings::transition_rate),
       text("pairing", &ModelSettings::pairing),
       number("gan_channels", &ModelSettings::gan_channels),
+      number("alpha", &ModelSettings::alpha),
+      text("divergence", &ModelSettings::divergence),
+      text("prior", &ModelSettings::prior),
+      text("prior_variances", &ModelSettings::prior_variances),
+      number("learn_prior_variance", &ModelSettings::learn_prior_variance),
+      number("student_t_dof", &ModelSettings::student_t_dof),
+      number("spike_weight", &ModelSettings::spike_weight),
   };
   return table;
 }

@@ -14,7 +14,9 @@ const ConventionPreset& find_convention_preset(const std::string& name) {
 }
 
 std::string default_convention_preset(const std::string& model) {
-  return model == "weak_gan" ? "weak_disentangle" : "disentanglement_lib";
+  if (model == "weak_gan") return "weak_disentangle";
+  if (model == "decomposition_vae") return "mathieu2019";
+  return "disentanglement_lib";
 }
 
 void apply_convention_preset(const ConventionPreset& preset, ModelSettings& settings) {

@@ -5,6 +5,7 @@
 
 #include "apps/common/json.h"
 #include "apps/common/learned_manipulation.h"
+#include "apps/common/pca_prior.h"
 #include "build_info.h"
 #include "kernels/check.h"
 #include "kernels/file_io.h"
@@ -303,6 +304,12 @@ RunConfig run_config_from_args(Args& args) {
     c = resolved_defaults(args);
   }
   apply_training_flags(args, c);
+  // 5: an anisotropic prior without given variances starts from the data's PCA spectrum (Mathieu et al.),
+  // estimated from 256 observations drawn with the run's seed and recorded in config.json.
+  if (c.model.model == "decomposition_vae" && c.model.prior == "anisotropic" && c.model.prior_variances.empty()) {
+    auto dataset = make_dataset(c.dataset, c.dataset_options());
+    c.model.prior_variances = variances_text(dataset_pca_spectrum(*dataset, c.model.latents, 256, c.seed));
+  }
   c.version = UNTANGLE_VERSION;
   validate_run_config(c, kCommandLine);
   return c;

@@ -8,6 +8,7 @@
 //      disent, or weak_disentangle (the weak GAN's default; it also makes latents = the dataset's factors)
 //   3. the papers' per-(model, dataset) values (kPaperPresets below; Zietlow et al. Table 2)
 //   4. the user's flags
+//   5. derived settings: the decomposition VAE's anisotropic prior gets the data's PCA spectrum
 #pragma once
 #include <map>
 #include <string>

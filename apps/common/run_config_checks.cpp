@@ -93,6 +93,12 @@ void validate_model_settings(const ModelSettings& m, const SettingChecker& check
   check.one_of("pairing", m.pairing, {"share", "change"});
   check.one_of("ada_divergence", m.ada_divergence, {"asymmetric_kl", "symmetric_kl"});
   check.one_of("ada_mean_source", m.ada_mean_source, {"both", "second"});
+  check.at_least("alpha", m.alpha, 0);
+  check.one_of("divergence", m.divergence, {"mmd", "aggregate_kl"});
+  check.one_of("prior", m.prior, {"isotropic", "anisotropic", "student_t", "spike_and_slab"});
+  check.in_range("learn_prior_variance", m.learn_prior_variance, 0, 1);
+  check.positive("student_t_dof", m.student_t_dof);
+  check.in_range("spike_weight", m.spike_weight, 0, 1);
 }
 
 }  // namespace

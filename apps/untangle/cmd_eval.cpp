@@ -6,6 +6,7 @@
 #include <filesystem>
 
 #include "apps/common/args.h"
+#include "apps/common/decomposition_metrics.h"
 #include "apps/common/json.h"
 #include "apps/common/metric_progress.h"
 #include "apps/common/trained_run.h"
@@ -18,12 +19,12 @@ namespace untangle {
 namespace {
 
 const char* kUsage = R"(usage: untangle eval --run DIR [--metrics LIST] [--sizes reference|fast] [--seed S] [--out FILE]
-                     [--manipulation FILE | --noise EPS]
+                     [--manipulation FILE | --noise EPS] [--hoyer N] [--iwae K [--iwae-points N]]
 Computes metrics of the run's encoder means on freshly sampled observations of its dataset and prints
 one JSON object. It also reports the active units (latents whose posterior variance, averaged over the
 data, is below 0.8) and each latent's mean variance. Progress and an estimate of the time go to stderr.
 The JSON is also written to FILE, by default one file per evaluation setting in DIR:
-    eval_<sizes>_seed<S>_step<N>[_<metrics>][_noise<EPS> | _manipulation-<file stem>].json
+    eval_<sizes>_seed<S>_step<N>[_<metrics>][_noise<EPS> | _manipulation-<file stem>][_hoyer<N>][_iwae<K>x<N>].json
 (<metrics> only when not the default list, joined by '-'), so an evaluation with other options, or of
 the run after more training, never replaces an earlier one; the same setting gives the same numbers.
   --metrics  comma-separated, from: mig, dci, sap, sap_continuous, modularity, unsupervised,
@@ -33,6 +34,10 @@ the run after more training, never replaces an earlier one; the same setting giv
   --seed     evaluation seed (default: the run's seed)
   --manipulation FILE, --noise EPS   score the encoder on this variant of the run's dataset instead of
              the one it trained on (Zietlow et al.'s mod. / noise data)
+  --hoyer N  also the normalised Hoyer sparsity of the encoder means of N observations ("hoyer_sparsity";
+             Mathieu et al. 2019; default 0 = off)
+  --iwae K   also the importance-weighted log p(x) with K samples ("iwae_log_px", nats per observation;
+             Mathieu et al. use K = 1000) on --iwae-points observations (default 500); default 0 = off
 )";
 
 std::string eval_file_name(const std::string& sizes, uint64_t seed, long long step, const std::string& metrics,
@@ -65,6 +70,10 @@ int command_eval(int argc, char** argv) {
   const float noise = float(args.number("noise", 0.0));
   const std::string out_option = args.text("out", "");
   const bool out_given = args.has("out");
+  const long long hoyer_points = args.integer("hoyer", 0), iwae_samples = args.integer("iwae", 0);
+  const long long iwae_points = args.integer("iwae-points", 500);
+  require(hoyer_points == 0 || hoyer_points >= 2, "--hoyer: needs at least 2 observations, got ", hoyer_points);
+  require(iwae_samples >= 0 && iwae_points >= 1, "--iwae and --iwae-points must be positive");
   args.reject_unknown();
   require(sizes == "reference" || sizes == "fast", "--sizes must be reference or fast");
   require(!out_given || !out_option.empty(), "option --out is empty");
@@ -83,6 +92,9 @@ int command_eval(int argc, char** argv) {
   std::string variant;
   if (!manipulation.empty()) variant = "_manipulation-" + std::filesystem::path(manipulation).stem().string();
   if (other_noise) variant = "_noise" + std::to_string(noise);
+  // So are the extra scores: an evaluation with them never replaces one without.
+  if (hoyer_points > 0) variant += "_hoyer" + std::to_string(hoyer_points);
+  if (iwae_samples > 0) variant += "_iwae" + std::to_string(iwae_samples) + "x" + std::to_string(iwae_points);
   const std::string out =
       out_given ? out_option : directory + "/" + eval_file_name(sizes, request.seed, run.step, metric_list, variant);
 
@@ -94,6 +106,14 @@ int command_eval(int argc, char** argv) {
   // Active units (mean posterior variance < 0.8), for the over-pruning filter of Zietlow et al. §5.3.
   add_active_units(json, model_active_units(*run.model, *run.dataset, *run.inputs,
                                             sizes == "fast" ? 2000 : 10000, request.seed));
+  if (hoyer_points > 0)
+    json.add("hoyer_sparsity",
+             model_hoyer_sparsity(*run.model, *run.dataset, *run.inputs, size_t(hoyer_points), request.seed));
+  if (iwae_samples > 0) {
+    json.add("iwae_samples", iwae_samples).add("iwae_points", iwae_points);
+    json.add("iwae_log_px", model_log_likelihood(*run.model, *run.dataset, *run.inputs, size_t(iwae_points),
+                                                 int(iwae_samples), request.seed));
+  }
   write_file_atomically(out, json.str(2) + "\n");
   std::fprintf(stderr, "eval: wrote %s\n", out.c_str());
   std::printf("%s\n", json.str().c_str());
