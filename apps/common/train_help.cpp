@@ -49,6 +49,13 @@ const std::map<std::string, const char*>& model_setting_meanings() {
       {"transition_rate", "rate of laplace transitions (-1: a fresh rate from U(1, 10) per pair)"},
       {"pairing", "matched pairs (weak_gan): share | change (Shu et al. 2020)"},
       {"gan_channels", "weak_gan: base width of Shu et al.'s networks"},
+      {"alpha", "decomposition_vae: weight of the divergence D(q(z), p(z)) (0: off)"},
+      {"divergence", "decomposition_vae: mmd (per-dimension IMQ kernel) | aggregate_kl (batch estimate)"},
+      {"prior", "decomposition_vae: isotropic | anisotropic | student_t | spike_and_slab"},
+      {"prior_variances", "decomposition_vae: relative prior variances a,b,... (anisotropic: the data's PCA spectrum)"},
+      {"learn_prior_variance", "decomposition_vae: 1 = train the prior's variances with the model"},
+      {"student_t_dof", "decomposition_vae: degrees of freedom nu of the Student-t prior"},
+      {"spike_weight", "decomposition_vae: weight of the N(0, 0.05^2) spike of the spike-and-slab prior"},
   };
   return meanings;
 }
