@@ -2,6 +2,8 @@
 
 #include <zlib.h>
 
+#include <cerrno>
+#include <cstdlib>
 #include <cstring>
 
 #include "kernels/bounded_reader.h"
@@ -142,6 +144,40 @@ Checkpoint load_checkpoint(const std::string& path) {
   require(std::memcmp(r.take(4, "the end marker"), kEndMarker, 4) == 0, path,
           ": corrupt checkpoint (missing end marker)");
   return checkpoint;
+}
+
+namespace {
+
+const std::string& metadata_text(const std::map<std::string, std::string>& metadata, const std::string& key,
+                                 const std::string& source) {
+  auto it = metadata.find(key);
+  require(it != metadata.end(), source, ": checkpoint has no '", key, "' record");
+  require(!it->second.empty() && it->second.size() < 24 &&
+              it->second.find_first_not_of("0123456789", it->second[0] == '-' ? 1 : 0) == std::string::npos,
+          source, ": checkpoint record '", key, "' is not a whole number ('", it->second.substr(0, 40), "')");
+  return it->second;
+}
+
+}  // namespace
+
+long long metadata_integer(const std::map<std::string, std::string>& metadata, const std::string& key,
+                           const std::string& source, long long low, long long high) {
+  const std::string& text = metadata_text(metadata, key, source);
+  errno = 0;
+  const long long value = std::strtoll(text.c_str(), nullptr, 10);
+  require(errno != ERANGE && value >= low && value <= high, source, ": checkpoint record '", key, "' = ", text,
+          " is outside ", low, " .. ", high);
+  return value;
+}
+
+uint64_t metadata_counter(const std::map<std::string, std::string>& metadata, const std::string& key,
+                          const std::string& source) {
+  const std::string& text = metadata_text(metadata, key, source);
+  require(text[0] != '-', source, ": checkpoint record '", key, "' is negative (", text, ")");
+  errno = 0;
+  const unsigned long long value = std::strtoull(text.c_str(), nullptr, 10);
+  require(errno != ERANGE, source, ": checkpoint record '", key, "' = ", text, " does not fit 64 bits");
+  return uint64_t(value);
 }
 
 }  // namespace untangle

@@ -11,6 +11,8 @@
 // Every record carries its own CRC32, and the record count and end marker catch truncation: a damaged
 // file is an error naming the file and the record, never silently wrong weights.
 #pragma once
+#include <cstdint>
+#include <limits>
 #include <map>
 #include <string>
 
@@ -29,6 +31,14 @@ struct Checkpoint {
 };
 
 void save_checkpoint(const std::string& path, const Checkpoint& checkpoint);
+
+// A metadata record read as a whole number in [low, high] (step counts, random-stream positions). A
+// missing, malformed or out-of-range record is an error naming `source` (the file) and the record.
+long long metadata_integer(const std::map<std::string, std::string>& metadata, const std::string& key,
+                           const std::string& source, long long low = 0,
+                           long long high = std::numeric_limits<long long>::max());
+uint64_t metadata_counter(const std::map<std::string, std::string>& metadata, const std::string& key,
+                          const std::string& source);
 Checkpoint load_checkpoint(const std::string& path);
 
 }  // namespace untangle

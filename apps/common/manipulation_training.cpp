@@ -214,11 +214,11 @@ ManipulationSummary train_manipulation(const ManipulationTrainingSettings& setti
   if (std::filesystem::exists(state_path)) {
     Checkpoint state = load_checkpoint(state_path);
     state.restore(state_tensors(), state_path);
-    start = std::stoll(state.metadata.at("step"));
-    data.set_counter(std::stoull(state.metadata.at("rng.data")));
-    noise.set_counter(std::stoull(state.metadata.at("rng.noise")));
-    m_adam.set_steps_taken(std::stoll(state.metadata.at("adam.steps.manipulation")));
-    const long long decoder_steps = std::stoll(state.metadata.at("adam.steps.decoders"));
+    start = metadata_integer(state.metadata, "step", state_path);
+    data.set_counter(metadata_counter(state.metadata, "rng.data", state_path));
+    noise.set_counter(metadata_counter(state.metadata, "rng.noise", state_path));
+    m_adam.set_steps_taken(metadata_integer(state.metadata, "adam.steps.manipulation", state_path));
+    const long long decoder_steps = metadata_integer(state.metadata, "adam.steps.decoders", state_path);
     for (auto* side : {&entangled, &disentangled})
       for (PretrainedPair& pair : *side) pair.adam->set_steps_taken(decoder_steps);
     keep_log_rows_up_to(log_path, start);

@@ -149,12 +149,12 @@ void save_log_interval(const LogInterval& interval, const std::vector<std::strin
 
 // The interval saved by save_log_interval; an empty one from a checkpoint made before it was saved.
 LogInterval restore_log_interval(const std::map<std::string, std::string>& metadata,
-                                 const std::vector<std::string>& term_names) {
+                                 const std::vector<std::string>& term_names, const std::string& source) {
   LogInterval interval;
   interval.sums.assign(term_names.size(), 0.0);
   const auto steps = metadata.find("log.interval_steps");
   if (steps == metadata.end()) return interval;
-  interval.steps = std::stoll(steps->second);
+  interval.steps = metadata_integer(metadata, "log.interval_steps", source);
   for (size_t i = 0; i < term_names.size(); ++i) {
     const auto sum = metadata.find("log.interval_sum." + term_names[i]);
     if (sum != metadata.end()) interval.sums[i] = std::strtod(sum->second.c_str(), nullptr);
@@ -275,9 +275,9 @@ TrainingResult train_run(const RunConfig& config, const std::string& directory, 
     for (size_t i = 0; i < optimisers.adams.size(); ++i) {
       const std::string prefix = "adam." + optimisers.groups[i].name;
       checkpoint.restore(optimisers.adams[i].state(prefix), checkpoint_path);
-      optimisers.adams[i].set_steps_taken(std::stoll(metadata(checkpoint, prefix + ".steps", checkpoint_path)));
+      optimisers.adams[i].set_steps_taken(metadata_integer(checkpoint.metadata, prefix + ".steps", checkpoint_path));
     }
-    start = std::stoll(metadata(checkpoint, "step", checkpoint_path));
+    start = metadata_integer(checkpoint.metadata, "step", checkpoint_path);
     // Checked before anything in the directory changes: a run is never shortened, and a finished one is
     // left as it is (its metrics.json was written at this very step).
     require(start <= config.steps, directory, " has trained ", start, " steps already; --steps ", config.steps,
@@ -291,8 +291,8 @@ TrainingResult train_run(const RunConfig& config, const std::string& directory, 
       finished.steps_done = start;
       return finished;
     }
-    streams.data.set_counter(std::stoull(metadata(checkpoint, "rng.data.counter", checkpoint_path)));
-    streams.noise.set_counter(std::stoull(metadata(checkpoint, "rng.noise.counter", checkpoint_path)));
+    streams.data.set_counter(metadata_counter(checkpoint.metadata, "rng.data.counter", checkpoint_path));
+    streams.noise.set_counter(metadata_counter(checkpoint.metadata, "rng.noise.counter", checkpoint_path));
     seconds_before = std::strtod(metadata(checkpoint, "seconds", checkpoint_path).c_str(), nullptr);
     resumed_metadata = checkpoint.metadata;
     std::fprintf(stderr, "resuming %s at step %lld of %lld\n", directory.c_str(), start, config.steps);
@@ -356,7 +356,7 @@ TrainingResult train_run(const RunConfig& config, const std::string& directory, 
                dataset->name().c_str(), model->parameters().total_values(), config.batch, config.steps, config.seed,
                device_name(device));
   ProgressReporter progress("train", start, config.steps);
-  LogInterval interval = restore_log_interval(resumed_metadata, term_names);
+  LogInterval interval = restore_log_interval(resumed_metadata, term_names, directory + "/checkpoint.utg");
   const auto clock_start = std::chrono::steady_clock::now();
   auto seconds_now = [&] {
     return seconds_before + std::chrono::duration<double>(std::chrono::steady_clock::now() - clock_start).count();

@@ -40,9 +40,7 @@ std::string file_name(const std::string& figure) {
 long long use_checkpoint(TrainedRun& run, const std::string& path) {
   Checkpoint checkpoint = load_checkpoint(path);
   checkpoint.restore(run.model->checkpointed_tensors(), path);
-  auto step = checkpoint.metadata.find("step");
-  require(step != checkpoint.metadata.end(), path, ": checkpoint has no 'step' record");
-  return std::stoll(step->second);
+  return metadata_integer(checkpoint.metadata, "step", path);
 }
 
 }  // namespace

@@ -3,6 +3,8 @@
 #include <doctest/doctest.h>
 
 #include <cstdio>
+#include <functional>
+#include <map>
 #include <limits>
 #include <string>
 
@@ -120,4 +122,29 @@ TEST_CASE("checkpoint: empty tensors round-trip; overflowing shapes and wild Ada
   CHECK_THROWS_WITH_AS(adam.set_steps_taken(-1), doctest::Contains("out of range"), Error);
   adam.set_steps_taken(41);
   CHECK(adam.steps_taken() == 41);
+}
+
+TEST_CASE("checkpoint metadata numbers are read checked: malformed or out-of-range records name the file and key") {
+  const std::map<std::string, std::string> metadata = {
+      {"step", "120"}, {"bad", "12abc"}, {"negative", "-3"}, {"huge", "99999999999999999999"}, {"empty", ""},
+      {"counter", "18446744073709551615"}};
+  CHECK(untangle::metadata_integer(metadata, "step", "run/checkpoint.utg") == 120);
+  CHECK(untangle::metadata_counter(metadata, "counter", "run/checkpoint.utg") == 18446744073709551615ull);
+  const auto fails = [&](const std::function<void()>& read, const std::string& expected) {
+    try {
+      read();
+    } catch (const untangle::Error& error) {
+      const std::string text = error.what();
+      CHECK(text.find("run/checkpoint.utg") != std::string::npos);
+      CHECK(text.find(expected) != std::string::npos);
+      return;
+    }
+    FAIL("no error for ", expected);
+  };
+  fails([&] { untangle::metadata_integer(metadata, "bad", "run/checkpoint.utg"); }, "'bad' is not a whole number");
+  fails([&] { untangle::metadata_integer(metadata, "empty", "run/checkpoint.utg"); }, "'empty' is not a whole number");
+  fails([&] { untangle::metadata_integer(metadata, "negative", "run/checkpoint.utg"); }, "outside 0 ..");
+  fails([&] { untangle::metadata_integer(metadata, "huge", "run/checkpoint.utg"); }, "outside 0 ..");
+  fails([&] { untangle::metadata_counter(metadata, "negative", "run/checkpoint.utg"); }, "is negative");
+  fails([&] { untangle::metadata_integer(metadata, "missing", "run/checkpoint.utg"); }, "has no 'missing' record");
 }
