@@ -152,17 +152,7 @@ ReaderTarget npz_target(const std::string& source_dir) {
     return seeds;
   };
   target.crafted = [] {
-    // The streaming writer sizes a member from its shape, so a wrapping shape makes a small member: the
-    // dSprites reader then indexed 2^62 images (issue 19, SIGSEGV in image_table_dataset.cpp).
-    auto wrapped = bytes_written_by("wrapped.npz", [](const std::string& path) {
-      NpzWriter writer(path);
-      writer.begin_array("imgs", DType::UInt8, {(size_t(1) << 62) + 1, 4, 4});
-      std::vector<uint8_t> pixels(16, 0);
-      writer.write(pixels.data(), pixels.size());
-      writer.end_array();
-      writer.add("latents_classes", make_npy(std::vector<int64_t>(6, 0), {1, 6}));
-      writer.close();
-    });
+    auto wrapped = bytes_written_by("wrapped.npz", write_wrapped_dsprites_npz);
     return std::vector<NamedFile>{{"dsprites_imgs_shape_wraps.npz", wrapped}};
   };
   target.repair_checksums = repair_npz_checksums;

@@ -9,6 +9,9 @@
 #include <string>
 #include <vector>
 
+#include "data/npy.h"
+#include "data/npz.h"
+
 namespace untangle {
 
 struct NamedFile {
@@ -43,6 +46,19 @@ inline std::vector<uint8_t> npy_with_header(const std::string& dict, size_t data
   std::vector<uint8_t> file(all.begin(), all.end());
   file.resize(file.size() + data_bytes, 0);
   return file;
+}
+
+// An .npz in the dSprites layout whose 'imgs' shape wraps 64-bit sizes ((2^62 + 1) x 4 x 4 declared): the
+// streaming writer sizes a member from its shape, so the member written is small. The dSprites reader once
+// indexed 2^62 images from it (SIGSEGV in data/image_table_dataset.cpp).
+inline void write_wrapped_dsprites_npz(const std::string& path) {
+  NpzWriter writer(path);
+  writer.begin_array("imgs", DType::UInt8, {(size_t(1) << 62) + 1, 4, 4});
+  std::vector<uint8_t> pixels(16, 0);
+  writer.write(pixels.data(), pixels.size());
+  writer.end_array();
+  writer.add("latents_classes", make_npy(std::vector<int64_t>(6, 0), {1, 6}));
+  writer.close();
 }
 
 }  // namespace untangle

@@ -85,16 +85,7 @@ TEST_CASE("npy: Fortran-ordered arrays are transposed into C order on load") {
 
 TEST_CASE("npz: a member whose shape overflows is refused, in read_npz and in the dSprites reader") {
   const std::string path = testing::scratch_path("wrapped_member.npz");
-  {
-    // The streaming writer sizes a member from its shape, so a wrapped shape writes a small member.
-    NpzWriter writer(path);
-    writer.begin_array("imgs", DType::UInt8, {(size_t(1) << 62) + 1, 4, 4});
-    std::vector<uint8_t> pixels(16, 0);
-    writer.write(pixels.data(), pixels.size());
-    writer.end_array();
-    writer.add("latents_classes", make_npy(std::vector<int64_t>(6, 0), {1, 6}));
-    writer.close();
-  }
+  write_wrapped_dsprites_npz(path);
   CHECK(error_of([&] { read_npz(path); }).find("member imgs.npy shape: size overflows") != std::string::npos);
   CHECK(error_of([&] { read_dsprites_npz(path); }).find("overflows") != std::string::npos);
 }
