@@ -3,6 +3,8 @@
 #pragma once
 #include <array>
 #include <cstdio>
+#include <fstream>
+#include <iterator>
 #include <string>
 #include <sys/wait.h>
 
@@ -30,6 +32,21 @@ inline CommandResult run_shell(const std::string& command_line) {
 // `command_line` starts with a program name from build/bin, e.g. "untangle --version".
 inline CommandResult run_program(const std::string& command_line) {
   return run_shell(std::string(UNTANGLE_BIN_DIR) + "/" + command_line);
+}
+
+// A whole file as text ("" when it cannot be read).
+inline std::string file_text(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  return std::string(std::istreambuf_iterator<char>(in), {});
+}
+
+// train_log.csv without its last column (`seconds`, wall-clock time): what two runs that should agree
+// bit for bit must have in common.
+inline std::string log_without_seconds(const std::string& path) {
+  std::ifstream in(path);
+  std::string line, kept;
+  while (std::getline(in, line)) kept += line.substr(0, line.rfind(',')) + "\n";
+  return kept;
 }
 
 }  // namespace untangle::testing

@@ -27,6 +27,8 @@
 #include "small_training_run.h"
 
 using namespace untangle;
+using untangle::testing::file_text;
+using untangle::testing::log_without_seconds;
 
 namespace {
 
@@ -36,23 +38,10 @@ std::string fresh_directory(const std::string& name) {
   return path;
 }
 
-std::string text_of(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  return std::string(std::istreambuf_iterator<char>(in), {});
-}
-
 std::set<std::string> file_names(const std::string& directory) {
   std::set<std::string> names;
   for (const auto& entry : std::filesystem::directory_iterator(directory)) names.insert(entry.path().filename());
   return names;
-}
-
-// train_log.csv without its last column (`seconds`, wall-clock time).
-std::string log_without_seconds(const std::string& path) {
-  std::ifstream in(path);
-  std::string line, kept;
-  while (std::getline(in, line)) kept += line.substr(0, line.rfind(',')) + "\n";
-  return kept;
 }
 
 // Two run directories hold the same files with the same contents, wall-clock values aside (the log's
@@ -71,7 +60,7 @@ void check_same_run(const std::string& expected, const std::string& actual) {
       REQUIRE(x.tensors.size() == y.tensors.size());
       for (const auto& [tensor_name, tensor] : x.tensors) CHECK(tensor.to_vector() == y.tensors[tensor_name].to_vector());
     } else {
-      CHECK(text_of(a) == text_of(b));
+      CHECK(file_text(a) == file_text(b));
     }
   }
 }
@@ -123,13 +112,13 @@ TEST_CASE("a resume cuts a blank or partial log line instead of failing on it") 
   const std::string path = fresh_directory("cut") + ".csv";
   std::ofstream(path) << "step,loss_mean,seconds\n3,1.5,0.1\n6,1.25,0.2\n\n9,1.0,0.3\n12,0";
   keep_log_rows_up_to(path, 9);
-  CHECK(text_of(path) == "step,loss_mean,seconds\n3,1.5,0.1\n6,1.25,0.2\n");  // cut at the blank line
+  CHECK(file_text(path) == "step,loss_mean,seconds\n3,1.5,0.1\n6,1.25,0.2\n");  // cut at the blank line
   std::ofstream(path) << "step,loss,seconds\n3,1.5,0.1\n6,1.25,0.2\n9,1.0,0.3\n12,0";
   keep_log_rows_up_to(path, 9, "step,loss_mean,seconds");  // an older log gets the current header
-  CHECK(text_of(path) == "step,loss_mean,seconds\n3,1.5,0.1\n6,1.25,0.2\n9,1.0,0.3\n");
+  CHECK(file_text(path) == "step,loss_mean,seconds\n3,1.5,0.1\n6,1.25,0.2\n9,1.0,0.3\n");
   std::ofstream(path) << "step,loss_mean,seconds\n3,1.5,0.1\n9,1.0,0.3\n6,1.25,0.2\n";
   keep_log_rows_up_to(path, 9);
-  CHECK(text_of(path) == "step,loss_mean,seconds\n3,1.5,0.1\n9,1.0,0.3\n");  // out of order: cut
+  CHECK(file_text(path) == "step,loss_mean,seconds\n3,1.5,0.1\n9,1.0,0.3\n");  // out of order: cut
 
   // A whole run: damage after the checkpoint's rows is dropped and the resumed log equals an uninterrupted one.
   const std::string whole = fresh_directory("whole30"), split = fresh_directory("split30");
@@ -164,9 +153,9 @@ TEST_CASE("an update that overflows is never checkpointed, and --resume then ask
 
   // The same (or a non-finite) learning rate is refused before anything changes; a lower one continues,
   // here back to the original one, so the run ends as the uninterrupted one does.
-  const std::string log_before = text_of(dir + "/train_log.csv");
+  const std::string log_before = file_text(dir + "/train_log.csv");
   CHECK_THROWS_WITH_AS(train_run(diverging, dir, true), doctest::Contains("Give a lower learning rate"), Error);
-  CHECK(text_of(dir + "/train_log.csv") == log_before);
+  CHECK(file_text(dir + "/train_log.csv") == log_before);
   RunConfig lower = linear_run(20);
   CHECK(train_run(lower, dir, true).steps_done == 20);
   CHECK_FALSE(std::filesystem::exists(divergence_path(dir)));
@@ -211,7 +200,7 @@ TEST_CASE("writing into a full file system fails clearly and keeps every earlier
   } catch (const Error& e) {
     CHECK(std::string(e.what()).find(log_path + ": cannot append a row (No space left on device)") == 0);
   }
-  const std::string log_text = text_of(log_path);
+  const std::string log_text = file_text(log_path);
   CHECK(rows > 100);
   CHECK(log_text.back() == '\n');
   CHECK(std::count(log_text.begin(), log_text.end(), '\n') == rows + 1);
@@ -224,8 +213,8 @@ TEST_CASE("writing into a full file system fails clearly and keeps every earlier
   CHECK_THROWS_WITH_AS(train_run(config, run, false),
                        doctest::Contains((run + "/checkpoint.utg: cannot write (No space left on device)").c_str()), Error);
   CHECK(read_run_config(run + "/config.json").steps == 20);
-  CHECK(text_of(run + "/train_log.csv").find("\n5,") != std::string::npos);
-  CHECK(text_of(run + "/train_log.csv").back() == '\n');
+  CHECK(file_text(run + "/train_log.csv").find("\n5,") != std::string::npos);
+  CHECK(file_text(run + "/train_log.csv").back() == '\n');
   CHECK(file_names(run) == std::set<std::string>{"config.json", "train_log.csv"});
   CHECK(std::system(("umount " + mount_point).c_str()) == 0);
 }

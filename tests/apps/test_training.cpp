@@ -15,9 +15,11 @@
 #include "data/samplers.h"
 #include "kernels/check.h"
 #include "nn/checkpoint.h"
+#include "cli_helpers.h"
 #include "small_training_run.h"
 
 using namespace untangle;
+using untangle::testing::file_text;
 
 namespace {
 
@@ -82,11 +84,6 @@ TEST_CASE("a resumed run ends bit-identical to an uninterrupted one") {
   CHECK(a.metadata["rng.data.counter"] == b.metadata["rng.data.counter"]);
   // The logs agree too (apart from the seconds column).
   CHECK(column(whole + "/train_log.csv", "loss_mean") == column(split + "/train_log.csv", "loss_mean"));
-}
-
-std::string file_text(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  return std::string(std::istreambuf_iterator<char>(in), {});
 }
 
 TEST_CASE("resuming a finished run changes nothing; a shorter --steps is refused; a stale metrics.json is redone") {
