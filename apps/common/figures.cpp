@@ -141,9 +141,9 @@ void write_reconstruction_figure(const std::string& path, const Model& model, co
 }
 
 void write_traversal_figure(const std::string& path, const Model& model, const GroundTruthDataset& dataset,
-                            const InputPipeline& inputs, PhiloxRng& rng, const TraversalOptions& options) {
+                            const InputPipeline& inputs, const std::vector<double>& kl, PhiloxRng& rng,
+                            const TraversalOptions& options) {
   const ModelSettings& s = model.settings();
-  const std::vector<double> kl = latent_kl(model, dataset, inputs, rng, options.kl_points);
   const std::vector<float> base = sample_posterior_means(model, dataset, inputs, rng, 1);
   std::vector<float> values(size_t(options.steps));
   GridLabels labels;
@@ -161,9 +161,9 @@ void write_traversal_figure(const std::string& path, const Model& model, const G
 }
 
 void write_traversal_animation(const std::string& path, const Model& model, const GroundTruthDataset& dataset,
-                               const InputPipeline& inputs, PhiloxRng& rng, const AnimationOptions& options) {
+                               const InputPipeline& inputs, const std::vector<double>& kl, PhiloxRng& rng,
+                               const AnimationOptions& options) {
   const ModelSettings& s = model.settings();
-  const std::vector<double> kl = latent_kl(model, dataset, inputs, rng, options.kl_points);
   const std::vector<int> order = latents_by_kl(kl);
   const std::vector<float> bases = sample_posterior_means(model, dataset, inputs, rng, size_t(options.samples));
   GridLabels labels;

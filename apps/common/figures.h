@@ -29,21 +29,21 @@ std::vector<int> latents_by_kl(const std::vector<double>& kl);
 struct TraversalOptions {
   double range = 2.0;      // each latent is swept over [-range, range]
   int steps = 9;           // images per row (values evenly spaced, both ends included)
-  size_t kl_points = 256;  // observations behind each latent's KL
   size_t zoom = 1;         // pixel magnification of the images
   std::string title;       // first line of the figure; empty = a default naming what the figure shows
 };
 
 void write_reconstruction_figure(const std::string& path, const Model& model, const GroundTruthDataset& dataset,
                                  const InputPipeline& inputs, PhiloxRng& rng, int count = 8, size_t zoom = 1);
+// kl: latent_kl's values, which order and label the rows (computed once by the caller for every figure).
 void write_traversal_figure(const std::string& path, const Model& model, const GroundTruthDataset& dataset,
-                            const InputPipeline& inputs, PhiloxRng& rng, const TraversalOptions& options = {});
+                            const InputPipeline& inputs, const std::vector<double>& kl, PhiloxRng& rng,
+                            const TraversalOptions& options = {});
 
 struct AnimationOptions {
   double range = 2.0;          // every latent is swept over [-range, range] and back
   int frames = 24;             // frames of one sweep there and back
   int samples = 3;             // observations, one row each
-  size_t kl_points = 256;
   size_t zoom = 1;
   unsigned frame_milliseconds = 80;
 };
@@ -51,7 +51,8 @@ struct AnimationOptions {
 // An animated PNG: a column per latent (sorted by KL, labelled), a row per observation; in frame t every
 // latent of its column is at the same value, which moves -range -> range -> -range over the animation.
 void write_traversal_animation(const std::string& path, const Model& model, const GroundTruthDataset& dataset,
-                               const InputPipeline& inputs, PhiloxRng& rng, const AnimationOptions& options = {});
+                               const InputPipeline& inputs, const std::vector<double>& kl, PhiloxRng& rng,
+                               const AnimationOptions& options = {});
 
 // Two rows of random samples, then one traversal per factor (evenly spaced values over the factor's range,
 // up to 10 per row), each row labelled with its factor's name.

@@ -515,7 +515,8 @@ TrainingResult train_run(const RunConfig& config, const std::string& directory, 
   PhiloxRng figure_rng = streams.evaluation.split(1);
   if (model->has_decoder()) {
     write_reconstruction_figure(directory + "/reconstructions.png", *model, *dataset, inputs, figure_rng);
-    write_traversal_figure(directory + "/traversals.png", *model, *dataset, inputs, figure_rng);
+    const std::vector<double> kl = latent_kl(*model, *dataset, inputs, figure_rng, 256);
+    write_traversal_figure(directory + "/traversals.png", *model, *dataset, inputs, kl, figure_rng);
   } else {
     std::fprintf(stderr, "figures: %s has no decoder, so reconstructions.png and traversals.png are skipped\n",
                  s.model.c_str());

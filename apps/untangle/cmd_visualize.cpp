@@ -116,18 +116,24 @@ N(0,1); for an encoder not trained against that prior (ae, weak_gan) it only ran
   // One stream per figure, so choosing a subset does not change what each figure shows.
   const PhiloxRng base{uint64_t(seed)};
   const std::string step_text = " at step " + std::to_string(step);
+  // The latents' KL orders the traversal rows and the animation's columns: computed once for both.
+  std::vector<double> kl;
+  if (chosen.count("traversals") || chosen.count("animation")) {
+    PhiloxRng kl_rng = base.split(5);
+    kl = latent_kl(model, dataset, inputs, kl_rng, size_t(kl_points));
+  }
   for (const std::string& figure : chosen) {
     PhiloxRng rng = base.split(figure == "traversals" ? 1 : figure == "reconstructions" ? 2 : figure == "animation" ? 3 : 4);
     const std::string path = out + "/" + file_name(figure);
     if (figure == "traversals") {
-      TraversalOptions options{range, int(steps), size_t(kl_points), size_t(zoom),
+      TraversalOptions options{range, int(steps), size_t(zoom),
                                "latent traversals" + step_text + ", rows by KL to N(0,1)"};
-      write_traversal_figure(path, model, dataset, inputs, rng, options);
+      write_traversal_figure(path, model, dataset, inputs, kl, rng, options);
     } else if (figure == "reconstructions") {
       write_reconstruction_figure(path, model, dataset, inputs, rng, 8, size_t(zoom));
     } else if (figure == "animation") {
-      AnimationOptions options{range, int(frames), int(samples), size_t(kl_points), size_t(zoom), 80};
-      write_traversal_animation(path, model, dataset, inputs, rng, options);
+      AnimationOptions options{range, int(frames), int(samples), size_t(zoom), 80};
+      write_traversal_animation(path, model, dataset, inputs, kl, rng, options);
     } else {
       write_dataset_preview(path, dataset, rng, size_t(zoom));
     }
