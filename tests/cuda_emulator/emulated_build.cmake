@@ -37,7 +37,7 @@ target_link_libraries(untangle_emulated PUBLIC Threads::Threads ZLIB::ZLIB)
 
 file(GLOB gpu_test_sources CONFIGURE_DEPENDS ${CMAKE_SOURCE_DIR}/tests/gpu/*.cpp)
 add_executable(test_gpu_emulated ${CMAKE_SOURCE_DIR}/tests/doctest_main.cpp ${gpu_test_sources}
-               ${emulator_dir}/test_emulator.cpp)
+               ${op_table_sources} ${emulator_dir}/test_emulator.cpp)  # op_table_sources: CMakeLists.txt
 target_include_directories(test_gpu_emulated PRIVATE ${DOCTEST_INCLUDE_DIR} ${CMAKE_SOURCE_DIR}/tests)
 target_compile_options(test_gpu_emulated PRIVATE -Wno-unknown-pragmas)
 target_link_libraries(test_gpu_emulated PRIVATE untangle_emulated)
