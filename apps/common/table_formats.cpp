@@ -119,7 +119,7 @@ std::string table_latex(const PaperTable& table) {
     tex += latex_text(table.rows[r]);
     for (const TableCell& cell : table.cells[r]) {
       const MeanStd ours = cell.ours();
-      tex += " & " + (ours.count ? printed("$%.2f \\pm %.2f$", ours.mean, ours.std) : std::string("---"));
+      tex += " & " + (ours.count ? printed("$%.3f \\pm %.3f$", ours.mean, ours.std) : std::string("---"));
       tex += " (" + std::to_string(ours.count) + "/" + std::to_string(expected) + ")";
       if (cell.paper.count) tex += printed(" [$%.2f \\pm %.2f$]", cell.paper.mean, cell.paper.std);
     }

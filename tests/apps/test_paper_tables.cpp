@@ -168,7 +168,7 @@ TEST_CASE("a paper table's LaTeX balances and its CSV parses, one line per cell"
   CHECK(contains(tex, "\\begin{tabular}{lcccccc}"));
   CHECK(contains(tex, "\\end{tabular}"));
   CHECK(contains(tex, "$\\beta$-VAE & --- (0/3) [$0.23 \\pm 0.08$]"));
-  CHECK(contains(tex, "$0.30 \\pm 0.26$ (3/3) [$0.60 \\pm 0.31$]"));
+  CHECK(contains(tex, "$0.300 \\pm 0.265$ (3/3) [$0.60 \\pm 0.31$]"));
   size_t body_rows = 0;
   for (size_t at = tex.find("\\\\\n"); at != std::string::npos; at = tex.find("\\\\\n", at + 1)) {
     const size_t line_start = tex.rfind('\n', at) + 1;
