@@ -138,13 +138,14 @@ void write_report(const DatasetsProfile& profile, size_t run_count, const ScoreG
       mig_groups.push_back({group, scores.values(group, "mig"), colour});
       dci_groups.push_back({group, scores.values(group, "dci"), colour});
     }
-  const std::string report =
-      "# Michlo et al. Fig. 6 — XYSquares vs the standard datasets (profile " + profile.training.name +
-      ")\n\nOver the sweep (" + std::to_string(run_count) + " runs, " +
-      std::to_string(profile.training.steps) + " steps each): best and mean ± std.\n\n" +
-      markdown_table(
-          {"dataset", "model", "best MIG", "MIG over sweep", "best DCI", "DCI over sweep", "paper (Fig. 6)"},
-          rows);
+  const std::string report = "# Michlo et al. Fig. 6 — XYSquares vs the standard datasets (profile " +
+                             profile.training.name + ")\n\nOver the sweep (" + std::to_string(run_count) +
+                             " runs, " + std::to_string(profile.training.steps) +
+                             " steps each): best and mean ± std. The MIG table also: `untangle report " +
+                             out + "/runs --table michlo-datasets`.\n\n" +
+                             markdown_table({"dataset", "model", "best MIG", "MIG over sweep", "best DCI",
+                                             "DCI over sweep", "paper (Fig. 6)"},
+                                            rows);
   write_file_atomically(out + "/results.md", report);
   write_strip_plot(out + "/mig.svg", mig_groups, {"MIG over the sweep", "", "MIG", 0, 1, true});
   write_strip_plot(out + "/dci.svg", dci_groups,

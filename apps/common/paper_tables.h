@@ -13,6 +13,7 @@
 //   zietlow-line-search  Zietlow et al. Fig. 5: MIG against multiples of Table 2's value.
 //   michlo-blur     Michlo et al. Fig. 11: MIG and DCI with MSE and with MSE + box blur on XYSquares.
 //   michlo-spacing  Michlo et al. Fig. 9: MIG against the XYSquares spacing.
+//   michlo-datasets Michlo et al. Fig. 6: MIG over the β sweep on XYSquares, dSprites and Shapes3D.
 #pragma once
 #include <string>
 #include <vector>

@@ -57,7 +57,8 @@ config.json (a run counts once its metrics.json exists and parses; cells without
   --table NAME     zietlow1, zietlow3, zietlow4, zietlow5 (Zietlow et al. Tables 1, 3, 4, 5: MIG, DCI,
                    FactorVAE score, SAP; models x dSprites/Shapes3D x orig./mod./noise, beside the paper's
                    numbers, over-pruned runs left out), zietlow-line-search (Fig. 5), michlo-blur (Michlo
-                   et al. Fig. 11: MSE vs box blur), michlo-spacing (Fig. 9)
+                   et al. Fig. 11: MSE vs box blur), michlo-spacing (Fig. 9),
+                   michlo-datasets (Fig. 6)
   --out-dir D      write D/NAME.md, .tex, .csv, NAME_runs.svg (every run per cell) and, for a swept
                    hyperparameter, NAME_sweep.svg (default DIR/tables); the Markdown is printed too
   --format F       print only the table as md, tex or csv (nothing written)

@@ -269,3 +269,33 @@ TEST_CASE(
   CHECK(contains(bad_format.output, "--format must be md, tex or csv"));
   CHECK(contains(testing::run_program("untangle report --help").output, "--table NAME"));
 }
+
+TEST_CASE("Michlo's spacing and datasets tables: a column per spacing (with its line plot), per dataset") {
+  const std::string root = testing::scratch_path("michlo_sweeps");
+  std::filesystem::remove_all(root);
+  auto config = [](const std::string& model, const std::string& dataset, int spacing,
+                   const std::string& loss) {
+    return R"({"model": ")" + model + R"(", "dataset": ")" + dataset + R"(", "spacing": )" +
+           std::to_string(spacing) + R"(, "reconstruction": ")" + loss + R"(", "eval_every": 0})";
+  };
+  write_run(root + "/s8", config("beta_vae", "xysquares", 8, "mse"), R"({"mig": 0.1})");
+  write_run(root + "/s4a", config("beta_vae", "xysquares", 4, "mse"), R"({"mig": 0.3})");
+  write_run(root + "/s4b", config("beta_vae", "xysquares", 4, "mse"), R"({"mig": 0.5})");
+  write_run(root + "/box", config("beta_vae", "xysquares", 8, "mse_box"), R"({"mig": 0.9})");  // not MSE
+  write_run(root + "/d", config("ada_gvae", "dsprites", 8, "mse"), R"({"mig": 0.6})");
+  const std::vector<RunRecord> runs = read_results_folder(root);
+
+  const PaperTable spacing = make_paper_table("michlo-spacing", runs);
+  CHECK(spacing.columns.front() == "spacing 8");
+  CHECK(spacing.sweep_values == std::vector<double>{8, 7, 6, 5, 4, 3, 2, 1});
+  CHECK(spacing.cell("β-VAE", "spacing 8").values == std::vector<double>{0.1});
+  CHECK(spacing.cell("β-VAE", "spacing 4").ours().mean == doctest::Approx(0.4));
+  CHECK(contains(table_markdown(spacing), "| β-VAE | 0.100 ± 0.000 (1/2) | — (0/2) |"));
+  CHECK(contains(table_line_plot_svg(spacing), "spacing (px)"));
+
+  const PaperTable datasets = make_paper_table("michlo-datasets", runs);
+  CHECK(datasets.columns == std::vector<std::string>{"XYSquares", "dSprites", "Shapes3D"});
+  CHECK(datasets.cell("β-VAE", "XYSquares").values == std::vector<double>{0.1});  // spacing 8 only, MSE only
+  CHECK(datasets.cell("Ada-GVAE", "dSprites").values == std::vector<double>{0.6});
+  CHECK(table_line_plot_svg(datasets).empty());  // no swept hyperparameter in its columns
+}
