@@ -14,9 +14,11 @@
 //   3. mod. sweep: every model × seed on the manipulated data (--manipulation FILE);
 //   4. the report: each table as mean ± std over seeds beside the paper's number, with the over-pruning
 //      filter (§5.3: variational runs with fewer active units than factors are left out, and counted), and
-//      per model whether mod. is below orig. with an exact order test over the seeds.
+//      per model whether mod. is below orig. with an exact order test over the seeds. The tables are made
+//      from the run directories by apps/common/paper_tables.h, as `untangle report DIR --table zietlow1`.
 //
 // Outputs in --out (default out/zietlow_tables): results.md, results.csv (one row per run), results.tex,
+// tables/ (each table as .md, .tex, .csv and a strip plot of every run, zietlow{1,3,4,5}_runs.svg),
 // selection.md, manipulation/<dataset>/ (manipulation.utg, its log and summary, fig4.png, distances_*),
 // traversals_<dataset>_{disentangled,entangled}.png (Fig. 10/11), runs/<name>/ (one run directory each).
 #include <chrono>
@@ -26,6 +28,7 @@
 
 #include "apps/common/json.h"
 #include "apps/common/manipulation_training.h"
+#include "apps/common/paper_tables.h"
 #include "apps/common/program.h"
 #include "apps/common/reproduction.h"
 #include "apps/common/summary.h"
@@ -37,7 +40,8 @@ using namespace untangle;
 
 namespace {
 
-const char* kUsage = R"(usage: zietlow_tables [--profile quick|paper|smoke] [--device auto|cpu|cuda] [--out DIR] [--workers N]
+const char* kUsage =
+    R"(usage: zietlow_tables [--profile quick|paper|smoke] [--device auto|cpu|cuda] [--out DIR] [--workers N]
                       [--data-file-dsprites PATH] [--data-file-shapes3d PATH] [--datasets LIST] [--models LIST]
 
 Zietlow et al. 2021 Tables 1, 3, 4, 5: MIG, DCI, FactorVAE score and SAP of the models of Table 1 on the
@@ -77,53 +81,64 @@ std::vector<ZietlowRun> stage_runs(const ZietlowProfile& p, const std::vector<Da
   return runs;
 }
 
+// Fig. 10/11: the traversals of the most and least disentangled restart (the trainer draws them), copied
+// to DIR/traversals_<dataset>_{disentangled,entangled}.png.
+void copy_traversal_figures(const std::string& out, const std::string& dataset,
+                            const std::string& most_disentangled, const std::string& least_disentangled) {
+  const std::string best = most_disentangled + "/traversals.png",
+                    worst = least_disentangled + "/traversals.png";
+  if (!std::filesystem::exists(best) || !std::filesystem::exists(worst)) return;
+  std::filesystem::copy_file(best, out + "/traversals_" + dataset + "_disentangled.png",
+                             std::filesystem::copy_options::overwrite_existing);
+  std::filesystem::copy_file(worst, out + "/traversals_" + dataset + "_entangled.png",
+                             std::filesystem::copy_options::overwrite_existing);
+}
+
 // Stage 2 for one dataset: the choice of restarts, the manipulation, its checks. Returns the Markdown.
-std::string make_manipulation(const ZietlowProfile& p, const ReproductionOptions& options, const std::string& dataset,
-                              const std::vector<ZietlowRun>& runs, const std::vector<SweepOutcome>& outcomes) {
+std::string make_manipulation(const ZietlowProfile& p, const ReproductionOptions& options,
+                              const std::string& dataset, const std::vector<ZietlowRun>& runs,
+                              const std::vector<SweepOutcome>& outcomes) {
   std::vector<double> migs;
   std::vector<size_t> restart_of;
   std::string table_rows;
   std::vector<std::vector<std::string>> rows;
   for (size_t i = 0; i < runs.size(); ++i) {
-    if (runs[i].dataset != dataset || runs[i].model != "beta_vae" || runs[i].variant != DataVariant::Original) continue;
+    if (runs[i].dataset != dataset || runs[i].model != "beta_vae" || runs[i].variant != DataVariant::Original)
+      continue;
     migs.push_back(outcomes[i].failed ? NAN : metric_of(outcomes[i], "mig"));
     restart_of.push_back(i);
   }
   const RestartChoice choice = choose_restarts(migs, p.ensemble.at(dataset));
   std::vector<std::string> entangled, disentangled;
-  for (size_t k : choice.disentangled) disentangled.push_back(options.out + "/runs/" + runs[restart_of[k]].name());
+  for (size_t k : choice.disentangled)
+    disentangled.push_back(options.out + "/runs/" + runs[restart_of[k]].name());
   for (size_t k : choice.entangled) entangled.push_back(options.out + "/runs/" + runs[restart_of[k]].name());
   for (size_t k = 0; k < migs.size(); ++k) {
     const SweepOutcome& o = outcomes[restart_of[k]];
     std::string role = "—";
     if (std::count(choice.disentangled.begin(), choice.disentangled.end(), k)) role = "disentangled";
     if (std::count(choice.entangled.begin(), choice.entangled.end(), k)) role = "entangled";
-    rows.push_back({runs[restart_of[k]].name(), short_number(migs[k]), short_number(metric_of(o, "active_units")),
-                    latents_by_variance(o), role});
+    rows.push_back({runs[restart_of[k]].name(), short_number(migs[k]),
+                    short_number(metric_of(o, "active_units")), latents_by_variance(o), role});
   }
-  // Fig. 10/11: the traversals of the most and least disentangled restart (the trainer draws them).
-  const std::string best = disentangled.front() + "/traversals.png", worst = entangled.front() + "/traversals.png";
-  if (std::filesystem::exists(best) && std::filesystem::exists(worst)) {
-    std::filesystem::copy_file(best, options.out + "/traversals_" + dataset + "_disentangled.png",
-                               std::filesystem::copy_options::overwrite_existing);
-    std::filesystem::copy_file(worst, options.out + "/traversals_" + dataset + "_entangled.png",
-                               std::filesystem::copy_options::overwrite_existing);
-  }
-
+  copy_traversal_figures(options.out, dataset, disentangled.front(), entangled.front());
   const std::string directory = manipulation_directory(options.out, dataset);
   ManipulationTrainingSettings settings = p.manipulation;
   settings.epsilon = zietlow_epsilon(dataset);
   settings.device = options.device;
   const ManipulationSummary summary = train_manipulation(settings, entangled, disentangled, directory);
 
-  std::string text = "## " + dataset + "\n\n### The restarts (§4.3)\n\nβ-VAE on the original data, β = " +
-                     short_number(table2_value("beta_vae", dataset)) + "; the " + std::to_string(choice.disentangled.size()) +
-                     " highest-MIG restart(s) give the disentangled codes, the lowest the entangled ones. Latents by mean "
-                     "posterior variance, ascending (the first are the most important, Eq. 14):\n\n";
+  std::string text =
+      "## " + dataset + "\n\n### The restarts (§4.3)\n\nβ-VAE on the original data, β = " +
+      short_number(table2_value("beta_vae", dataset)) + "; the " +
+      std::to_string(choice.disentangled.size()) +
+      " highest-MIG restart(s) give the disentangled codes, the lowest the entangled ones. Latents by mean "
+      "posterior variance, ascending (the first are the most important, Eq. 14):\n\n";
   text += markdown_table({"run", "MIG", "active units", "mean posterior variance per latent", "role"}, rows);
   char line[512];
   std::snprintf(line, sizeof(line),
-                "\n### The manipulation m(w)\n\n%lld steps of batch %d (decoders %d batches per step, %d latent samples "
+                "\n### The manipulation m(w)\n\n%lld steps of batch %d (decoders %d batches per step, %d "
+                "latent samples "
                 "per image), ε = %g. Reconstruction loss per image on a fixed batch of %d:\n\n",
                 summary.steps, settings.batch, settings.decoder_batches_per_step, settings.latent_samples,
                 double(settings.epsilon), settings.evaluation_batch);
@@ -131,109 +146,120 @@ std::string make_manipulation(const ZietlowProfile& p, const ReproductionOptions
   text += markdown_table(
       {"decoders", "original data, pretrained decoders", "modified data, decoders after training"},
       {{"entangled", short_number(summary.entangled_original), short_number(summary.entangled_modified)},
-       {"disentangled", short_number(summary.disentangled_original), short_number(summary.disentangled_modified)},
+       {"disentangled", short_number(summary.disentangled_original),
+        short_number(summary.disentangled_modified)},
        {"disentangled − entangled", short_number(summary.disentangled_original - summary.entangled_original),
         short_number(summary.disentangled_modified - summary.entangled_modified)}});
-  text += "\nm is trained to make the last row grow: the modified data should be cheaper to reconstruct from the "
-          "entangled codes than from the disentangled ones.\n\n### Preservation checks and Fig. 4\n\n";
+  text +=
+      "\nm is trained to make the last row grow: the modified data should be cheaper to reconstruct from the "
+      "entangled codes than from the disentangled ones.\n\n### Preservation checks and Fig. 4\n\n";
   const std::string checks_path = directory + "/checks.md";
   if (!std::filesystem::exists(checks_path)) {
     auto file = p.training.data_files.find(dataset);
     const std::string data_file = file == p.training.data_files.end() ? "" : file->second;
-    write_file_atomically(checks_path, manipulation_checks(dataset, data_file, directory + "/manipulation.utg", directory,
-                                                           p.distance_repeats, p.check_count));
+    write_file_atomically(checks_path,
+                          manipulation_checks(dataset, data_file, directory + "/manipulation.utg", directory,
+                                              p.distance_repeats, p.check_count));
   }
   const std::vector<uint8_t> checks = read_file_bytes(checks_path);
   text += std::string(checks.begin(), checks.end());
-  text += "\nFig. 4: `manipulation/" + dataset + "/fig4.png` (rows: original, m(w) with grey = 0, modified).\n\n";
+  text +=
+      "\nFig. 4: `manipulation/" + dataset + "/fig4.png` (rows: original, m(w) with grey = 0, modified).\n\n";
   return text;
 }
 
-struct Cell {
-  std::vector<double> kept;  // runs the over-pruning filter keeps
-  std::vector<double> all;   // every finished run
-  size_t filtered() const { return all.size() - kept.size(); }
-  const std::vector<double>& values(bool filter) const { return filter ? kept : all; }
-};
-
-std::string cell_text(const Cell& cell, bool filter) {
-  std::string text = mean_std_text(mean_and_std(cell.values(filter)));
-  if (filter && cell.filtered()) text += ", " + std::to_string(cell.filtered()) + " over-pruned left out";
-  return text;
-}
-
-std::string paper_text(const MeanStd& m) {
-  if (m.count == 0) return "—";
-  char buffer[48];
-  std::snprintf(buffer, sizeof(buffer), "%.2f ± %.2f", m.mean, m.std);
-  return buffer;
-}
-
-
-using Cells = std::map<std::string, std::map<std::string, std::map<std::string, std::map<DataVariant, Cell>>>>;
-
-// Tables 1, 3, 4, 5 as Markdown (and as LaTeX into *latex when given), ours beside the paper's.
-std::string tables_markdown(Cells& cells, const ZietlowProfile& p, bool filter, std::string* latex) {
-  std::string text;
-  for (const ZietlowMetric& m : zietlow_metrics()) {
-    std::vector<std::string> header = {"model"};
-    for (const std::string& dataset : p.datasets)
-      for (DataVariant v : data_variants()) header.push_back(dataset + " " + variant_label(v) + " (ours / paper)");
-    std::vector<std::vector<std::string>> rows;
-    std::string tex = "% " + m.table + " (profile " + p.name + ")\n\\begin{tabular}{l" +
-                      std::string(header.size() - 1, 'c') + "}\n\\hline\nmodel";
-    for (size_t h = 1; h < header.size(); ++h) tex += " & " + header[h];
-    tex += " \\\\\n\\hline\n";
-    for (const std::string& model : p.models) {
-      std::vector<std::string> row = {zietlow_model(model).label};
-      std::string tex_row = zietlow_model(model).label;
-      for (const std::string& dataset : p.datasets)
-        for (DataVariant v : data_variants()) {
-          const Cell& cell = cells[m.key][model][dataset][v];
-          const MeanStd ours = mean_and_std(cell.values(filter)), paper = paper_number(m.key, model, dataset, v);
-          row.push_back(cell_text(cell, filter) + " / " + paper_text(paper));
-          char number[96] = "--";
-          if (ours.count) std::snprintf(number, sizeof(number), "$%.2f \\pm %.2f$", ours.mean, ours.std);
-          tex_row += std::string(" & ") + number;
-          if (paper.count) {
-            std::snprintf(number, sizeof(number), " ($%.2f \\pm %.2f$)", paper.mean, paper.std);
-            tex_row += number;
-          }
-        }
-      rows.push_back(row);
-      tex += tex_row + " \\\\\n";
-    }
-    if (latex) *latex += tex + "\\hline\n\\end{tabular}\n\n";
-    text += "## " + m.table + "\n\n" + markdown_table(header, rows) + "\n";
-  }
-  return text;
-}
-
-// Per model and dataset: is mod. below orig.? noise below orig.? With the exact order test over seeds.
-std::string direction_markdown(Cells& cells, const ZietlowProfile& p, bool filter) {
+// Per model and dataset of the MIG table: is mod. below orig.? noise below orig.? With the exact order
+// test over seeds.
+std::string direction_markdown(const PaperTable& mig) {
   std::vector<std::vector<std::string>> verdicts;
-  for (const std::string& dataset : p.datasets)
-    for (const std::string& model : p.models) {
-      const std::vector<double>& orig = cells["mig"][model][dataset][DataVariant::Original].values(filter);
-      const std::vector<double>& mod = cells["mig"][model][dataset][DataVariant::Modified].values(filter);
-      const std::vector<double>& noise = cells["mig"][model][dataset][DataVariant::Noise].values(filter);
-      const MeanStd o = mean_and_std(orig), m = mean_and_std(mod), n = mean_and_std(noise);
-      const MeanStd po = paper_number("mig", model, dataset, DataVariant::Original),
-                    pm = paper_number("mig", model, dataset, DataVariant::Modified),
-                    pn = paper_number("mig", model, dataset, DataVariant::Noise);
-      auto difference = [](const MeanStd& a, const MeanStd& b) {
-        return a.count && b.count ? short_number(std::round((a.mean - b.mean) * 1000) / 1000) : std::string("—");
-      };
-      verdicts.push_back({dataset, zietlow_model(model).label, difference(o, m), order_text(compare_order(mod, orig)),
-                          difference(po, pm), difference(o, n), order_text(compare_order(noise, orig)),
-                          difference(po, pn)});
+  auto difference = [](const MeanStd& a, const MeanStd& b) {
+    return a.count && b.count ? short_number(std::round((a.mean - b.mean) * 1000) / 1000) : std::string("—");
+  };
+  for (size_t first = 0; first + 2 < mig.columns.size(); first += 3)  // orig., mod., noise of one dataset
+    for (size_t r = 0; r < mig.rows.size(); ++r) {
+      const TableCell &orig = mig.cells[r][first], &mod = mig.cells[r][first + 1],
+                      &noise = mig.cells[r][first + 2];
+      if (orig.runs + mod.runs + noise.runs == 0) continue;
+      const std::string dataset = mig.columns[first].substr(0, mig.columns[first].rfind(' '));
+      verdicts.push_back({dataset, mig.rows[r], difference(orig.ours(), mod.ours()),
+                          order_text(compare_order(mod.values, orig.values)),
+                          difference(orig.paper, mod.paper), difference(orig.ours(), noise.ours()),
+                          order_text(compare_order(noise.values, orig.values)),
+                          difference(orig.paper, noise.paper)});
     }
   return markdown_table({"dataset", "model", "orig. − mod. (ours)", "orig. above mod. (seed pairs)",
                          "orig. − mod. (paper)", "orig. − noise (ours)", "orig. above noise (seed pairs)",
                          "orig. − noise (paper)"},
                         verdicts) +
-         "\nSeed pairs: every (mod. run, orig. run) pair of a model, counted when the orig. run has the higher MIG; "
+         "\nSeed pairs: every (mod. run, orig. run) pair of a model, counted when the orig. run has the "
+         "higher MIG; "
          "when all do, p is the chance of that order under no effect (one-sided exact Mann–Whitney).\n\n";
+}
+
+// One row per run of this call's stages: its settings and scores, and whether the filter leaves it out.
+std::string results_csv(const ZietlowProfile& p, const std::vector<ZietlowRun>& runs,
+                        const std::vector<SweepOutcome>& outcomes) {
+  std::string csv =
+      "run,dataset,model,variant,seed,mig,dci_disentanglement,factorvae_eval_accuracy,sap,active_units,"
+      "over_pruned,metric_sizes\n";
+  for (size_t i = 0; i < runs.size(); ++i) {
+    const ZietlowRun& r = runs[i];
+    if (outcomes[i].failed) continue;
+    const bool pruned = over_pruned(outcomes[i], r.model, make_dataset(r.dataset)->num_factors());
+    csv += r.name() + "," + r.dataset + "," + r.model + "," + variant_name(r.variant) + "," +
+           std::to_string(r.seed);
+    for (const char* key : {"mig", "dci.disentanglement", "factorvae.eval_accuracy", "sap", "active_units"})
+      csv += "," + JsonObject::number(metric_of(outcomes[i], key));
+    csv += std::string(",") + (pruned ? "1" : "0") + "," + p.training.metric_sizes + "\n";
+  }
+  return csv;
+}
+
+// Stage 4: Tables 1, 3, 4, 5 from the run directories (apps/common/paper_tables.h, as `untangle report
+// --table zietlow1` makes them), with and without the over-pruning filter, and the direction of the effect.
+void write_report(const ZietlowProfile& p, const ReproductionOptions& options,
+                  const std::vector<ZietlowRun>& runs, const std::vector<SweepOutcome>& outcomes,
+                  double minutes) {
+  write_file_atomically(options.out + "/results.csv", results_csv(p, runs, outcomes));
+  const size_t failed =
+      size_t(std::count_if(outcomes.begin(), outcomes.end(), [](auto& o) { return o.failed; }));
+  const std::vector<RunRecord> records = read_results_folder(options.out + "/runs");
+  std::string report = "# Zietlow et al. Tables 1, 3, 4, 5 (profile " + p.name + ")\n\n";
+  char line[400];
+  std::snprintf(
+      line, sizeof(line),
+      "%d seeds of %lld steps, batch %d, disentanglement_lib preset, latents = number of factors, Table 2's "
+      "hyperparameters; %s metric sizes. Failed runs of this call (non-finite loss): %zu. The same tables: "
+      "`untangle report %s/runs --table zietlow1` (and zietlow3, 4, 5); with their plots in tables/.\n\n",
+      p.seeds, p.training.steps, p.training.batch, p.training.metric_sizes.c_str(), failed,
+      options.out.c_str());
+  report += line;
+  std::string latex, unfiltered;
+  for (const std::string name : {"zietlow1", "zietlow3", "zietlow4", "zietlow5"}) {
+    const PaperTable table = make_paper_table(name, records, true);
+    report += table_markdown(table) + "\n";
+    latex += table_latex(table) + "\n";
+    write_paper_table(table, options.out + "/tables");
+    if (name == "zietlow1") report += "## Direction of the effect (MIG)\n\n" + direction_markdown(table);
+    const PaperTable every_run = make_paper_table(name, records, false);
+    unfiltered += table_markdown(every_run) + "\n";
+    if (name == "zietlow1")
+      unfiltered += "### Direction of the effect (MIG), every run\n\n" + direction_markdown(every_run);
+  }
+  report +=
+      "# The same without the over-pruning filter\n\nEvery finished run counted (short runs may not yet use "
+      "every latent; the filter is the paper's, these tables are for reading the quick profile).\n\n" +
+      unfiltered;
+  std::snprintf(
+      line, sizeof(line),
+      "The restarts, the manipulation, its checks and Fig. 4: selection.md. This call took %.1f min "
+      "(finished runs are skipped, so only a first complete call measures the whole profile).\n",
+      minutes);
+  report += line;
+  write_file_atomically(options.out + "/results.md", report);
+  write_file_atomically(options.out + "/results.tex", latex);
+  std::printf("\n%s\nwritten: %s/{results.md, results.csv, results.tex, selection.md, tables/}\n",
+              report.c_str(), options.out.c_str());
 }
 
 }  // namespace
@@ -251,78 +277,35 @@ int main(int argc, char** argv) {
     const std::vector<ZietlowRun> base = stage_runs(p, {DataVariant::Original, DataVariant::Noise});
     const std::vector<ZietlowRun> modified = stage_runs(p, {DataVariant::Modified});
     if (options.is_worker()) {  // a worker process trains its share of the stage it was started for
-      train_zietlow_stage(options, zietlow_sweep(p, stage == "mod" ? modified : base, options.out), stage, argc, argv);
+      train_zietlow_stage(options, zietlow_sweep(p, stage == "mod" ? modified : base, options.out), stage,
+                          argc, argv);
       return 0;
     }
-    std::fprintf(stderr, "profile %s: %zu base runs, then the manipulation, then %zu mod. runs (%lld steps, batch %d)\n",
-                 p.name.c_str(), base.size(), modified.size(), p.training.steps, p.training.batch);
+    std::fprintf(
+        stderr,
+        "profile %s: %zu base runs, then the manipulation, then %zu mod. runs (%lld steps, batch %d)\n",
+        p.name.c_str(), base.size(), modified.size(), p.training.steps, p.training.batch);
 
     // 1. Original and noisy data.
-    const std::vector<SweepOutcome> base_outcomes = train_zietlow_stage(options, zietlow_sweep(p, base, options.out), "base", argc, argv);
+    const std::vector<SweepOutcome> base_outcomes =
+        train_zietlow_stage(options, zietlow_sweep(p, base, options.out), "base", argc, argv);
     // 2. The manipulation per dataset.
-    std::string selection = "# Zietlow et al. — the restarts and the manipulation (profile " + p.name + ")\n\n";
-    for (const std::string& dataset : p.datasets) selection += make_manipulation(p, options, dataset, base, base_outcomes);
+    std::string selection =
+        "# Zietlow et al. — the restarts and the manipulation (profile " + p.name + ")\n\n";
+    for (const std::string& dataset : p.datasets)
+      selection += make_manipulation(p, options, dataset, base, base_outcomes);
     write_file_atomically(options.out + "/selection.md", selection);
     // 3. The manipulated data.
-    const std::vector<SweepOutcome> mod_outcomes = train_zietlow_stage(options, zietlow_sweep(p, modified, options.out), "mod", argc, argv);
+    const std::vector<SweepOutcome> mod_outcomes =
+        train_zietlow_stage(options, zietlow_sweep(p, modified, options.out), "mod", argc, argv);
 
     // 4. The report.
     std::vector<ZietlowRun> runs = base;
     runs.insert(runs.end(), modified.begin(), modified.end());
     std::vector<SweepOutcome> outcomes = base_outcomes;
     outcomes.insert(outcomes.end(), mod_outcomes.begin(), mod_outcomes.end());
-    std::map<std::string, size_t> factor_count;
-    for (const std::string& dataset : p.datasets) factor_count[dataset] = make_dataset(dataset)->num_factors();
-
-    Cells cells;  // cells[metric][model][dataset][variant]
-    std::string csv = "run,dataset,model,variant,seed,mig,dci_disentanglement,factorvae_eval_accuracy,sap,active_units,"
-                      "over_pruned,metric_sizes\n";
-    size_t failed = 0;
-    for (size_t i = 0; i < runs.size(); ++i) {
-      const ZietlowRun& r = runs[i];
-      if (outcomes[i].failed) {
-        ++failed;
-        continue;
-      }
-      const bool pruned = over_pruned(outcomes[i], r.model, factor_count[r.dataset]);
-      for (const ZietlowMetric& m : zietlow_metrics()) {
-        Cell& cell = cells[m.key][r.model][r.dataset][r.variant];
-        cell.all.push_back(metric_of(outcomes[i], m.key));
-        if (!pruned) cell.kept.push_back(cell.all.back());
-      }
-      csv += r.name() + "," + r.dataset + "," + r.model + "," + variant_name(r.variant) + "," + std::to_string(r.seed);
-      for (const char* key : {"mig", "dci.disentanglement", "factorvae.eval_accuracy", "sap", "active_units"})
-        csv += "," + JsonObject::number(metric_of(outcomes[i], key));
-      csv += std::string(",") + (pruned ? "1" : "0") + "," + p.training.metric_sizes + "\n";
-    }
-    write_file_atomically(options.out + "/results.csv", csv);
-
-    std::string report = "# Zietlow et al. Tables 1, 3, 4, 5 (profile " + p.name + ")\n\n";
-    char line[400];
-    std::snprintf(line, sizeof(line),
-                  "%d seeds of %lld steps, batch %d, disentanglement_lib preset, latents = number of factors, Table 2's "
-                  "hyperparameters; %s metric sizes. Each cell: ours as mean ± std (n = runs kept), then the paper's. "
-                  "Over-pruning filter (§5.3): variational runs with fewer active units (mean posterior variance < 0.8) "
-                  "than factors are left out and counted. Failed runs (non-finite loss): %zu.\n\n",
-                  p.seeds, p.training.steps, p.training.batch, p.training.metric_sizes.c_str(), failed);
-    report += line;
-    std::string latex;
-    report += tables_markdown(cells, p, true, &latex);
-    report += "## Direction of the effect (MIG)\n\n" + direction_markdown(cells, p, true);
-    report += "## The same without the over-pruning filter\n\nEvery finished run counted (short runs may not yet use "
-              "every latent; the filter is the paper's, these tables are for reading the quick profile).\n\n" +
-              tables_markdown(cells, p, false, nullptr) + "### Direction of the effect (MIG), every run\n\n" +
-              direction_markdown(cells, p, false);
-    const double minutes = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count() / 60.0;
-    std::snprintf(line, sizeof(line),
-                  "The restarts, the manipulation, its checks and Fig. 4: selection.md. This call took %.1f min "
-                  "(finished runs are skipped, so only a first complete call measures the whole profile).\n",
-                  minutes);
-    report += line;
-    write_file_atomically(options.out + "/results.md", report);
-    write_file_atomically(options.out + "/results.tex", latex);
-    std::printf("\n%s\nwritten: %s/{results.md, results.csv, results.tex, selection.md}\n", report.c_str(),
-                options.out.c_str());
+    write_report(p, options, runs, outcomes,
+                 std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count() / 60.0);
     return 0;
   });
 }

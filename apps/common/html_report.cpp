@@ -265,16 +265,6 @@ std::string base64_encode(const std::vector<uint8_t>& bytes) {
   return out;
 }
 
-std::vector<std::string> find_run_directories(const std::string& folder) {
-  require(fs::is_directory(folder), folder, ": not a directory");
-  std::vector<std::string> runs;
-  if (fs::exists(folder + "/config.json")) return {folder};
-  for (const auto& entry : fs::recursive_directory_iterator(folder, fs::directory_options::skip_permission_denied))
-    if (entry.is_directory() && fs::exists(entry.path() / "config.json")) runs.push_back(entry.path().string());
-  std::sort(runs.begin(), runs.end());
-  return runs;
-}
-
 std::string run_report_html(const std::string& run_directory) {
   const JsonFile config = read_json(run_directory + "/config.json");
   require(config.error.empty(), config.error);

@@ -11,13 +11,12 @@
 #include <string>
 #include <vector>
 
+#include "apps/common/results_folder.h"  // find_run_directories
+
 namespace untangle {
 
 std::string run_report_html(const std::string& run_directory);
 std::string folder_report_html(const std::string& folder);
-
-// The run directories (holding config.json) at or below `folder`, sorted by path.
-std::vector<std::string> find_run_directories(const std::string& folder);
 
 // Standard base64 (RFC 4648 §4, with '=' padding), for data: URIs.
 std::string base64_encode(const std::vector<uint8_t>& bytes);

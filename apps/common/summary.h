@@ -2,6 +2,7 @@
 #pragma once
 #include <cmath>
 #include <cstdio>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -36,13 +37,40 @@ inline std::string mean_std_text(const MeanStd& s) {
   return buffer;
 }
 
+// Scores grouped for a report: group (a setting's label) -> metric -> one value per run, with the groups
+// kept in the order they were first added (the order a table lists them). The reproduction apps collect
+// their runs' scores here instead of each keeping its own nest of maps and vectors.
+class ScoreGroups {
+ public:
+  void add(const std::string& group, const std::string& metric, double value) {
+    if (!values_.count(group)) order_.push_back(group);
+    values_[group][metric].push_back(value);
+  }
+  // Every value added for (group, metric); empty when none.
+  const std::vector<double>& values(const std::string& group, const std::string& metric) const {
+    static const std::vector<double> none;
+    auto g = values_.find(group);
+    if (g == values_.end()) return none;
+    auto m = g->second.find(metric);
+    return m == g->second.end() ? none : m->second;
+  }
+  MeanStd summary(const std::string& group, const std::string& metric) const {
+    return mean_and_std(values(group, metric));
+  }
+  const std::vector<std::string>& groups() const { return order_; }
+
+ private:
+  std::vector<std::string> order_;
+  std::map<std::string, std::map<std::string, std::vector<double>>> values_;
+};
+
 // An order test for "is setting B's score higher than A's?" that does not assume a distribution: the
 // one-sided Mann–Whitney test in its simplest case. It counts the pairs (a, b) with b > a (ties count
 // half); the exact p-value of the extreme case, every b above every a, is 1 / C(n + m, n) — the chance
 // that a random order of the n + m runs puts all of B on top (3 vs 3: 1/20 = 0.05; 2 vs 2: 1/6).
 struct OrderComparison {
-  size_t pairs = 0;          // finite (a, b) pairs
-  double pairs_higher = 0;   // pairs with b > a, ties counted half
+  size_t pairs = 0;         // finite (a, b) pairs
+  double pairs_higher = 0;  // pairs with b > a, ties counted half
   bool all_higher() const { return pairs > 0 && pairs_higher == double(pairs); }
   double p_if_all_higher = NAN;  // 1 / C(n + m, n)
 };

@@ -112,6 +112,13 @@ TEST_CASE("zietlow_tables --profile smoke runs every stage and a second call tra
   int rows = -1;
   while (std::getline(csv, line)) ++rows;
   CHECK(rows == 12);
+  // The tables come from the run directories (apps/common/paper_tables.h): all of Table 1's rows, the smoke
+  // profile's cells filled (2 seeds each) and the others shown as missing.
+  const std::string results = testing::file_text(out + "/results.md");
+  CHECK(results.find("## Zietlow et al. Table 1: MIG") != std::string::npos);
+  CHECK(results.find("| Weak sup. GAN | — (0/2) / 0.45 ± 0.05 |") != std::string::npos);
+  CHECK(results.find("## Direction of the effect (MIG)") != std::string::npos);
+  CHECK(std::filesystem::exists(out + "/tables/zietlow1.csv"));
   const auto second = testing::run_program("zietlow_tables --profile smoke --workers 1 --device cpu --out " + out);
   REQUIRE(second.exit_code == 0);
   CHECK(second.output.find("training beta_vae") == std::string::npos);
