@@ -761,8 +761,8 @@ TrainingResult train_run(const RunConfig& config, const std::string& directory, 
                config.batch, config.steps, config.seed, device_name(parts.device));
 
   StepLoop loop(config, files, parts, batches, logs, term_names, from, resume);
-  const StopOnSignals
-      stop;  // Ctrl-C or a scheduler's SIGTERM: checkpoint at the next step's end, then return
+  // Ctrl-C or a scheduler's SIGTERM: checkpoint at the next step's end, then return.
+  const StopOnSignals stop;
   if (!loop.run(stop)) return loop.result();
 
   kill_point("final_evaluation");
