@@ -18,23 +18,19 @@ Device common_device(const char* op, std::initializer_list<const Tensor*> inputs
 }
 
 void add_floats(float* target, const float* values, size_t count, Device device) {
-  if constexpr (kCudaCompiled) {
-    if (device == Device::CUDA) {
-      cuda::add_into(target, values, count);
-      return;
-    }
-  }
-  for (size_t i = 0; i < count; ++i) target[i] += values[i];
+  on_device(
+      device, [&] { cuda::add_into(target, values, count); },
+      [&] {
+        for (size_t i = 0; i < count; ++i) target[i] += values[i];
+      });
 }
 
 void scale_floats(float* data, size_t count, float factor, Device device) {
-  if constexpr (kCudaCompiled) {
-    if (device == Device::CUDA) {
-      cuda::scale(data, count, factor);
-      return;
-    }
-  }
-  for (size_t i = 0; i < count; ++i) data[i] *= factor;
+  on_device(
+      device, [&] { cuda::scale(data, count, factor); },
+      [&] {
+        for (size_t i = 0; i < count; ++i) data[i] *= factor;
+      });
 }
 
 }  // namespace untangle

@@ -13,20 +13,21 @@ namespace {
 Tensor unary_op(Tape& tape, Activation f, const Tensor& x, float slope = 0.2f) {
   const Device device = x.device();
   Tensor y = Tensor::empty(x.shape(), device);
-  if constexpr (kCudaCompiled) {
-    if (device == Device::CUDA) cuda::activation_forward(f, x.storage(), y.storage(), x.numel(), slope);
-  }
-  if (device == Device::CPU) activation_forward(f, x.storage(), y.storage(), x.numel(), slope);
+  on_device(
+      device, [&] { cuda::activation_forward(f, x.storage(), y.storage(), x.numel(), slope); },
+      [&] { activation_forward(f, x.storage(), y.storage(), x.numel(), slope); });
   if (tape.needs_grad({&x})) {
     tape.record(activation_name(f), y, [f, x, y, slope, device]() {
-      if constexpr (kCudaCompiled) {
-        if (device == Device::CUDA) {
-          cuda::activation_backward(f, x.storage(), y.storage(), y.grad_storage(), x.grad_storage(),
-                                    x.numel(), slope);
-          return;
-        }
-      }
-      activation_backward(f, x.storage(), y.storage(), y.grad_storage(), x.grad_storage(), x.numel(), slope);
+      on_device(
+          device,
+          [&] {
+            cuda::activation_backward(f, x.storage(), y.storage(), y.grad_storage(), x.grad_storage(),
+                                      x.numel(), slope);
+          },
+          [&] {
+            activation_backward(f, x.storage(), y.storage(), y.grad_storage(), x.grad_storage(), x.numel(),
+                                slope);
+          });
     });
   }
   return y;

@@ -1,12 +1,13 @@
-// The box blur of disent's augmented reconstruction loss (disent's frameworks/helper/reconstructions.py; docs/models.md): a 'same'
-// zero-padded convolution of each channel with the (2r+1) x (2r+1) kernel whose entries are all
-// 1/(2r+1)^2. disent computes it with an FFT at size H+2r (linear, not circular, convolution, then a
-// crop); a box is separable, so kernels/cpu/box_blur.cpp uses one running-sum pass along rows and one along
-// columns, in double, which is exact up to the final rounding to float. On the GPU it goes through cuFFT
-// (kernels/cuda/box_blur.h), as disent does.
+// The box blur of disent's augmented reconstruction loss (disent's frameworks/helper/reconstructions.py;
+// docs/models.md): a 'same' zero-padded convolution of each channel with the (2r+1) x (2r+1) kernel whose
+// entries are all 1/(2r+1)^2. disent computes it with an FFT at size H+2r (linear, not circular, convolution,
+// then a crop); a box is separable, so kernels/cpu/box_blur.cpp uses one running-sum pass along rows and one
+// along columns, in double, which is exact up to the final rounding to float. On the GPU it goes through
+// cuFFT (kernels/cuda/box_blur.h), as disent does.
 //
 // Backward: the blur is linear, y = K x, so dL/dx = K^T dL/dy. The kernel is symmetric and the padding
 // is zeros on every side, so K^T = K: the backward pass is the same blur applied to the gradient.
+#include "autograd/dispatch.h"
 #include "autograd/ops.h"
 #include "kernels/check.h"
 #include "kernels/cpu/box_blur.h"
@@ -18,10 +19,9 @@ namespace {
 
 void blur(Device device, const float* in, float* out, long long planes, int H, int W, int radius,
           bool accumulate) {
-  if constexpr (kCudaCompiled) {
-    if (device == Device::CUDA) return cuda::box_blur_planes(in, out, planes, H, W, radius, accumulate);
-  }
-  box_blur_planes(in, out, planes, H, W, radius, accumulate);
+  on_device(
+      device, [&] { cuda::box_blur_planes(in, out, planes, H, W, radius, accumulate); },
+      [&] { box_blur_planes(in, out, planes, H, W, radius, accumulate); });
 }
 
 }  // namespace

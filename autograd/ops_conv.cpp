@@ -22,35 +22,31 @@ namespace untangle {
 namespace {
 
 void check_bias(const char* op, const Tensor& bias, int channels) {
-  require(!bias.defined() || (bias.rank() == 1 && bias.dim(0) == channels), op, ": bias must have shape (", channels,
-          "), got ", bias.defined() ? shape_string(bias.shape()) : "");
+  require(!bias.defined() || (bias.rank() == 1 && bias.dim(0) == channels), op, ": bias must have shape (",
+          channels, "), got ", bias.defined() ? shape_string(bias.shape()) : "");
 }
 
 // The three passes on either device. Each overwrites its outputs; db may be null.
 void forward_pass(Device device, const Conv2dGeometry& g, const float* x, const float* w, const float* bias,
                   float* y) {
-  if constexpr (kCudaCompiled) {
-    if (device == Device::CUDA) return cuda::conv2d_forward(g, x, w, bias, y);
-  }
-  conv2d_forward(g, x, w, bias, y);
+  on_device(
+      device, [&] { cuda::conv2d_forward(g, x, w, bias, y); }, [&] { conv2d_forward(g, x, w, bias, y); });
 }
 
 void backward_data_pass(Device device, const Conv2dGeometry& g, const float* dy, const float* w, float* dx) {
-  if constexpr (kCudaCompiled) {
-    if (device == Device::CUDA) return cuda::conv2d_backward_data(g, dy, w, dx);
-  }
-  conv2d_backward_data(g, dy, w, dx);
+  on_device(
+      device, [&] { cuda::conv2d_backward_data(g, dy, w, dx); }, [&] { conv2d_backward_data(g, dy, w, dx); });
 }
 
 void backward_weight_pass(Device device, const Conv2dGeometry& g, const float* x, const float* dy, float* dw,
                           float* db) {
-  if constexpr (kCudaCompiled) {
-    if (device == Device::CUDA) {
-      Tensor workspace = Tensor::empty({int(cuda::conv2d_backward_weight_workspace_floats(g))}, device);
-      return cuda::conv2d_backward_weight(g, x, dy, dw, db, workspace.storage());
-    }
-  }
-  conv2d_backward_weight(g, x, dy, dw, db);
+  on_device(
+      device,
+      [&] {
+        Tensor workspace = Tensor::empty({int(cuda::conv2d_backward_weight_workspace_floats(g))}, device);
+        cuda::conv2d_backward_weight(g, x, dy, dw, db, workspace.storage());
+      },
+      [&] { conv2d_backward_weight(g, x, dy, dw, db); });
 }
 
 // Computes a gradient into scratch with `pass`, then adds it into target's gradient.
@@ -69,36 +65,39 @@ Broadcast channel_plan(const Tensor& y) {
 
 void add_channel_bias(const Tensor& y, const Tensor& bias) {
   const Broadcast plan = channel_plan(y);
-  if constexpr (kCudaCompiled) {
-    if (y.on_cuda())
-      return cuda::binary_forward(BinaryOp::Add, plan, y.storage(), bias.storage(), y.storage());
-  }
-  binary_forward(BinaryOp::Add, plan, y.storage(), bias.storage(), y.storage());
+  on_device(
+      y.device(),
+      [&] { cuda::binary_forward(BinaryOp::Add, plan, y.storage(), bias.storage(), y.storage()); },
+      [&] { binary_forward(BinaryOp::Add, plan, y.storage(), bias.storage(), y.storage()); });
 }
 
 void add_channel_bias_gradient(const Tensor& y, const Tensor& bias) {
-  if constexpr (kCudaCompiled) {
-    if (y.on_cuda()) {  // one block per channel (the broadcast kernel would give each channel one thread)
-      add_gradient(bias, [&](float* db) {
-        cuda::conv2d_bias_gradient(y.grad_storage(), y.dim(0), y.dim(1), y.dim(2) * y.dim(3), db);
+  on_device(
+      y.device(),
+      [&] {  // one block per channel (the broadcast kernel would give each channel one thread)
+        add_gradient(bias, [&](float* db) {
+          cuda::conv2d_bias_gradient(y.grad_storage(), y.dim(0), y.dim(1), y.dim(2) * y.dim(3), db);
+        });
+      },
+      [&] {
+        binary_backward(BinaryOp::Add, channel_plan(y), y.storage(), bias.storage(), y.grad_storage(),
+                        nullptr, bias.grad_storage());
       });
-      return;
-    }
-  }
-  binary_backward(BinaryOp::Add, channel_plan(y), y.storage(), bias.storage(), y.grad_storage(), nullptr,
-                  bias.grad_storage());
 }
 
 }  // namespace
 
-Tensor conv2d(Tape& tape, const Tensor& x, const Tensor& weight, const Tensor& bias, int stride, int padding) {
+Tensor conv2d(Tape& tape, const Tensor& x, const Tensor& weight, const Tensor& bias, int stride,
+              int padding) {
   require(x.rank() == 4, "conv2d: input must be (N, C, H, W), got ", shape_string(x.shape()));
   require(weight.rank() == 4, "conv2d: weight must be (O, C, kh, kw), got ", shape_string(weight.shape()));
-  require(x.dim(1) == weight.dim(1), "conv2d: input has ", x.dim(1), " channels, weight expects ", weight.dim(1));
+  require(x.dim(1) == weight.dim(1), "conv2d: input has ", x.dim(1), " channels, weight expects ",
+          weight.dim(1));
   require(stride >= 1 && padding >= 0, "conv2d: stride must be >= 1 and padding >= 0");
   check_bias("conv2d", bias, weight.dim(0));
   const Device device = common_device("conv2d", {&x, &weight, &bias});
-  Conv2dGeometry g{x.dim(0), x.dim(1), x.dim(2), x.dim(3), weight.dim(0), weight.dim(2), weight.dim(3), stride, padding};
+  Conv2dGeometry g{x.dim(0),      x.dim(1),      x.dim(2), x.dim(3), weight.dim(0),
+                   weight.dim(2), weight.dim(3), stride,   padding};
   require(g.in_height + 2 * padding >= g.kernel_height && g.in_width + 2 * padding >= g.kernel_width,
           "conv2d: input ", shape_string(x.shape()), " is smaller than the kernel");
   Tensor y = Tensor::empty({g.batch, g.out_channels, g.out_height(), g.out_width()}, device);
@@ -123,7 +122,8 @@ Tensor conv2d(Tape& tape, const Tensor& x, const Tensor& weight, const Tensor& b
 Tensor conv_transpose2d(Tape& tape, const Tensor& x, const Tensor& weight, const Tensor& bias, int stride,
                         int padding) {
   require(x.rank() == 4, "conv_transpose2d: input must be (N, C, H, W), got ", shape_string(x.shape()));
-  require(weight.rank() == 4, "conv_transpose2d: weight must be (C, O, kh, kw), got ", shape_string(weight.shape()));
+  require(weight.rank() == 4, "conv_transpose2d: weight must be (C, O, kh, kw), got ",
+          shape_string(weight.shape()));
   require(x.dim(1) == weight.dim(0), "conv_transpose2d: input has ", x.dim(1), " channels, weight expects ",
           weight.dim(0));
   require(stride >= 1 && padding >= 0, "conv_transpose2d: stride must be >= 1 and padding >= 0");
@@ -133,8 +133,8 @@ Tensor conv_transpose2d(Tape& tape, const Tensor& x, const Tensor& weight, const
   const int out_width = (x.dim(3) - 1) * stride - 2 * padding + weight.dim(3);
   require(out_height > 0 && out_width > 0, "conv_transpose2d: padding ", padding, " leaves no output");
   // The convolution whose backward pass this is: it maps our output (O channels) to our input (C channels).
-  Conv2dGeometry g{x.dim(0), weight.dim(1), out_height, out_width, weight.dim(0), weight.dim(2), weight.dim(3),
-                   stride, padding};
+  Conv2dGeometry g{x.dim(0),      weight.dim(1), out_height, out_width, weight.dim(0),
+                   weight.dim(2), weight.dim(3), stride,     padding};
   require(g.out_height() == x.dim(2) && g.out_width() == x.dim(3), "conv_transpose2d: geometry mismatch");
   Tensor y = Tensor::empty({g.batch, g.in_channels, out_height, out_width}, device);
   backward_data_pass(device, g, x.storage(), weight.storage(), y.storage());

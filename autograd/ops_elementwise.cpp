@@ -22,21 +22,17 @@ Tensor binary_op(Tape& tape, BinaryOp op, const Tensor& a, const Tensor& b) {
     fail(name, ": shapes ", shape_string(a.shape()), " and ", shape_string(b.shape()), " do not broadcast");
   }
   Tensor out = Tensor::empty(plan.out_shape(), device);
-  if constexpr (kCudaCompiled) {
-    if (device == Device::CUDA) cuda::binary_forward(op, plan, a.storage(), b.storage(), out.storage());
-  }
-  if (device == Device::CPU) binary_forward(op, plan, a.storage(), b.storage(), out.storage());
+  on_device(
+      device, [&] { cuda::binary_forward(op, plan, a.storage(), b.storage(), out.storage()); },
+      [&] { binary_forward(op, plan, a.storage(), b.storage(), out.storage()); });
   if (tape.needs_grad({&a, &b})) {
     tape.record(name, out, [a, b, out, plan, op, device]() {
       float* ga = a.requires_grad() ? a.grad_storage() : nullptr;
       float* gb = b.requires_grad() ? b.grad_storage() : nullptr;
-      if constexpr (kCudaCompiled) {
-        if (device == Device::CUDA) {
-          cuda::binary_backward(op, plan, a.storage(), b.storage(), out.grad_storage(), ga, gb);
-          return;
-        }
-      }
-      binary_backward(op, plan, a.storage(), b.storage(), out.grad_storage(), ga, gb);
+      on_device(
+          device,
+          [&] { cuda::binary_backward(op, plan, a.storage(), b.storage(), out.grad_storage(), ga, gb); },
+          [&] { binary_backward(op, plan, a.storage(), b.storage(), out.grad_storage(), ga, gb); });
     });
   }
   return out;

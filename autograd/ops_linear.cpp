@@ -15,20 +15,19 @@ namespace {
 // C (M x N) = alpha op(A) op(B) + beta C on `device`.
 void gemm(Device device, bool transpose_a, bool transpose_b, int M, int N, int K, float alpha, const float* A,
           int lda, const float* B, int ldb, float beta, float* C, int ldc) {
-  if constexpr (kCudaCompiled) {
-    if (device == Device::CUDA)
-      return cuda::sgemm(transpose_a, transpose_b, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc);
-  }
-  sgemm(transpose_a, transpose_b, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc);
+  on_device(
+      device, [&] { cuda::sgemm(transpose_a, transpose_b, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc); },
+      [&] { sgemm(transpose_a, transpose_b, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc); });
 }
 
 }  // namespace
 
 Tensor matmul(Tape& tape, const Tensor& a, const Tensor& b) {
-  require(a.rank() == 2 && b.rank() == 2, "matmul: expects two matrices, got ", shape_string(a.shape()), " and ",
-          shape_string(b.shape()));
+  require(a.rank() == 2 && b.rank() == 2, "matmul: expects two matrices, got ", shape_string(a.shape()),
+          " and ", shape_string(b.shape()));
   const int M = a.dim(0), K = a.dim(1), N = b.dim(1);
-  require(b.dim(0) == K, "matmul: inner dimensions differ: ", shape_string(a.shape()), " x ", shape_string(b.shape()));
+  require(b.dim(0) == K, "matmul: inner dimensions differ: ", shape_string(a.shape()), " x ",
+          shape_string(b.shape()));
   const Device device = common_device("matmul", {&a, &b});
   Tensor y = Tensor::zeros({M, N}, device);
   gemm(device, false, false, M, N, K, 1.0f, a.storage(), K, b.storage(), N, 0.0f, y.storage(), N);
@@ -56,13 +55,10 @@ Tensor linear(Tape& tape, const Tensor& x, const Tensor& weight, const Tensor& b
   // Each row of y starts as the bias (a broadcast of (out) over (B, out)); the product is added on top.
   const Broadcast rows = plan_broadcast({B, out}, {out});
   Tensor y = Tensor::zeros({B, out}, device);
-  if (bias.defined()) {
-    if constexpr (kCudaCompiled) {
-      if (device == Device::CUDA)
-        cuda::binary_forward(BinaryOp::Add, rows, y.storage(), bias.storage(), y.storage());
-    }
-    if (device == Device::CPU) binary_forward(BinaryOp::Add, rows, y.storage(), bias.storage(), y.storage());
-  }
+  if (bias.defined())
+    on_device(
+        device, [&] { cuda::binary_forward(BinaryOp::Add, rows, y.storage(), bias.storage(), y.storage()); },
+        [&] { binary_forward(BinaryOp::Add, rows, y.storage(), bias.storage(), y.storage()); });
   // y (B, out) = x (B, in) weight^T (in, out) + y
   gemm(device, false, true, B, out, in, 1.0f, x.storage(), in, weight.storage(), in,
        bias.defined() ? 1.0f : 0.0f, y.storage(), out);
@@ -75,14 +71,17 @@ Tensor linear(Tape& tape, const Tensor& x, const Tensor& weight, const Tensor& b
       if (weight.requires_grad())
         gemm(device, true, false, out, in, B, 1.0f, gy, out, x.storage(), in, 1.0f, weight.grad_storage(),
              in);
-      if (bias.requires_grad()) {  // the sum of dy over the rows
-        if constexpr (kCudaCompiled) {
-          if (device == Device::CUDA)
-            return cuda::binary_backward(BinaryOp::Add, rows, y.storage(), bias.storage(), gy, nullptr,
-                                         bias.grad_storage());
-        }
-        binary_backward(BinaryOp::Add, rows, y.storage(), bias.storage(), gy, nullptr, bias.grad_storage());
-      }
+      if (bias.requires_grad())  // the sum of dy over the rows
+        on_device(
+            device,
+            [&] {
+              cuda::binary_backward(BinaryOp::Add, rows, y.storage(), bias.storage(), gy, nullptr,
+                                    bias.grad_storage());
+            },
+            [&] {
+              binary_backward(BinaryOp::Add, rows, y.storage(), bias.storage(), gy, nullptr,
+                              bias.grad_storage());
+            });
     });
   }
   return y;

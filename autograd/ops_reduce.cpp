@@ -24,17 +24,22 @@ struct AxisView {
 
 AxisView view_along(const char* op, const Tensor& x, int axis, bool keep_dim) {
   const int rank = x.rank();
-  require(axis >= -rank && axis < rank, op, ": axis ", axis, " out of range for shape ", shape_string(x.shape()));
+  require(axis >= -rank && axis < rank, op, ": axis ", axis, " out of range for shape ",
+          shape_string(x.shape()));
   if (axis < 0) axis += rank;
   AxisView v;
   for (int i = 0; i < rank; ++i) {
     const int d = x.shape()[size_t(i)];
-    if (i < axis) v.outer *= d;
-    else if (i == axis) v.length = d;
-    else v.inner *= d;
+    if (i < axis)
+      v.outer *= d;
+    else if (i == axis)
+      v.length = d;
+    else
+      v.inner *= d;
     if (i != axis)
       v.out_shape.push_back(d);
-    else if (keep_dim) v.out_shape.push_back(1);
+    else if (keep_dim)
+      v.out_shape.push_back(1);
   }
   return v;
 }
@@ -48,25 +53,24 @@ AxisView view_all(const Tensor& x) {
 Tensor sum_view(Tape& tape, const char* name, const Tensor& x, const AxisView& v, float factor) {
   const Device device = x.device();
   Tensor y = Tensor::empty(v.out_shape, device);
-  if constexpr (kCudaCompiled) {
-    if (device == Device::CUDA) {
-      if (v.outer == 1 && v.inner == 1)
-        cuda::sum_all(x.storage(), x.numel(), y.storage());  // the whole GPU
-      else
-        cuda::sum_axis(x.storage(), v.outer, v.length, v.inner, y.storage());
-    }
-  }
-  if (device == Device::CPU) sum_axis(x.storage(), v.outer, v.length, v.inner, y.storage());
+  on_device(
+      device,
+      [&] {
+        if (v.outer == 1 && v.inner == 1)
+          cuda::sum_all(x.storage(), x.numel(), y.storage());  // the whole GPU
+        else
+          cuda::sum_axis(x.storage(), v.outer, v.length, v.inner, y.storage());
+      },
+      [&] { sum_axis(x.storage(), v.outer, v.length, v.inner, y.storage()); });
   if (factor != 1.0f) scale_floats(y.storage(), y.numel(), factor, device);
   if (tape.needs_grad({&x})) {
     tape.record(name, y, [x, y, v, factor, device]() {
-      if constexpr (kCudaCompiled) {
-        if (device == Device::CUDA) {
-          cuda::sum_axis_backward(y.grad_storage(), v.outer, v.length, v.inner, factor, x.grad_storage());
-          return;
-        }
-      }
-      sum_axis_backward(y.grad_storage(), v.outer, v.length, v.inner, factor, x.grad_storage());
+      on_device(
+          device,
+          [&] {
+            cuda::sum_axis_backward(y.grad_storage(), v.outer, v.length, v.inner, factor, x.grad_storage());
+          },
+          [&] { sum_axis_backward(y.grad_storage(), v.outer, v.length, v.inner, factor, x.grad_storage()); });
     });
   }
   return y;
@@ -93,22 +97,22 @@ Tensor logsumexp(Tape& tape, const Tensor& x, int axis, bool keep_dim) {
   require(v.length > 0, "logsumexp: cannot reduce an empty axis");
   const Device device = x.device();
   Tensor y = Tensor::empty(v.out_shape, device);
-  if constexpr (kCudaCompiled) {
-    if (device == Device::CUDA) cuda::logsumexp_axis(x.storage(), v.outer, v.length, v.inner, y.storage());
-  }
-  if (device == Device::CPU) logsumexp_axis(x.storage(), v.outer, v.length, v.inner, y.storage());
+  on_device(
+      device, [&] { cuda::logsumexp_axis(x.storage(), v.outer, v.length, v.inner, y.storage()); },
+      [&] { logsumexp_axis(x.storage(), v.outer, v.length, v.inner, y.storage()); });
   if (tape.needs_grad({&x})) {
     // d/dx_l logsumexp(x) = softmax(x)_l = exp(x_l - y).
     tape.record("logsumexp", y, [x, y, v, device]() {
-      if constexpr (kCudaCompiled) {
-        if (device == Device::CUDA) {
-          cuda::logsumexp_axis_backward(x.storage(), y.storage(), y.grad_storage(), v.outer, v.length,
-                                        v.inner, x.grad_storage());
-          return;
-        }
-      }
-      logsumexp_axis_backward(x.storage(), y.storage(), y.grad_storage(), v.outer, v.length, v.inner,
-                              x.grad_storage());
+      on_device(
+          device,
+          [&] {
+            cuda::logsumexp_axis_backward(x.storage(), y.storage(), y.grad_storage(), v.outer, v.length,
+                                          v.inner, x.grad_storage());
+          },
+          [&] {
+            logsumexp_axis_backward(x.storage(), y.storage(), y.grad_storage(), v.outer, v.length, v.inner,
+                                    x.grad_storage());
+          });
     });
   }
   return y;

@@ -19,12 +19,15 @@ namespace {
 // dst[r * dst_stride + dst_offset + i] (+)= src[r * src_stride + src_offset + i] on `device`.
 void copy_rows(Device device, const float* src, size_t src_stride, size_t src_offset, float* dst,
                size_t dst_stride, size_t dst_offset, size_t rows, size_t width, bool accumulate) {
-  if constexpr (kCudaCompiled) {
-    if (device == Device::CUDA)
-      return cuda::copy_strided_rows(src, src_stride, src_offset, dst, dst_stride, dst_offset, rows, width,
-                                     accumulate);
-  }
-  copy_strided_rows(src, src_stride, src_offset, dst, dst_stride, dst_offset, rows, width, accumulate);
+  on_device(
+      device,
+      [&] {
+        cuda::copy_strided_rows(src, src_stride, src_offset, dst, dst_stride, dst_offset, rows, width,
+                                accumulate);
+      },
+      [&] {
+        copy_strided_rows(src, src_stride, src_offset, dst, dst_stride, dst_offset, rows, width, accumulate);
+      });
 }
 
 // (outer, inner) around an axis, for row-major copies of blocks along it.
@@ -59,8 +62,8 @@ Tensor reshape(Tape& tape, const Tensor& x, Shape shape) {
             shape_string(shape));
     shape[size_t(unknown)] = int(x.numel() / known);
   }
-  require(shape_numel(shape) == x.numel(), "reshape: cannot reshape ", shape_string(x.shape()), " (", x.numel(),
-          " values) to ", shape_string(shape));
+  require(shape_numel(shape) == x.numel(), "reshape: cannot reshape ", shape_string(x.shape()), " (",
+          x.numel(), " values) to ", shape_string(shape));
   const Device device = x.device();
   Tensor y = Tensor::empty(shape, device);
   copy_floats(x.storage(), device, y.storage(), device, x.numel());
@@ -88,8 +91,8 @@ Tensor concat(Tape& tape, const std::vector<Tensor>& parts, int axis) {
             shape_string(p.shape()));
     require(p.device() == device, "concat: parts on different devices");
     for (int i = 0; i < p.rank(); ++i)
-      require(i == axis || p.shape()[size_t(i)] == first[size_t(i)], "concat: shapes ", shape_string(first), " and ",
-              shape_string(p.shape()), " differ outside axis ", axis);
+      require(i == axis || p.shape()[size_t(i)] == first[size_t(i)], "concat: shapes ", shape_string(first),
+              " and ", shape_string(p.shape()), " differ outside axis ", axis);
     out_shape[size_t(axis)] += p.dim(axis);
   }
   size_t outer, inner;
@@ -122,14 +125,15 @@ Tensor concat(Tape& tape, const std::vector<Tensor>& parts, int axis) {
 Tensor slice(Tape& tape, const Tensor& x, int axis, int start, int end) {
   axis = normalise_axis("slice", axis, x.rank());
   const int length = x.dim(axis);
-  require(0 <= start && start <= end && end <= length, "slice: range [", start, ", ", end, ") outside axis ", axis,
-          " of size ", length);
+  require(0 <= start && start <= end && end <= length, "slice: range [", start, ", ", end, ") outside axis ",
+          axis, " of size ", length);
   const Device device = x.device();
   Shape out_shape = x.shape();
   out_shape[size_t(axis)] = end - start;
   size_t outer, inner;
   split_around(x.shape(), axis, outer, inner);
-  const size_t in_row = size_t(length) * inner, out_row = size_t(end - start) * inner, skip = size_t(start) * inner;
+  const size_t in_row = size_t(length) * inner, out_row = size_t(end - start) * inner,
+               skip = size_t(start) * inner;
   Tensor y = Tensor::empty(out_shape, device);
   copy_rows(device, x.storage(), in_row, skip, y.storage(), out_row, 0, outer, out_row, false);
   if (tape.needs_grad({&x})) {
@@ -158,26 +162,24 @@ Tensor gather_permuted_columns(Tape& tape, const Tensor& z, std::vector<int> sou
   // kept alive by the closure that uses it in the backward pass.
   auto host = std::make_shared<std::vector<int>>(std::move(source));
   std::shared_ptr<const int> indices(host, host->data());  // shares ownership of the vector
-  if constexpr (kCudaCompiled) {
-    if (device == Device::CUDA) {
-      const size_t bytes = host->size() * sizeof(int);
-      int* on_device = static_cast<int*>(cuda::allocate(bytes));
-      cuda::copy_to_device(on_device, host->data(), bytes);
-      indices.reset(on_device, [bytes](const int* p) { cuda::release(const_cast<int*>(p), bytes); });
-    }
-  }
+  on_device(
+      device,
+      [&] {
+        const size_t bytes = host->size() * sizeof(int);
+        int* copy = static_cast<int*>(cuda::allocate(bytes));
+        cuda::copy_to_device(copy, host->data(), bytes);
+        indices.reset(copy, [bytes](const int* p) { cuda::release(const_cast<int*>(p), bytes); });
+      },
+      [] {});  // the kernels read the host vector
   Tensor y = Tensor::empty({B, D}, device);
-  if constexpr (kCudaCompiled) {
-    if (device == Device::CUDA) cuda::gather_columns(z.storage(), indices.get(), B, D, y.storage());
-  }
-  if (device == Device::CPU) gather_columns(z.storage(), indices.get(), B, D, y.storage());
+  on_device(
+      device, [&] { cuda::gather_columns(z.storage(), indices.get(), B, D, y.storage()); },
+      [&] { gather_columns(z.storage(), indices.get(), B, D, y.storage()); });
   if (tape.needs_grad({&z})) {
     tape.record(name, y, [z, y, indices, B, D, device]() {
-      if constexpr (kCudaCompiled) {
-        if (device == Device::CUDA)
-          return cuda::scatter_add_columns(y.grad_storage(), indices.get(), B, D, z.grad_storage());
-      }
-      scatter_add_columns(y.grad_storage(), indices.get(), B, D, z.grad_storage());
+      on_device(
+          device, [&] { cuda::scatter_add_columns(y.grad_storage(), indices.get(), B, D, z.grad_storage()); },
+          [&] { scatter_add_columns(y.grad_storage(), indices.get(), B, D, z.grad_storage()); });
     });
   }
   return y;

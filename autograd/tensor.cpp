@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <utility>
 
+#include "autograd/dispatch.h"
 #include "kernels/check.h"
 #include "kernels/cuda/memory.h"
 
@@ -21,8 +22,9 @@ std::string shape_string(const Shape& shape) {
 }
 
 // ---- moving floats between devices ------------------------------------------------------------------
-// Every CUDA call below sits behind `if constexpr (kCudaCompiled)`: a build without CUDA never
-// references the CUDA functions, and no CUDA tensor can exist there (Buffer refuses to make one).
+// Every CUDA call below sits behind on_device (autograd/dispatch.h) or, in copy_floats, behind
+// `if constexpr (kCudaCompiled)` directly: a build without CUDA never references the CUDA functions, and no
+// CUDA tensor can exist there (Buffer refuses to make one).
 
 void copy_floats(const float* from, Device from_device, float* to, Device to_device, size_t count) {
   if (count == 0) return;
@@ -30,6 +32,7 @@ void copy_floats(const float* from, Device from_device, float* to, Device to_dev
     std::copy_n(from, count, to);
     return;
   }
+  // Not a choice between twins but one of three CUDA copies, so no on_device here.
   if constexpr (kCudaCompiled) {
     const size_t bytes = count * sizeof(float);
     if (from_device == Device::CPU)
@@ -42,23 +45,18 @@ void copy_floats(const float* from, Device from_device, float* to, Device to_dev
 }
 
 void fill_floats(float* data, Device device, size_t count, float value) {
-  if (device == Device::CPU) {
-    std::fill_n(data, count, value);
-    return;
-  }
-  if constexpr (kCudaCompiled) cuda::fill(data, count, value);
+  on_device(
+      device, [&] { cuda::fill(data, count, value); }, [&] { std::fill_n(data, count, value); });
 }
 
 // ---- Buffer -----------------------------------------------------------------------------------------
 
 Tensor::Buffer::Buffer(Device device, size_t count) : device_(device), count_(count), allocated_(true) {
-  if (device == Device::CPU) {
-    host_.resize(count);
-    return;
-  }
-  require(kCudaCompiled,
+  require(device == Device::CPU || kCudaCompiled,
           "Tensor: this build has no CUDA backend (configure with a CUDA toolkit to use --device cuda)");
-  if constexpr (kCudaCompiled) cuda_ = static_cast<float*>(cuda::allocate(count * sizeof(float)));
+  on_device(
+      device, [&] { cuda_ = static_cast<float*>(cuda::allocate(count * sizeof(float))); },
+      [&] { host_.resize(count); });
 }
 
 Tensor::Buffer::~Buffer() {
@@ -66,9 +64,12 @@ Tensor::Buffer::~Buffer() {
 }
 
 void Tensor::Buffer::free() {
-  if constexpr (kCudaCompiled) {
-    if (cuda_) cuda::release(cuda_, count_ * sizeof(float));
-  }
+  on_device(
+      device_,
+      [&] {
+        if (cuda_) cuda::release(cuda_, count_ * sizeof(float));
+      },
+      [] {});  // host_: below
   cuda_ = nullptr;
   host_.clear();
   count_ = 0;
@@ -136,7 +137,9 @@ int Tensor::dim(int axis) const {
   return shape()[size_t(axis < 0 ? axis + r : axis)];
 }
 
-size_t Tensor::numel() const { return shape_numel(shape()); }
+size_t Tensor::numel() const {
+  return shape_numel(shape());
+}
 Device Tensor::device() const {
   require(defined(), "Tensor: use of an undefined tensor");
   return impl_->device;
@@ -220,7 +223,9 @@ void Tensor::zero_grad() const {
   if (has_grad()) fill_floats(impl_->gradient.get(), device(), numel(), 0.0f);
 }
 
-bool Tensor::requires_grad() const { return defined() && impl_->requires_grad; }
+bool Tensor::requires_grad() const {
+  return defined() && impl_->requires_grad;
+}
 const Tensor& Tensor::set_requires_grad(bool requires) const {
   impl_->requires_grad = requires;
   return *this;

@@ -49,7 +49,9 @@ bool is_undefined(uint64_t address, size_t width) {
 
 }  // namespace
 
-void Hdf5File::corrupt(const std::string& what) const { fail(path_, ": not a readable HDF5 file: ", what); }
+void Hdf5File::corrupt(const std::string& what) const {
+  fail(path_, ": not a readable HDF5 file: ", what);
+}
 
 Hdf5File::Hdf5File(const std::string& path) : path_(path) {
   file_size_ = regular_file_size(path);
@@ -88,16 +90,19 @@ Hdf5File::Hdf5File(const std::string& path) : path_(path) {
 }
 
 std::vector<uint8_t> Hdf5File::read(uint64_t address, uint64_t size, const char* what) {
-  require(address <= file_size_ && size <= file_size_ - address, path_, ": truncated or corrupt HDF5 file (", what,
-          " at byte ", address, ", ", size, " bytes, runs past the end of the ", file_size_, "-byte file)");
+  require(address <= file_size_ && size <= file_size_ - address, path_, ": truncated or corrupt HDF5 file (",
+          what, " at byte ", address, ", ", size, " bytes, runs past the end of the ", file_size_,
+          "-byte file)");
   std::vector<uint8_t> bytes(size);
   in_.clear();
   in_.seekg(std::streamoff(address));
-  require(bool(in_.read(reinterpret_cast<char*>(bytes.data()), std::streamsize(size))), path_, ": read failed");
+  require(bool(in_.read(reinterpret_cast<char*>(bytes.data()), std::streamsize(size))), path_,
+          ": read failed");
   return bytes;
 }
 
-uint64_t Hdf5File::field(const std::vector<uint8_t>& bytes, size_t offset, size_t width, const char* what) const {
+uint64_t Hdf5File::field(const std::vector<uint8_t>& bytes, size_t offset, size_t width,
+                         const char* what) const {
   return BoundedReader(bytes, path_ + ": not a readable HDF5 file").unsigned_at(offset, width, what);
 }
 
@@ -115,7 +120,9 @@ std::vector<Hdf5File::Message> Hdf5File::object_header_messages(uint64_t address
   visited_.clear();
   std::vector<Message> messages;
   std::vector<uint8_t> prefix = read(address, 16, "object header");
-  struct Block { uint64_t begin, end; };
+  struct Block {
+    uint64_t begin, end;
+  };
   std::vector<Block> blocks;
   bool version2 = std::memcmp(prefix.data(), "OHDR", 4) == 0;
   uint8_t flags = 0;
@@ -127,14 +134,17 @@ std::vector<Hdf5File::Message> Hdf5File::object_header_messages(uint64_t address
     uint64_t size = field(head, p, width, "object header");
     blocks.push_back({address + p + width, address + p + width + size});
   } else {
-    if (prefix[0] != 1) corrupt("object header at " + std::to_string(address) + " has unknown version " + std::to_string(prefix[0]));
+    if (prefix[0] != 1)
+      corrupt("object header at " + std::to_string(address) + " has unknown version " +
+              std::to_string(prefix[0]));
     uint64_t size = field(prefix, 8, 4, "object header");
     blocks.push_back({address + 16, address + 16 + size});
   }
   const size_t message_header = version2 ? 4 + ((flags & 0x04) ? 2 : 0) : 8;
   for (size_t b = 0; b < blocks.size(); ++b) {
     if (blocks.size() > 10000) corrupt("too many object header continuation blocks (a loop?)");
-    std::vector<uint8_t> block = read(blocks[b].begin, blocks[b].end - blocks[b].begin, "object header messages");
+    std::vector<uint8_t> block =
+        read(blocks[b].begin, blocks[b].end - blocks[b].begin, "object header messages");
     size_t p = 0;
     while (p + message_header <= block.size()) {
       uint16_t type = version2 ? block[p] : uint16_t(field(block, p, 2, "message"));
@@ -149,7 +159,8 @@ std::vector<Hdf5File::Message> Hdf5File::object_header_messages(uint64_t address
         uint64_t length = field(c, offset_size_, length_size_, "continuation");
         if (version2) {
           // "OCHK" + messages + 4-byte checksum.
-          if (std::memcmp(read(where, 4, "continuation block").data(), "OCHK", 4) != 0) corrupt("bad continuation block signature");
+          if (std::memcmp(read(where, 4, "continuation block").data(), "OCHK", 4) != 0)
+            corrupt("bad continuation block signature");
           blocks.push_back({where + 4, where + length - 4});
         } else {
           blocks.push_back({where, where + length});
@@ -172,7 +183,8 @@ void Hdf5File::collect_group_btree(uint64_t address, const std::vector<uint8_t>&
   const size_t entries = size_t(field(head, 6, 2, "B-tree node"));
   // Keys (heap offsets, length_size bytes) and children (addresses) alternate: key0 child0 key1 ...
   const size_t stride = length_size_ + offset_size_;
-  std::vector<uint8_t> body = read(address + head.size(), entries * stride + length_size_, "group B-tree entries");
+  std::vector<uint8_t> body =
+      read(address + head.size(), entries * stride + length_size_, "group B-tree entries");
   for (size_t i = 0; i < entries; ++i) {
     uint64_t child = field(body, i * stride + length_size_, offset_size_, "B-tree child");
     if (level > 0) {
@@ -231,13 +243,16 @@ Hdf5File::Root Hdf5File::root_group() {
       // Dense link storage keeps the names in a fractal heap; this reader does not go there.
       size_t p = 2 + ((body.size() > 1 && (body[1] & 1)) ? 8 : 0);
       if (!is_undefined(field(body, p, offset_size_, "link info"), offset_size_))
-        fail(path_, ": the root group uses dense link storage (a fractal heap), which this reader does not support");
+        fail(path_,
+             ": the root group uses dense link storage (a fractal heap), which this reader does not support");
     }
   }
   return root;
 }
 
-std::vector<std::string> Hdf5File::root_names() { return root_group().names; }
+std::vector<std::string> Hdf5File::root_names() {
+  return root_group().names;
+}
 
 void Hdf5File::collect_chunks(uint64_t address, size_t rank, std::vector<std::vector<uint64_t>>& offsets,
                               std::vector<uint64_t>& addresses, std::vector<uint32_t>& sizes,
@@ -252,7 +267,8 @@ void Hdf5File::collect_chunks(uint64_t address, size_t rank, std::vector<std::ve
   const size_t entries = size_t(field(head, 6, 2, "B-tree node"));
   // Key: chunk size (4), filter mask (4), (rank + 1) offsets of 8 bytes; then the child address.
   const size_t key_size = 8 + 8 * (rank + 1), stride = key_size + offset_size_;
-  std::vector<uint8_t> body = read(address + head.size(), entries * stride + key_size, "chunk B-tree entries");
+  std::vector<uint8_t> body =
+      read(address + head.size(), entries * stride + key_size, "chunk B-tree entries");
   for (size_t i = 0; i < entries; ++i) {
     uint64_t child = field(body, i * stride + key_size, offset_size_, "B-tree child");
     if (level > 0) {
@@ -289,158 +305,239 @@ std::vector<uint8_t> unshuffle(const std::vector<uint8_t>& in, size_t element_si
   return out;
 }
 
+// Undoes a chunk's filter pipeline, in reverse order; bit f of `mask` set means filter f was skipped for
+// this chunk. The result must hold exactly `expected` bytes.
+std::vector<uint8_t> unfilter_chunk(std::vector<uint8_t> chunk, const std::vector<FilterStep>& filters,
+                                    uint32_t mask, size_t expected, size_t element,
+                                    const std::string& where) {
+  for (size_t f = filters.size(); f-- > 0;) {
+    if (mask & (1u << f)) continue;
+    if (filters[f].id == kDeflate)
+      chunk = inflate_zlib(chunk, expected, where);
+    else
+      chunk = unshuffle(chunk, element);
+  }
+  require(chunk.size() == expected, where, ": a chunk holds ", chunk.size(), " bytes, expected ", expected);
+  return chunk;
+}
+
+// Copies the rows of a chunk that starts at `offset` into `array` (C order, row strides `stride` in
+// elements); edge chunks overhang the array, and their rows outside it are skipped.
+void copy_chunk_rows(const std::vector<uint8_t>& chunk, const std::vector<uint64_t>& offset,
+                     const std::vector<uint64_t>& chunk_dims, const std::vector<size_t>& stride,
+                     size_t element, NpyArray& array) {
+  const size_t rank = array.shape.size(), last = rank - 1;
+  const size_t chunk_elements = chunk.size() / element;
+  std::vector<size_t> position(rank, 0);  // position inside the chunk, last dimension excluded
+  const size_t run = std::min<size_t>(size_t(chunk_dims[last]), array.shape[last] - size_t(offset[last]));
+  for (size_t row = 0; row < chunk_elements / size_t(chunk_dims[last]); ++row) {
+    bool inside = true;
+    size_t target = size_t(offset[last]), rest = row;
+    for (size_t d = last; d-- > 0;) {
+      position[d] = rest % size_t(chunk_dims[d]);
+      rest /= size_t(chunk_dims[d]);
+    }
+    for (size_t d = 0; d < last; ++d) {
+      size_t coordinate = size_t(offset[d]) + position[d];
+      if (coordinate >= array.shape[d]) inside = false;
+      target += coordinate * stride[d];
+    }
+    const size_t source = row * size_t(chunk_dims[last]);
+    if (inside)
+      std::memcpy(array.bytes.data() + target * element, chunk.data() + source * element, run * element);
+  }
+}
+
 }  // namespace
 
-NpyArray Hdf5File::read_dataset(const std::string& name) {
+// What a dataset's header messages say, one parser per message below.
+struct Hdf5File::DatasetMessages {
+  NpyArray array;  // shape (dataspace) and dtype (datatype); no bytes yet
+  bool have_space = false, have_type = false, have_layout = false;
+  int layout_class = -1;                     // 0 compact, 1 contiguous, 2 chunked
+  std::vector<uint8_t> compact;              // compact: the data itself
+  uint64_t data_address = 0, data_size = 0;  // contiguous
+  std::vector<uint64_t> chunk_dims;          // chunked: the chunk's shape, then the element size
+  uint64_t chunk_btree = 0;                  // chunked: the chunk index
+  std::vector<FilterStep> filters;
+};
+
+void Hdf5File::parse_dataspace(const std::vector<uint8_t>& body, DatasetMessages& out) const {
+  int version = body.size() > 0 ? body[0] : 0;
+  size_t rank = body.size() > 1 ? body[1] : 0;
+  size_t p = version == 1 ? 8 : 4;
+  for (size_t d = 0; d < rank; ++d)
+    out.array.shape.push_back(size_t(field(body, p + d * length_size_, length_size_, "dataspace")));
+  out.have_space = true;
+}
+
+void Hdf5File::parse_datatype(const std::vector<uint8_t>& body, const std::string& where,
+                              DatasetMessages& out) const {
+  if (body.size() < 8) corrupt("truncated datatype message");
+  int type_class = body[0] & 0x0f;
+  bool big_endian = body[1] & 0x01, is_signed = body[1] & 0x08;
+  uint32_t size = uint32_t(field(body, 4, 4, "datatype"));
+  require(!big_endian || size == 1, where, ": big-endian data is not supported");
+  DType& dtype = out.array.dtype;
+  if (type_class == 0 && size == 1 && !is_signed)
+    dtype = DType::UInt8;
+  else if (type_class == 0 && size == 4 && is_signed)
+    dtype = DType::Int32;
+  else if (type_class == 0 && size == 8 && is_signed)
+    dtype = DType::Int64;
+  else if (type_class == 1 && size == 4)
+    dtype = DType::Float32;
+  else if (type_class == 1 && size == 8)
+    dtype = DType::Float64;
+  else
+    fail(where, ": unsupported datatype (class ", type_class, ", ", size, " bytes",
+         is_signed ? ", signed" : "", ")");
+  out.have_type = true;
+}
+
+void Hdf5File::parse_layout(const std::vector<uint8_t>& body, const std::string& where,
+                            DatasetMessages& out) const {
+  int version = body.size() > 0 ? body[0] : 0;
+  const int layout_class = body.size() > 1 ? body[1] : -1;
+  out.layout_class = layout_class;
+  // Versions 4 and 5 (libver='latest') store compact and contiguous data exactly as version 3;
+  // only their chunk indexes (fixed/extensible arrays, version-2 B-trees) are new, and unsupported.
+  require(version == 3 || ((version == 4 || version == 5) && (layout_class == 0 || layout_class == 1)), where,
+          ": data layout version ", version, (layout_class == 2 ? " (chunked)" : ""),
+          " is not supported (write the file with h5py's default libver='earliest')");
+  if (layout_class == 0) {
+    uint64_t size = field(body, 2, 2, "layout");
+    if (4 + size > body.size()) corrupt("compact data runs past its message");
+    out.compact.assign(body.begin() + 4, body.begin() + long(4 + size));
+  } else if (layout_class == 1) {
+    out.data_address = field(body, 2, offset_size_, "layout");
+    out.data_size = field(body, 2 + offset_size_, length_size_, "layout");
+  } else if (layout_class == 2) {
+    size_t dims = body.size() > 2 ? body[2] : 0;
+    out.chunk_btree = field(body, 3, offset_size_, "layout");
+    for (size_t d = 0; d < dims; ++d)
+      out.chunk_dims.push_back(field(body, 3 + offset_size_ + 4 * d, 4, "layout"));
+  } else {
+    fail(where, ": unsupported data layout class ", layout_class);
+  }
+  out.have_layout = true;
+}
+
+void Hdf5File::parse_filter_pipeline(const std::vector<uint8_t>& body, const std::string& where,
+                                     DatasetMessages& out) const {
+  int version = body.size() > 0 ? body[0] : 0;
+  size_t count = body.size() > 1 ? body[1] : 0;
+  size_t p = version == 1 ? 8 : 2;
+  for (size_t f = 0; f < count; ++f) {
+    FilterStep step;
+    step.id = uint16_t(field(body, p, 2, "filter"));
+    size_t name_length = (version == 1 || step.id >= 256) ? size_t(field(body, p + 2, 2, "filter")) : 0;
+    size_t q = p + ((version == 1 || step.id >= 256) ? 4 : 2);
+    size_t values = size_t(field(body, q + 2, 2, "filter"));
+    q += 4;
+    q += version == 1 ? (name_length + 7) / 8 * 8 : name_length;  // v1 pads the name to 8 bytes
+    for (size_t v = 0; v < values; ++v)
+      step.parameters.push_back(uint32_t(field(body, q + 4 * v, 4, "filter")));
+    q += 4 * values;
+    if (version == 1 && values % 2 == 1) q += 4;
+    p = q;
+    require(step.id == kDeflate || step.id == kShuffle, where, ": unsupported HDF5 filter ", step.id,
+            " (this reader knows gzip/deflate and shuffle)");
+    out.filters.push_back(step);
+  }
+}
+
+Hdf5File::DatasetMessages Hdf5File::dataset_messages(uint64_t header, const std::string& where) {
+  DatasetMessages messages;
+  for (const Message& m : object_header_messages(header)) {
+    std::vector<uint8_t> body = read(m.offset, m.size, "dataset message");
+    if (m.type == kDataspace)
+      parse_dataspace(body, messages);
+    else if (m.type == kDatatype)
+      parse_datatype(body, where, messages);
+    else if (m.type == kLayout)
+      parse_layout(body, where, messages);
+    else if (m.type == kFilterPipeline)
+      parse_filter_pipeline(body, where, messages);
+  }
+  require(messages.have_space && messages.have_type && messages.have_layout, where,
+          ": not a dataset (missing dataspace, datatype or layout)");
+  return messages;
+}
+
+// Fills array.bytes (`total` bytes, already checked against the file size) from the dataset's chunks.
+void Hdf5File::read_chunked(const DatasetMessages& messages, size_t total, const std::string& where,
+                            NpyArray& array) {
+  const size_t rank = array.shape.size(), element = dtype_size(array.dtype);
+  const std::vector<uint64_t>& chunk_dims = messages.chunk_dims;
+  const uint64_t budget = plausible_data_bytes(file_size_);
+  require(rank >= 1, where, ": a chunked dataset needs at least one dimension");
+  require(chunk_dims.size() == rank + 1, where, ": chunk rank ", chunk_dims.size(),
+          " does not match dataset rank ", rank);
+  for (size_t d = 0; d < rank; ++d) require(chunk_dims[d] > 0, where, ": zero chunk dimension");
+  const std::vector<size_t> chunk_shape(chunk_dims.begin(), chunk_dims.end() - 1);
+  const size_t chunk_elements = checked_product(chunk_shape, 1, where + " chunk");
+  require(checked_product(chunk_shape, element, where + " chunk") <= budget, where, ": a chunk of ",
+          chunk_elements * element, " bytes cannot come from a ", file_size_, "-byte file (corrupt file?)");
+  array.bytes.assign(total, 0);  // chunks never written read as the fill value 0
+  std::vector<std::vector<uint64_t>> offsets;
+  std::vector<uint64_t> addresses;
+  std::vector<uint32_t> sizes, masks;
+  visited_.clear();
+  if (!is_undefined(messages.chunk_btree, offset_size_))
+    collect_chunks(messages.chunk_btree, rank, offsets, addresses, sizes, masks, 0);
+  // Every chunk is inflated and copied: their total, like the dataset's, is bounded by the file size.
+  require(checked_multiply(addresses.size(), chunk_elements * element, where) <= 2 * budget, where, ": ",
+          addresses.size(), " chunks of ", chunk_elements * element, " bytes cannot come from a ", file_size_,
+          "-byte file (corrupt file?)");
+  // Row strides of the full array, in elements.
+  std::vector<size_t> stride(rank, 1);
+  for (size_t d = rank; d-- > 1;) stride[d - 1] = stride[d] * array.shape[d];
+  for (size_t c = 0; c < addresses.size(); ++c) {
+    const std::vector<uint8_t> chunk = unfilter_chunk(read(addresses[c], sizes[c], "chunk"), messages.filters,
+                                                      masks[c], chunk_elements * element, element, where);
+    for (size_t d = 0; d < rank; ++d)
+      require(offsets[c][d] < array.shape[d] && offsets[c][d] % chunk_dims[d] == 0, where,
+              ": chunk offset out of range");
+    copy_chunk_rows(chunk, offsets[c], chunk_dims, stride, element, array);
+  }
+}
+
+uint64_t Hdf5File::root_dataset_header(const std::string& name) {
   Root root = root_group();
   auto it = std::find(root.names.begin(), root.names.end(), name);
   if (it == root.names.end()) {
     std::string known;
     for (const std::string& n : root.names) known += (known.empty() ? "" : ", ") + n;
-    fail(path_, ": no dataset '", name, "' in the root group (it holds: ", known.empty() ? "nothing" : known, ")");
+    fail(path_, ": no dataset '", name, "' in the root group (it holds: ", known.empty() ? "nothing" : known,
+         ")");
   }
+  return root.addresses[size_t(it - root.names.begin())];
+}
+
+NpyArray Hdf5File::read_dataset(const std::string& name) {
+  const uint64_t header = root_dataset_header(name);
   const std::string where = path_ + " dataset '" + name + "'";
-  NpyArray array;
-  bool have_space = false, have_type = false, have_layout = false;
-  int layout_class = -1;
-  uint64_t data_address = 0, data_size = 0;
-  std::vector<uint8_t> compact;
-  std::vector<uint64_t> chunk_dims;
-  uint64_t chunk_btree = 0;
-  std::vector<FilterStep> filters;
-  for (const Message& m : object_header_messages(root.addresses[size_t(it - root.names.begin())])) {
-    std::vector<uint8_t> body = read(m.offset, m.size, "dataset message");
-    if (m.type == kDataspace) {
-      int version = body.size() > 0 ? body[0] : 0;
-      size_t rank = body.size() > 1 ? body[1] : 0;
-      size_t p = version == 1 ? 8 : 4;
-      for (size_t d = 0; d < rank; ++d) array.shape.push_back(size_t(field(body, p + d * length_size_, length_size_, "dataspace")));
-      have_space = true;
-    } else if (m.type == kDatatype) {
-      if (body.size() < 8) corrupt("truncated datatype message");
-      int type_class = body[0] & 0x0f;
-      bool big_endian = body[1] & 0x01, is_signed = body[1] & 0x08;
-      uint32_t size = uint32_t(field(body, 4, 4, "datatype"));
-      require(!big_endian || size == 1, where, ": big-endian data is not supported");
-      if (type_class == 0 && size == 1 && !is_signed) array.dtype = DType::UInt8;
-      else if (type_class == 0 && size == 4 && is_signed) array.dtype = DType::Int32;
-      else if (type_class == 0 && size == 8 && is_signed) array.dtype = DType::Int64;
-      else if (type_class == 1 && size == 4) array.dtype = DType::Float32;
-      else if (type_class == 1 && size == 8) array.dtype = DType::Float64;
-      else fail(where, ": unsupported datatype (class ", type_class, ", ", size, " bytes", is_signed ? ", signed" : "", ")");
-      have_type = true;
-    } else if (m.type == kLayout) {
-      int version = body.size() > 0 ? body[0] : 0;
-      layout_class = body.size() > 1 ? body[1] : -1;
-      // Versions 4 and 5 (libver='latest') store compact and contiguous data exactly as version 3;
-      // only their chunk indexes (fixed/extensible arrays, version-2 B-trees) are new, and unsupported.
-      require(version == 3 || ((version == 4 || version == 5) && (layout_class == 0 || layout_class == 1)), where,
-              ": data layout version ", version, (layout_class == 2 ? " (chunked)" : ""),
-              " is not supported (write the file with h5py's default libver='earliest')");
-      if (layout_class == 0) {
-        uint64_t size = field(body, 2, 2, "layout");
-        if (4 + size > body.size()) corrupt("compact data runs past its message");
-        compact.assign(body.begin() + 4, body.begin() + long(4 + size));
-      } else if (layout_class == 1) {
-        data_address = field(body, 2, offset_size_, "layout");
-        data_size = field(body, 2 + offset_size_, length_size_, "layout");
-      } else if (layout_class == 2) {
-        size_t dims = body.size() > 2 ? body[2] : 0;
-        chunk_btree = field(body, 3, offset_size_, "layout");
-        for (size_t d = 0; d < dims; ++d) chunk_dims.push_back(field(body, 3 + offset_size_ + 4 * d, 4, "layout"));
-      } else {
-        fail(where, ": unsupported data layout class ", layout_class);
-      }
-      have_layout = true;
-    } else if (m.type == kFilterPipeline) {
-      int version = body.size() > 0 ? body[0] : 0;
-      size_t count = body.size() > 1 ? body[1] : 0;
-      size_t p = version == 1 ? 8 : 2;
-      for (size_t f = 0; f < count; ++f) {
-        FilterStep step;
-        step.id = uint16_t(field(body, p, 2, "filter"));
-        size_t name_length = (version == 1 || step.id >= 256) ? size_t(field(body, p + 2, 2, "filter")) : 0;
-        size_t q = p + ((version == 1 || step.id >= 256) ? 4 : 2);
-        size_t values = size_t(field(body, q + 2, 2, "filter"));
-        q += 4;
-        q += version == 1 ? (name_length + 7) / 8 * 8 : name_length;  // v1 pads the name to 8 bytes
-        for (size_t v = 0; v < values; ++v) step.parameters.push_back(uint32_t(field(body, q + 4 * v, 4, "filter")));
-        q += 4 * values;
-        if (version == 1 && values % 2 == 1) q += 4;
-        p = q;
-        require(step.id == kDeflate || step.id == kShuffle, where, ": unsupported HDF5 filter ", step.id,
-                " (this reader knows gzip/deflate and shuffle)");
-        filters.push_back(step);
-      }
-    }
-  }
-  require(have_space && have_type && have_layout, where, ": not a dataset (missing dataspace, datatype or layout)");
+  DatasetMessages messages = dataset_messages(header, where);
+  NpyArray array = std::move(messages.array);
   const size_t element = dtype_size(array.dtype);
   // A corrupt dataspace must not turn into a multi-terabyte allocation (or an overflowing product).
   const uint64_t budget = plausible_data_bytes(file_size_);
   const size_t total = checked_product(array.shape, element, where + " dataspace");
   require(total <= budget, where, ": dataspace of ", total, " bytes cannot come from a ", file_size_,
           "-byte file (corrupt file?)");
-  if (layout_class == 0) {
+  if (messages.layout_class == 0) {
+    const std::vector<uint8_t>& compact = messages.compact;
     require(compact.size() >= total, where, ": compact data holds ", compact.size(), " bytes, needs ", total);
     array.bytes.assign(compact.begin(), compact.begin() + long(total));
-  } else if (layout_class == 1) {
-    require(!is_undefined(data_address, offset_size_) || total == 0, where, ": no data was ever written");
-    require(data_size >= total, where, ": contiguous storage holds ", data_size, " bytes, the shape needs ", total);
-    array.bytes = total ? read(data_address + base_, total, "dataset data") : std::vector<uint8_t>();
+  } else if (messages.layout_class == 1) {
+    require(!is_undefined(messages.data_address, offset_size_) || total == 0, where,
+            ": no data was ever written");
+    require(messages.data_size >= total, where, ": contiguous storage holds ", messages.data_size,
+            " bytes, the shape needs ", total);
+    array.bytes = total ? read(messages.data_address + base_, total, "dataset data") : std::vector<uint8_t>();
   } else {
-    const size_t rank = array.shape.size();
-    require(rank >= 1, where, ": a chunked dataset needs at least one dimension");
-    require(chunk_dims.size() == rank + 1, where, ": chunk rank ", chunk_dims.size(), " does not match dataset rank ", rank);
-    for (size_t d = 0; d < rank; ++d) require(chunk_dims[d] > 0, where, ": zero chunk dimension");
-    const std::vector<size_t> chunk_shape(chunk_dims.begin(), chunk_dims.end() - 1);
-    const size_t chunk_elements = checked_product(chunk_shape, 1, where + " chunk");
-    require(checked_product(chunk_shape, element, where + " chunk") <= budget, where, ": a chunk of ",
-            chunk_elements * element, " bytes cannot come from a ", file_size_, "-byte file (corrupt file?)");
-    array.bytes.assign(total, 0);  // chunks never written read as the fill value 0
-    std::vector<std::vector<uint64_t>> offsets;
-    std::vector<uint64_t> addresses;
-    std::vector<uint32_t> sizes, masks;
-    visited_.clear();
-    if (!is_undefined(chunk_btree, offset_size_)) collect_chunks(chunk_btree, rank, offsets, addresses, sizes, masks, 0);
-    // Every chunk is inflated and copied: their total, like the dataset's, is bounded by the file size.
-    require(checked_multiply(addresses.size(), chunk_elements * element, where) <= 2 * budget, where, ": ",
-            addresses.size(), " chunks of ", chunk_elements * element, " bytes cannot come from a ",
-            file_size_, "-byte file (corrupt file?)");
-    // Row strides of the full array, in elements.
-    std::vector<size_t> stride(rank, 1);
-    for (size_t d = rank; d-- > 1;) stride[d - 1] = stride[d] * array.shape[d];
-    for (size_t c = 0; c < addresses.size(); ++c) {
-      std::vector<uint8_t> chunk = read(addresses[c], sizes[c], "chunk");
-      for (size_t f = filters.size(); f-- > 0;) {  // undo the pipeline in reverse order
-        if (masks[c] & (1u << f)) continue;        // this filter was skipped for this chunk
-        if (filters[f].id == kDeflate) chunk = inflate_zlib(chunk, chunk_elements * element, where);
-        else chunk = unshuffle(chunk, element);
-      }
-      require(chunk.size() == chunk_elements * element, where, ": a chunk holds ", chunk.size(), " bytes, expected ",
-              chunk_elements * element);
-      // Copy the chunk's rows that fall inside the array (edge chunks overhang it).
-      for (size_t d = 0; d < rank; ++d)
-        require(offsets[c][d] < array.shape[d] && offsets[c][d] % chunk_dims[d] == 0, where, ": chunk offset out of range");
-      std::vector<size_t> position(rank, 0);  // position inside the chunk, last dimension excluded
-      const size_t last = rank - 1;
-      const size_t run = std::min<size_t>(size_t(chunk_dims[last]), array.shape[last] - size_t(offsets[c][last]));
-      for (size_t row = 0; row < chunk_elements / size_t(chunk_dims[last]); ++row) {
-        bool inside = true;
-        size_t target = size_t(offsets[c][last]), source = 0, rest = row;
-        for (size_t d = last; d-- > 0;) {
-          position[d] = rest % size_t(chunk_dims[d]);
-          rest /= size_t(chunk_dims[d]);
-        }
-        for (size_t d = 0; d < last; ++d) {
-          size_t coordinate = size_t(offsets[c][d]) + position[d];
-          if (coordinate >= array.shape[d]) inside = false;
-          target += coordinate * stride[d];
-        }
-        source = row * size_t(chunk_dims[last]);
-        if (inside) std::memcpy(array.bytes.data() + target * element, chunk.data() + source * element, run * element);
-      }
-    }
+    read_chunked(messages, total, where, array);
   }
   return array;
 }

@@ -43,8 +43,19 @@ class Hdf5File {
   Root root_group();
   void collect_group_btree(uint64_t address, const std::vector<uint8_t>& heap, Root& out, int depth);
   void collect_chunks(uint64_t address, size_t rank, std::vector<std::vector<uint64_t>>& offsets,
-                      std::vector<uint64_t>& addresses, std::vector<uint32_t>& sizes, std::vector<uint32_t>& masks,
-                      int depth);
+                      std::vector<uint64_t>& addresses, std::vector<uint32_t>& sizes,
+                      std::vector<uint32_t>& masks, int depth);
+  // read_dataset's steps: find the dataset, parse its header messages (one parser per message), read
+  // chunked data (compact and contiguous data are read in place).
+  struct DatasetMessages;
+  uint64_t root_dataset_header(const std::string& name);
+  DatasetMessages dataset_messages(uint64_t header, const std::string& where);
+  void parse_dataspace(const std::vector<uint8_t>& body, DatasetMessages& out) const;
+  void parse_datatype(const std::vector<uint8_t>& body, const std::string& where, DatasetMessages& out) const;
+  void parse_layout(const std::vector<uint8_t>& body, const std::string& where, DatasetMessages& out) const;
+  void parse_filter_pipeline(const std::vector<uint8_t>& body, const std::string& where,
+                             DatasetMessages& out) const;
+  void read_chunked(const DatasetMessages& messages, size_t total, const std::string& where, NpyArray& array);
   [[noreturn]] void corrupt(const std::string& what) const;
   void visit_once(uint64_t address, const char* what);
 

@@ -41,12 +41,17 @@ class GradientBoostedTreesClassifier {
  private:
   size_t trees_per_stage() const { return classes_.size() == 2 ? 1 : classes_.size(); }
   int64_t class_of_scores(const double* scores) const;  // scores: (trees_per_stage,)
+  // One boosting stage: a tree per class fitted to residuals (N, T), added to scores (T, N) with the
+  // learning rate. probabilities: (T, N), those the residuals came from.
+  void fit_stage(const PresortedFeatures& presorted, const std::vector<double>& residuals,
+                 const std::vector<double>& probabilities, int stage, const GradientBoostingOptions& options,
+                 std::vector<double>& scores);
 
   size_t num_features_ = 0;
   double learning_rate_ = 0.1;
-  std::vector<int64_t> classes_;       // sorted distinct labels
-  std::vector<double> initial_scores_; // (trees_per_stage,)
-  std::vector<RegressionTree> trees_;  // (num_stages, trees_per_stage) row-major
+  std::vector<int64_t> classes_;        // sorted distinct labels
+  std::vector<double> initial_scores_;  // (trees_per_stage,)
+  std::vector<RegressionTree> trees_;   // (num_stages, trees_per_stage) row-major
   std::vector<int64_t> training_predictions_;
 };
 

@@ -1,5 +1,6 @@
 #include "nn/adam.h"
 
+#include "autograd/dispatch.h"
 #include "kernels/check.h"
 
 namespace untangle {
@@ -21,18 +22,26 @@ void Adam::set_steps_taken(long long steps) {
 void Adam::step() {
   ++step_;
   const auto& items = parameters_.items();
-  if (!items.empty() && items[0].tensor.on_cuda()) return step_on_cuda();
+  if (items.empty()) return;
+  on_device(
+      items[0].tensor.device(), [&] { step_on_cuda(); }, [&] { step_on_cpu(); });
+}
+
+void Adam::step_on_cpu() {
+  const auto& items = parameters_.items();
   for (size_t i = 0; i < items.size(); ++i) {
     const Tensor& p = items[i].tensor;
     require(!p.on_cuda(), "Adam: parameters on different devices (", items[0].name, " and ", items[i].name,
             ")");
     first_moments_[i].move_to(Device::CPU);
     second_moments_[i].move_to(Device::CPU);
-    adam_update(p.data(), p.grad(), first_moments_[i].data(), second_moments_[i].data(), p.numel(), hyperparameters_,
-                step_);
+    adam_update(p.data(), p.grad(), first_moments_[i].data(), second_moments_[i].data(), p.numel(),
+                hyperparameters_, step_);
   }
 }
 
+// An out-of-line function is compiled in every build, so its CUDA calls sit in a discarded branch here
+// (on_device discards only the call of this function, autograd/dispatch.h).
 void Adam::step_on_cuda() {
   if constexpr (kCudaCompiled) {
     const auto& items = parameters_.items();

@@ -40,6 +40,7 @@ class Adam {
  private:
   ParameterList parameters_;
   AdamHyperparameters hyperparameters_;
+  void step_on_cpu();
   void step_on_cuda();
 
   std::vector<Tensor> first_moments_, second_moments_;
