@@ -54,7 +54,8 @@ SweepSpec parse_sweep_spec(const std::string& text, const std::string& source,
                            const std::string& spec_folder);
 
 // The runs of a spec, in order, with ids and directories; refuses collisions and settings that
-// `untangle train` would refuse (`source` names the spec in errors).
+// `untangle train` would refuse (`source` names the spec in errors). The files named by --data-file and
+// --manipulation are read only when a run trains (a sweep may be written before they exist).
 std::vector<SpecRun> expand_sweep(const SweepSpec& spec, const std::string& source);
 
 // The spec as JSON text, "results" written as `results_as_written`.
