@@ -239,12 +239,12 @@ std::string direction_markdown(Cells& cells, const ZietlowProfile& p, bool filte
          "when all do, p is the chance of that order under no effect (one-sided exact Mann–Whitney).\n\n";
 }
 
-
 // What --write-sweep says while the base runs are unfinished.
 const char* kModRunsLater =
     "(base runs only: the mod. runs train on the manipulation that this app learns from the finished base "
     "runs; when they have finished, run this command again: it learns the manipulation here and writes the "
     "sweep with every run)";
+
 }  // namespace
 
 int main(int argc, char** argv) {
