@@ -3,6 +3,7 @@
 // tiny spec (run-one's exit statuses, list, status, run, slurm).
 #include <doctest/doctest.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 
@@ -112,5 +113,27 @@ TEST_CASE("untangle sweep on a tiny spec: run-one, list, status, run and slurm")
             .output.find("no script written") != std::string::npos);
   CHECK_FALSE(std::filesystem::exists(folder + "/again.sbatch"));
   CHECK(run_program("untangle sweep --help").output.find("run-one SPEC --run ID") != std::string::npos);
+  std::filesystem::remove_all(folder);
+}
+
+TEST_CASE("a reproduction app writes its sweep, and untangle sweep lists the app's own run directories") {
+  const std::string folder = "/tmp/untangle_test_sweep_app";
+  std::filesystem::remove_all(folder);
+  const auto written = run_program("michlo_datasets --profile smoke --out " + folder + " --write-sweep " +
+                                   folder + "/specs/datasets.json");
+  REQUIRE(written.exit_code == 0);
+  CHECK(written.output.find("wrote " + folder + "/specs/datasets.json: 6 runs (profile smoke)") !=
+        std::string::npos);
+  CHECK(file_text(folder + "/specs/datasets.json").find("\"results\": \"../runs\"") != std::string::npos);
+  const std::string listing = run_program("untangle sweep list " + folder + "/specs/datasets.json").output;
+  CHECK(listing.rfind("xysquares_ada_gvae_beta0.001_z9_seed0 xysquares_ada_gvae_beta0.001_z9_seed0 pending\n",
+                      0) == 0);
+  CHECK(std::count(listing.begin(), listing.end(), '\n') == 6);
+  // Zietlow's tables: the mod. runs need the manipulation learned from the base runs, so they wait.
+  const auto zietlow = run_program("zietlow_tables --profile smoke --out " + folder + "/z --write-sweep " +
+                                   folder + "/z.json");
+  CHECK(zietlow.output.find("8 runs (profile smoke)") != std::string::npos);
+  CHECK(zietlow.output.find("base runs only") != std::string::npos);
+  CHECK(run_program("untangle sweep list " + folder + "/z.json").output.find("_mod_") == std::string::npos);
   std::filesystem::remove_all(folder);
 }
