@@ -76,6 +76,7 @@ int main(int argc, char** argv) {
   return run_program("michlo_distance_matrices", kUsage, argc, argv, {}, [&](Args& args) {
     const ReproductionOptions options = read_reproduction_options(args, "michlo_distance_matrices");
     args.reject_unknown();
+    require(options.write_sweep.empty(), "--write-sweep: michlo_distance_matrices trains no runs (nothing to sweep)");
     const size_t repeats = options.profile == "paper" ? 256 : options.profile == "smoke" ? 4 : 64;
 
     std::vector<Job> jobs;
