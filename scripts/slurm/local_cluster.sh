@@ -208,9 +208,9 @@ status() {
   for name in slurmctld slurmd munged; do
     file="$cluster_dir/$name.pid"
     [[ $name == munged ]] && file="$cluster_dir/munge/munged.pid"
-    pid=$(daemon_pid "$file") && say "$name running (pid $pid)" || say "$name not running"
+    if pid=$(daemon_pid "$file"); then say "$name running (pid $pid)"; else say "$name not running"; fi
   done
-  [[ -f $cluster_dir/slurm.conf ]] && SLURM_CONF="$cluster_dir/slurm.conf" sinfo -N 2>&1 || true
+  if [[ -f $cluster_dir/slurm.conf ]]; then SLURM_CONF="$cluster_dir/slurm.conf" sinfo -N 2>&1 || true; fi
 }
 
 case ${1:-} in
