@@ -13,6 +13,7 @@
 #include "apps/common/args.h"
 #include "apps/common/divergence.h"
 #include "apps/common/json.h"
+#include "apps/common/sweep_store.h"
 #include "apps/common/trainer.h"
 #include "kernels/file_io.h"
 
@@ -51,9 +52,7 @@ RunConfig run_config_from_flags(const std::vector<std::string>& flags) {
   return config;
 }
 
-bool sweep_run_finished(const std::string& run_directory) {
-  return std::filesystem::exists(run_directory + "/metrics.json");
-}
+bool sweep_run_finished(const std::string& run_directory) { return run_result_exists(run_directory); }
 
 namespace {
 
@@ -111,52 +110,57 @@ std::map<std::string, double> read_last_log_row(const std::string& path) {
 
 }  // namespace
 
+SweepOutcome train_sweep_run(const SweepRun& run, const std::string& run_directory, const std::string& label) {
+  SweepOutcome outcome;
+  outcome.name = run.name;
+  RunConfig config = run_config_from_flags(run.flags);
+  if (const std::optional<Divergence> diverged = read_divergence(run_directory)) {
+    // Training again with the same settings would replay the same divergence (divergence.h).
+    std::fprintf(stderr, "%s %s: diverged at step %lld (%s); left out (remove %s to train it again)\n", label.c_str(),
+                 run.name.c_str(), diverged->step, diverged->cause.c_str(), run_directory.c_str());
+    outcome.failed = true;
+    return outcome;
+  }
+  if (sweep_run_finished(run_directory)) {
+    check_same_settings(run_directory, config, false);
+    std::fprintf(stderr, "%s %s: finished earlier, skipped\n", label.c_str(), run.name.c_str());
+    outcome.skipped = true;
+  } else {
+    const bool resume = std::filesystem::exists(run_directory + "/checkpoint.utg");
+    if (resume) check_same_settings(run_directory, config, true);
+    std::fprintf(stderr, "%s %s: %s\n", label.c_str(), run.name.c_str(),
+                 resume ? "resuming from its checkpoint" : "training");
+    if (resume) {
+      // The directory's own configuration (the trainer requires it), with this sweep's step count.
+      const long long steps = config.steps;
+      config = read_run_config(run_directory + "/config.json");
+      config.steps = steps;
+    }
+    TrainingResult result = train_run(config, run_directory, resume);
+    if (result.stopped_by_signal) {
+      outcome.stopped_by_signal = result.stopped_by_signal;
+      return outcome;
+    }
+    if (result.stopped_on_non_finite_loss) {
+      // No metrics.json: the run is reported as failed (and so is it by the next call: diverged.json).
+      std::fprintf(stderr, "%s: the loss became non-finite; left out (see its train_log.csv)\n", run_directory.c_str());
+      outcome.failed = true;
+      return outcome;
+    }
+  }
+  outcome.metrics = read_metrics(run_directory + "/metrics.json");
+  outcome.last_logged = read_last_log_row(run_directory + "/train_log.csv");
+  return outcome;
+}
+
 std::vector<SweepOutcome> run_sweep(const std::vector<SweepRun>& runs, const std::string& directory) {
   std::vector<SweepOutcome> outcomes;
   for (size_t i = 0; i < runs.size(); ++i) {
     const std::string run_directory = directory + "/" + runs[i].name;
-    SweepOutcome outcome;
-    outcome.name = runs[i].name;
-    RunConfig config = run_config_from_flags(runs[i].flags);
-    if (const std::optional<Divergence> diverged = read_divergence(run_directory)) {
-      // Training again with the same settings would replay the same divergence (divergence.h).
-      std::fprintf(stderr, "[%zu/%zu] %s: diverged at step %lld (%s); left out (remove %s to train it again)\n",
-                   i + 1, runs.size(), runs[i].name.c_str(), diverged->step, diverged->cause.c_str(),
-                   run_directory.c_str());
-      outcome.failed = true;
-      outcomes.push_back(outcome);
-      continue;
-    }
-    if (sweep_run_finished(run_directory)) {
-      check_same_settings(run_directory, config, false);
-      std::fprintf(stderr, "[%zu/%zu] %s: finished earlier, skipped\n", i + 1, runs.size(), runs[i].name.c_str());
-      outcome.skipped = true;
-    } else {
-      const bool resume = std::filesystem::exists(run_directory + "/checkpoint.utg");
-      if (resume) check_same_settings(run_directory, config, true);
-      std::fprintf(stderr, "[%zu/%zu] %s: %s\n", i + 1, runs.size(), runs[i].name.c_str(),
-                   resume ? "resuming from its checkpoint" : "training");
-      if (resume) {
-        // The directory's own configuration (the trainer requires it), with this sweep's step count.
-        const long long steps = config.steps;
-        config = read_run_config(run_directory + "/config.json");
-        config.steps = steps;
-      }
-      TrainingResult result = train_run(config, run_directory, resume);
-      require(!result.stopped_by_signal, run_directory, ": stopped by a signal at step ", result.steps_done,
-              " (checkpoint written); run the same command again to resume the sweep");
-      if (result.stopped_on_non_finite_loss) {
-        // No metrics.json: the run is reported as failed (and so is it by the next call: diverged.json).
-        std::fprintf(stderr, "%s: the loss became non-finite; left out (see its train_log.csv)\n",
-                     run_directory.c_str());
-        outcome.failed = true;
-        outcomes.push_back(outcome);
-        continue;
-      }
-    }
-    outcome.metrics = read_metrics(run_directory + "/metrics.json");
-    outcome.last_logged = read_last_log_row(run_directory + "/train_log.csv");
-    outcomes.push_back(outcome);
+    const std::string label = "[" + std::to_string(i + 1) + "/" + std::to_string(runs.size()) + "]";
+    outcomes.push_back(train_sweep_run(runs[i], run_directory, label));
+    require(!outcomes.back().stopped_by_signal, run_directory, ": stopped by a signal (checkpoint written); run the "
+            "same command again to resume the sweep");
   }
   return outcomes;
 }

@@ -24,6 +24,7 @@ struct SweepOutcome {
   std::map<std::string, double> metrics;  // metrics.json's numbers (undefined scores are NaN)
   bool skipped = false;                   // finished before this call
   bool failed = false;                    // stopped on a non-finite loss (no metrics)
+  int stopped_by_signal = 0;              // SIGINT/SIGTERM stopped it (checkpoint written, no metrics)
   std::map<std::string, double> last_logged;  // train_log.csv's last row: each term's interval mean, e.g. "kl"
 };
 
@@ -55,8 +56,12 @@ std::string reported_metric_column(const TrainingProfile& profile, const std::st
 // A configuration from `untangle train` flags (apps/common/run_config.h's layers).
 RunConfig run_config_from_flags(const std::vector<std::string>& flags);
 
-// True when directory/metrics.json exists (the run finished).
+// True when directory/metrics.json exists and parses (the run finished; apps/common/sweep_store.h).
 bool sweep_run_finished(const std::string& run_directory);
+
+// Trains one run into `run_directory` unless it has finished (its metrics are read) or diverged (failed);
+// resumes it from its checkpoint when there is one. `label` prefixes its progress line ("[3/10]").
+SweepOutcome train_sweep_run(const SweepRun& run, const std::string& run_directory, const std::string& label);
 
 // Runs what is not finished, in order, printing one line per run; returns every run's metrics.
 std::vector<SweepOutcome> run_sweep(const std::vector<SweepRun>& runs, const std::string& directory);

@@ -14,5 +14,6 @@ int command_metrics(int argc, char** argv);
 int command_distances(int argc, char** argv);
 int command_visualize(int argc, char** argv);
 int command_report(int argc, char** argv);
+int command_sweep(int argc, char** argv);
 
 }  // namespace untangle

@@ -24,6 +24,7 @@ const Command kCommands[] = {
     {"distances", untangle::command_distances, "ground-truth vs perceived distance matrices of a dataset"},
     {"visualize", untangle::command_visualize, "labelled traversals, reconstructions, animation of a run"},
     {"report", untangle::command_report, "one self-contained HTML page for a run or a folder of runs"},
+    {"sweep", untangle::command_sweep, "a sweep spec's runs: list, run here, run one, Slurm array, status"},
 };
 
 void print_usage() {
