@@ -2,7 +2,8 @@
 # End-to-end test of `untangle sweep` on a real Slurm (docs/slurm_test.md): starts a one-node cluster on
 # localhost (scripts/slurm/local_cluster.sh), then
 #   1. a sweep of 4 short runs written as a job array (`untangle sweep slurm`), submitted with sbatch:
-#      every array task completes and every run has its metrics.json;
+#      every array task completes, every run has its metrics.json, and written again the script would
+#      hold nothing (none is written);
 #   2. a sweep of 3 runs, one of them long: that run's array task is cancelled with scancel while it
 #      trains, `untangle sweep status` must call it interrupted, the job script is written again (it must
 #      hold that one run only) and resubmitted; at the end every run has finished, the runs finished
@@ -23,12 +24,17 @@ cluster="$script_dir/slurm/local_cluster.sh"
 untangle="" keep=0 work="" passed=0
 started_at=$(date +%s)
 
+# --help: the comment block at the top of this file.
+print_header() { awk 'NR > 1 && /^#/ { sub(/^# ?/, ""); print; next } NR > 1 { exit }' "$0"; }
+
 say() { echo "test_sweep_on_slurm: $*" >&2; }  # stderr: some callers capture stdout
 
 fail() {
   say "FAILED: $*"
-  for output in "$work"/jobs/*.out; do
-    [[ -f $output ]] && { echo "---- $output"; tail -15 "$output"; } >&2
+  local output
+  # The array tasks' outputs, wherever the job script sends them.
+  find "$work" -name '*.out' -type f 2> /dev/null | sort | while read -r output; do
+    { echo "---- $output"; tail -15 "$output"; } >&2
   done
   exit 1
 }
@@ -38,7 +44,7 @@ parse_arguments() {
     case $1 in
       --untangle) untangle=${2:?--untangle needs a path}; shift 2 ;;
       --keep) keep=1; shift ;;
-      -h | --help) sed -n '2,20p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+      -h | --help) print_header; exit 0 ;;
       *) echo "unknown option '$1' (--help for usage)" >&2; exit 1 ;;
     esac
   done
@@ -111,9 +117,9 @@ run_directories() {
 }
 
 # expect_all_finished SPEC RESULTS COUNT: COUNT runs listed, each finished with a parsable metrics.json,
-# and no other directory in RESULTS.
+# and no other run directory (one with a config.json) in RESULTS.
 expect_all_finished() {
-  local spec=$1 results=$2 count=$3 id directory status listed
+  local spec=$1 results=$2 count=$3 id directory status listed config
   listed=$(run_directories "$spec" "$results")
   [[ $(wc -l <<< "$listed") == "$count" ]] || fail "sweep list $spec: expected $count runs, got: $listed"
   while read -r id directory status; do
@@ -121,8 +127,9 @@ expect_all_finished() {
     python3 -c 'import json, sys; json.load(open(sys.argv[1]))' "$directory/metrics.json" \
       || fail "run $id: $directory/metrics.json does not parse"
   done <<< "$listed"
-  [[ $(find "$results" -mindepth 1 -maxdepth 1 -type d | wc -l) == "$count" ]] \
-    || fail "$results holds other directories than the $count runs: $(ls "$results")"
+  for config in "$results"/*/config.json; do
+    grep -q -F " $(dirname "$config") " <<< "$listed" || fail "$(dirname "$config") is a run the sweep does not list"
+  done
 }
 
 # finished_runs RESULTS: the run directories that hold a metrics.json.
@@ -174,7 +181,11 @@ complete_a_sweep() {
   [[ $(task_states "$job" | awk '$2 == "COMPLETED"' | wc -l) == 4 ]] \
     || fail "job $job: expected 4 completed array tasks, got: $(task_states "$job" | tr '\n' ';')"
   expect_all_finished "$spec" "$work/results_complete" 4
-  say "part 1 passed: 4 array tasks completed, 4 runs finished"
+  # Written again, the array would be empty: `untangle sweep slurm` writes no script then.
+  "$untangle" sweep slurm "$spec" --out "$work/jobs/nothing_left.sbatch" > /dev/null \
+    || fail "sweep slurm on a finished sweep exited non-zero"
+  [[ ! -e $work/jobs/nothing_left.sbatch ]] || fail "sweep slurm wrote a job script for a finished sweep"
+  say "part 1 passed: 4 array tasks completed, 4 runs finished, nothing left to submit"
 }
 
 # The array task that trains run ID (read from its process' environment): "JOB_TASK", or nothing.
@@ -250,7 +261,7 @@ resubmit_and_compare() {
     || fail "a run finished before the resubmit was touched by it (hash/mtime lines above)"
   [[ $(head -2 "$long_dir/train_log.csv") == "$(< "$work/cancelled_log_head.csv")" ]] \
     || fail "run $long_id was trained again from step 0 instead of resuming (its first log row changed)"
-  for run in "$results"/*/; do no_step_twice "$run"; done
+  for run in "$results"/*/config.json; do no_step_twice "$(dirname "$run")"; done
   grep -q '"step": 1200' "$long_dir/metrics.json" || fail "run $long_id: metrics.json is not at step 1200"
   say "part 2 passed: the cancelled run resumed and finished; the 2 finished runs were left untouched"
 }

@@ -21,6 +21,9 @@ set -euo pipefail
 cluster_dir=${UNTANGLE_SLURM_DIR:-/tmp/untangle_slurm}
 exit_skipped=77
 
+# --help: the comment block at the top of this file.
+print_header() { awk 'NR > 1 && /^#/ { sub(/^# ?/, ""); print; next } NR > 1 { exit }' "$0"; }
+
 say() { echo "local_cluster: $*"; }
 
 # Installs slurm-wlm and munge with apt-get when root and missing; otherwise exits 77 with the reason.
@@ -219,7 +222,7 @@ case ${1:-} in
   status) status ;;
   env) echo "export SLURM_CONF=$cluster_dir/slurm.conf" ;;
   -h | --help)
-    sed -n '2,14p' "$0" | sed 's/^# \{0,1\}//'
+    print_header
     ;;
   *)
     echo "usage: $0 start|stop|status|env (--help for more)" >&2
