@@ -6,10 +6,10 @@
 #      hold nothing (none is written);
 #   2. a sweep of 3 runs, one of them long: that run's array task is cancelled with scancel while it
 #      trains, `untangle sweep status` must call it interrupted, the job script is written again (it must
-#      hold that one run only) and resubmitted; at the end every run has finished, the runs finished
-#      before the resubmit are byte-for-byte untouched (metrics, checkpoint, log, mtimes), the cancelled
-#      run resumed from its checkpoint (its log's first rows, wall-clock column included, are kept) and no
-#      step or directory appears twice.
+#      hold that one run only) and submitted twice (the run's lock must let one task train it); at the end
+#      every run has finished, the runs finished before the resubmit are byte-for-byte untouched
+#      (metrics, checkpoint, log, mtimes), the cancelled run resumed from its checkpoint (its log's first
+#      rows, wall-clock column included, are kept) and no step or directory appears twice.
 # Builds nothing: give the untangle binary. Stops the cluster on exit, whatever happens.
 #
 #   scripts/test_sweep_on_slurm.sh --untangle build/bin/untangle [--keep]
@@ -101,10 +101,11 @@ wait_for_job() {
   fail "job $job still running after $limit s"
 }
 
-# task_states JOB: one "ARRAY_TASK_ID STATE" line per array task (finished jobs stay listed for
-# MinJobAge = 300 s in the cluster's slurm.conf).
+# task_states JOB: one "ARRAY_TASK_ID STATE EXIT_STATUS" line per array task (finished jobs stay listed
+# for MinJobAge = 300 s in the cluster's slurm.conf).
 task_states() {
-  scontrol -o show job "$1" | sed -n 's/.*ArrayTaskId=\([0-9]*\) .*JobState=\([A-Z_]*\) .*/\1 \2/p' | sort -n
+  scontrol -o show job "$1" \
+    | sed -n 's/.*ArrayTaskId=\([0-9]*\) .*JobState=\([A-Z_]*\) .*ExitCode=\([0-9]*\):.*/\1 \2 \3/p' | sort -n
 }
 
 # run_directories SPEC: "ID DIRECTORY STATUS" per run, the directory made absolute.
@@ -247,13 +248,29 @@ after_the_cancel() {
   head -2 "$long_dir/train_log.csv" > "$work/cancelled_log_head.csv"
 }
 
+# one_trainer_of_two JOB TWIN RUN_DIR: each job is one task; one trained the run, the other either found
+# it locked (exit status 75, documented by `untangle sweep --help`) or, had it started late, finished.
+one_trainer_of_two() {
+  local states
+  states=$( (task_states "$1" && task_states "$2") | awk '{ print $2, $3 }' | sort | tr '\n' ';')
+  [[ $states == "COMPLETED 0;COMPLETED 0;" || $states == "COMPLETED 0;FAILED 75;" ]] \
+    || fail "jobs $1 and $2 (one task each) should end completed + completed or failed with 75, got: $states"
+  if [[ -f $3/sweep_events.log ]]; then
+    [[ $(grep -c finished "$3/sweep_events.log") == 1 ]] || fail "$3/sweep_events.log: not one 'finished' line"
+  fi
+  states=${states%;}
+  say "the twin submissions ended: ${states//;/, } (75: the run's lock was held)"
+}
+
 resubmit_and_compare() {
-  local spec=$1 results=$2 long_id=$3 long_dir=$4 job finished run
-  say "resubmitting: the job script is written again for the unfinished runs"
+  local spec=$1 results=$2 long_id=$3 long_dir=$4 job twin finished run
+  say "resubmitting: the job script is written again for the unfinished runs, and submitted twice"
   job=$(submit "$spec" resubmit)
+  # The same script submitted twice (a user's slip): the run's lock lets one task train it.
+  twin=$(cd "$work/jobs" && sbatch --parsable resubmit.sbatch) || fail "sbatch resubmit.sbatch (twice) was refused"
   wait_for_job "$job" 150
-  [[ $(task_states "$job" | awk '{ print $2 }' | tr '\n' ';') == "COMPLETED;" ]] \
-    || fail "the resubmitted job $job should be one completed task, got: $(task_states "$job" | tr '\n' ';')"
+  wait_for_job "$twin" 150
+  one_trainer_of_two "$job" "$twin" "$long_dir"
   expect_all_finished "$spec" "$results" 3
   mapfile -t finished < "$work/finished_before_resubmit.list"
   fingerprint "${finished[@]}" > "$work/finished_after_resubmit.txt"
