@@ -46,6 +46,7 @@ DIR/results.md, DIR/results.csv, DIR/rotation.json and SVG figures.
   --profile paper   the reference's 20 dSprites epochs (230,400 steps), 5 seeds, reference sizes; for a GPU
   --profile smoke   a seconds-long check of the whole pipeline (tests)
   --workers N       train N runs at once, one thread each (default: 2 for quick and smoke, 1 for paper)
+  --write-sweep FILE  write the runs as a sweep spec for `untangle sweep` (docs/scaling.md) and exit
 )";
 
 struct MathieuProfile {
@@ -280,6 +281,7 @@ int main(int argc, char** argv) {
     for (const SweepRun& run : prior_runs(p, options.device, cells)) runs.push_back(run);
     std::fprintf(stderr, "profile %s: %zu runs into %s/runs\n", p.name.c_str(), runs.size(), options.out.c_str());
     const double start = now_ms();
+    if (write_sweep_if_asked(options, runs, options.out + "/runs")) return 0;
     std::vector<SweepOutcome> outcomes = train_sweep(options, runs, options.out + "/runs", argc, argv);
     if (options.is_worker()) return 0;
     const double trained = now_ms();

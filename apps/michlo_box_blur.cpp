@@ -45,6 +45,7 @@ DIR/dci.svg and DIR/distances/ (perceived distance matrices under both losses).
   --device D        auto (default), cpu or cuda, for every training run
   --out DIR         default out/michlo_box_blur
   --workers N       train N runs at once, one thread each (default: 1 for paper, else 2)
+  --write-sweep FILE  write the runs as a sweep spec for `untangle sweep` (docs/scaling.md) and exit
 )";
 
 struct BoxBlurProfile {
@@ -152,6 +153,7 @@ int main(int argc, char** argv) {
                  profile.training.name.c_str(), runs.size(), profile.training.steps,
                  profile.ada_gvae_steps > 0 ? profile.ada_gvae_steps : profile.training.steps, profile.training.batch,
                  options.out.c_str());
+    if (write_sweep_if_asked(options, runs, options.out + "/runs")) return 0;
     const std::vector<SweepOutcome> outcomes = train_sweep(options, runs, options.out + "/runs", argc, argv);
     if (options.is_worker()) return 0;
 

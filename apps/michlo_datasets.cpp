@@ -35,6 +35,7 @@ skipped). Writes DIR/results.md, DIR/results.csv, DIR/mig.svg, DIR/dci.svg.
   --profile paper   beta 0.000316..1.0 (8 values) x z {9, 25}, 115,200 steps, batch 256; meant for a GPU
   --profile smoke   beta 0.001, z 9, 30 steps, batch 16: every stage in about 3 minutes (numbers mean nothing)
   --workers N       train N runs at once, one thread each (default: 1 for paper, else 2)
+  --write-sweep FILE  write the runs as a sweep spec for `untangle sweep` (docs/scaling.md) and exit
 )";
 
 struct DatasetsProfile {
@@ -84,6 +85,7 @@ int main(int argc, char** argv) {
             }
     std::fprintf(stderr, "profile %s: %zu runs of %lld steps (batch %d) into %s/runs\n", profile.training.name.c_str(),
                  runs.size(), profile.training.steps, profile.training.batch, options.out.c_str());
+    if (write_sweep_if_asked(options, runs, options.out + "/runs")) return 0;
     const std::vector<SweepOutcome> outcomes = train_sweep(options, runs, options.out + "/runs", argc, argv);
     if (options.is_worker()) return 0;
 

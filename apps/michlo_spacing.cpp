@@ -33,6 +33,7 @@ DIR/results.csv, DIR/mig.svg, DIR/dci.svg.
   --profile paper   57,600 steps, batch 256, 5 repeats, max of periodic fast metrics; meant for a GPU
   --profile smoke   30 steps, batch 16: every stage end to end in about 3 minutes (numbers mean nothing)
   --workers N       train N runs at once, one thread each (default: 1 for paper, else 2)
+  --write-sweep FILE  write the runs as a sweep spec for `untangle sweep` (docs/scaling.md) and exit
 )";
 
 const TrainingProfile kQuick{"quick", 600, 32, 1, "fast", 0};
@@ -79,6 +80,7 @@ int main(int argc, char** argv) {
         }
     std::fprintf(stderr, "profile %s: %zu runs of %lld steps (batch %d) into %s/runs\n", profile.name.c_str(),
                  runs.size(), profile.steps, profile.batch, options.out.c_str());
+    if (write_sweep_if_asked(options, runs, options.out + "/runs")) return 0;
     const std::vector<SweepOutcome> outcomes = train_sweep(options, runs, options.out + "/runs", argc, argv);
     if (options.is_worker()) return 0;
 

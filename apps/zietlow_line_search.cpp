@@ -38,6 +38,7 @@ tables are found and skipped. Writes DIR/line_search.md, DIR/line_search.csv, DI
   --device D        auto (default), cpu or cuda
   --out DIR         the zietlow_tables folder (default out/zietlow_tables)
   --workers N       train N runs at once, one thread each (default: 1 for paper, else 2)
+  --write-sweep FILE  write the runs as a sweep spec for `untangle sweep` (docs/scaling.md) and exit
   --datasets LIST   dsprites and/or shapes3d instead of the profile's (as given to zietlow_tables)
   --models LIST     only these of the profile's models (must include beta_vae)
 )";
@@ -62,6 +63,7 @@ int main(int argc, char** argv) {
             for (DataVariant variant : {DataVariant::Original, DataVariant::Modified})
               runs.push_back({model, dataset, variant, seed, scale});
     const std::vector<SweepRun> sweep = zietlow_sweep(p, runs, options.out);
+    if (write_sweep_if_asked(options, sweep, options.out + "/runs")) return 0;
     if (options.is_worker()) {
       train_zietlow_stage(options, sweep, "line_search", argc, argv);
       return 0;

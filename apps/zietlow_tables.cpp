@@ -53,6 +53,9 @@ the most and least disentangled beta-VAE (Fig. 10/11). Resumable: run it again t
   --device D        auto (default), cpu or cuda, for every training run
   --out DIR         default out/zietlow_tables
   --workers N       train N runs at once, one thread each (default: 1 for paper, else 2)
+  --write-sweep FILE  write the runs as a sweep spec for `untangle sweep` (docs/scaling.md) and exit
+                    with the base runs only until they have finished; then it learns the manipulation
+                    from them here and writes every run (the mod. runs too)
   --data-file-dsprites PATH, --data-file-shapes3d PATH   the real dataset files instead of the renderers
   --datasets LIST   dsprites and/or shapes3d instead of the profile's (e.g. the quick profile on dsprites)
   --models LIST     Table 1's models to train instead of the profile's; must include beta_vae
@@ -236,6 +239,12 @@ std::string direction_markdown(Cells& cells, const ZietlowProfile& p, bool filte
          "when all do, p is the chance of that order under no effect (one-sided exact Mann–Whitney).\n\n";
 }
 
+// What --write-sweep says while the base runs are unfinished.
+const char* kModRunsLater =
+    "(base runs only: the mod. runs train on the manipulation that this app learns from the finished base "
+    "runs; when they have finished, run this command again: it learns the manipulation here and writes the "
+    "sweep with every run)";
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -250,6 +259,12 @@ int main(int argc, char** argv) {
 
     const std::vector<ZietlowRun> base = stage_runs(p, {DataVariant::Original, DataVariant::Noise});
     const std::vector<ZietlowRun> modified = stage_runs(p, {DataVariant::Modified});
+    // --write-sweep: the mod. runs train on the manipulation learned from the base runs, so until those
+    // have finished the sweep holds the base runs only; once they have, the manipulation is learned
+    // below and the sweep is written with every run.
+    if (!options.write_sweep.empty() && !sweep_finished(zietlow_sweep(p, base, options.out), options.out + "/runs") &&
+        write_sweep_if_asked(options, zietlow_sweep(p, base, options.out), options.out + "/runs", kModRunsLater))
+      return 0;
     if (options.is_worker()) {  // a worker process trains its share of the stage it was started for
       train_zietlow_stage(options, zietlow_sweep(p, stage == "mod" ? modified : base, options.out), stage, argc, argv);
       return 0;
@@ -263,6 +278,9 @@ int main(int argc, char** argv) {
     std::string selection = "# Zietlow et al. — the restarts and the manipulation (profile " + p.name + ")\n\n";
     for (const std::string& dataset : p.datasets) selection += make_manipulation(p, options, dataset, base, base_outcomes);
     write_file_atomically(options.out + "/selection.md", selection);
+    std::vector<ZietlowRun> every_run = base;
+    every_run.insert(every_run.end(), modified.begin(), modified.end());
+    if (write_sweep_if_asked(options, zietlow_sweep(p, every_run, options.out), options.out + "/runs")) return 0;
     // 3. The manipulated data.
     const std::vector<SweepOutcome> mod_outcomes = train_zietlow_stage(options, zietlow_sweep(p, modified, options.out), "mod", argc, argv);
 
