@@ -8,7 +8,7 @@
 // Backward: the blur is linear, y = K x, so dL/dx = K^T dL/dy. The kernel is symmetric and the padding
 // is zeros on every side, so K^T = K: the backward pass is the same blur applied to the gradient.
 #include "autograd/ops.h"
-#include "kernels/check.h"
+#include "core/check.h"
 #include "kernels/cpu/box_blur.h"
 #include "kernels/cuda/box_blur.h"
 

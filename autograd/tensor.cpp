@@ -3,7 +3,7 @@
 #include <algorithm>
 #include <utility>
 
-#include "kernels/check.h"
+#include "core/check.h"
 #include "kernels/cuda/memory.h"
 
 namespace untangle {

@@ -7,7 +7,7 @@
 #include "apps/common/args.h"
 #include "apps/common/html_report.h"
 #include "apps/untangle/commands.h"
-#include "kernels/file_io.h"
+#include "core/file_io.h"
 
 namespace untangle {
 

@@ -9,7 +9,7 @@
 #include <vector>
 
 #include "autograd/ops.h"
-#include "kernels/check.h"
+#include "core/check.h"
 #include "kernels/cpu/activation.h"
 #include "kernels/cpu/broadcast.h"
 #include "kernels/cpu/copy.h"
