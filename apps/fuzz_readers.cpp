@@ -17,8 +17,8 @@
 #include "apps/common/file_mutations.h"
 #include "apps/common/program.h"
 #include "apps/common/reader_targets.h"
-#include "kernels/check.h"
-#include "kernels/file_io.h"
+#include "core/check.h"
+#include "core/file_io.h"
 
 // Under AddressSanitizer an impossible allocation must throw std::bad_alloc (a bad outcome we count and
 // report) rather than abort; 4 GiB is far beyond anything the seeds need.

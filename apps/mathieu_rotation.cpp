@@ -28,7 +28,7 @@
 #include "apps/common/svg_plot.h"
 #include "apps/common/timing.h"
 #include "data/samplers.h"
-#include "kernels/file_io.h"
+#include "core/file_io.h"
 #include "metrics/evaluate.h"
 
 using namespace untangle;

@@ -27,7 +27,7 @@
 #include "apps/common/svg_plot.h"
 #include "apps/common/sweep.h"
 #include "data/registry.h"
-#include "kernels/file_io.h"
+#include "core/file_io.h"
 
 using namespace untangle;
 

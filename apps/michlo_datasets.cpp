@@ -21,7 +21,7 @@
 #include "apps/common/summary.h"
 #include "apps/common/svg_plot.h"
 #include "apps/common/sweep.h"
-#include "kernels/file_io.h"
+#include "core/file_io.h"
 
 using namespace untangle;
 

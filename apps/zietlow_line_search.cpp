@@ -21,7 +21,7 @@
 #include "apps/common/svg_plot.h"
 #include "apps/common/zietlow.h"
 #include "data/registry.h"
-#include "kernels/file_io.h"
+#include "core/file_io.h"
 
 using namespace untangle;
 

@@ -34,7 +34,7 @@
 #include "apps/common/summary.h"
 #include "apps/common/zietlow.h"
 #include "data/registry.h"
-#include "kernels/file_io.h"
+#include "core/file_io.h"
 
 using namespace untangle;
 

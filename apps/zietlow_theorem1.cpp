@@ -33,7 +33,7 @@
 #include "apps/common/summary.h"
 #include "apps/common/svg_scatter.h"
 #include "kernels/device.h"
-#include "kernels/file_io.h"
+#include "core/file_io.h"
 #include "metrics/symmetric_eigen.h"
 #include "nn/model.h"
 

@@ -1,6 +1,6 @@
 #include "autograd/dispatch.h"
 
-#include "kernels/check.h"
+#include "core/check.h"
 #include "kernels/cuda/memory.h"
 
 namespace untangle {

@@ -9,7 +9,7 @@
 // is zeros on every side, so K^T = K: the backward pass is the same blur applied to the gradient.
 #include "autograd/dispatch.h"
 #include "autograd/ops.h"
-#include "kernels/check.h"
+#include "core/check.h"
 #include "kernels/cpu/box_blur.h"
 #include "kernels/cuda/box_blur.h"
 

@@ -11,7 +11,7 @@
 // can be used twice).
 #include "autograd/dispatch.h"
 #include "autograd/ops.h"
-#include "kernels/check.h"
+#include "core/check.h"
 #include "kernels/cpu/broadcast.h"
 #include "kernels/cpu/conv2d.h"
 #include "kernels/cuda/broadcast.h"

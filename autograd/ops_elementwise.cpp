@@ -4,7 +4,7 @@
 // broadcast input receives the sum over the dimensions it was stretched along).
 #include "autograd/dispatch.h"
 #include "autograd/ops.h"
-#include "kernels/check.h"
+#include "core/check.h"
 #include "kernels/cpu/broadcast.h"
 #include "kernels/cuda/broadcast.h"
 

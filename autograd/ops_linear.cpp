@@ -2,7 +2,7 @@
 // arguments). With y = a b:  da += dy b^T,  db += a^T dy.
 #include "autograd/dispatch.h"
 #include "autograd/ops.h"
-#include "kernels/check.h"
+#include "core/check.h"
 #include "kernels/cpu/broadcast.h"
 #include "kernels/cpu/gemm.h"
 #include "kernels/cuda/broadcast.h"

@@ -5,7 +5,7 @@
 
 #include "autograd/dispatch.h"
 #include "autograd/ops.h"
-#include "kernels/check.h"
+#include "core/check.h"
 #include "kernels/cpu/losses.h"
 #include "kernels/cuda/losses.h"
 

@@ -9,7 +9,7 @@
 
 #include "autograd/dispatch.h"
 #include "autograd/ops.h"
-#include "kernels/check.h"
+#include "core/check.h"
 #include "kernels/cpu/reduce.h"
 #include "kernels/cuda/reduce.h"
 

@@ -7,7 +7,7 @@
 
 #include "autograd/dispatch.h"
 #include "autograd/ops.h"
-#include "kernels/check.h"
+#include "core/check.h"
 #include "kernels/cpu/copy.h"
 #include "kernels/cuda/copy.h"
 #include "kernels/cuda/memory.h"

@@ -1,7 +1,7 @@
 #include "autograd/tape.h"
 
 #include "autograd/dispatch.h"
-#include "kernels/check.h"
+#include "core/check.h"
 
 namespace untangle {
 

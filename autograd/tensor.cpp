@@ -4,7 +4,7 @@
 #include <utility>
 
 #include "autograd/dispatch.h"
-#include "kernels/check.h"
+#include "core/check.h"
 #include "kernels/cuda/memory.h"
 
 namespace untangle {

@@ -1,6 +1,6 @@
 #include "data/dataset.h"
 
-#include "kernels/check.h"
+#include "core/check.h"
 #include "kernels/cpu/parallel.h"
 
 namespace untangle {

@@ -7,9 +7,9 @@
 #include <algorithm>
 #include <cstring>
 
-#include "kernels/bounded_reader.h"
-#include "kernels/check.h"
-#include "kernels/file_io.h"
+#include "core/bounded_reader.h"
+#include "core/check.h"
+#include "core/file_io.h"
 
 namespace untangle {
 

@@ -3,7 +3,7 @@
 
 #include <cmath>
 
-#include "kernels/check.h"
+#include "core/check.h"
 #include "kernels/cpu/parallel.h"
 
 namespace untangle {

@@ -5,7 +5,7 @@
 #include <vector>
 
 #include "data/reflect.h"
-#include "kernels/check.h"
+#include "core/check.h"
 
 namespace untangle {
 

@@ -3,8 +3,8 @@
 #include <algorithm>
 #include <cstring>
 
-#include "kernels/bounded_reader.h"
-#include "kernels/check.h"
+#include "core/bounded_reader.h"
+#include "core/check.h"
 
 namespace untangle {
 

@@ -2,14 +2,14 @@
 // Format: "\x93NUMPY", version byte pair, header length (2 bytes in v1, 4 in v2/v3), a Python-dict
 // header {'descr': '<f4', 'fortran_order': False, 'shape': (N, D), }, padded so the data is 64-aligned.
 // Arrays saved with fortran_order True (first index fastest) are transposed into C order on load; every
-// size in the header is checked against the bytes present (kernels/bounded_reader.h) before allocating.
+// size in the header is checked against the bytes present (core/bounded_reader.h) before allocating.
 #pragma once
 #include <cstddef>
 #include <cstdint>
 #include <string>
 #include <vector>
 
-#include "kernels/file_io.h"
+#include "core/file_io.h"
 
 namespace untangle {
 

@@ -7,8 +7,8 @@
 #include <cstdio>
 #include <cstring>
 
-#include "kernels/bounded_reader.h"
-#include "kernels/check.h"
+#include "core/bounded_reader.h"
+#include "core/check.h"
 
 namespace untangle {
 

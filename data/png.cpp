@@ -4,7 +4,7 @@
 #include <zlib.h>
 
 #include "data/npy.h"
-#include "kernels/check.h"
+#include "core/check.h"
 
 namespace untangle {
 

@@ -7,8 +7,8 @@
 #include "data/hdf5.h"
 #include "data/image_table_dataset.h"
 #include "data/npz.h"
-#include "kernels/bounded_reader.h"
-#include "kernels/check.h"
+#include "core/bounded_reader.h"
+#include "core/check.h"
 
 namespace untangle {
 

@@ -6,7 +6,7 @@
 #include "data/real_files.h"
 #include "data/shapes3d.h"
 #include "data/xysquares.h"
-#include "kernels/check.h"
+#include "core/check.h"
 
 namespace untangle {
 

@@ -5,7 +5,7 @@
 #include <cmath>
 #include <numeric>
 
-#include "kernels/check.h"
+#include "core/check.h"
 
 namespace untangle {
 

@@ -8,7 +8,7 @@
 #include <cmath>
 #include <limits>
 
-#include "kernels/check.h"
+#include "core/check.h"
 
 namespace untangle {
 

@@ -3,7 +3,7 @@
 
 #include <algorithm>
 
-#include "kernels/check.h"
+#include "core/check.h"
 
 namespace untangle {
 

@@ -1,6 +1,6 @@
 #include "kernels/device.h"
 
-#include "kernels/check.h"
+#include "core/check.h"
 
 namespace untangle {
 

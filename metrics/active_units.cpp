@@ -1,6 +1,6 @@
 #include "metrics/active_units.h"
 
-#include "kernels/check.h"
+#include "core/check.h"
 
 namespace untangle {
 

@@ -1,6 +1,6 @@
 #include "metrics/code_source.h"
 
-#include "kernels/check.h"
+#include "core/check.h"
 
 namespace untangle {
 

@@ -4,7 +4,7 @@
 #include <cmath>
 #include <unordered_map>
 
-#include "kernels/check.h"
+#include "core/check.h"
 
 namespace untangle {
 

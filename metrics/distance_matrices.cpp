@@ -2,7 +2,7 @@
 
 #include <cstdlib>
 
-#include "kernels/check.h"
+#include "core/check.h"
 #include "kernels/cpu/parallel.h"
 
 namespace untangle {

@@ -5,7 +5,7 @@
 #include <functional>
 #include <sstream>
 
-#include "kernels/check.h"
+#include "core/check.h"
 #include "metrics/beta_vae_score.h"
 #include "metrics/dci.h"
 #include "metrics/factor_vae_score.h"

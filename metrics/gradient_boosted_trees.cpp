@@ -4,7 +4,7 @@
 #include <cfloat>
 #include <cmath>
 
-#include "kernels/check.h"
+#include "core/check.h"
 #include "kernels/cpu/parallel.h"
 
 namespace untangle {

@@ -4,7 +4,7 @@
 #include <cmath>
 #include <limits>
 
-#include "kernels/check.h"
+#include "core/check.h"
 #include "kernels/cpu/parallel.h"
 
 namespace untangle {

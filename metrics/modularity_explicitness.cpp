@@ -3,7 +3,7 @@
 #include <algorithm>
 #include <cmath>
 
-#include "kernels/check.h"
+#include "core/check.h"
 #include "metrics/logistic_regression.h"
 #include "metrics/mig.h"
 #include "metrics/roc_auc.h"

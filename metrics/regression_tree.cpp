@@ -6,7 +6,7 @@
 #include <limits>
 #include <numeric>
 
-#include "kernels/check.h"
+#include "core/check.h"
 #include "kernels/cpu/parallel.h"
 
 namespace untangle {

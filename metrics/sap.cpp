@@ -3,7 +3,7 @@
 #include <algorithm>
 #include <functional>
 
-#include "kernels/check.h"
+#include "core/check.h"
 #include "metrics/linear_svm.h"
 #include "kernels/cpu/parallel.h"
 

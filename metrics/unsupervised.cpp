@@ -2,7 +2,7 @@
 
 #include <cmath>
 
-#include "kernels/check.h"
+#include "core/check.h"
 #include "metrics/discretize.h"
 #include "metrics/symmetric_eigen.h"
 

@@ -2,7 +2,7 @@
 // decoder is the DeconvDecoder of architectures.cpp. It differs from disentanglement_lib's conv_encoder
 // in its padding (p2 everywhere, hence the 1600-wide flatten), its kernel sizes (k4 for all four
 // convs), its single 2D-wide code layer, and its init (Xavier normal).
-#include "kernels/check.h"
+#include "core/check.h"
 #include "nn/architectures.h"
 
 namespace untangle {

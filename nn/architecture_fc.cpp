@@ -1,7 +1,7 @@
 // disentanglement_lib's fully connected encoder and decoder (methods/shared/architectures.py fc_encoder,
 // fc_decoder; docs/models.md). The decoder's tanh hidden layers are as in
 // the reference (the study itself never used the fc pair).
-#include "kernels/check.h"
+#include "core/check.h"
 #include "nn/architectures.h"
 
 namespace untangle {

@@ -2,7 +2,7 @@
 // linear maps each way, trained on a Gaussian (L2) reconstruction loss, recovers PCA's axes, aligned).
 // The paper writes mu = M_E x and Dec(z) = M_D z for zero-mean data; the biases here let the model
 // absorb a data mean, and the log-variance is a second linear map of x.
-#include "kernels/check.h"
+#include "core/check.h"
 #include "nn/architectures.h"
 
 namespace untangle {

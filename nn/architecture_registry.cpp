@@ -1,5 +1,5 @@
 // Architectures by name: the table the model settings' `architecture` string is looked up in.
-#include "kernels/check.h"
+#include "core/check.h"
 #include "nn/architectures.h"
 
 namespace untangle {

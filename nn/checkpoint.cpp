@@ -6,9 +6,9 @@
 #include <cstdlib>
 #include <cstring>
 
-#include "kernels/bounded_reader.h"
-#include "kernels/check.h"
-#include "kernels/file_io.h"
+#include "core/bounded_reader.h"
+#include "core/check.h"
+#include "core/file_io.h"
 
 namespace untangle {
 
@@ -33,7 +33,7 @@ class Writer {
 };
 
 // Front-to-back reads of a checkpoint's bytes, each checked against the file's size (see
-// kernels/bounded_reader.h); errors name the file and say the checkpoint is truncated.
+// core/bounded_reader.h); errors name the file and say the checkpoint is truncated.
 class Reader {
  public:
   Reader(const std::vector<uint8_t>& data, const std::string& path)

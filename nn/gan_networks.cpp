@@ -1,6 +1,6 @@
 #include "nn/gan_networks.h"
 
-#include "kernels/check.h"
+#include "core/check.h"
 
 namespace untangle {
 

@@ -1,6 +1,6 @@
 #include "nn/graphed_step.h"
 
-#include "kernels/check.h"
+#include "core/check.h"
 #include "kernels/cuda/philox.h"
 
 namespace untangle {

@@ -3,7 +3,7 @@
 #include <cstdlib>
 #include <sstream>
 
-#include "kernels/check.h"
+#include "core/check.h"
 #include "nn/checkpoint.h"
 
 namespace untangle {

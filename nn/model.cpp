@@ -2,7 +2,7 @@
 // groups, and evaluation-time reconstruction.
 #include "nn/model.h"
 
-#include "kernels/check.h"
+#include "core/check.h"
 
 namespace untangle {
 

@@ -17,7 +17,7 @@
 #include <algorithm>
 #include <cmath>
 
-#include "kernels/check.h"
+#include "core/check.h"
 #include "nn/model.h"
 
 namespace untangle {

@@ -11,7 +11,7 @@
 // D is one number per batch, added to every example's loss as upstream subtracts it from each objective.
 #include <sstream>
 
-#include "kernels/check.h"
+#include "core/check.h"
 #include "nn/aggregate_divergence.h"
 #include "nn/model.h"
 #include "nn/priors.h"

@@ -17,7 +17,7 @@
 // Logged: loss, and the classifier's accuracy (r > 0 on positives, r < 0 on negatives).
 #include <algorithm>
 
-#include "kernels/check.h"
+#include "core/check.h"
 #include "nn/model.h"
 
 namespace untangle {

@@ -1,7 +1,7 @@
 // The models by name, with each one's reference defaults (disentanglement_lib's study
 // values, disent's for what only disent has; docs/reference/models.md). Presets (nn/presets.h) then set the
 // conventions of one codebase, and the trainer's flags override single values.
-#include "kernels/check.h"
+#include "core/check.h"
 #include "nn/model.h"
 
 namespace untangle {

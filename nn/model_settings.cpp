@@ -8,7 +8,7 @@
 #include <type_traits>
 #include <sstream>
 
-#include "kernels/check.h"
+#include "core/check.h"
 #include "nn/model.h"
 
 namespace untangle {

@@ -29,7 +29,7 @@
 // Logged: loss, reconstruction (per image), kl (KL_normal), kl_laplace, sparsity (mean |mu_t - mu_{t+1}|
 // over pairs and latents, the reference's compute_sparsity(normed=False)), elbo (recon + KL_normal: the
 // per-image bound under the N(0, I) prior, the column every other VAE logs).
-#include "kernels/check.h"
+#include "core/check.h"
 #include "nn/laplace_prior.h"
 #include "nn/model.h"
 

@@ -8,7 +8,7 @@
 // mean is a Z-wide representation like every other model's.
 #include <algorithm>
 
-#include "kernels/check.h"
+#include "core/check.h"
 #include "nn/weak_gan.h"
 
 namespace untangle {

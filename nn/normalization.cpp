@@ -1,6 +1,6 @@
 #include "nn/normalization.h"
 
-#include "kernels/check.h"
+#include "core/check.h"
 
 namespace untangle {
 

@@ -1,6 +1,6 @@
 #include "nn/parameters.h"
 
-#include "kernels/check.h"
+#include "core/check.h"
 
 namespace untangle {
 

@@ -3,7 +3,7 @@
 // (docs/reference/models.md "Reconstruction losses").
 #include "nn/reconstruction.h"
 
-#include "kernels/check.h"
+#include "core/check.h"
 
 namespace untangle {
 

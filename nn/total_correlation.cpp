@@ -5,7 +5,7 @@
 #include <vector>
 
 #include "autograd/ops.h"
-#include "kernels/check.h"
+#include "core/check.h"
 
 namespace untangle {
 

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Makes sure the build dependencies are present: a C++17 compiler, CMake, zlib headers, doctest and
-# python3 (the kill test).
+# python3 (the kill test) and clang-format 14 (the format check in make test).
 # Installs the missing ones with apt-get when run as root; otherwise prints the one command to run.
 set -euo pipefail
 missing=()
@@ -8,6 +8,7 @@ command -v cmake >/dev/null || missing+=(cmake)
 command -v g++ >/dev/null || command -v c++ >/dev/null || missing+=(g++)
 [[ -f /usr/include/zlib.h ]] || missing+=(zlib1g-dev)
 command -v python3 >/dev/null || missing+=(python3)  # the kill test (scripts/kill_resume_test.py)
+command -v clang-format-14 >/dev/null || missing+=(clang-format-14)  # scripts/check_format.sh
 [[ -f /usr/include/doctest/doctest.h || -f /usr/local/include/doctest/doctest.h ]] || missing+=(doctest-dev)
 ((${#missing[@]} == 0)) && exit 0
 if [[ $(id -u) == 0 ]] && command -v apt-get >/dev/null; then

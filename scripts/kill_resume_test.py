@@ -3,7 +3,7 @@
 
 Trains one small run without interruption (the reference), then, trial after trial, trains the same run
 in a fresh directory while killing it with SIGKILL one to three times -- at random moments (a timer) or at
-aimed ones (the UNTANGLE_KILL_AT hook, kernels/kill_point.h: half-way through writing a checkpoint's or
+aimed ones (the UNTANGLE_KILL_AT hook, core/kill_point.h: half-way through writing a checkpoint's or
 metrics.json's temporary file, right after a checkpoint or a log row, before the first checkpoint, at the
 start of the final evaluation) -- and starting it again after each kill as a user would: with --resume
 when a checkpoint exists, otherwise from scratch (or, at random, with --resume, which then starts from

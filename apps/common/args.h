@@ -9,7 +9,7 @@
 #include <string>
 #include <vector>
 
-#include "kernels/check.h"
+#include "core/check.h"
 
 namespace untangle {
 

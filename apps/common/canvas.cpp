@@ -5,7 +5,7 @@
 
 #include "apps/common/pixel_font.h"
 #include "data/png.h"
-#include "kernels/check.h"
+#include "core/check.h"
 
 namespace untangle {
 

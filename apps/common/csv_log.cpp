@@ -10,8 +10,8 @@
 #include <cstring>
 #include <vector>
 
-#include "kernels/check.h"
-#include "kernels/file_io.h"
+#include "core/check.h"
+#include "core/file_io.h"
 
 namespace untangle {
 

@@ -5,7 +5,7 @@
 
 #include "apps/common/heatmap.h"
 #include "apps/common/perceived_distance.h"
-#include "kernels/file_io.h"
+#include "core/file_io.h"
 
 namespace untangle {
 

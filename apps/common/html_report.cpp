@@ -12,8 +12,8 @@
 #include "apps/common/json.h"
 #include "apps/common/summary.h"
 #include "apps/common/svg_plot.h"
-#include "kernels/check.h"
-#include "kernels/file_io.h"
+#include "core/check.h"
+#include "core/file_io.h"
 
 namespace untangle {
 

@@ -10,7 +10,7 @@
 #include <utility>
 #include <vector>
 
-#include "kernels/check.h"
+#include "core/check.h"
 
 namespace untangle {
 

@@ -11,7 +11,7 @@
 #include "apps/common/reproduction.h"
 #include "apps/common/zietlow.h"
 #include "data/registry.h"
-#include "kernels/check.h"
+#include "core/check.h"
 
 namespace untangle {
 

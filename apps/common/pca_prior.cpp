@@ -3,7 +3,7 @@
 #include <algorithm>
 #include <cstdio>
 
-#include "kernels/check.h"
+#include "core/check.h"
 #include "kernels/cpu/philox.h"
 #include "metrics/symmetric_eigen.h"
 

@@ -5,7 +5,7 @@
 #include <filesystem>
 
 #include "apps/common/sweep_spec.h"
-#include "kernels/check.h"
+#include "core/check.h"
 
 namespace untangle {
 

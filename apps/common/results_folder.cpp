@@ -6,8 +6,8 @@
 #include <filesystem>
 
 #include "apps/common/json.h"
-#include "kernels/check.h"
-#include "kernels/file_io.h"
+#include "core/check.h"
+#include "core/file_io.h"
 
 namespace untangle {
 

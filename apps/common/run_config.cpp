@@ -7,8 +7,8 @@
 #include "apps/common/learned_manipulation.h"
 #include "apps/common/pca_prior.h"
 #include "build_info.h"
-#include "kernels/check.h"
-#include "kernels/file_io.h"
+#include "core/check.h"
+#include "core/file_io.h"
 #include "nn/presets.h"
 
 namespace untangle {

@@ -12,7 +12,7 @@
 
 #include "apps/common/run_config.h"
 #include "data/dataset.h"
-#include "kernels/check.h"
+#include "core/check.h"
 #include "metrics/evaluate.h"
 
 namespace untangle {

@@ -5,7 +5,7 @@
 #include <cstdio>
 
 #include "apps/common/summary.h"
-#include "kernels/file_io.h"
+#include "core/file_io.h"
 
 namespace untangle {
 

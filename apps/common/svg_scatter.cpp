@@ -4,7 +4,7 @@
 #include <cstdio>
 
 #include "apps/common/svg_plot.h"
-#include "kernels/file_io.h"
+#include "core/file_io.h"
 
 namespace untangle {
 

@@ -15,7 +15,7 @@
 #include "apps/common/json.h"
 #include "apps/common/sweep_store.h"
 #include "apps/common/trainer.h"
-#include "kernels/file_io.h"
+#include "core/file_io.h"
 
 extern char** environ;  // the environment the worker processes inherit
 

@@ -15,7 +15,7 @@
 
 #include "apps/common/progress.h"
 #include "apps/common/sweep_store.h"
-#include "kernels/check.h"
+#include "core/check.h"
 
 extern char** environ;  // what the children inherit, with UNTANGLE_THREADS and CUDA_VISIBLE_DEVICES set
 

@@ -7,8 +7,8 @@
 
 #include "apps/common/json.h"
 #include "apps/common/json_value.h"
-#include "kernels/check.h"
-#include "kernels/file_io.h"
+#include "core/check.h"
+#include "core/file_io.h"
 
 namespace untangle {
 

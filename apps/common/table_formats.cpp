@@ -6,7 +6,7 @@
 #include "apps/common/paper_tables.h"
 #include "apps/common/reproduction.h"
 #include "apps/common/svg_plot.h"
-#include "kernels/file_io.h"
+#include "core/file_io.h"
 
 namespace untangle {
 

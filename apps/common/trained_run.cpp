@@ -6,7 +6,7 @@
 #include <filesystem>
 
 #include "data/samplers.h"
-#include "kernels/check.h"
+#include "core/check.h"
 
 namespace untangle {
 

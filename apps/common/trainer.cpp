@@ -23,10 +23,10 @@
 #include "apps/common/trained_run.h"
 #include "data/registry.h"
 #include "data/samplers.h"
-#include "kernels/check.h"
+#include "core/check.h"
 #include "kernels/device.h"
-#include "kernels/file_io.h"
-#include "kernels/kill_point.h"
+#include "core/file_io.h"
+#include "core/kill_point.h"
 #include "metrics/evaluate.h"
 #include "nn/graphed_step.h"
 

@@ -12,7 +12,7 @@
 #include "apps/common/reproduction.h"
 #include "data/registry.h"
 #include "data/samplers.h"
-#include "kernels/check.h"
+#include "core/check.h"
 
 namespace untangle {
 

@@ -12,7 +12,7 @@
 #include "apps/untangle/commands.h"
 #include "data/npy.h"
 #include "data/samplers.h"
-#include "kernels/file_io.h"
+#include "core/file_io.h"
 
 namespace untangle {
 

@@ -11,7 +11,7 @@
 #include "apps/common/metric_progress.h"
 #include "apps/common/trained_run.h"
 #include "apps/untangle/commands.h"
-#include "kernels/file_io.h"
+#include "core/file_io.h"
 #include "metrics/evaluate.h"
 
 namespace untangle {

@@ -12,7 +12,7 @@
 #include "apps/untangle/codes_table_info.h"
 #include "apps/untangle/commands.h"
 #include "data/registry.h"
-#include "kernels/file_io.h"
+#include "core/file_io.h"
 #include "data/npy.h"
 #include "metrics/codes_table.h"
 #include "metrics/evaluate.h"

@@ -9,7 +9,7 @@
 #include "apps/common/html_report.h"
 #include "apps/common/paper_tables.h"
 #include "apps/untangle/commands.h"
-#include "kernels/file_io.h"
+#include "core/file_io.h"
 
 namespace untangle {
 

@@ -17,8 +17,8 @@
 #include "apps/common/sweep_spec.h"
 #include "apps/common/sweep_store.h"
 #include "apps/untangle/commands.h"
-#include "kernels/check.h"
-#include "kernels/file_io.h"
+#include "core/check.h"
+#include "core/file_io.h"
 
 namespace untangle {
 

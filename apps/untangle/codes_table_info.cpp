@@ -4,8 +4,8 @@
 
 #include "apps/common/args.h"
 #include "apps/common/json.h"
-#include "kernels/check.h"
-#include "kernels/file_io.h"
+#include "core/check.h"
+#include "core/file_io.h"
 
 namespace untangle {
 

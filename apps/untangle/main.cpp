@@ -4,7 +4,7 @@
 #include <exception>
 
 #include "apps/untangle/commands.h"
-#include "kernels/check.h"
+#include "core/check.h"
 
 namespace {
 

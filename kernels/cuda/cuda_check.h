@@ -19,7 +19,7 @@
 #include <cstddef>
 #include <vector>
 
-#include "kernels/check.h"
+#include "core/check.h"
 
 namespace untangle::cuda {
 

@@ -8,7 +8,7 @@
 #include "cli_helpers.h"
 #include "data/npy.h"
 #include "data/npz.h"
-#include "kernels/file_io.h"
+#include "core/file_io.h"
 #include "scratch_files.h"
 
 using namespace untangle;

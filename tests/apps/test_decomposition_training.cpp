@@ -13,7 +13,7 @@
 #include "apps/common/trainer.h"
 #include "nn/checkpoint.h"
 #include "cli_helpers.h"
-#include "kernels/file_io.h"
+#include "core/file_io.h"
 #include "small_training_run.h"
 
 using namespace untangle;

@@ -1,5 +1,5 @@
 // The trainer against what ends runs badly (apps/common/trainer.h, csv_log.h, divergence.h): a hard kill
-// (SIGKILL, aimed with the UNTANGLE_KILL_AT hook of kernels/kill_point.h) before the first checkpoint,
+// (SIGKILL, aimed with the UNTANGLE_KILL_AT hook of core/kill_point.h) before the first checkpoint,
 // half-way through a checkpoint's temporary file or between a checkpoint and a log row, then a restart,
 // ends with the files of an uninterrupted run; a log's blank or partial line does not stop a resume; an
 // update that overflows is never checkpointed and --resume then asks for a lower learning rate; a full
@@ -22,7 +22,7 @@
 #include "apps/common/run_config.h"
 #include "apps/common/trainer.h"
 #include "cli_helpers.h"
-#include "kernels/check.h"
+#include "core/check.h"
 #include "nn/checkpoint.h"
 #include "small_training_run.h"
 

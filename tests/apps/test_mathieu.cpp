@@ -11,7 +11,7 @@
 #include "apps/common/json.h"
 #include "apps/common/latent_rotation.h"
 #include "cli_helpers.h"
-#include "kernels/file_io.h"
+#include "core/file_io.h"
 #include "nn/reconstruction.h"
 
 using namespace untangle;

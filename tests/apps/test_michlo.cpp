@@ -16,7 +16,7 @@
 #include "apps/common/sweep.h"
 #include "cli_helpers.h"
 #include "data/registry.h"
-#include "kernels/file_io.h"
+#include "core/file_io.h"
 
 using untangle::testing::run_program;
 

@@ -12,7 +12,7 @@
 
 #include "apps/common/paper_tables.h"
 #include "cli_helpers.h"
-#include "kernels/file_io.h"
+#include "core/file_io.h"
 #include "scratch_files.h"
 
 using namespace untangle;

@@ -10,7 +10,7 @@
 
 #include "apps/common/html_report.h"
 #include "cli_helpers.h"
-#include "kernels/file_io.h"
+#include "core/file_io.h"
 
 using untangle::testing::run_program;
 using untangle::testing::run_shell;

@@ -16,7 +16,7 @@
 #include "apps/common/run_config.h"
 #include "apps/common/train_help.h"
 #include "cli_helpers.h"
-#include "kernels/check.h"
+#include "core/check.h"
 #include "nn/checkpoint.h"
 
 using namespace untangle;

@@ -9,7 +9,7 @@
 #include "apps/common/json_value.h"
 #include "apps/common/run_config.h"
 #include "apps/common/sweep_spec.h"
-#include "kernels/check.h"
+#include "core/check.h"
 
 using namespace untangle;
 

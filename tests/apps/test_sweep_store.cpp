@@ -10,7 +10,7 @@
 #include "apps/common/sweep_slurm.h"
 #include "apps/common/sweep_store.h"
 #include "cli_helpers.h"
-#include "kernels/check.h"
+#include "core/check.h"
 
 using namespace untangle;
 using untangle::testing::file_text;

@@ -13,7 +13,7 @@
 #include "apps/common/trainer.h"
 #include "data/registry.h"
 #include "data/samplers.h"
-#include "kernels/check.h"
+#include "core/check.h"
 #include "nn/checkpoint.h"
 #include "cli_helpers.h"
 #include "small_training_run.h"

@@ -17,7 +17,7 @@
 #include "cli_helpers.h"
 #include "data/png.h"
 #include "data/samplers.h"
-#include "kernels/file_io.h"
+#include "core/file_io.h"
 
 using untangle::testing::run_program;
 

@@ -13,7 +13,7 @@
 #include "apps/common/trained_run.h"
 #include "apps/common/trainer.h"
 #include "cli_helpers.h"
-#include "kernels/check.h"
+#include "core/check.h"
 #include "nn/checkpoint.h"
 
 using namespace untangle;

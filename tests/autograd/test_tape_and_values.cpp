@@ -6,7 +6,7 @@
 #include <string>
 
 #include "autograd/ops.h"
-#include "kernels/check.h"
+#include "core/check.h"
 #include "test_helpers.h"
 
 using namespace untangle;

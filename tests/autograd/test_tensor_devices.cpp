@@ -4,7 +4,7 @@
 #include <doctest/doctest.h>
 
 #include "autograd/ops.h"
-#include "kernels/check.h"
+#include "core/check.h"
 
 using namespace untangle;
 

@@ -4,8 +4,9 @@
 set(emulator_dir ${CMAKE_SOURCE_DIR}/tests/cuda_emulator)
 set(emulated_sources ${emulator_dir}/runtime.cpp ${emulator_dir}/threads.cpp ${emulator_dir}/device_memory.cpp
     ${emulator_dir}/cublas.cpp ${emulator_dir}/cufft.cpp)
-foreach(folder kernels autograd nn data metrics apps/common)
-  file(GLOB folder_sources CONFIGURE_DEPENDS ${folder}/*.cpp ${folder}/cpu/*.cpp ${folder}/cuda/*.cpp)
+foreach(folder core kernels autograd nn data metrics apps/common)
+  file(GLOB folder_sources CONFIGURE_DEPENDS ${folder}/*.cpp ${folder}/cpu/*.cpp ${folder}/memory/*.cpp
+       ${folder}/cuda/*.cpp)
   list(APPEND emulated_sources ${folder_sources})
   # Each .cu file and .cuh header is translated to C++ (kernel launches become calls) under
   # build/emulated/, which comes before the source tree on the include path; then compiled like the rest.

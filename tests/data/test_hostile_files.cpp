@@ -16,7 +16,7 @@
 #include "data/npy.h"
 #include "data/npz.h"
 #include "data/real_files.h"
-#include "kernels/check.h"
+#include "core/check.h"
 #include "apps/common/reader_targets.h"
 #include "scratch_files.h"
 

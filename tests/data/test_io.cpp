@@ -10,7 +10,7 @@
 
 #include "data/npz.h"
 #include "data/png.h"
-#include "kernels/check.h"
+#include "core/check.h"
 #include "scratch_files.h"
 
 using namespace untangle;

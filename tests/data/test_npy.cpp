@@ -7,7 +7,7 @@
 #include <vector>
 
 #include "data/npy.h"
-#include "kernels/check.h"
+#include "core/check.h"
 #include "scratch_files.h"
 
 using namespace untangle;

@@ -13,7 +13,7 @@
 #include "data/npy.h"
 #include "data/real_files.h"
 #include "data/registry.h"
-#include "kernels/check.h"
+#include "core/check.h"
 #include "scratch_files.h"
 
 using namespace untangle;

@@ -6,7 +6,7 @@
 
 #include "data/image_table_dataset.h"
 #include "data/registry.h"
-#include "kernels/check.h"
+#include "core/check.h"
 
 using namespace untangle;
 

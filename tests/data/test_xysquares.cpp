@@ -6,7 +6,7 @@
 #include <vector>
 
 #include "data/xysquares.h"
-#include "kernels/check.h"
+#include "core/check.h"
 #include "kernels/cpu/philox.h"
 
 using namespace untangle;

@@ -1,4 +1,4 @@
-// The caching allocator's bookkeeping (kernels/block_cache.h) on fake blocks: reuse by rounded size,
+// The caching allocator's bookkeeping (kernels/memory/block_cache.h) on fake blocks: reuse by rounded size,
 // out-of-memory retry, and the capture-pool rules a CUDA graph depends on — a graph's blocks never reach
 // the general cache, general blocks released during a capture are held until the graph is gone, a deleted
 // pool's blocks still in use are freed when released, and nothing is freed while a capture is in progress.
@@ -7,8 +7,8 @@
 #include <set>
 #include <vector>
 
-#include "kernels/block_cache.h"
-#include "kernels/check.h"
+#include "kernels/memory/block_cache.h"
+#include "core/check.h"
 
 using namespace untangle;
 

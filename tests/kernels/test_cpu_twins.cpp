@@ -10,7 +10,7 @@
 #include "autograd/ops.h"
 #include "common/op_cases.h"
 #include "common/op_twins.h"
-#include "kernels/check.h"
+#include "core/check.h"
 #include "kernels/cpu/broadcast.h"
 #include "kernels/cpu/reduce.h"
 

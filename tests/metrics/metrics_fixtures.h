@@ -8,7 +8,7 @@
 #include <string>
 
 #include "data/npy.h"
-#include "kernels/check.h"
+#include "core/check.h"
 #include "kernels/cpu/philox.h"
 #include "metrics/labelled_codes.h"
 

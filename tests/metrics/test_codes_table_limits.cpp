@@ -2,7 +2,7 @@
 // group per possible value (gigabytes, then a bare std::bad_alloc); groups exist only for values present.
 #include <doctest/doctest.h>
 
-#include "kernels/check.h"
+#include "core/check.h"
 #include "metrics/codes_table.h"
 #include "metrics/labelled_codes.h"
 

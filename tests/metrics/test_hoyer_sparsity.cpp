@@ -4,7 +4,7 @@
 #include <cmath>
 #include <vector>
 
-#include "kernels/check.h"
+#include "core/check.h"
 #include "metrics/hoyer_sparsity.h"
 
 using namespace untangle;

@@ -5,7 +5,7 @@
 
 #include <cmath>
 
-#include "kernels/check.h"
+#include "core/check.h"
 #include "nn/adam.h"
 #include "nn/architectures.h"
 #include "nn/discriminator.h"

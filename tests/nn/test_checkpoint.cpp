@@ -8,8 +8,8 @@
 #include <limits>
 #include <string>
 
-#include "kernels/check.h"
-#include "kernels/file_io.h"
+#include "core/check.h"
+#include "core/file_io.h"
 #include "nn/adam.h"
 #include "nn/checkpoint.h"
 #include "nn/layers.h"

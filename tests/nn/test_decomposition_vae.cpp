@@ -7,7 +7,7 @@
 #include <cmath>
 #include <map>
 
-#include "kernels/check.h"
+#include "core/check.h"
 #include "model_recompute.h"
 #include "nn/model.h"
 

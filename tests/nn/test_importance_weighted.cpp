@@ -8,7 +8,7 @@
 #include <cmath>
 #include <vector>
 
-#include "kernels/check.h"
+#include "core/check.h"
 #include "model_recompute.h"
 #include "nn/importance_weighted.h"
 #include "nn/model.h"

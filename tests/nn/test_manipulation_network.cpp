@@ -7,7 +7,7 @@
 #include <fstream>
 
 #include "autograd/gradcheck.h"
-#include "kernels/check.h"
+#include "core/check.h"
 #include "nn/checkpoint.h"
 #include "nn/manipulation_network.h"
 

@@ -8,7 +8,7 @@
 #include <vector>
 
 #include "autograd/gradcheck.h"
-#include "kernels/check.h"
+#include "core/check.h"
 #include "model_recompute.h"
 #include "nn/aggregate_divergence.h"
 #include "nn/model.h"

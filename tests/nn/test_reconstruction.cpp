@@ -6,7 +6,7 @@
 #include <cmath>
 
 #include "autograd/gradcheck.h"
-#include "kernels/check.h"
+#include "core/check.h"
 #include "nn/reconstruction.h"
 
 using namespace untangle;

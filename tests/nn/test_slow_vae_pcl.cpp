@@ -10,7 +10,7 @@
 #include <map>
 
 #include "autograd/gradcheck.h"
-#include "kernels/check.h"
+#include "core/check.h"
 #include "model_recompute.h"
 #include "nn/laplace_prior.h"
 #include "nn/model.h"

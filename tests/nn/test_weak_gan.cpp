@@ -13,7 +13,7 @@
 #include <tuple>
 
 #include "autograd/gradcheck.h"
-#include "kernels/check.h"
+#include "core/check.h"
 #include "nn/weak_gan.h"
 
 using namespace untangle;

@@ -1,8 +1,8 @@
-#include "kernels/block_cache.h"
+#include "kernels/memory/block_cache.h"
 
 #include <cstdio>
 
-#include "kernels/check.h"
+#include "core/check.h"
 
 namespace untangle {
 

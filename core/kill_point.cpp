@@ -1,4 +1,4 @@
-#include "kernels/kill_point.h"
+#include "core/kill_point.h"
 
 #include <signal.h>
 #include <unistd.h>

@@ -1,7 +1,7 @@
 // Bounds- and overflow-checked reads of untrusted bytes; see bounded_reader.h.
-#include "kernels/bounded_reader.h"
+#include "core/bounded_reader.h"
 
-#include "kernels/check.h"
+#include "core/check.h"
 
 namespace untangle {
 

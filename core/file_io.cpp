@@ -1,4 +1,4 @@
-#include "kernels/file_io.h"
+#include "core/file_io.h"
 
 #include <fcntl.h>
 #include <unistd.h>
@@ -9,8 +9,8 @@
 #include <filesystem>
 #include <fstream>
 
-#include "kernels/check.h"
-#include "kernels/kill_point.h"
+#include "core/check.h"
+#include "core/kill_point.h"
 
 namespace untangle {
 
