@@ -14,16 +14,17 @@ namespace untangle {
 
 namespace {
 
-constexpr uint32_t kLocalHeaderSignature = 0x04034b50;       // "PK\3\4"
-constexpr uint32_t kCentralHeaderSignature = 0x02014b50;     // "PK\1\2"
-constexpr uint32_t kEndOfDirectorySignature = 0x06054b50;    // "PK\5\6"
-constexpr uint32_t kZip64EndSignature = 0x06064b50;          // "PK\6\6"
-constexpr uint32_t kZip64LocatorSignature = 0x07064b50;      // "PK\6\7"
-constexpr uint32_t kSaturated32 = 0xffffffffu;               // "the real value is in the zip64 field"
+constexpr uint32_t kLocalHeaderSignature = 0x04034b50;     // "PK\3\4"
+constexpr uint32_t kCentralHeaderSignature = 0x02014b50;   // "PK\1\2"
+constexpr uint32_t kEndOfDirectorySignature = 0x06054b50;  // "PK\5\6"
+constexpr uint32_t kZip64EndSignature = 0x06064b50;        // "PK\6\6"
+constexpr uint32_t kZip64LocatorSignature = 0x07064b50;    // "PK\6\7"
+constexpr uint32_t kSaturated32 = 0xffffffffu;             // "the real value is in the zip64 field"
 // Sizes and offsets from this value up need the zip64 fields (a separate name so the rule reads clearly).
 constexpr uint64_t kZip64Threshold = kSaturated32;
 
-std::vector<uint8_t> inflate_raw(const uint8_t* data, size_t size, size_t expected, const std::string& where) {
+std::vector<uint8_t> inflate_raw(const uint8_t* data, size_t size, size_t expected,
+                                 const std::string& where) {
   std::vector<uint8_t> out(expected);
   z_stream stream{};
   require(inflateInit2(&stream, -MAX_WBITS) == Z_OK, where, ": zlib inflateInit failed");
@@ -44,15 +45,125 @@ std::vector<uint8_t> inflate_raw(const uint8_t* data, size_t size, size_t expect
     }
     status = inflate(&stream, Z_NO_FLUSH);
     if (status == Z_BUF_ERROR && stream.avail_in == 0 && in_done == size) break;  // input ran out
-    if (status == Z_BUF_ERROR && stream.avail_out == 0 && out_done == expected) break;  // more data than declared
+    if (status == Z_BUF_ERROR && stream.avail_out == 0 && out_done == expected)
+      break;  // more data than declared
   }
   size_t produced = size_t(stream.total_out);
   inflateEnd(&stream);
   require(status == Z_STREAM_END, where, ": corrupt deflate data (",
-          status == Z_DATA_ERROR ? "invalid stream" : status == Z_BUF_ERROR ? "stream ends early or overruns the declared size" : "zlib error",
+          status == Z_DATA_ERROR  ? "invalid stream"
+          : status == Z_BUF_ERROR ? "stream ends early or overruns the declared size"
+                                  : "zlib error",
           ")");
-  require(produced == expected, where, ": inflated to ", produced, " bytes, the zip directory says ", expected);
+  require(produced == expected, where, ": inflated to ", produced, " bytes, the zip directory says ",
+          expected);
   return out;
+}
+
+// Where the central directory starts and how many entries it has, from the end-of-central-directory
+// record (the last thing in the file, followed only by a comment) and, for zip64, its zip64 records.
+struct CentralDirectory {
+  uint64_t entries = 0, offset = 0;
+};
+
+CentralDirectory find_central_directory(const BoundedReader& r, uint64_t size, const std::string& source) {
+  require(size >= 22, source, ": not a zip/.npz file (", size, " bytes is too short)");
+  uint64_t end_record = size;
+  for (uint64_t at = size - 22 + 1; at-- > 0 && size - at <= 22 + 65535;) {
+    if (r.u32(at, "end record") == kEndOfDirectorySignature) {
+      end_record = at;
+      break;
+    }
+  }
+  require(end_record < size, source,
+          ": not a zip/.npz file (no end-of-central-directory record; truncated?)");
+  CentralDirectory directory{r.u16(end_record + 10, "end record"), r.u32(end_record + 16, "end record")};
+  if (directory.entries == 0xffff || directory.offset == kSaturated32) {
+    require(end_record >= 20 && r.u32(end_record - 20, "zip64 locator") == kZip64LocatorSignature, source,
+            ": zip64 archive without its zip64 locator");
+    uint64_t zip64_end = r.u64(end_record - 20 + 8, "zip64 locator");
+    require(r.u32(zip64_end, "zip64 end record") == kZip64EndSignature, source, ": zip64 end record missing");
+    directory.entries = r.u64(zip64_end + 32, "zip64 end record");
+    directory.offset = r.u64(zip64_end + 48, "zip64 end record");
+  }
+  return directory;
+}
+
+// One central-directory entry: what its member is and where its local header is.
+struct CentralEntry {
+  std::string name;
+  uint16_t method = 0;
+  uint32_t crc = 0;
+  uint64_t compressed = 0, uncompressed = 0, local_offset = 0;
+  uint64_t next = 0;  // where the following entry starts
+};
+
+CentralEntry read_central_entry(const BoundedReader& r, const std::vector<uint8_t>& bytes, uint64_t at,
+                                uint64_t index, const std::string& source) {
+  require(r.u32(at, "central directory") == kCentralHeaderSignature, source,
+          ": corrupt zip central directory (entry ", index, " at byte ", at, ")");
+  CentralEntry entry;
+  entry.method = r.u16(at + 10, "central directory");
+  entry.crc = r.u32(at + 16, "central directory");
+  entry.compressed = r.u32(at + 20, "central directory");
+  entry.uncompressed = r.u32(at + 24, "central directory");
+  const uint16_t name_length = r.u16(at + 28, "central directory");
+  const uint16_t extra_length = r.u16(at + 30, "central directory");
+  const uint16_t comment_length = r.u16(at + 32, "central directory");
+  entry.local_offset = r.u32(at + 42, "central directory");
+  r.need(at + 46, uint64_t(name_length) + extra_length, "member name");
+  entry.name.assign(reinterpret_cast<const char*>(bytes.data() + at + 46), name_length);
+  // Zip64 extra field: the saturated 32-bit fields, in this order, as 64-bit values.
+  for (uint64_t x = at + 46 + name_length; x + 4 <= at + 46 + name_length + extra_length;) {
+    uint16_t id = r.u16(x, "extra field"), length = r.u16(x + 2, "extra field");
+    if (id == 0x0001) {
+      uint64_t field = x + 4;
+      if (entry.uncompressed == kSaturated32) {
+        entry.uncompressed = r.u64(field, "zip64 field");
+        field += 8;
+      }
+      if (entry.compressed == kSaturated32) {
+        entry.compressed = r.u64(field, "zip64 field");
+        field += 8;
+      }
+      if (entry.local_offset == kSaturated32) entry.local_offset = r.u64(field, "zip64 field");
+    }
+    x += 4 + uint64_t(length);
+  }
+  entry.next = at + 46 + uint64_t(name_length) + extra_length + comment_length;
+  return entry;
+}
+
+// The member's bytes, stored or inflated, checked against its CRC-32.
+std::vector<uint8_t> member_content(const BoundedReader& r, const std::vector<uint8_t>& bytes,
+                                    const CentralEntry& entry, const std::string& where) {
+  require(r.u32(entry.local_offset, "local header") == kLocalHeaderSignature, where,
+          ": corrupt zip (bad local header)");
+  const uint64_t data = checked_add(
+      entry.local_offset,
+      30u + r.u16(entry.local_offset + 26, "local header") + r.u16(entry.local_offset + 28, "local header"),
+      where);
+  r.need(data, entry.compressed, "member data");
+  std::vector<uint8_t> content;
+  if (entry.method == 0) {
+    require(entry.compressed == entry.uncompressed, where,
+            ": stored member with different compressed/uncompressed sizes");
+    content.assign(bytes.begin() + long(data), bytes.begin() + long(data + entry.compressed));
+  } else if (entry.method == 8) {
+    // Deflate expands at most ~1032:1; a larger declared size is a corrupt directory, not a reason
+    // to allocate it.
+    require(entry.uncompressed <= 1032 * entry.compressed + 1024, where, ": corrupt zip directory (",
+            entry.uncompressed, " bytes cannot come from ", entry.compressed, " deflated bytes)");
+    content = inflate_raw(bytes.data() + data, size_t(entry.compressed), size_t(entry.uncompressed), where);
+  } else {
+    fail(where, ": unsupported zip compression method ", entry.method, " (need stored or deflate)");
+  }
+  // crc32 takes uInt lengths: fold in 1 GiB pieces.
+  uLong actual = crc32(0L, Z_NULL, 0);
+  for (size_t done = 0; done < content.size(); done += 1u << 30)
+    actual = crc32(actual, content.data() + done, uInt(std::min<size_t>(1u << 30, content.size() - done)));
+  require(uint32_t(actual) == entry.crc, where, ": CRC-32 mismatch (corrupt data)");
+  return content;
 }
 
 }  // namespace
@@ -62,77 +173,18 @@ std::map<std::string, std::vector<uint8_t>> parse_npz_members(const std::vector<
                                                               const std::vector<std::string>& only) {
   // Every offset and size in a zip comes from the file itself: all reads go through the bounded reader.
   BoundedReader r(bytes, source);
-  require(bytes.size() >= 22, source, ": not a zip/.npz file (", bytes.size(), " bytes is too short)");
-  // The end-of-central-directory record is the last thing in the file, followed only by a comment.
-  uint64_t end_record = bytes.size();
-  for (uint64_t at = bytes.size() - 22 + 1; at-- > 0 && bytes.size() - at <= 22 + 65535;) {
-    if (r.u32(at, "end record") == kEndOfDirectorySignature) { end_record = at; break; }
-  }
-  require(end_record < bytes.size(), source, ": not a zip/.npz file (no end-of-central-directory record; truncated?)");
-  uint64_t entries = r.u16(end_record + 10, "end record");
-  uint64_t directory_offset = r.u32(end_record + 16, "end record");
-  if (entries == 0xffff || directory_offset == kSaturated32) {
-    require(end_record >= 20 && r.u32(end_record - 20, "zip64 locator") == kZip64LocatorSignature, source,
-            ": zip64 archive without its zip64 locator");
-    uint64_t zip64_end = r.u64(end_record - 20 + 8, "zip64 locator");
-    require(r.u32(zip64_end, "zip64 end record") == kZip64EndSignature, source, ": zip64 end record missing");
-    entries = r.u64(zip64_end + 32, "zip64 end record");
-    directory_offset = r.u64(zip64_end + 48, "zip64 end record");
-  }
-
+  const CentralDirectory directory = find_central_directory(r, bytes.size(), source);
   std::map<std::string, std::vector<uint8_t>> members;
-  uint64_t at = directory_offset;
-  for (uint64_t e = 0; e < entries; ++e) {
-    require(r.u32(at, "central directory") == kCentralHeaderSignature, source,
-            ": corrupt zip central directory (entry ", e, " at byte ", at, ")");
-    uint16_t method = r.u16(at + 10, "central directory");
-    uint32_t crc = r.u32(at + 16, "central directory");
-    uint64_t compressed = r.u32(at + 20, "central directory"), uncompressed = r.u32(at + 24, "central directory");
-    uint16_t name_length = r.u16(at + 28, "central directory"), extra_length = r.u16(at + 30, "central directory");
-    uint16_t comment_length = r.u16(at + 32, "central directory");
-    uint64_t local_offset = r.u32(at + 42, "central directory");
-    r.need(at + 46, uint64_t(name_length) + extra_length, "member name");
-    std::string name(reinterpret_cast<const char*>(bytes.data() + at + 46), name_length);
-    // Zip64 extra field: the saturated 32-bit fields, in this order, as 64-bit values.
-    for (uint64_t x = at + 46 + name_length; x + 4 <= at + 46 + name_length + extra_length;) {
-      uint16_t id = r.u16(x, "extra field"), length = r.u16(x + 2, "extra field");
-      if (id == 0x0001) {
-        uint64_t field = x + 4;
-        if (uncompressed == kSaturated32) { uncompressed = r.u64(field, "zip64 field"); field += 8; }
-        if (compressed == kSaturated32) { compressed = r.u64(field, "zip64 field"); field += 8; }
-        if (local_offset == kSaturated32) local_offset = r.u64(field, "zip64 field");
-      }
-      x += 4 + uint64_t(length);
-    }
-    at += 46 + uint64_t(name_length) + extra_length + comment_length;
-
-    const std::string where = source + " member " + name;
-    std::string key = name.size() > 4 && name.compare(name.size() - 4, 4, ".npy") == 0 ? name.substr(0, name.size() - 4) : name;
+  uint64_t at = directory.offset;
+  for (uint64_t e = 0; e < directory.entries; ++e) {
+    const CentralEntry entry = read_central_entry(r, bytes, at, e, source);
+    at = entry.next;
+    const std::string& name = entry.name;
+    std::string key = name.size() > 4 && name.compare(name.size() - 4, 4, ".npy") == 0
+                          ? name.substr(0, name.size() - 4)
+                          : name;
     if (!only.empty() && std::find(only.begin(), only.end(), key) == only.end()) continue;
-    require(r.u32(local_offset, "local header") == kLocalHeaderSignature, where, ": corrupt zip (bad local header)");
-    const uint64_t data = checked_add(
-        local_offset,
-        30u + r.u16(local_offset + 26, "local header") + r.u16(local_offset + 28, "local header"), where);
-    r.need(data, compressed, "member data");
-    std::vector<uint8_t> content;
-    if (method == 0) {
-      require(compressed == uncompressed, where, ": stored member with different compressed/uncompressed sizes");
-      content.assign(bytes.begin() + long(data), bytes.begin() + long(data + compressed));
-    } else if (method == 8) {
-      // Deflate expands at most ~1032:1; a larger declared size is a corrupt directory, not a reason
-      // to allocate it.
-      require(uncompressed <= 1032 * compressed + 1024, where, ": corrupt zip directory (", uncompressed,
-              " bytes cannot come from ", compressed, " deflated bytes)");
-      content = inflate_raw(bytes.data() + data, size_t(compressed), size_t(uncompressed), where);
-    } else {
-      fail(where, ": unsupported zip compression method ", method, " (need stored or deflate)");
-    }
-    // crc32 takes uInt lengths: fold in 1 GiB pieces.
-    uLong actual = crc32(0L, Z_NULL, 0);
-    for (size_t done = 0; done < content.size(); done += 1u << 30)
-      actual = crc32(actual, content.data() + done, uInt(std::min<size_t>(1u << 30, content.size() - done)));
-    require(uint32_t(actual) == crc, where, ": CRC-32 mismatch (corrupt data)");
-    members[key] = std::move(content);
+    members[key] = member_content(r, bytes, entry, source + " member " + name);
   }
   return members;
 }
@@ -224,14 +276,16 @@ void NpzWriter::write(const void* bytes, size_t size) {
   require(written_data_ + size <= expected_data_, path_, ": more data than the array's shape holds");
   const uint8_t* p = static_cast<const uint8_t*>(bytes);
   for (size_t done = 0; done < size; done += 1u << 30)
-    members_.back().crc = uint32_t(crc32(members_.back().crc, p + done, uInt(std::min<size_t>(1u << 30, size - done))));
+    members_.back().crc =
+        uint32_t(crc32(members_.back().crc, p + done, uInt(std::min<size_t>(1u << 30, size - done))));
   out_.write(static_cast<const char*>(bytes), std::streamsize(size));
   written_data_ += size;
 }
 
 void NpzWriter::end_array() {
   require(in_member_, path_, ": end_array without begin_array");
-  require(written_data_ == expected_data_, path_, ": array got ", written_data_, " bytes, its shape needs ", expected_data_);
+  require(written_data_ == expected_data_, path_, ": array got ", written_data_, " bytes, its shape needs ",
+          expected_data_);
   std::streampos end = out_.tellp();
   out_.seekp(std::streamoff(members_.back().local_header_offset + 14));
   put(out_, members_.back().crc, 4);
@@ -261,8 +315,8 @@ void NpzWriter::close() {
     const bool big = m.size >= kZip64Threshold, far = m.local_header_offset >= kZip64Threshold;
     const int extra = (big ? 16 : 0) + (far ? 8 : 0);
     put(out_, kCentralHeaderSignature, 4);
-    put(out_, 45, 2);                     // made by: version 4.5
-    put(out_, big || far ? 45 : 20, 2);   // needed
+    put(out_, 45, 2);                    // made by: version 4.5
+    put(out_, big || far ? 45 : 20, 2);  // needed
     put(out_, 0, 2);
     put(out_, 0, 2);
     put(out_, 0, 2);
@@ -281,13 +335,17 @@ void NpzWriter::close() {
     if (extra) {
       put(out_, 0x0001, 2);
       put(out_, uint64_t(extra), 2);
-      if (big) { put(out_, m.size, 8); put(out_, m.size, 8); }
+      if (big) {
+        put(out_, m.size, 8);
+        put(out_, m.size, 8);
+      }
       if (far) put(out_, m.local_header_offset, 8);
     }
   }
   const uint64_t directory_end = uint64_t(out_.tellp());
   const uint64_t directory_size = directory_end - directory_offset;
-  const bool zip64 = directory_offset >= kZip64Threshold || directory_size >= kZip64Threshold || members_.size() >= 0xffff;
+  const bool zip64 =
+      directory_offset >= kZip64Threshold || directory_size >= kZip64Threshold || members_.size() >= 0xffff;
   if (zip64) {
     put(out_, kZip64EndSignature, 4);
     put(out_, 44, 8);  // size of the rest of this record
@@ -315,7 +373,8 @@ void NpzWriter::close() {
   out_.flush();
   require(bool(out_), path_, ": write failed (disk full?)");
   out_.close();
-  require(std::rename(temporary_path_.c_str(), path_.c_str()) == 0, path_, ": cannot rename the temporary file into place");
+  require(std::rename(temporary_path_.c_str(), path_.c_str()) == 0, path_,
+          ": cannot rename the temporary file into place");
   closed_ = true;
 }
 
