@@ -7,8 +7,6 @@
 //   bench_cpu --sgemm-only                      the SGEMM table only (scripts/compare_sgemm_openblas.sh)
 // The last line is always `untangle_step_ms X` (the median step time), which
 // a comparison script reads to set it against PyTorch's step in the same run (docs/performance.md).
-#include "kernels/cpu/parallel.h"
-
 #include <cstdio>
 #include <vector>
 
@@ -18,6 +16,7 @@
 #include "autograd/ops.h"
 #include "kernels/cpu/conv2d.h"
 #include "kernels/cpu/gemm.h"
+#include "kernels/cpu/parallel.h"
 #include "nn/adam.h"
 #include "nn/architectures.h"
 
@@ -25,7 +24,8 @@ using namespace untangle;
 
 namespace {
 
-const char* kUsage = R"(usage: bench_cpu [--step | --sgemm-only] [--channels C] [--batch B] [--steps N] [--warmup W]
+const char* kUsage =
+    R"(usage: bench_cpu [--step | --sgemm-only] [--channels C] [--batch B] [--steps N] [--warmup W]
   (no flags)   SGEMM 256/512/1024, each conv layer's forward / backward-data / backward-weight,
                and the beta-VAE training step
   --step       only the training step (forward, backward, Adam) of disentanglement_lib's
@@ -72,14 +72,15 @@ void bench_convolutions(int channels, int batch) {
       {"dec deconv4 32->C k4 s2", {batch, channels, 64, 64, 32, 4, 4, 2, 1}, true},
   };
   std::printf("\nconvolution layers at batch %d (transposed layers: their own forward/backward)\n", batch);
-  std::printf("%-28s %24s %24s %24s\n", "layer",
-              "forward ms  GFLOP/s", "back-data ms  GFLOP/s", "back-weight ms  GFLOP/s");
+  std::printf("%-28s %24s %24s %24s\n", "layer", "forward ms  GFLOP/s", "back-data ms  GFLOP/s",
+              "back-weight ms  GFLOP/s");
   PhiloxRng rng(2);
   for (const Layer& layer : layers) {
     const Conv2dGeometry& g = layer.geometry;
     std::vector<float> x(size_t(g.batch) * g.in_channels * g.in_height * g.in_width);
     std::vector<float> w(size_t(g.out_channels) * g.in_channels * g.kernel_height * g.kernel_width);
-    std::vector<float> y(size_t(g.batch) * g.out_channels * g.out_height() * g.out_width()), bias(g.out_channels);
+    std::vector<float> y(size_t(g.batch) * g.out_channels * g.out_height() * g.out_width()),
+        bias(g.out_channels);
     std::vector<float> dw(w.size()), db(bias.size());
     rng.fill_uniform(x.data(), x.size());
     rng.fill_uniform(w.data(), w.size());
@@ -93,8 +94,8 @@ void bench_convolutions(int channels, int batch) {
     TimingSummary d = time_repeated(layer.transposed ? std::function<void()>(forward) : data, 2, 15);
     TimingSummary k = time_repeated(weight, 2, 15);
     const double gflop = 2.0 * g.multiply_adds() / 1e6;  // per ms
-    std::printf("%-28s %12.3f %11.1f %12.3f %11.1f %12.3f %11.1f\n", layer.name, f.median_ms, gflop / f.median_ms,
-                d.median_ms, gflop / d.median_ms, k.median_ms, gflop / k.median_ms);
+    std::printf("%-28s %12.3f %11.1f %12.3f %11.1f %12.3f %11.1f\n", layer.name, f.median_ms,
+                gflop / f.median_ms, d.median_ms, gflop / d.median_ms, k.median_ms, gflop / k.median_ms);
   }
 }
 
@@ -120,7 +121,8 @@ double bench_training_step(int channels, int batch, int steps, int warmup) {
     noise_rng.fill_normal(epsilon.data(), epsilon.numel());
     Tensor z = add(tape, code.mean, mul(tape, exp(tape, scale(tape, code.log_variance, 0.5f)), epsilon));
     Tensor logits = decoder.forward(tape, z);
-    Tensor reconstruction = scale(tape, bce_with_logits(tape, logits, x, Reduction::Sum), 1.0f / float(batch));
+    Tensor reconstruction =
+        scale(tape, bce_with_logits(tape, logits, x, Reduction::Sum), 1.0f / float(batch));
     Tensor kl = mean(tape, gaussian_kl(tape, code.mean, code.log_variance));
     Tensor loss = add(tape, reconstruction, kl);  // beta = 1: the cost of a step does not depend on beta
     loss_value = loss.item();
@@ -129,10 +131,11 @@ double bench_training_step(int channels, int batch, int steps, int warmup) {
     adam.step();
   };
   TimingSummary t = time_repeated(step, warmup, steps);
-  std::printf("\nbeta-VAE training step, C=%d, batch %d, %d threads: median %.2f ms (min %.2f, max %.2f), "
-              "%.0f images/s, final loss %.1f\n",
-              channels, batch, parallel_thread_count(), t.median_ms, t.min_ms, t.max_ms, batch * 1e3 / t.median_ms,
-              loss_value);
+  std::printf(
+      "\nbeta-VAE training step, C=%d, batch %d, %d threads: median %.2f ms (min %.2f, max %.2f), "
+      "%.0f images/s, final loss %.1f\n",
+      channels, batch, parallel_thread_count(), t.median_ms, t.min_ms, t.max_ms, batch * 1e3 / t.median_ms,
+      loss_value);
   return t.median_ms;
 }
 

@@ -100,7 +100,8 @@ struct Timing {
 // ---- cuDNN: the fastest algorithm per pass, timed the same way as ours -------------------------------
 #ifdef UNTANGLE_HAVE_CUDNN
 void check_cudnn(cudnnStatus_t status, const char* call, int line) {
-  if (status != CUDNN_STATUS_SUCCESS) fail("bench_kernels: ", call, " failed: ", cudnnGetErrorString(status), " (line ", line, ")");
+  if (status != CUDNN_STATUS_SUCCESS)
+    fail("bench_kernels: ", call, " failed: ", cudnnGetErrorString(status), " (line ", line, ")");
 }
 #define CUDNN_CHECK(call) check_cudnn((call), #call, __LINE__)
 
@@ -128,8 +129,8 @@ class CudnnConvolution {
                                            g.in_height, g.in_width));
     CUDNN_CHECK(cudnnSetTensor4dDescriptor(y, CUDNN_TENSOR_NCHW, CUDNN_DATA_FLOAT, g.batch, g.out_channels,
                                            g.out_height(), g.out_width()));
-    CUDNN_CHECK(cudnnSetFilter4dDescriptor(w, CUDNN_DATA_FLOAT, CUDNN_TENSOR_NCHW, g.out_channels, g.in_channels,
-                                           g.kernel_height, g.kernel_width));
+    CUDNN_CHECK(cudnnSetFilter4dDescriptor(w, CUDNN_DATA_FLOAT, CUDNN_TENSOR_NCHW, g.out_channels,
+                                           g.in_channels, g.kernel_height, g.kernel_width));
     CUDNN_CHECK(cudnnSetConvolution2dDescriptor(conv, g.padding, g.padding, g.stride, g.stride, 1, 1,
                                                 CUDNN_CROSS_CORRELATION, CUDNN_DATA_FLOAT));
     CUDNN_CHECK(cudnnSetConvolutionMathType(conv, CUDNN_FMA_MATH));  // float32 FMAs, like ours
@@ -150,49 +151,58 @@ class CudnnConvolution {
 constexpr size_t kCudnnWorkspaceBytes = size_t(512) << 20;
 
 // Median microseconds of cuDNN's fastest successful algorithm for each pass: {forward, data, weight}.
-std::vector<double> time_cudnn(const Cudnn& cudnn, const Conv2dGeometry& g, const float* x, const float* w, float* y,
-                               const float* dy, float* dx, float* dw, DeviceBuffer<char>& workspace, Timing t) {
+std::vector<double> time_cudnn(const Cudnn& cudnn, const Conv2dGeometry& g, const float* x, const float* w,
+                               float* y, const float* dy, float* dx, float* dw, DeviceBuffer<char>& workspace,
+                               Timing t) {
   CudnnConvolution d(g);
   const float one = 1.0f, zero = 0.0f;
   std::vector<double> result;
   {
     cudnnConvolutionFwdAlgoPerf_t perf[16];
     int count = 0;
-    CUDNN_CHECK(cudnnFindConvolutionForwardAlgorithmEx(cudnn.handle, d.x, x, d.w, w, d.conv, d.y, y, 16, &count,
-                                                       perf, workspace.data(), workspace.size()));
+    CUDNN_CHECK(cudnnFindConvolutionForwardAlgorithmEx(cudnn.handle, d.x, x, d.w, w, d.conv, d.y, y, 16,
+                                                       &count, perf, workspace.data(), workspace.size()));
     require(count > 0 && perf[0].status == CUDNN_STATUS_SUCCESS, "cuDNN found no forward algorithm");
     const auto algo = perf[0].algo;
     const size_t bytes = perf[0].memory;
-    result.push_back(median_us([&] {
-      CUDNN_CHECK(cudnnConvolutionForward(cudnn.handle, &one, d.x, x, d.w, w, d.conv, algo, workspace.data(), bytes,
-                                          &zero, d.y, y));
-    }, t.warmup, t.repeats));
+    result.push_back(median_us(
+        [&] {
+          CUDNN_CHECK(cudnnConvolutionForward(cudnn.handle, &one, d.x, x, d.w, w, d.conv, algo,
+                                              workspace.data(), bytes, &zero, d.y, y));
+        },
+        t.warmup, t.repeats));
   }
   {
     cudnnConvolutionBwdDataAlgoPerf_t perf[16];
     int count = 0;
-    CUDNN_CHECK(cudnnFindConvolutionBackwardDataAlgorithmEx(cudnn.handle, d.w, w, d.y, dy, d.conv, d.x, dx, 16, &count,
-                                                            perf, workspace.data(), workspace.size()));
+    CUDNN_CHECK(cudnnFindConvolutionBackwardDataAlgorithmEx(cudnn.handle, d.w, w, d.y, dy, d.conv, d.x, dx,
+                                                            16, &count, perf, workspace.data(),
+                                                            workspace.size()));
     require(count > 0 && perf[0].status == CUDNN_STATUS_SUCCESS, "cuDNN found no backward-data algorithm");
     const auto algo = perf[0].algo;
     const size_t bytes = perf[0].memory;
-    result.push_back(median_us([&] {
-      CUDNN_CHECK(cudnnConvolutionBackwardData(cudnn.handle, &one, d.w, w, d.y, dy, d.conv, algo, workspace.data(),
-                                               bytes, &zero, d.x, dx));
-    }, t.warmup, t.repeats));
+    result.push_back(median_us(
+        [&] {
+          CUDNN_CHECK(cudnnConvolutionBackwardData(cudnn.handle, &one, d.w, w, d.y, dy, d.conv, algo,
+                                                   workspace.data(), bytes, &zero, d.x, dx));
+        },
+        t.warmup, t.repeats));
   }
   {
     cudnnConvolutionBwdFilterAlgoPerf_t perf[16];
     int count = 0;
-    CUDNN_CHECK(cudnnFindConvolutionBackwardFilterAlgorithmEx(cudnn.handle, d.x, x, d.y, dy, d.conv, d.w, dw, 16,
-                                                              &count, perf, workspace.data(), workspace.size()));
+    CUDNN_CHECK(cudnnFindConvolutionBackwardFilterAlgorithmEx(cudnn.handle, d.x, x, d.y, dy, d.conv, d.w, dw,
+                                                              16, &count, perf, workspace.data(),
+                                                              workspace.size()));
     require(count > 0 && perf[0].status == CUDNN_STATUS_SUCCESS, "cuDNN found no backward-filter algorithm");
     const auto algo = perf[0].algo;
     const size_t bytes = perf[0].memory;
-    result.push_back(median_us([&] {
-      CUDNN_CHECK(cudnnConvolutionBackwardFilter(cudnn.handle, &one, d.x, x, d.y, dy, d.conv, algo, workspace.data(),
-                                                 bytes, &zero, d.w, dw));
-    }, t.warmup, t.repeats));
+    result.push_back(median_us(
+        [&] {
+          CUDNN_CHECK(cudnnConvolutionBackwardFilter(cudnn.handle, &one, d.x, x, d.y, dy, d.conv, algo,
+                                                     workspace.data(), bytes, &zero, d.w, dw));
+        },
+        t.warmup, t.repeats));
   }
   return result;
 }
@@ -207,7 +217,9 @@ struct ConvLayer {
 };
 
 std::vector<ConvLayer> reference_layers(int batch, int channels) {
-  auto g = [&](int c, int size, int o, int k, int s, int p) { return Conv2dGeometry{batch, c, size, size, o, k, k, s, p}; };
+  auto g = [&](int c, int size, int o, int k, int s, int p) {
+    return Conv2dGeometry{batch, c, size, size, o, k, k, s, p};
+  };
   const std::string C = std::to_string(channels);
   return {
       {"Burgess enc1 " + C + "->32 k4s2p1 64", g(channels, 64, 32, 4, 2, 1), false},
@@ -241,13 +253,14 @@ std::vector<double> bench_layer(const ConvLayer& layer, Timing t, DeviceBuffer<c
   std::vector<double> ours = {
       median_us([&] { cuda::conv2d_forward(g, x.data(), w.data(), nullptr, y.data()); }, t.warmup, t.repeats),
       median_us([&] { cuda::conv2d_backward_data(g, dy.data(), w.data(), dx.data()); }, t.warmup, t.repeats),
-      median_us([&] { cuda::conv2d_backward_weight(g, x.data(), dy.data(), dw.data(), nullptr, workspace.data()); },
-                t.warmup, t.repeats)};
+      median_us(
+          [&] { cuda::conv2d_backward_weight(g, x.data(), dy.data(), dw.data(), nullptr, workspace.data()); },
+          t.warmup, t.repeats)};
   std::vector<double> theirs(3, std::nan(""));
 #ifdef UNTANGLE_HAVE_CUDNN
   try {  // a shape cuDNN rejects leaves its columns at nan rather than ending the benchmark
-    theirs = time_cudnn(*static_cast<const Cudnn*>(cudnn), g, x.data(), w.data(), y.data(), dy.data(), dx.data(),
-                        dw.data(), cudnn_workspace, t);
+    theirs = time_cudnn(*static_cast<const Cudnn*>(cudnn), g, x.data(), w.data(), y.data(), dy.data(),
+                        dx.data(), dw.data(), cudnn_workspace, t);
   } catch (const Error& error) {
     std::printf("(%s: %s)\n", layer.name.c_str(), error.what());
   }
@@ -261,7 +274,8 @@ std::vector<double> bench_layer(const ConvLayer& layer, Timing t, DeviceBuffer<c
   std::printf("%-34s", layer.name.c_str());
   for (int k : order) {
     const double ratio = ours[k] / theirs[k];
-    std::printf(" %8.1f %8.1f %5.2f%s", ours[k], theirs[k], ratio, std::isfinite(ratio) && ratio > 1.5 ? "!" : " ");
+    std::printf(" %8.1f %8.1f %5.2f%s", ours[k], theirs[k], ratio,
+                std::isfinite(ratio) && ratio > 1.5 ? "!" : " ");
     if (std::isfinite(ratio)) ratios.push_back(ratio);
   }
   std::printf("\n");
@@ -280,8 +294,8 @@ void bench_backward_data_versions(int batch, Timing t) {
     auto w = random_device(size_t(g.out_channels) * g.in_channels * g.kernel_height * g.kernel_width, rng);
     auto dy = random_device(size_t(g.batch) * g.out_channels * g.out_height() * g.out_width(), rng);
     DeviceBuffer<float> dx(size_t(g.batch) * g.in_channels * g.in_height * g.in_width);
-    const double gather = median_us([&] { cuda::conv2d_backward_data_gather(g, dy.data(), w.data(), dx.data()); },
-                                    t.warmup, t.repeats);
+    const double gather = median_us(
+        [&] { cuda::conv2d_backward_data_gather(g, dy.data(), w.data(), dx.data()); }, t.warmup, t.repeats);
     const double phase = median_us([&] { cuda::conv2d_backward_data(g, dy.data(), w.data(), dx.data()); },
                                    t.warmup, t.repeats);
     std::printf("%-34s %10.1f %10.1f %6.2f\n", layer.name.c_str(), gather, phase, phase / gather);
@@ -312,7 +326,8 @@ void bench_gemm(Timing t) {
         t.warmup, t.repeats);
     char name[64];
     std::snprintf(name, sizeof name, "M=%d N=%d K=%d", M, N, K);
-    std::printf("%-34s %10.1f %10.1f %6.2f %10.0f\n", name, ours, raw, ours / raw, 2.0 * M * N * K / (ours * 1e3));
+    std::printf("%-34s %10.1f %10.1f %6.2f %10.0f\n", name, ours, raw, ours / raw,
+                2.0 * M * N * K / (ours * 1e3));
   }
 }
 
@@ -325,9 +340,9 @@ void bench_blur(const std::vector<int>& batches, Timing t) {
     DeviceBuffer<float> out(in.size());
     cuda::BoxBlurFft blur(planes, 64, 64, 31);
     const double fft = median_us([&] { blur.run(in.data(), out.data(), false); }, t.warmup, t.repeats);
-    const double direct = median_us([&] {
-      cuda::box_blur_planes_direct(in.data(), out.data(), planes, 64, 64, 31, false);
-    }, t.warmup, t.repeats);
+    const double direct =
+        median_us([&] { cuda::box_blur_planes_direct(in.data(), out.data(), planes, 64, 64, 31, false); },
+                  t.warmup, t.repeats);
     char name[64];
     std::snprintf(name, sizeof name, "%lld planes (batch %d x 3)", planes, batch);
     std::printf("%-34s %10.1f %10.1f %6.2f\n", name, fft, direct, fft / direct);
@@ -407,8 +422,8 @@ void bench_training_step(int batch_size, int channels, Timing t, int block) {
 std::vector<int> parse_batches(const std::string& text) {
   std::vector<int> batches;
   for (const std::string& part : split_list(text)) {
-    require(part.find_first_not_of("0123456789") == std::string::npos && std::stoi(part) > 0, "--batches: '", text,
-            "' is not a comma-separated list of positive integers");
+    require(part.find_first_not_of("0123456789") == std::string::npos && std::stoi(part) > 0, "--batches: '",
+            text, "' is not a comma-separated list of positive integers");
     batches.push_back(std::stoi(part));
   }
   require(!batches.empty(), "--batches: no batch size given");
@@ -451,8 +466,10 @@ int main(int argc, char** argv) {
     std::vector<double> all_ratios;
     for (int batch : batches)
       for (int channels : {1, 3}) {
-        std::printf("\nconvolution layers, batch %d, %d image channel%s (us; ratio = ours / cuDNN, target <= 1.5, "
-                    "! above)\n", batch, channels, channels == 1 ? "" : "s");
+        std::printf(
+            "\nconvolution layers, batch %d, %d image channel%s (us; ratio = ours / cuDNN, target <= 1.5, "
+            "! above)\n",
+            batch, channels, channels == 1 ? "" : "s");
         std::printf("%-34s %25s %25s %25s\n", "layer", "forward: ours cuDNN  x ", "back-data: ours cuDNN  x ",
                     "back-weight: ours cuDNN  x ");
         for (const ConvLayer& layer : reference_layers(batch, channels)) {

@@ -34,7 +34,8 @@ The last line is `untangle_models_steps_per_s NAME=X ...`.
     }
     const int batch = int(args.integer("batch", 64)), steps = int(args.integer("steps", 10));
     const int warmup = int(args.integer("warmup", 2));
-    std::vector<std::string> models = args.has("models") ? split_list(args.text("models", "")) : model_names();
+    std::vector<std::string> models =
+        args.has("models") ? split_list(args.text("models", "")) : model_names();
     const std::string preset = args.text("preset", "");  // empty: each model's default
     args.reject_unknown();
     require(batch >= 1 && steps >= 1 && warmup >= 0, "--batch and --steps must be positive");
@@ -58,7 +59,8 @@ The last line is `untangle_models_steps_per_s NAME=X ...`.
       auto model = make_model(settings, weights);
       std::vector<ParameterGroup> groups = model->parameter_groups();
       std::vector<Adam> optimisers;
-      for (const ParameterGroup& group : groups) optimisers.emplace_back(group.parameters, group.hyperparameters);
+      for (const ParameterGroup& group : groups)
+        optimisers.emplace_back(group.parameters, group.hyperparameters);
       Batch b;
       const int rows = rows_per_input(*model, batch);
       b.x = Tensor::zeros({rows, 1, 64, 64});
@@ -69,8 +71,8 @@ The last line is `untangle_models_steps_per_s NAME=X ...`.
         training_step(*model, optimisers, b, noise, step++);
       };
       TimingSummary t = time_repeated(train_step, warmup, steps);
-      std::printf("%-14s %-10s %10.1f %10.1f %10.2f\n", name.c_str(), settings.architecture.c_str(), t.median_ms,
-                  t.min_ms, 1e3 / t.median_ms);
+      std::printf("%-14s %-10s %10.1f %10.1f %10.2f\n", name.c_str(), settings.architecture.c_str(),
+                  t.median_ms, t.min_ms, 1e3 / t.median_ms);
       char entry[64];
       std::snprintf(entry, sizeof(entry), " %s=%.2f", name.c_str(), 1e3 / t.median_ms);
       summary += entry;

@@ -35,18 +35,22 @@ void draw_squares(Tensor& x, PhiloxRng& rng) {
 
 struct Autoencoder {
   explicit Autoencoder(PhiloxRng& rng)
-      : conv1(1, 16, 4, 2, 1, rng), conv2(16, 32, 4, 2, 1, rng), encode(32 * 8 * 8, 2, rng),
-        decode(2, 32 * 8 * 8, rng), deconv1(32, 16, 4, 2, 1, rng), deconv2(16, 1, 4, 2, 1, rng) {}
+      : conv1(1, 16, 4, 2, 1, rng),
+        conv2(16, 32, 4, 2, 1, rng),
+        encode(32 * 8 * 8, 2, rng),
+        decode(2, 32 * 8 * 8, rng),
+        deconv1(32, 16, 4, 2, 1, rng),
+        deconv2(16, 1, 4, 2, 1, rng) {}
 
   // x: (B, 1, 32, 32) -> logits (B, 1, 32, 32), through a (B, 2) code
   Tensor forward(Tape& tape, const Tensor& x) const {
-    Tensor h = relu(tape, conv1.forward(tape, x));             // (B, 16, 16, 16)
-    h = relu(tape, conv2.forward(tape, h));                    // (B, 32, 8, 8)
-    Tensor code = encode.forward(tape, flatten(tape, h));      // (B, 2)
-    h = relu(tape, decode.forward(tape, code));                // (B, 2048)
+    Tensor h = relu(tape, conv1.forward(tape, x));         // (B, 16, 16, 16)
+    h = relu(tape, conv2.forward(tape, h));                // (B, 32, 8, 8)
+    Tensor code = encode.forward(tape, flatten(tape, h));  // (B, 2)
+    h = relu(tape, decode.forward(tape, code));            // (B, 2048)
     h = reshape(tape, h, {x.dim(0), 32, 8, 8});
-    h = relu(tape, deconv1.forward(tape, h));                  // (B, 16, 16, 16)
-    return deconv2.forward(tape, h);                           // (B, 1, 32, 32)
+    h = relu(tape, deconv1.forward(tape, h));  // (B, 16, 16, 16)
+    return deconv2.forward(tape, h);           // (B, 1, 32, 32)
   }
 
   ParameterList parameters() const {
@@ -91,7 +95,8 @@ int main(int argc, char** argv) {
       draw_squares(x, data_rng);
       Tape tape;
       // Bernoulli reconstruction loss: summed over pixels, averaged over the batch (as disentanglement_lib).
-      Tensor loss = scale(tape, bce_with_logits(tape, model.forward(tape, x), x, Reduction::Sum), 1.0f / batch);
+      Tensor loss =
+          scale(tape, bce_with_logits(tape, model.forward(tape, x), x, Reduction::Sum), 1.0f / batch);
       adam.zero_grad();
       tape.backward(loss);
       adam.step();
@@ -102,9 +107,11 @@ int main(int argc, char** argv) {
         std::printf("step %5d   loss %8.2f   (%.0f steps/s)\n", step, loss.item(),
                     step * 1e3 / (now_ms() - start));
     }
-    std::printf("\nreconstruction loss fell from %.1f to %.1f nats per image (an all-grey guess costs %.1f)\n",
-                first_loss, recent_loss, double(kSize * kSize) * 0.6931);
-    std::printf("next: `make test` runs every test; docs/ has the design, the benchmarks and the reproductions.\n");
+    std::printf(
+        "\nreconstruction loss fell from %.1f to %.1f nats per image (an all-grey guess costs %.1f)\n",
+        first_loss, recent_loss, double(kSize * kSize) * 0.6931);
+    std::printf(
+        "next: `make test` runs every test; docs/ has the design, the benchmarks and the reproductions.\n");
     return 0;
   });
 }

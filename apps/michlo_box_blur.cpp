@@ -26,8 +26,8 @@
 #include "apps/common/summary.h"
 #include "apps/common/svg_plot.h"
 #include "apps/common/sweep.h"
-#include "data/registry.h"
 #include "core/file_io.h"
+#include "data/registry.h"
 
 using namespace untangle;
 

@@ -16,12 +16,12 @@
 #include <filesystem>
 
 #include "apps/common/args.h"
-#include "apps/common/program.h"
 #include "apps/common/distance_files.h"
+#include "apps/common/program.h"
 #include "apps/common/reproduction.h"
 #include "apps/common/timing.h"
-#include "data/registry.h"
 #include "core/file_io.h"
+#include "data/registry.h"
 
 using namespace untangle;
 
@@ -76,7 +76,8 @@ int main(int argc, char** argv) {
   return run_program("michlo_distance_matrices", kUsage, argc, argv, {}, [&](Args& args) {
     const ReproductionOptions options = read_reproduction_options(args, "michlo_distance_matrices");
     args.reject_unknown();
-    require(options.write_sweep.empty(), "--write-sweep: michlo_distance_matrices trains no runs (nothing to sweep)");
+    require(options.write_sweep.empty(),
+            "--write-sweep: michlo_distance_matrices trains no runs (nothing to sweep)");
     const size_t repeats = options.profile == "paper" ? 256 : options.profile == "smoke" ? 4 : 64;
 
     std::vector<Job> jobs;
@@ -84,7 +85,8 @@ int main(int argc, char** argv) {
       jobs.push_back({"xysquares_s" + std::to_string(spacing), "xysquares", spacing, "mse",
                       spacing == 8 ? "Fig. 8: constant (adversarial)"
                                    : "Fig. 8: grows along the factor, more as spacing shrinks"});
-    jobs.push_back({"xysquares_s8", "xysquares", 8, "blur", "Fig. 10: box blur makes it grow along the factor"});
+    jobs.push_back(
+        {"xysquares_s8", "xysquares", 8, "blur", "Fig. 10: box blur makes it grow along the factor"});
     jobs.push_back({"dsprites", "dsprites", 8, "mse", "Fig. 3: follows ground truth (position, scale)"});
     jobs.push_back({"shapes3d", "shapes3d", 8, "mse", "Fig. 3: follows ground truth (mostly)"});
 
@@ -97,25 +99,31 @@ int main(int argc, char** argv) {
       const double start = now_ms();
       const auto matrices =
           write_distance_matrices(*dataset, job.loss, repeats, 0, options.out + "/" + job.folder);
-      std::fprintf(stderr, "[%zu/%zu] %s (%s): %zu factors, %zu traversals each, %.1f s\n", k + 1, jobs.size(),
-                   job.folder.c_str(), job.loss.c_str(), matrices.size(), repeats, (now_ms() - start) / 1000.0);
+      std::fprintf(stderr, "[%zu/%zu] %s (%s): %zu factors, %zu traversals each, %.1f s\n", k + 1,
+                   jobs.size(), job.folder.c_str(), job.loss.c_str(), matrices.size(), repeats,
+                   (now_ms() - start) / 1000.0);
       const auto names = dataset->factor_names();
       for (const TraversalDistances& m : matrices) {
         // XYSquares' six factors have the same statistics: the table shows y_R (the paper's Fig. 8 factor).
         if (job.dataset == "xysquares" && names[m.factor] != "y_R") continue;
         const size_t n = m.factor_size;
-        rows.push_back({job.folder, job.loss, names[m.factor], std::to_string(n), number("%.4g", m.perceived[1]),
-                        number("%.4g", m.perceived[n - 1]),
-                        number("%.3f", upper_triangle_correlation(m.perceived, m.ground_truth, n)), job.paper});
+        rows.push_back({job.folder, job.loss, names[m.factor], std::to_string(n),
+                        number("%.4g", m.perceived[1]), number("%.4g", m.perceived[n - 1]),
+                        number("%.3f", upper_triangle_correlation(m.perceived, m.ground_truth, n)),
+                        job.paper});
       }
     }
     const std::string table = markdown_table(
-        {"data", "loss", "factor", "values", "d(0,1)", "d(0,end)", "corr(perceived, ground truth)", "paper"}, rows);
-    const std::string report = "# Michlo et al. Fig. 3 / 8 / 10 — perceived vs ground-truth distances (" +
-                               std::to_string(repeats) + " traversals per factor)\n\n" +
-                               "Distances are means over C·H·W on [0, 1] images, averaged over random traversals; " +
-                               "corr is over the pairs i < j (\"constant\": no variation to correlate). XYSquares rows show y_R; its six "
-                               "factors have the same statistics.\n\n" + table;
+        {"data", "loss", "factor", "values", "d(0,1)", "d(0,end)", "corr(perceived, ground truth)", "paper"},
+        rows);
+    const std::string report =
+        "# Michlo et al. Fig. 3 / 8 / 10 — perceived vs ground-truth distances (" + std::to_string(repeats) +
+        " traversals per factor)\n\n" +
+        "Distances are means over C·H·W on [0, 1] images, averaged over random traversals; " +
+        "corr is over the pairs i < j (\"constant\": no variation to correlate). XYSquares rows show y_R; "
+        "its six "
+        "factors have the same statistics.\n\n" +
+        table;
     write_file_atomically(options.out + "/summary.md", report);
     std::printf("%s\nfigures: %s/<data>/{groundtruth,distances_<loss>}_<factor>.png\n", report.c_str(),
                 options.out.c_str());

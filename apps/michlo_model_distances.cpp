@@ -20,10 +20,10 @@
 #include <filesystem>
 
 #include "apps/common/args.h"
-#include "apps/common/program.h"
 #include "apps/common/distance_files.h"
 #include "apps/common/heatmap.h"
 #include "apps/common/perceived_distance.h"
+#include "apps/common/program.h"
 #include "apps/common/trained_run.h"
 #include "data/samplers.h"
 
@@ -46,7 +46,8 @@ constexpr size_t kLevelCount = 5;
 double gaussian_kl(const float* m1, const float* lv1, const float* m2, const float* lv2, size_t d) {
   double kl = 0;
   for (size_t k = 0; k < d; ++k) {
-    const double v1 = std::exp(double(lv1[k])), v2 = std::exp(double(lv2[k])), dm = double(m1[k]) - double(m2[k]);
+    const double v1 = std::exp(double(lv1[k])), v2 = std::exp(double(lv2[k])),
+                 dm = double(m1[k]) - double(m2[k]);
     kl += 0.5 * (double(lv2[k]) - double(lv1[k]) + (v1 + dm * dm) / v2 - 1.0);
   }
   return kl;
@@ -80,7 +81,8 @@ int main(int argc, char** argv) {
     const GroundTruthDataset& dataset = *run.dataset;
     const ModelSettings& s = run.model->settings();
     const std::string loss = s.reconstruction.kind == ReconstructionKind::MseBoxBlur ? "blur" : "mse";
-    const ObservationDistance distance = perceived_distance(loss, dataset.channels(), dataset.height(), dataset.width());
+    const ObservationDistance distance =
+        perceived_distance(loss, dataset.channels(), dataset.height(), dataset.width());
     const size_t observation = dataset.observation_size(), latents = size_t(s.latents);
     std::filesystem::create_directories(out);
     std::fprintf(stderr, "%s (%s, %s loss, step %lld): %zu traversals per factor\n", run_directory.c_str(),
@@ -131,7 +133,8 @@ int main(int argc, char** argv) {
       for (size_t level = 0; level < kLevelCount; ++level) {
         const std::string base = out + "/" + kLevels[level] + "_" + names[f];
         write_matrix_csv(base + ".csv", matrices[level], n);
-        write_heatmap_png(base + ".png", matrices[level], n, level == 0 ? ColourMap::Blues : ColourMap::Purples, 0,
+        write_heatmap_png(base + ".png", matrices[level], n,
+                          level == 0 ? ColourMap::Blues : ColourMap::Purples, 0,
                           std::string(kLevels[level]) + ": " + names[f]);
         if (level > 0) {
           const double r = correlation_upper(matrices[level], matrices[0], n);
@@ -140,7 +143,8 @@ int main(int argc, char** argv) {
         }
       }
     }
-    std::printf("wrote %s/{groundtruth,data,latent_l2,posterior_kl,reconstructions}_<factor>.{csv,png}\n", out.c_str());
+    std::printf("wrote %s/{groundtruth,data,latent_l2,posterior_kl,reconstructions}_<factor>.{csv,png}\n",
+                out.c_str());
     return 0;
   });
 }

@@ -20,8 +20,8 @@
 #include "apps/common/summary.h"
 #include "apps/common/svg_plot.h"
 #include "apps/common/zietlow.h"
-#include "data/registry.h"
 #include "core/file_io.h"
+#include "data/registry.h"
 
 using namespace untangle;
 

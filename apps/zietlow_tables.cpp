@@ -33,8 +33,8 @@
 #include "apps/common/reproduction.h"
 #include "apps/common/summary.h"
 #include "apps/common/zietlow.h"
-#include "data/registry.h"
 #include "core/file_io.h"
+#include "data/registry.h"
 
 using namespace untangle;
 
@@ -288,8 +288,10 @@ int main(int argc, char** argv) {
     // --write-sweep: the mod. runs train on the manipulation learned from the base runs, so until those
     // have finished the sweep holds the base runs only; once they have, the manipulation is learned
     // below and the sweep is written with every run.
-    if (!options.write_sweep.empty() && !sweep_finished(zietlow_sweep(p, base, options.out), options.out + "/runs") &&
-        write_sweep_if_asked(options, zietlow_sweep(p, base, options.out), options.out + "/runs", kModRunsLater))
+    if (!options.write_sweep.empty() &&
+        !sweep_finished(zietlow_sweep(p, base, options.out), options.out + "/runs") &&
+        write_sweep_if_asked(options, zietlow_sweep(p, base, options.out), options.out + "/runs",
+                             kModRunsLater))
       return 0;
     if (options.is_worker()) {  // a worker process trains its share of the stage it was started for
       train_zietlow_stage(options, zietlow_sweep(p, stage == "mod" ? modified : base, options.out), stage,
@@ -312,7 +314,8 @@ int main(int argc, char** argv) {
     write_file_atomically(options.out + "/selection.md", selection);
     std::vector<ZietlowRun> every_run = base;
     every_run.insert(every_run.end(), modified.begin(), modified.end());
-    if (write_sweep_if_asked(options, zietlow_sweep(p, every_run, options.out), options.out + "/runs")) return 0;
+    if (write_sweep_if_asked(options, zietlow_sweep(p, every_run, options.out), options.out + "/runs"))
+      return 0;
     // 3. The manipulated data.
     const std::vector<SweepOutcome> mod_outcomes =
         train_zietlow_stage(options, zietlow_sweep(p, modified, options.out), "mod", argc, argv);

@@ -1,8 +1,8 @@
 // zietlow_theorem1 — Zietlow et al. 2021, §4.1 Theorem 1 ("linear VAEs perform PCA") and Fig. 1.
 //
 // (a) Theorem 1. Gaussian data x = V diag(sqrt(λ)) s, s ~ N(0, I), in m dimensions with a known,
-//     non-degenerate spectrum λ and a random orthogonal V. A linear VAE (nn/architecture_linear.cpp: μ = M_E x,
-//     Dec(z) = M_D z, L2 loss, KL to N(0, I)) is trained on it; the theorem says M_D = U Σ V^T with V a
+//     non-degenerate spectrum λ and a random orthogonal V. A linear VAE (nn/architecture_linear.cpp: μ = M_E
+//     x, Dec(z) = M_D z, L2 loss, KL to N(0, I)) is trained on it; the theorem says M_D = U Σ V^T with V a
 //     signed permutation and U the PCA directions, i.e. every decoder column points along one principal
 //     direction. We report |cos| between each decoder column and each of the top-d principal directions
 //     of the data (≈ a permutation matrix when the theorem holds) and one alignment score: the mean |cos|
@@ -32,8 +32,8 @@
 #include "apps/common/reproduction.h"
 #include "apps/common/summary.h"
 #include "apps/common/svg_scatter.h"
-#include "kernels/device.h"
 #include "core/file_io.h"
+#include "kernels/device.h"
 #include "metrics/symmetric_eigen.h"
 #include "nn/model.h"
 
@@ -41,7 +41,8 @@ using namespace untangle;
 
 namespace {
 
-const char* kUsage = R"(usage: zietlow_theorem1 [--profile quick|paper|smoke] [--device auto|cpu|cuda] [--out DIR]
+const char* kUsage =
+    R"(usage: zietlow_theorem1 [--profile quick|paper|smoke] [--device auto|cpu|cuda] [--out DIR]
 
 Zietlow et al. 2021 Theorem 1 (a linear VAE's decoder aligns with PCA) and Fig. 1 (local vs global
 principal axes under PCA, a linear VAE and a nonlinear VAE). Writes DIR/theorem1.md, DIR/fig1.svg,
@@ -101,7 +102,8 @@ SymmetricEigen principal_axes(const std::vector<float>& sample, size_t n, size_t
   for (size_t r = 0; r < n; ++r)
     for (size_t i = 0; i < m; ++i)
       for (size_t j = 0; j < m; ++j)
-        covariance[i * m + j] += (sample[r * m + i] - mean[i]) * (sample[r * m + j] - mean[j]) / double(n - 1);
+        covariance[i * m + j] +=
+            (sample[r * m + i] - mean[i]) * (sample[r * m + j] - mean[j]) / double(n - 1);
   return symmetric_eigen(covariance, m);
 }
 
@@ -119,13 +121,16 @@ ModelSettings vector_model(const std::string& model, const std::string& architec
   return s;
 }
 
-std::unique_ptr<Model> train_on_vectors(const ModelSettings& settings, const Sampler& sampler, long long steps,
-                                        int batch, uint64_t seed, Device device, const std::string& label) {
-  PhiloxRng weights = PhiloxRng(seed).split(1), data = PhiloxRng(seed).split(2), noise = PhiloxRng(seed).split(3);
+std::unique_ptr<Model> train_on_vectors(const ModelSettings& settings, const Sampler& sampler,
+                                        long long steps, int batch, uint64_t seed, Device device,
+                                        const std::string& label) {
+  PhiloxRng weights = PhiloxRng(seed).split(1), data = PhiloxRng(seed).split(2),
+            noise = PhiloxRng(seed).split(3);
   std::unique_ptr<Model> model = make_model(settings, weights);
   model->to(device);
   std::vector<Adam> optimisers;
-  for (const ParameterGroup& group : model->parameter_groups()) optimisers.emplace_back(group.parameters, group.hyperparameters);
+  for (const ParameterGroup& group : model->parameter_groups())
+    optimisers.emplace_back(group.parameters, group.hyperparameters);
   std::vector<float> rows;
   ProgressReporter progress(label, 0, steps);
   for (long long step = 0; step < steps; ++step) {
@@ -152,8 +157,8 @@ Matrix linear_decoder_columns(const Model& model) {
 }
 
 struct Alignment {
-  Matrix cosines;        // (d, k): |cos| between decoder column j and principal direction i
-  double score = 0;      // mean |cos| of the best one-to-one matching
+  Matrix cosines;    // (d, k): |cos| between decoder column j and principal direction i
+  double score = 0;  // mean |cos| of the best one-to-one matching
   std::vector<double> column_norms;
 };
 
@@ -187,7 +192,8 @@ Alignment align(const Matrix& columns, size_t m, size_t d, const Matrix& axes, s
 
 std::string cosine_table(const Alignment& a, size_t d, size_t k) {
   std::vector<std::string> header = {"decoder column (norm)"};
-  for (size_t i = 0; i < k; ++i) header.push_back("PC" + std::to_string(i + 1) + " (λ=" + short_number(kSpectrum[i]) + ")");
+  for (size_t i = 0; i < k; ++i)
+    header.push_back("PC" + std::to_string(i + 1) + " (λ=" + short_number(kSpectrum[i]) + ")");
   std::vector<std::vector<std::string>> rows;
   for (size_t j = 0; j < d; ++j) {
     char cell[32];
@@ -229,8 +235,8 @@ SeedResult theorem1_seed(const Profile& profile, int seed, Device device) {
 
   SeedResult result;
   const std::string tag = "seed " + std::to_string(seed);
-  auto vae = train_on_vectors(vector_model("linear_vae", "linear", int(m), int(d)), sampler, profile.linear_steps, 256,
-                              uint64_t(seed), device, "linear VAE " + tag);
+  auto vae = train_on_vectors(vector_model("linear_vae", "linear", int(m), int(d)), sampler,
+                              profile.linear_steps, 256, uint64_t(seed), device, "linear VAE " + tag);
   auto ae = train_on_vectors(vector_model("ae", "linear", int(m), int(d)), sampler, profile.linear_steps, 256,
                              uint64_t(seed), device, "linear AE " + tag);
   const Alignment vae_alignment = align(linear_decoder_columns(*vae), m, d, pca.vectors, d);
@@ -256,7 +262,8 @@ void toy_sample(PhiloxRng& rng, size_t n, std::vector<float>& rows, std::vector<
   const double diagonal = std::sqrt(0.5);
   for (size_t r = 0; r < n; ++r) {
     const int cx = int(rng.next_below(kGridX)), cy = int(rng.next_below(kGridY));
-    const double along = kSegment * (double(rng.next_uniform()) - 0.5), across = kThickness * rng.next_normal();
+    const double along = kSegment * (double(rng.next_uniform()) - 0.5),
+                 across = kThickness * rng.next_normal();
     const double x0 = kSpacing * (cx - (kGridX - 1) / 2.0), y0 = kSpacing * (cy - (kGridY - 1) / 2.0);
     rows[2 * r] = float(x0 + diagonal * (along - across));
     rows[2 * r + 1] = float(y0 + diagonal * (along + across));
@@ -266,7 +273,8 @@ void toy_sample(PhiloxRng& rng, size_t n, std::vector<float>& rows, std::vector<
 
 // A colour per cluster, so a cluster can be followed from the data into each encoding.
 std::string cluster_colour(int cluster) {
-  static const char* palette[] = {"#4c72b0", "#dd8452", "#55a868", "#c44e52", "#8172b3", "#937860", "#da8bc3", "#8c8c8c"};
+  static const char* palette[] = {"#4c72b0", "#dd8452", "#55a868", "#c44e52",
+                                  "#8172b3", "#937860", "#da8bc3", "#8c8c8c"};
   return palette[(cluster % kGridX + cluster / kGridX) % 8];
 }
 
@@ -274,22 +282,26 @@ std::string cluster_colour(int cluster) {
 // points, in coordinates standardised over all points (so a per-axis scaling cannot pass for alignment),
 // folded to the angle to the nearest coordinate axis — 0° = the segment lies along one axis (local
 // structure aligned with the code), 45° = diagonal. points: (n, 2); one angle per cluster.
-std::vector<double> cluster_axis_misalignment(const std::vector<double>& points, const std::vector<int>& clusters) {
+std::vector<double> cluster_axis_misalignment(const std::vector<double>& points,
+                                              const std::vector<int>& clusters) {
   const size_t n = clusters.size();
   double mean[2] = {0, 0}, spread[2] = {0, 0};
   for (size_t r = 0; r < n; ++r)
     for (int c = 0; c < 2; ++c) mean[c] += points[2 * r + c] / double(n);
   for (size_t r = 0; r < n; ++r)
-    for (int c = 0; c < 2; ++c) spread[c] += (points[2 * r + c] - mean[c]) * (points[2 * r + c] - mean[c]) / double(n);
+    for (int c = 0; c < 2; ++c)
+      spread[c] += (points[2 * r + c] - mean[c]) * (points[2 * r + c] - mean[c]) / double(n);
   std::vector<double> angles;
   for (int cluster = 0; cluster < kGridX * kGridY; ++cluster) {
     std::vector<float> members;
     for (size_t r = 0; r < n; ++r)
       if (clusters[r] == cluster)
-        for (int c = 0; c < 2; ++c) members.push_back(float((points[2 * r + c] - mean[c]) / std::sqrt(spread[c])));
+        for (int c = 0; c < 2; ++c)
+          members.push_back(float((points[2 * r + c] - mean[c]) / std::sqrt(spread[c])));
     if (members.size() < 6) continue;
     const SymmetricEigen local = principal_axes(members, members.size() / 2, 2);
-    const double degrees = std::fmod(std::atan2(local.vectors[2], local.vectors[0]) * 180.0 / M_PI + 180.0, 90.0);
+    const double degrees =
+        std::fmod(std::atan2(local.vectors[2], local.vectors[0]) * 180.0 / M_PI + 180.0, 90.0);
     angles.push_back(std::min(degrees, 90.0 - degrees));
   }
   return angles;
@@ -306,7 +318,9 @@ void figure1(const Profile& profile, Device device, const std::string& out) {
   std::vector<float> points;
   std::vector<int> clusters;
   toy_sample(plot_rng, n, points, &clusters);
-  const Sampler sampler = [](PhiloxRng& rng, size_t count, std::vector<float>& rows) { toy_sample(rng, count, rows); };
+  const Sampler sampler = [](PhiloxRng& rng, size_t count, std::vector<float>& rows) {
+    toy_sample(rng, count, rows);
+  };
 
   // Each encoding as (n, 2) coordinates, with its panel and its clusters' misalignment.
   std::vector<ScatterPanel> panels;
@@ -315,7 +329,8 @@ void figure1(const Profile& profile, Device device, const std::string& out) {
   auto add_encoding = [&](const std::string& label, const std::string& key, const std::vector<double>& code,
                           const std::string& x_label, const std::string& y_label) {
     ScatterPanel panel{label, {}, x_label, y_label};
-    for (size_t r = 0; r < n; ++r) panel.points.push_back({code[2 * r], code[2 * r + 1], cluster_colour(clusters[r])});
+    for (size_t r = 0; r < n; ++r)
+      panel.points.push_back({code[2 * r], code[2 * r + 1], cluster_colour(clusters[r])});
     panels.push_back(panel);
     const std::vector<double> angles = cluster_axis_misalignment(code, clusters);
     const MeanStd spread = mean_and_std(angles);
@@ -325,7 +340,8 @@ void figure1(const Profile& profile, Device device, const std::string& out) {
     json.add(key + ".median_cluster_misalignment_degrees", median(angles));
   };
 
-  add_encoding("data (clusters tilted 45°)", "data", std::vector<double>(points.begin(), points.end()), "x1", "x2");
+  add_encoding("data (clusters tilted 45°)", "data", std::vector<double>(points.begin(), points.end()), "x1",
+               "x2");
   // PCA: the projection on the global principal axes.
   std::vector<float> big;
   PhiloxRng pca_rng(12);
@@ -334,32 +350,43 @@ void figure1(const Profile& profile, Device device, const std::string& out) {
   std::vector<double> projected(2 * n);
   for (size_t r = 0; r < n; ++r)
     for (int k = 0; k < 2; ++k)
-      projected[2 * r + size_t(k)] = points[2 * r] * pca.vectors[size_t(k)] + points[2 * r + 1] * pca.vectors[2 + size_t(k)];
+      projected[2 * r + size_t(k)] =
+          points[2 * r] * pca.vectors[size_t(k)] + points[2 * r + 1] * pca.vectors[2 + size_t(k)];
   add_encoding("PCA", "pca", projected, "PC1", "PC2");
-  for (const auto& [label, architecture] : {std::pair<std::string, std::string>{"linear VAE", "linear"},
-                                            std::pair<std::string, std::string>{"nonlinear VAE (fc)", "fc"}}) {
+  for (const auto& [label, architecture] :
+       {std::pair<std::string, std::string>{"linear VAE", "linear"},
+        std::pair<std::string, std::string>{"nonlinear VAE (fc)", "fc"}}) {
     const ModelSettings settings = vector_model("beta_vae", architecture, 2, 2);
-    auto model = train_on_vectors(settings, sampler, profile.toy_steps, profile.toy_batch, 5, device, "Fig. 1 " + label);
+    auto model = train_on_vectors(settings, sampler, profile.toy_steps, profile.toy_batch, 5, device,
+                                  "Fig. 1 " + label);
     Tape tape = Tape::evaluation();
-    const std::vector<float> mu = model->encode(tape, Tensor::from_vector(points, {int(n), 1, 1, 2})).mean.to_vector();
-    add_encoding(label, architecture == "fc" ? "nonlinear_vae" : "linear_vae", std::vector<double>(mu.begin(), mu.end()),
-                 "z1 (mean)", "z2 (mean)");
+    const std::vector<float> mu =
+        model->encode(tape, Tensor::from_vector(points, {int(n), 1, 1, 2})).mean.to_vector();
+    add_encoding(label, architecture == "fc" ? "nonlinear_vae" : "linear_vae",
+                 std::vector<double>(mu.begin(), mu.end()), "z1 (mean)", "z2 (mean)");
   }
-  write_scatter_panels(out + "/fig1.svg", panels, "Zietlow et al. Fig. 1: encodings of one point cloud (colour = cluster)");
+  write_scatter_panels(out + "/fig1.svg", panels,
+                       "Zietlow et al. Fig. 1: encodings of one point cloud (colour = cluster)");
   write_file_atomically(out + "/fig1.json", json.str(2) + "\n");
 
-  std::string report = "# Zietlow et al. Fig. 1 — local vs global principal axes (profile " + profile.name + ")\n\n";
-  report += "Data: clusters on an 8 × 4 grid (spacing 4; wider in x, so the global principal axes are x and y), each a "
-            "segment of length 3 tilted by 45°. Misalignment = per cluster, the angle between the cluster's own "
-            "principal axis and the nearest coordinate axis of the encoding, with every coordinate standardised over "
-            "all points; 0° = each cluster lies along one code axis (the local structure is axis-aligned), 45° = "
-            "diagonal. Median (and mean ± std) over the 32 clusters of 1,500 points. A linear encoding can only "
-            "rescale the axes, which moves 45° to about 26° here; only a nonlinear one can reach 0°.\n\n";
+  std::string report =
+      "# Zietlow et al. Fig. 1 — local vs global principal axes (profile " + profile.name + ")\n\n";
+  report +=
+      "Data: clusters on an 8 × 4 grid (spacing 4; wider in x, so the global principal axes are x and y), "
+      "each a "
+      "segment of length 3 tilted by 45°. Misalignment = per cluster, the angle between the cluster's own "
+      "principal axis and the nearest coordinate axis of the encoding, with every coordinate standardised "
+      "over "
+      "all points; 0° = each cluster lies along one code axis (the local structure is axis-aligned), 45° = "
+      "diagonal. Median (and mean ± std) over the 32 clusters of 1,500 points. A linear encoding can only "
+      "rescale the axes, which moves 45° to about 26° here; only a nonlinear one can reach 0°.\n\n";
   report += markdown_table({"encoding", "cluster misalignment to the code's axes"}, rows);
-  report += "\nPaper (Fig. 1): the linear VAE matches PCA (global axes); the nonlinear VAE aligns with the local "
-            "structure (misalignment near 0°).\n\nFigure: fig1.svg (data, PCA, linear VAE, nonlinear VAE; colours "
-            "follow the clusters). The nonlinear VAE is disentanglement_lib's fc encoder/decoder, L2 loss summed, β = 1, " +
-            std::to_string(profile.toy_steps) + " steps of batch " + std::to_string(profile.toy_batch) + ".\n";
+  report +=
+      "\nPaper (Fig. 1): the linear VAE matches PCA (global axes); the nonlinear VAE aligns with the local "
+      "structure (misalignment near 0°).\n\nFigure: fig1.svg (data, PCA, linear VAE, nonlinear VAE; colours "
+      "follow the clusters). The nonlinear VAE is disentanglement_lib's fc encoder/decoder, L2 loss summed, "
+      "β = 1, " +
+      std::to_string(profile.toy_steps) + " steps of batch " + std::to_string(profile.toy_batch) + ".\n";
   write_file_atomically(out + "/fig1.md", report);
   std::printf("%s\n", report.c_str());
 }
@@ -388,8 +415,11 @@ int main(int argc, char** argv) {
       if (!std::filesystem::exists(path)) {
         const SeedResult r = theorem1_seed(profile, seed, device);
         JsonObject json;
-        json.add("seed", seed).add("steps", profile.linear_steps).add("linear_vae_alignment", r.vae_score)
-            .add("linear_ae_alignment", r.ae_score).add("linear_vae_cosines", r.vae_table)
+        json.add("seed", seed)
+            .add("steps", profile.linear_steps)
+            .add("linear_vae_alignment", r.vae_score)
+            .add("linear_ae_alignment", r.ae_score)
+            .add("linear_vae_cosines", r.vae_table)
             .add("linear_ae_cosines", r.ae_table);
         write_file_atomically(path, json.str(2) + "\n");
       }
@@ -397,23 +427,30 @@ int main(int argc, char** argv) {
       const auto fields = parse_flat_json(std::string(bytes.begin(), bytes.end()), path);
       vae_scores.push_back(std::strtod(fields.at("linear_vae_alignment").c_str(), nullptr));
       ae_scores.push_back(std::strtod(fields.at("linear_ae_alignment").c_str(), nullptr));
-      tables += "### seed " + std::to_string(seed) + "\n\nLinear VAE (alignment " + short_number(vae_scores.back()) +
-                "):\n\n" + fields.at("linear_vae_cosines") + "\nLinear AE, the control (alignment " +
-                short_number(ae_scores.back()) + "):\n\n" + fields.at("linear_ae_cosines") + "\n";
+      tables += "### seed " + std::to_string(seed) + "\n\nLinear VAE (alignment " +
+                short_number(vae_scores.back()) + "):\n\n" + fields.at("linear_vae_cosines") +
+                "\nLinear AE, the control (alignment " + short_number(ae_scores.back()) + "):\n\n" +
+                fields.at("linear_ae_cosines") + "\n";
     }
-    std::string report = "# Zietlow et al. Theorem 1 — a linear VAE's decoder aligns with PCA (profile " + profile.name + ")\n\n";
-    report += "Data: x = V diag(√λ) s in 8 dimensions, λ = 6, 4, 2.5, 1.5, 0.1, 0.08, 0.06, 0.04, V random orthogonal "
-              "(per seed); 4 latents; L2 loss summed per example + KL (β = 1), Adam 1e-3, batch 256, " +
-              std::to_string(profile.linear_steps) + " steps. Principal directions from 50,000 samples. Alignment = mean "
-              "|cos| of the best one-to-one matching of decoder columns to the top-4 principal directions (1 = each "
-              "column along one principal direction).\n\n";
+    std::string report = "# Zietlow et al. Theorem 1 — a linear VAE's decoder aligns with PCA (profile " +
+                         profile.name + ")\n\n";
+    report +=
+        "Data: x = V diag(√λ) s in 8 dimensions, λ = 6, 4, 2.5, 1.5, 0.1, 0.08, 0.06, 0.04, V random "
+        "orthogonal "
+        "(per seed); 4 latents; L2 loss summed per example + KL (β = 1), Adam 1e-3, batch 256, " +
+        std::to_string(profile.linear_steps) +
+        " steps. Principal directions from 50,000 samples. Alignment = mean "
+        "|cos| of the best one-to-one matching of decoder columns to the top-4 principal directions (1 = "
+        "each "
+        "column along one principal direction).\n\n";
     report += markdown_table({"model", "alignment (mean ± std over seeds)", "paper"},
                              {{"linear VAE", mean_std_text(mean_and_std(vae_scores)),
                                "Theorem 1: V is a signed permutation, U = PCA axes (alignment 1)"},
                               {"linear AE (control: no noise, no KL)", mean_std_text(mean_and_std(ae_scores)),
                                "spans the principal subspace, any rotation of it (Bourlard & Kamp 1988)"}});
     report += "\n" + order_text(compare_order(ae_scores, vae_scores)) +
-              " seed pairs with the higher alignment for the VAE than for the AE (one-sided exact order test when all are).\n\n";
+              " seed pairs with the higher alignment for the VAE than for the AE (one-sided exact order test "
+              "when all are).\n\n";
     report += "## |cos| between decoder columns and principal directions\n\n" + tables;
     write_file_atomically(out + "/theorem1.md", report);
     std::printf("%s\n", report.substr(0, report.find("## |cos|")).c_str());

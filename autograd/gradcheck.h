@@ -22,9 +22,10 @@ struct GradcheckOptions {
 
 struct GradcheckResult {
   bool passed = true;
-  double worst_error = 0.0;  // largest |analytic - numeric| / (abs_tol + rel_tol * max(|analytic|, |numeric|))
+  double worst_error =
+      0.0;  // largest |analytic - numeric| / (abs_tol + rel_tol * max(|analytic|, |numeric|))
   std::string worst_location;  // "input 1, element 7: analytic 0.31 numeric 0.29"
-  size_t checked = 0;           // number of elements compared
+  size_t checked = 0;          // number of elements compared
 };
 
 using TensorFunction = std::function<Tensor(Tape&, const std::vector<Tensor>&)>;

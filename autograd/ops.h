@@ -49,7 +49,8 @@ Tensor linear(Tape& tape, const Tensor& x, const Tensor& weight, const Tensor& b
 // x: (N, C, H, W), weight: (O, C, kh, kw), bias: (O) or undefined -> (N, O, Ho, Wo)
 Tensor conv2d(Tape& tape, const Tensor& x, const Tensor& weight, const Tensor& bias, int stride, int padding);
 // The adjoint of conv2d (a "deconvolution"), PyTorch's ConvTranspose2d:
-// x: (N, C, H, W), weight: (C, O, kh, kw), bias: (O) or undefined -> (N, O, (H-1)*stride - 2*padding + kh, ...)
+// x: (N, C, H, W), weight: (C, O, kh, kw), bias: (O) or undefined -> (N, O, (H-1)*stride - 2*padding + kh,
+// ...)
 Tensor conv_transpose2d(Tape& tape, const Tensor& x, const Tensor& weight, const Tensor& bias, int stride,
                         int padding);
 

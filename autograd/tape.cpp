@@ -18,7 +18,8 @@ void Tape::record(const char* op_name, Tensor output, std::function<void()> back
 }
 
 void Tape::backward(Tensor loss) {
-  require(loss.numel() == 1, "backward: the loss must have one element, got shape ", shape_string(loss.shape()));
+  require(loss.numel() == 1, "backward: the loss must have one element, got shape ",
+          shape_string(loss.shape()));
   require(loss.requires_grad(), "backward: the loss does not depend on any tensor that requires a gradient");
   // d loss / d loss = 1, added like every gradient (on the loss's device).
   const Tensor one = Tensor::scalar(1.0f, loss.device());

@@ -68,8 +68,8 @@ void write_file_atomically(const std::string& path, const void* data, size_t siz
     std::remove(temporary.c_str());
     fail(path, ": cannot write (", std::strerror(error), "); the file on disk, if any, is left as it was");
   }
-  require(std::rename(temporary.c_str(), path.c_str()) == 0, path, ": cannot rename ", temporary, " into place (",
-          std::strerror(errno), ")");
+  require(std::rename(temporary.c_str(), path.c_str()) == 0, path, ": cannot rename ", temporary,
+          " into place (", std::strerror(errno), ")");
 }
 
 }  // namespace untangle

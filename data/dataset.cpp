@@ -24,10 +24,12 @@ std::vector<size_t> GroundTruthDataset::index_to_factors(size_t index) const {
 
 size_t GroundTruthDataset::factors_to_index(const std::vector<size_t>& factors) const {
   std::vector<size_t> sizes = factor_sizes();
-  require(factors.size() == sizes.size(), name(), ": expected ", sizes.size(), " factors, got ", factors.size());
+  require(factors.size() == sizes.size(), name(), ": expected ", sizes.size(), " factors, got ",
+          factors.size());
   size_t index = 0;
   for (size_t k = 0; k < sizes.size(); ++k) {
-    require(factors[k] < sizes[k], name(), ": factor ", k, " value ", factors[k], " out of range (size ", sizes[k], ")");
+    require(factors[k] < sizes[k], name(), ": factor ", k, " value ", factors[k], " out of range (size ",
+            sizes[k], ")");
     index = index * sizes[k] + factors[k];
   }
   return index;
@@ -38,9 +40,12 @@ void GroundTruthDataset::render_batch(const std::vector<size_t>& indices, float*
   const long long count = (long long)indices.size();
   // A training batch (64-256 images) renders in well under a millisecond on one core for every
   // renderer here (docs/datasets.md), so only batches where each thread gets 256 images or more are split.
-  parallel_for(count, [&](long long begin, long long end, int) {
-    for (long long i = begin; i < end; ++i) render(indices[size_t(i)], out + size_t(i) * stride);
-  }, 256);
+  parallel_for(
+      count,
+      [&](long long begin, long long end, int) {
+        for (long long i = begin; i < end; ++i) render(indices[size_t(i)], out + size_t(i) * stride);
+      },
+      256);
 }
 
 void GroundTruthDataset::render_hwc(size_t index, float* out_hwc) const {

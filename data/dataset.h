@@ -28,7 +28,9 @@ class GroundTruthDataset {
 
   // Factors that name a kind rather than an amount (dSprites shape, Shapes3D shape). Temporal pair
   // sampling keeps them fixed, as the Slow-VAE reference does (docs/reference/samplers.md). Default: none.
-  virtual std::vector<bool> categorical_factors() const { return std::vector<bool>(factor_sizes().size(), false); }
+  virtual std::vector<bool> categorical_factors() const {
+    return std::vector<bool>(factor_sizes().size(), false);
+  }
 
   size_t num_factors() const { return factor_sizes().size(); }
   size_t observation_size() const { return channels() * height() * width(); }

@@ -24,9 +24,9 @@ constexpr double kLobeRadius = 5.0;  // so the lobes reach u = +-10
 // The straight side of the heart is the line from the tip that touches the right lobe on its outside.
 // Returns its tangent point; the left side is the mirror image.
 struct HeartSide {
-  double lobe_v, tip_v;           // v of the lobe centres and of the tip
-  double direction_u, direction_v; // unit vector from the tip along the side
-  double tangent_v;               // v of the touching point
+  double lobe_v, tip_v;             // v of the lobe centres and of the tip
+  double direction_u, direction_v;  // unit vector from the tip along the side
+  double tangent_v;                 // v of the touching point
 };
 
 HeartSide heart_side() {
@@ -74,11 +74,14 @@ double DSpritesDataset::orientation_value(size_t orientation_index) {
 
 // out: (64, 64). Only the sprite's bounding box is tested: the farthest sprite point is the square's
 // corner at 9.5*sqrt(2) ~ 13.5 px (scale 1) from the centre.
-void DSpritesDataset::draw(int shape, double scale, double angle, double centre_x, double centre_y, float* out) {
+void DSpritesDataset::draw(int shape, double scale, double angle, double centre_x, double centre_y,
+                           float* out) {
   std::fill(out, out + kImageSize * kImageSize, 0.0f);
   const double reach = 14.5 * scale;
-  const int x_begin = std::max(0, int(std::floor(centre_x - reach))), x_end = std::min(kImageSize, int(std::ceil(centre_x + reach)));
-  const int y_begin = std::max(0, int(std::floor(centre_y - reach))), y_end = std::min(kImageSize, int(std::ceil(centre_y + reach)));
+  const int x_begin = std::max(0, int(std::floor(centre_x - reach))),
+            x_end = std::min(kImageSize, int(std::ceil(centre_x + reach)));
+  const int y_begin = std::max(0, int(std::floor(centre_y - reach))),
+            y_end = std::min(kImageSize, int(std::ceil(centre_y + reach)));
   const double c = std::cos(angle), s = std::sin(angle), inverse_scale = 1.0 / scale;
   for (int y = y_begin; y < y_end; ++y) {
     for (int x = x_begin; x < x_end; ++x) {

@@ -4,8 +4,8 @@
 // in the original), x 32 and y 32 = linspace(0, 1). The original's colour factor has one value and is
 // dropped, as disentanglement_lib's `dsprites_full` does.
 //
-// Geometry, calibrated against the 320 real frames in the animation of deepmind/dsprites-dataset's README (dsprites.gif)
-// (measurements and the fit are in docs/datasets.md):
+// Geometry, calibrated against the 320 real frames in the animation of deepmind/dsprites-dataset's README
+// (dsprites.gif) (measurements and the fit are in docs/datasets.md):
 //   - a pixel is on iff its centre lies inside the sprite (binary, no anti-aliasing);
 //   - sprite centre (pixels, origin at the image's top-left corner) = 16 + 32*position, so centres
 //     span 16..48 and a full-scale sprite keeps ~4 px from the border;
@@ -23,7 +23,9 @@ class DSpritesDataset : public GroundTruthDataset {
   enum Shape { kSquare = 0, kEllipse = 1, kHeart = 2 };
 
   std::string name() const override { return "dsprites"; }
-  std::vector<std::string> factor_names() const override { return {"shape", "scale", "orientation", "x", "y"}; }
+  std::vector<std::string> factor_names() const override {
+    return {"shape", "scale", "orientation", "x", "y"};
+  }
   std::vector<size_t> factor_sizes() const override { return {3, 6, 40, 32, 32}; }
   std::vector<bool> categorical_factors() const override { return {true, false, false, false, false}; }
   size_t channels() const override { return 1; }

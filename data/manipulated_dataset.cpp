@@ -4,15 +4,17 @@
 #include <algorithm>
 #include <vector>
 
-#include "data/reflect.h"
 #include "core/check.h"
+#include "data/reflect.h"
 
 namespace untangle {
 
 ManipulatedDataset::ManipulatedDataset(std::unique_ptr<GroundTruthDataset> clean,
-                                       std::shared_ptr<const ObservationManipulation> manipulation, float epsilon)
+                                       std::shared_ptr<const ObservationManipulation> manipulation,
+                                       float epsilon)
     : clean_(std::move(clean)), manipulation_(std::move(manipulation)), epsilon_(epsilon) {
-  require(clean_ != nullptr && manipulation_ != nullptr, "manipulated dataset: needs a dataset and a manipulation");
+  require(clean_ != nullptr && manipulation_ != nullptr,
+          "manipulated dataset: needs a dataset and a manipulation");
   require(epsilon >= 0.0f && epsilon <= 1.0f, "manipulation epsilon must be in [0, 1], got ", epsilon);
   manipulation_->check_dataset(*clean_);
 }

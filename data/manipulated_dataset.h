@@ -28,8 +28,8 @@ class ObservationManipulation {
 
 class ManipulatedDataset : public GroundTruthDataset {
  public:
-  ManipulatedDataset(std::unique_ptr<GroundTruthDataset> clean, std::shared_ptr<const ObservationManipulation> manipulation,
-                     float epsilon);
+  ManipulatedDataset(std::unique_ptr<GroundTruthDataset> clean,
+                     std::shared_ptr<const ObservationManipulation> manipulation, float epsilon);
 
   std::string name() const override { return clean_->name() + "+manipulated"; }
   std::vector<std::string> factor_names() const override { return clean_->factor_names(); }

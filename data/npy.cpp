@@ -10,22 +10,32 @@ namespace untangle {
 
 size_t dtype_size(DType type) {
   switch (type) {
-    case DType::Float32: return 4;
-    case DType::Float64: return 8;
-    case DType::Int64: return 8;
-    case DType::Int32: return 4;
-    case DType::UInt8: return 1;
+    case DType::Float32:
+      return 4;
+    case DType::Float64:
+      return 8;
+    case DType::Int64:
+      return 8;
+    case DType::Int32:
+      return 4;
+    case DType::UInt8:
+      return 1;
   }
   return 0;
 }
 
 const char* dtype_name(DType type) {
   switch (type) {
-    case DType::Float32: return "float32";
-    case DType::Float64: return "float64";
-    case DType::Int64: return "int64";
-    case DType::Int32: return "int32";
-    case DType::UInt8: return "uint8";
+    case DType::Float32:
+      return "float32";
+    case DType::Float64:
+      return "float64";
+    case DType::Int64:
+      return "int64";
+    case DType::Int32:
+      return "int32";
+    case DType::UInt8:
+      return "uint8";
   }
   return "?";
 }
@@ -33,11 +43,16 @@ const char* dtype_name(DType type) {
 namespace {
 const char* descr_of(DType type) {
   switch (type) {
-    case DType::Float32: return "<f4";
-    case DType::Float64: return "<f8";
-    case DType::Int64: return "<i8";
-    case DType::Int32: return "<i4";
-    case DType::UInt8: return "|u1";
+    case DType::Float32:
+      return "<f4";
+    case DType::Float64:
+      return "<f8";
+    case DType::Int64:
+      return "<i8";
+    case DType::Int32:
+      return "<i4";
+    case DType::UInt8:
+      return "|u1";
   }
   return "";
 }
@@ -50,11 +65,33 @@ std::vector<Out> convert(const NpyArray& a) {
   const uint8_t* p = a.bytes.data();
   for (size_t i = 0; i < out.size(); ++i) {
     switch (a.dtype) {
-      case DType::Float32: { float v; std::memcpy(&v, p + 4 * i, 4); out[i] = Out(v); break; }
-      case DType::Float64: { double v; std::memcpy(&v, p + 8 * i, 8); out[i] = Out(v); break; }
-      case DType::Int64: { int64_t v; std::memcpy(&v, p + 8 * i, 8); out[i] = Out(v); break; }
-      case DType::Int32: { int32_t v; std::memcpy(&v, p + 4 * i, 4); out[i] = Out(v); break; }
-      case DType::UInt8: out[i] = Out(p[i]); break;
+      case DType::Float32: {
+        float v;
+        std::memcpy(&v, p + 4 * i, 4);
+        out[i] = Out(v);
+        break;
+      }
+      case DType::Float64: {
+        double v;
+        std::memcpy(&v, p + 8 * i, 8);
+        out[i] = Out(v);
+        break;
+      }
+      case DType::Int64: {
+        int64_t v;
+        std::memcpy(&v, p + 8 * i, 8);
+        out[i] = Out(v);
+        break;
+      }
+      case DType::Int32: {
+        int32_t v;
+        std::memcpy(&v, p + 4 * i, 4);
+        out[i] = Out(v);
+        break;
+      }
+      case DType::UInt8:
+        out[i] = Out(p[i]);
+        break;
     }
   }
   return out;
@@ -66,9 +103,15 @@ size_t NpyArray::count() const {
   for (size_t d : shape) n *= d;
   return n;
 }
-std::vector<double> NpyArray::as_double() const { return convert<double>(*this); }
-std::vector<float> NpyArray::as_float() const { return convert<float>(*this); }
-std::vector<int64_t> NpyArray::as_int64() const { return convert<int64_t>(*this); }
+std::vector<double> NpyArray::as_double() const {
+  return convert<double>(*this);
+}
+std::vector<float> NpyArray::as_float() const {
+  return convert<float>(*this);
+}
+std::vector<int64_t> NpyArray::as_int64() const {
+  return convert<int64_t>(*this);
+}
 
 namespace {
 
@@ -101,7 +144,8 @@ DType dtype_of_descr(const std::string& descr, const std::string& source) {
   if (descr == "<i4") return DType::Int32;
   if (descr == "|u1" || descr == "<u1" || descr == "|b1") return DType::UInt8;
   if (!descr.empty() && descr[0] == '>')
-    fail(source, ": big-endian data ('", descr, "') is not supported; save it little-endian (astype('<", descr.substr(1), "'))");
+    fail(source, ": big-endian data ('", descr, "') is not supported; save it little-endian (astype('<",
+         descr.substr(1), "'))");
   fail(source, ": unsupported dtype '", descr, "' (need float32, float64, int64, int32 or uint8)");
 }
 
@@ -207,7 +251,9 @@ NpyArray parse_npy(std::vector<uint8_t>&& file, const std::string& source) {
   return array;
 }
 
-NpyArray read_npy(const std::string& path) { return parse_npy(read_file_bytes(path), path); }
+NpyArray read_npy(const std::string& path) {
+  return parse_npy(read_file_bytes(path), path);
+}
 
 namespace {
 std::vector<uint8_t> header_bytes_for_descr(const std::string& descr, const std::vector<size_t>& shape) {
@@ -303,9 +349,17 @@ NpyArray make_typed(const std::vector<T>& values, std::vector<size_t> shape, DTy
 }
 }  // namespace
 
-NpyArray make_npy(const std::vector<float>& v, std::vector<size_t> s) { return make_typed(v, s, DType::Float32); }
-NpyArray make_npy(const std::vector<int64_t>& v, std::vector<size_t> s) { return make_typed(v, s, DType::Int64); }
-NpyArray make_npy(const std::vector<uint8_t>& v, std::vector<size_t> s) { return make_typed(v, s, DType::UInt8); }
-NpyArray make_npy(const std::vector<double>& v, std::vector<size_t> s) { return make_typed(v, s, DType::Float64); }
+NpyArray make_npy(const std::vector<float>& v, std::vector<size_t> s) {
+  return make_typed(v, s, DType::Float32);
+}
+NpyArray make_npy(const std::vector<int64_t>& v, std::vector<size_t> s) {
+  return make_typed(v, s, DType::Int64);
+}
+NpyArray make_npy(const std::vector<uint8_t>& v, std::vector<size_t> s) {
+  return make_typed(v, s, DType::UInt8);
+}
+NpyArray make_npy(const std::vector<double>& v, std::vector<size_t> s) {
+  return make_typed(v, s, DType::Float64);
+}
 
 }  // namespace untangle

@@ -3,8 +3,8 @@
 
 #include <zlib.h>
 
-#include "data/npy.h"
 #include "core/check.h"
+#include "data/npy.h"
 
 namespace untangle {
 
@@ -24,7 +24,8 @@ void put_chunk(std::vector<uint8_t>& out, const char type[4], const std::vector<
 }
 
 // The IDAT payload: zlib stream of the scanlines, each prefixed by filter type 0 (none).
-std::vector<uint8_t> compressed_scanlines(const uint8_t* pixels, size_t width, size_t height, size_t channels) {
+std::vector<uint8_t> compressed_scanlines(const uint8_t* pixels, size_t width, size_t height,
+                                          size_t channels) {
   const size_t row_bytes = width * channels;
   std::vector<uint8_t> raw;
   raw.reserve(height * (row_bytes + 1));
@@ -84,8 +85,8 @@ std::vector<uint8_t> encode_animated_png(const std::vector<std::vector<uint8_t>>
     put_u32_big_endian(frame_control, sequence++);
     put_u32_big_endian(frame_control, uint32_t(width));
     put_u32_big_endian(frame_control, uint32_t(height));
-    put_u32_big_endian(frame_control, 0);  // x offset
-    put_u32_big_endian(frame_control, 0);  // y offset
+    put_u32_big_endian(frame_control, 0);                       // x offset
+    put_u32_big_endian(frame_control, 0);                       // y offset
     frame_control.push_back(uint8_t(frame_milliseconds >> 8));  // delay = numerator / denominator seconds
     frame_control.push_back(uint8_t(frame_milliseconds & 0xff));
     frame_control.push_back(uint8_t(1000 >> 8));
@@ -112,8 +113,8 @@ void write_png(const std::string& path, const uint8_t* pixels, size_t width, siz
   write_file_atomically(path, bytes.data(), bytes.size());
 }
 
-void write_animated_png(const std::string& path, const std::vector<std::vector<uint8_t>>& frames, size_t width,
-                        size_t height, size_t channels, unsigned frame_milliseconds) {
+void write_animated_png(const std::string& path, const std::vector<std::vector<uint8_t>>& frames,
+                        size_t width, size_t height, size_t channels, unsigned frame_milliseconds) {
   std::vector<uint8_t> bytes = encode_animated_png(frames, width, height, channels, frame_milliseconds);
   write_file_atomically(path, bytes.data(), bytes.size());
 }

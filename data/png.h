@@ -21,7 +21,7 @@ void write_png(const std::string& path, const uint8_t* pixels, size_t width, siz
 // frames: each (height, width, channels) uint8, shown for frame_milliseconds each, looping forever.
 std::vector<uint8_t> encode_animated_png(const std::vector<std::vector<uint8_t>>& frames, size_t width,
                                          size_t height, size_t channels, unsigned frame_milliseconds);
-void write_animated_png(const std::string& path, const std::vector<std::vector<uint8_t>>& frames, size_t width,
-                        size_t height, size_t channels, unsigned frame_milliseconds);
+void write_animated_png(const std::string& path, const std::vector<std::vector<uint8_t>>& frames,
+                        size_t width, size_t height, size_t channels, unsigned frame_milliseconds);
 
 }  // namespace untangle

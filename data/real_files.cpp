@@ -4,11 +4,11 @@
 #include <algorithm>
 #include <cmath>
 
+#include "core/bounded_reader.h"
+#include "core/check.h"
 #include "data/hdf5.h"
 #include "data/image_table_dataset.h"
 #include "data/npz.h"
-#include "core/bounded_reader.h"
-#include "core/check.h"
 
 namespace untangle {
 
@@ -16,16 +16,16 @@ namespace {
 
 // Checks that row i of `classes` (N x K factor indices) is the row-major unravel of i over `sizes`:
 // the readers rely on the rows being in grid order, as both real files are.
-void require_grid_order(const std::vector<int64_t>& classes, size_t rows, size_t columns, const std::vector<size_t>& sizes,
-                        size_t first_column, const std::string& source) {
+void require_grid_order(const std::vector<int64_t>& classes, size_t rows, size_t columns,
+                        const std::vector<size_t>& sizes, size_t first_column, const std::string& source) {
   for (size_t i = 0; i < rows; ++i) {
     size_t rest = i;
     for (size_t k = sizes.size(); k-- > 0;) {
       int64_t expected = int64_t(rest % sizes[k]);
       rest /= sizes[k];
       require(classes[i * columns + first_column + k] == expected, source, ": row ", i,
-              " is not in the factor grid's row-major order (factor ", k, " is ", classes[i * columns + first_column + k],
-              ", expected ", expected, ")");
+              " is not in the factor grid's row-major order (factor ", k, " is ",
+              classes[i * columns + first_column + k], ", expected ", expected, ")");
     }
   }
 }
@@ -38,10 +38,13 @@ std::unique_ptr<GroundTruthDataset> read_dsprites_npz(const std::string& path) {
   require(arrays.count("latents_classes"), path, ": no 'latents_classes' array (is this the dSprites npz?)");
   NpyArray& images = arrays["imgs"];
   const NpyArray& classes_array = arrays["latents_classes"];
-  require(images.dtype == DType::UInt8 && images.shape.size() == 3, path, ": 'imgs' must be N x H x W uint8, got ",
-          dtype_name(images.dtype), " with ", images.shape.size(), " dimensions");
-  require(classes_array.shape.size() == 2 && classes_array.shape[1] == 6 && classes_array.shape[0] == images.shape[0], path,
-          ": 'latents_classes' must be N x 6 (colour, shape, scale, orientation, x, y) with N = ", images.shape[0]);
+  require(images.dtype == DType::UInt8 && images.shape.size() == 3, path,
+          ": 'imgs' must be N x H x W uint8, got ", dtype_name(images.dtype), " with ", images.shape.size(),
+          " dimensions");
+  require(classes_array.shape.size() == 2 && classes_array.shape[1] == 6 &&
+              classes_array.shape[0] == images.shape[0],
+          path, ": 'latents_classes' must be N x 6 (colour, shape, scale, orientation, x, y) with N = ",
+          images.shape[0]);
   const size_t rows = images.shape[0];
   std::vector<int64_t> classes = classes_array.as_int64();
   // The grid is read off the labels: size of factor k = largest class + 1.
@@ -58,10 +61,11 @@ std::unique_ptr<GroundTruthDataset> read_dsprites_npz(const std::string& path) {
   require(grid == rows, path, ": ", rows, " images do not fill the ", grid, "-point factor grid");
   require_grid_order(classes, rows, 6, sizes, 0, path);
   for (uint8_t v : images.bytes) require(v <= 1, path, ": 'imgs' must hold 0/1 pixels, found ", int(v));
-  return std::make_unique<ImageTableDataset>("dsprites", std::vector<std::string>{"shape", "scale", "orientation", "x", "y"},
-                                             std::vector<size_t>(sizes.begin() + 1, sizes.end()),
-                                             std::vector<bool>{true, false, false, false, false}, images.shape[1],
-                                             images.shape[2], 1, std::move(images.bytes), 1.0f);
+  return std::make_unique<ImageTableDataset>(
+      "dsprites", std::vector<std::string>{"shape", "scale", "orientation", "x", "y"},
+      std::vector<size_t>(sizes.begin() + 1, sizes.end()),
+      std::vector<bool>{true, false, false, false, false}, images.shape[1], images.shape[2], 1,
+      std::move(images.bytes), 1.0f);
 }
 
 std::unique_ptr<GroundTruthDataset> read_shapes3d_h5(const std::string& path) {
@@ -71,7 +75,8 @@ std::unique_ptr<GroundTruthDataset> read_shapes3d_h5(const std::string& path) {
   require(images.dtype == DType::UInt8 && images.shape.size() == 4 && images.shape[3] == 3, path,
           ": 'images' must be N x H x W x 3 uint8");
   require(labels.shape.size() == 2 && labels.shape[1] == 6 && labels.shape[0] == images.shape[0], path,
-          ": 'labels' must be N x 6 (floor hue, wall hue, object hue, scale, shape, orientation) with N = ", images.shape[0]);
+          ": 'labels' must be N x 6 (floor hue, wall hue, object hue, scale, shape, orientation) with N = ",
+          images.shape[0]);
   const size_t rows = images.shape[0];
   std::vector<double> values = labels.as_double();
   // Factor index = rank of the label value among the column's distinct values (the file stores values).
@@ -87,15 +92,18 @@ std::unique_ptr<GroundTruthDataset> read_shapes3d_h5(const std::string& path) {
   size_t grid = 1;
   for (size_t k = 0; k < 6; ++k)
     grid = checked_multiply(grid, sizes[k] = distinct[k].size(), path + ": 'labels' factor grid");
-  require(grid == rows, path, ": ", rows, " images do not fill the ", grid, "-point grid their labels describe");
+  require(grid == rows, path, ": ", rows, " images do not fill the ", grid,
+          "-point grid their labels describe");
   std::vector<int64_t> classes(rows * 6);
   for (size_t i = 0; i < rows; ++i)
     for (size_t k = 0; k < 6; ++k)
-      classes[i * 6 + k] = int64_t(std::lower_bound(distinct[k].begin(), distinct[k].end(), values[i * 6 + k] - 1e-6) -
-                                   distinct[k].begin());
+      classes[i * 6 + k] =
+          int64_t(std::lower_bound(distinct[k].begin(), distinct[k].end(), values[i * 6 + k] - 1e-6) -
+                  distinct[k].begin());
   require_grid_order(classes, rows, 6, sizes, 0, path);
   return std::make_unique<ImageTableDataset>(
-      "shapes3d", std::vector<std::string>{"floor_hue", "wall_hue", "object_hue", "scale", "shape", "orientation"}, sizes,
+      "shapes3d",
+      std::vector<std::string>{"floor_hue", "wall_hue", "object_hue", "scale", "shape", "orientation"}, sizes,
       std::vector<bool>{false, false, false, false, true, false}, images.shape[1], images.shape[2], 3,
       std::move(images.bytes), 1.0f / 255.0f);
 }

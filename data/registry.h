@@ -15,10 +15,10 @@
 namespace untangle {
 
 struct DatasetOptions {
-  int spacing = 8;            // xysquares*: grid spacing in pixels, 1..8
-  std::string data_file;      // dsprites / shapes3d: read this real file instead of rendering
-  float noise = 0.0f;         // uniform noise in [-noise, noise] with reflection (0 = none)
-  uint64_t noise_seed = 0;    // which noise each index gets
+  int spacing = 8;          // xysquares*: grid spacing in pixels, 1..8
+  std::string data_file;    // dsprites / shapes3d: read this real file instead of rendering
+  float noise = 0.0f;       // uniform noise in [-noise, noise] with reflection (0 = none)
+  uint64_t noise_seed = 0;  // which noise each index gets
   // A learned manipulation (Zietlow et al.), added with strength manipulation_epsilon when set.
   std::shared_ptr<const ObservationManipulation> manipulation;
   float manipulation_epsilon = 0.1f;

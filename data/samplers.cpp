@@ -47,7 +47,8 @@ std::vector<double> laplace_transition_pmf(size_t size, size_t current, double r
   if (size == 1) return pmf;
   const double scale = std::log(double(size)) / rate;  // b = ln(size) / rate (Slow-VAE TupleLoader)
   double total = 0;
-  for (size_t v = 0; v < size; ++v) total += pmf[v] = std::exp(-std::fabs(double(v) - double(current)) / scale);
+  for (size_t v = 0; v < size; ++v)
+    total += pmf[v] = std::exp(-std::fabs(double(v) - double(current)) / scale);
   for (double& p : pmf) p /= total;
   return pmf;
 }
@@ -78,7 +79,8 @@ TemporalTransition::Prior transition_prior_from_name(const std::string& name) {
 namespace {
 
 // The Laplace prior: every non-categorical factor takes a truncated Laplace step; never an unmoved pair.
-Factors laplace_transition(const GroundTruthDataset& dataset, const Factors& first, double rate, PhiloxRng& rng) {
+Factors laplace_transition(const GroundTruthDataset& dataset, const Factors& first, double rate,
+                           PhiloxRng& rng) {
   const std::vector<size_t> sizes = dataset.factor_sizes();
   const std::vector<bool> categorical = dataset.categorical_factors();
   const double pair_rate = rate == -1.0 ? 1.0 + 9.0 * double(rng.next_uniform()) : rate;
@@ -106,8 +108,10 @@ Factors uniform_transition(const GroundTruthDataset& dataset, const Factors& fir
   const std::vector<size_t> sizes = dataset.factor_sizes();
   const size_t K = sizes.size();
   require(K >= 2, dataset.name(), ": uniform transitions need at least 2 factors");
-  require(k == -1 || (k >= 1 && size_t(k) <= K), "uniform transition: k must be -1 or in 1..", K, ", got ", k);
-  for (size_t size : sizes) require(size >= 2, dataset.name(), ": uniform transitions need every factor to have 2+ values");
+  require(k == -1 || (k >= 1 && size_t(k) <= K), "uniform transition: k must be -1 or in 1..", K, ", got ",
+          k);
+  for (size_t size : sizes)
+    require(size >= 2, dataset.name(), ": uniform transitions need every factor to have 2+ values");
   const size_t chosen_k = k == -1 ? 1 + size_t(rng.next_below(K - 1)) : size_t(k);
   std::vector<size_t> order(K);
   std::iota(order.begin(), order.end(), size_t(0));
@@ -163,7 +167,8 @@ MatchedPair sample_matched_pair(const GroundTruthDataset& dataset, PhiloxRng& rn
   return pair;
 }
 
-std::vector<size_t> sample_weak_pair_batch(const GroundTruthDataset& dataset, size_t pairs, PhiloxRng& rng, int k) {
+std::vector<size_t> sample_weak_pair_batch(const GroundTruthDataset& dataset, size_t pairs, PhiloxRng& rng,
+                                           int k) {
   std::vector<size_t> batch;
   batch.reserve(2 * pairs);
   for (size_t i = 0; i < pairs; ++i) {
@@ -174,8 +179,8 @@ std::vector<size_t> sample_weak_pair_batch(const GroundTruthDataset& dataset, si
   return batch;
 }
 
-std::vector<size_t> sample_temporal_pair_batch(const GroundTruthDataset& dataset, size_t pairs, PhiloxRng& rng,
-                                               const TemporalTransition& transition) {
+std::vector<size_t> sample_temporal_pair_batch(const GroundTruthDataset& dataset, size_t pairs,
+                                               PhiloxRng& rng, const TemporalTransition& transition) {
   std::vector<size_t> batch;
   batch.reserve(2 * pairs);
   for (size_t i = 0; i < pairs; ++i) {
@@ -213,7 +218,8 @@ std::vector<size_t> sample_fixed_factor_batch(const GroundTruthDataset& dataset,
   return indices;
 }
 
-PairedBatches sample_shared_factor_pairs(const GroundTruthDataset& dataset, size_t factor, size_t pairs, PhiloxRng& rng) {
+PairedBatches sample_shared_factor_pairs(const GroundTruthDataset& dataset, size_t factor, size_t pairs,
+                                         PhiloxRng& rng) {
   const std::vector<size_t> sizes = dataset.factor_sizes();
   require(factor < sizes.size(), dataset.name(), ": no factor ", factor, " to share");
   PairedBatches batches;

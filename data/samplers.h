@@ -68,9 +68,10 @@ std::vector<double> laplace_transition_pmf(size_t size, size_t current, double r
 
 // `pairs` pairs as one batch of 2*pairs indices, interleaved: rows 0, 1 are pair 1; rows 2, 3 pair 2; ...
 // (the Slow-VAE TupleLoader's layout, docs/reference/samplers.md). k / rate as for the single-pair samplers.
-std::vector<size_t> sample_weak_pair_batch(const GroundTruthDataset& dataset, size_t pairs, PhiloxRng& rng, int k = -1);
-std::vector<size_t> sample_temporal_pair_batch(const GroundTruthDataset& dataset, size_t pairs, PhiloxRng& rng,
-                                               const TemporalTransition& transition = {});
+std::vector<size_t> sample_weak_pair_batch(const GroundTruthDataset& dataset, size_t pairs, PhiloxRng& rng,
+                                           int k = -1);
+std::vector<size_t> sample_temporal_pair_batch(const GroundTruthDataset& dataset, size_t pairs,
+                                               PhiloxRng& rng, const TemporalTransition& transition = {});
 
 // Match pairing (Shu et al.): `share` keeps only the label factor in common, `change` changes only it.
 enum class MatchPairing { Share, Change };
@@ -95,6 +96,7 @@ std::vector<size_t> sample_fixed_factor_batch(const GroundTruthDataset& dataset,
 struct PairedBatches {
   std::vector<size_t> first, second;
 };
-PairedBatches sample_shared_factor_pairs(const GroundTruthDataset& dataset, size_t factor, size_t pairs, PhiloxRng& rng);
+PairedBatches sample_shared_factor_pairs(const GroundTruthDataset& dataset, size_t factor, size_t pairs,
+                                         PhiloxRng& rng);
 
 }  // namespace untangle

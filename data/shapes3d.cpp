@@ -24,12 +24,24 @@ constexpr double kMissed = std::numeric_limits<double>::infinity();
 struct Vec3 {
   double x, y, z;
 };
-Vec3 operator+(Vec3 a, Vec3 b) { return {a.x + b.x, a.y + b.y, a.z + b.z}; }
-Vec3 operator-(Vec3 a, Vec3 b) { return {a.x - b.x, a.y - b.y, a.z - b.z}; }
-Vec3 operator*(double s, Vec3 a) { return {s * a.x, s * a.y, s * a.z}; }
-double dot(Vec3 a, Vec3 b) { return a.x * b.x + a.y * b.y + a.z * b.z; }
-Vec3 cross(Vec3 a, Vec3 b) { return {a.y * b.z - a.z * b.y, a.z * b.x - a.x * b.z, a.x * b.y - a.y * b.x}; }
-Vec3 normalize(Vec3 a) { return (1.0 / std::sqrt(dot(a, a))) * a; }
+Vec3 operator+(Vec3 a, Vec3 b) {
+  return {a.x + b.x, a.y + b.y, a.z + b.z};
+}
+Vec3 operator-(Vec3 a, Vec3 b) {
+  return {a.x - b.x, a.y - b.y, a.z - b.z};
+}
+Vec3 operator*(double s, Vec3 a) {
+  return {s * a.x, s * a.y, s * a.z};
+}
+double dot(Vec3 a, Vec3 b) {
+  return a.x * b.x + a.y * b.y + a.z * b.z;
+}
+Vec3 cross(Vec3 a, Vec3 b) {
+  return {a.y * b.z - a.z * b.y, a.z * b.x - a.x * b.z, a.x * b.y - a.y * b.x};
+}
+Vec3 normalize(Vec3 a) {
+  return (1.0 / std::sqrt(dot(a, a))) * a;
+}
 
 const Vec3 kToLight = normalize({-0.5, 1.0, 0.8});
 
@@ -80,7 +92,8 @@ void hit_cylinder_cap(Vec3 o, Vec3 d, double radius, double y_top, Hit& best) {
   if (d.y == 0) return;
   double t = (y_top - o.y) / d.y;
   Vec3 p = o + t * d;
-  if (t > 1e-6 && p.x * p.x + p.z * p.z <= radius * radius) keep_nearer(best, t, {0, d.y < 0 ? 1.0 : -1.0, 0});
+  if (t > 1e-6 && p.x * p.x + p.z * p.z <= radius * radius)
+    keep_nearer(best, t, {0, d.y < 0 ? 1.0 : -1.0, 0});
 }
 
 // An axis-aligned box [-h, h] x [0, 2h] x [-h, h] (slab method).
@@ -96,7 +109,10 @@ void hit_cube(Vec3 o, Vec3 d, double h, Hit& best) {
     }
     double t0 = (lo[axis] - origin[axis]) / direction[axis], t1 = (hi[axis] - origin[axis]) / direction[axis];
     if (t0 > t1) std::swap(t0, t1);
-    if (t0 > t_enter) { t_enter = t0; enter_axis = axis; }
+    if (t0 > t_enter) {
+      t_enter = t0;
+      enter_axis = axis;
+    }
     t_exit = std::min(t_exit, t1);
   }
   if (t_enter > t_exit || t_enter <= 1e-6) return;
@@ -110,12 +126,16 @@ Hit hit_object(int shape, double scale, Vec3 o, Vec3 d) {
   Hit best;
   const double r = 0.5 * scale;
   switch (shape) {
-    case Shapes3DDataset::kCube: hit_cube(o, d, r, best); break;
+    case Shapes3DDataset::kCube:
+      hit_cube(o, d, r, best);
+      break;
     case Shapes3DDataset::kCylinder:
       hit_cylinder_side(o, d, r, 0, 2 * r, best);
       hit_cylinder_cap(o, d, r, 2 * r, best);
       break;
-    case Shapes3DDataset::kSphere: hit_sphere(o, d, r, r, best); break;
+    case Shapes3DDataset::kSphere:
+      hit_sphere(o, d, r, r, best);
+      break;
     case Shapes3DDataset::kCapsule: {  // a slimmer, taller pill: radius 0.8 r, straight part 1.2 r
       double radius = 0.8 * r, straight = 1.2 * r;
       hit_cylinder_side(o, d, radius, radius, radius + straight, best);
@@ -130,7 +150,8 @@ Hit hit_object(int shape, double scale, Vec3 o, Vec3 d) {
 // Light a surface point receives: ambient plus Lambert diffuse, unless the object shadows it.
 double shade(int shape, double scale, Vec3 point, Vec3 normal, bool is_object) {
   double lambert = std::max(0.0, dot(normal, kToLight));
-  if (!is_object && lambert > 0 && hit_object(shape, scale, point + 1e-6 * normal, kToLight).t < kMissed) lambert = 0;
+  if (!is_object && lambert > 0 && hit_object(shape, scale, point + 1e-6 * normal, kToLight).t < kMissed)
+    lambert = 0;
   return kAmbient + (1.0 - kAmbient) * lambert;
 }
 
@@ -149,14 +170,16 @@ std::array<float, 3> Shapes3DDataset::hue_to_rgb(double hue) {
 Shapes3DDataset::Shapes3DDataset() : once_(new std::once_flag[kGeometries]), buffers_(kGeometries) {}
 
 const Shapes3DDataset::GeometryBuffer& Shapes3DDataset::geometry(size_t scale_index, size_t shape_index,
-                                                                size_t orientation_index) const {
-  require(scale_index < 8 && shape_index < 4 && orientation_index < 15, "shapes3d: geometry index out of range");
+                                                                 size_t orientation_index) const {
+  require(scale_index < 8 && shape_index < 4 && orientation_index < 15,
+          "shapes3d: geometry index out of range");
   const size_t slot = (scale_index * 4 + shape_index) * 15 + orientation_index;
   std::call_once(once_[slot], [&] {
     const int shape = int(shape_index);
     const double scale = scale_value(scale_index);
     const double azimuth = orientation_degrees(orientation_index) * kPi / 180.0;
-    const Vec3 camera{kCameraDistance * std::sin(azimuth), kCameraHeight, kCameraDistance * std::cos(azimuth)};
+    const Vec3 camera{kCameraDistance * std::sin(azimuth), kCameraHeight,
+                      kCameraDistance * std::cos(azimuth)};
     const Vec3 forward = normalize(Vec3{0, kLookAtHeight, 0} - camera);
     const Vec3 right = normalize(cross(forward, {0, 1, 0}));
     const Vec3 up = cross(right, forward);
@@ -202,9 +225,11 @@ void Shapes3DDataset::render(size_t index, float* out_chw) const {
   const size_t pixels = size_t(kImageSize) * kImageSize;
   for (size_t c = 0; c < 3; ++c) {
     float* out = out_chw + c * pixels;
-    const float floor_colour = colour[kFloor][c], wall_colour = colour[kWall][c], object_colour = colour[kObject][c];
+    const float floor_colour = colour[kFloor][c], wall_colour = colour[kWall][c],
+                object_colour = colour[kObject][c];
     for (size_t p = 0; p < pixels; ++p)
-      out[p] = weights[p] * floor_colour + weights[pixels + p] * wall_colour + weights[2 * pixels + p] * object_colour;
+      out[p] = weights[p] * floor_colour + weights[pixels + p] * wall_colour +
+               weights[2 * pixels + p] * object_colour;
   }
 }
 

@@ -42,7 +42,9 @@ class Shapes3DDataset : public GroundTruthDataset {
 
   static double hue_value(size_t hue_index) { return 0.1 * double(hue_index); }
   static double scale_value(size_t scale_index) { return 0.75 + double(scale_index) / 14.0; }
-  static double orientation_degrees(size_t orientation_index) { return -30.0 + 60.0 * double(orientation_index) / 14.0; }
+  static double orientation_degrees(size_t orientation_index) {
+    return -30.0 + 60.0 * double(orientation_index) / 14.0;
+  }
   // HSV(hue, saturation, value) -> RGB in [0, 1].
   static std::array<float, 3> hue_to_rgb(double hue);
 

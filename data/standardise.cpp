@@ -3,16 +3,20 @@
 
 #include <cmath>
 
-#include "data/samplers.h"
 #include "core/check.h"
+#include "data/samplers.h"
 
 namespace untangle {
 
 bool reference_channel_stats(const std::string& name, ChannelStats& out) {
-  if (name == "xysquares") out = {{0.015625f, 0.015625f, 0.015625f}, {0.12403473f, 0.12403473f, 0.12403473f}};
-  else if (name == "xysquares_grey") out = {{0.046146f}, {0.209651f}};
-  else if (name == "dsprites") out = {{0.042494f}, {0.195166f}};
-  else return false;
+  if (name == "xysquares")
+    out = {{0.015625f, 0.015625f, 0.015625f}, {0.12403473f, 0.12403473f, 0.12403473f}};
+  else if (name == "xysquares_grey")
+    out = {{0.046146f}, {0.209651f}};
+  else if (name == "dsprites")
+    out = {{0.042494f}, {0.195166f}};
+  else
+    return false;
   return true;
 }
 
@@ -41,9 +45,10 @@ ChannelStats estimate_channel_stats(const GroundTruthDataset& dataset, size_t co
   return stats;
 }
 
-void standardise_batch(float* batch, size_t batch_size, size_t channels, size_t pixels, const ChannelStats& stats) {
-  require(stats.mean.size() == channels && stats.std.size() == channels, "standardise: stats for ", stats.mean.size(),
-          " channels, batch has ", channels);
+void standardise_batch(float* batch, size_t batch_size, size_t channels, size_t pixels,
+                       const ChannelStats& stats) {
+  require(stats.mean.size() == channels && stats.std.size() == channels, "standardise: stats for ",
+          stats.mean.size(), " channels, batch has ", channels);
   for (size_t b = 0; b < batch_size; ++b)
     for (size_t c = 0; c < channels; ++c) {
       require(stats.std[c] > 0, "standardise: channel ", c, " has zero standard deviation");

@@ -1,6 +1,7 @@
-// Per-channel input standardisation, as disent trains (disent's dataset transforms; docs/models.md, the conventions table): images are
-// uint8 -> /255 -> CHW -> (x - mean) / std per channel, and the MSE target is the standardised image
-// too. The renderers here always produce [0, 1]; standardisation is applied on top, to a batch.
+// Per-channel input standardisation, as disent trains (disent's dataset transforms; docs/models.md, the
+// conventions table): images are uint8 -> /255 -> CHW -> (x - mean) / std per channel, and the MSE target is
+// the standardised image too. The renderers here always produce [0, 1]; standardisation is applied on top, to
+// a batch.
 #pragma once
 #include <string>
 #include <vector>

@@ -7,7 +7,8 @@
 
 namespace untangle {
 
-XYSquaresDataset::XYSquaresDataset(int spacing, XYSquaresVariant variant) : spacing_(spacing), variant_(variant) {
+XYSquaresDataset::XYSquaresDataset(int spacing, XYSquaresVariant variant)
+    : spacing_(spacing), variant_(variant) {
   require(spacing >= 1 && spacing <= kSquareSize, "xysquares: --spacing must be in 1..8, got ", spacing);
   // Placements per axis: as many as fit, clipped to the grid size. For every s in 1..8 that is 8.
   int placements = std::min((kImageSize - kSquareSize) / spacing + 1, kGridSize);
@@ -16,9 +17,12 @@ XYSquaresDataset::XYSquaresDataset(int spacing, XYSquaresVariant variant) : spac
 
 std::string XYSquaresDataset::name() const {
   switch (variant_) {
-    case XYSquaresVariant::Rgb: return "xysquares";
-    case XYSquaresVariant::Grey: return "xysquares_grey";
-    case XYSquaresVariant::Single: return "xysquares_single";
+    case XYSquaresVariant::Rgb:
+      return "xysquares";
+    case XYSquaresVariant::Grey:
+      return "xysquares_grey";
+    case XYSquaresVariant::Single:
+      return "xysquares_single";
   }
   return "xysquares";
 }

@@ -1,7 +1,8 @@
 // XYSquares: the "adversarial" dataset of Michlo et al. — 8x8 squares on a 64x64 black canvas, one per
 // colour channel, moving on an 8x8 grid whose spacing controls how much neighbouring positions
-// overlap. Facts (pixel rules, offsets, variants): disent's dataset/data/_groundtruth__xysquares.py; docs/datasets.md
-// (disent `_groundtruth__xysquares.py`, XYSquaresData / XYSquaresMinimalData / XYSingleSquareData).
+// overlap. Facts (pixel rules, offsets, variants): disent's dataset/data/_groundtruth__xysquares.py;
+// docs/datasets.md (disent `_groundtruth__xysquares.py`, XYSquaresData / XYSquaresMinimalData /
+// XYSingleSquareData).
 //
 // Variants:
 //   rgb    (name "xysquares"):        3 channels, square i drawn only in channel i (R, G, B).

@@ -5,7 +5,9 @@
 namespace untangle {
 
 #ifndef UNTANGLE_HAVE_CUDA
-bool cuda_compiled() { return false; }
+bool cuda_compiled() {
+  return false;
+}
 int cuda_device_count(std::string* why_none) {
   if (why_none) *why_none = "the CUDA backend was not compiled in";
   return 0;
@@ -36,6 +38,8 @@ Device resolve_device(const std::string& name, std::string* note) {
   return Device::CPU;
 }
 
-const char* device_name(Device device) { return device == Device::CUDA ? "cuda" : "cpu"; }
+const char* device_name(Device device) {
+  return device == Device::CUDA ? "cuda" : "cpu";
+}
 
 }  // namespace untangle

@@ -4,8 +4,8 @@
 
 namespace untangle {
 
-ActiveUnitsResult active_units(const std::vector<double>& posterior_variances, size_t num_points, size_t num_codes,
-                               double threshold) {
+ActiveUnitsResult active_units(const std::vector<double>& posterior_variances, size_t num_points,
+                               size_t num_codes, double threshold) {
   require(num_points > 0 && posterior_variances.size() == num_points * num_codes, "active_units: expected ",
           num_points, " x ", num_codes, " variances, got ", posterior_variances.size());
   ActiveUnitsResult result;

@@ -20,7 +20,7 @@ struct ActiveUnitsResult {
 };
 
 // posterior_variances: (num_points, num_codes) σ² of q(z|x) per point (exp(logvar)).
-ActiveUnitsResult active_units(const std::vector<double>& posterior_variances, size_t num_points, size_t num_codes,
-                               double threshold = 0.8);
+ActiveUnitsResult active_units(const std::vector<double>& posterior_variances, size_t num_points,
+                               size_t num_codes, double threshold = 0.8);
 
 }  // namespace untangle

@@ -10,8 +10,8 @@ namespace untangle {
 namespace {
 
 // Features (n, D) and labels (n,) of n examples.
-void make_examples(const CodeSource& source, size_t batch_size, size_t n, PhiloxRng& rng, std::vector<double>& features,
-                   std::vector<int64_t>& labels) {
+void make_examples(const CodeSource& source, size_t batch_size, size_t n, PhiloxRng& rng,
+                   std::vector<double>& features, std::vector<int64_t>& labels) {
   const size_t K = source.factor_sizes().size(), D = source.num_codes();
   features.assign(n * D, 0.0);
   labels.resize(n);

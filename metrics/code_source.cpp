@@ -27,8 +27,8 @@ LabelledCodes GridCodeSource::sample(size_t n, PhiloxRng& rng) const {
   const size_t K = factor_sizes_.size();
   const std::vector<size_t> factors = uniform_factors(n, rng);
   std::vector<double> codes = encode_factors(factors, n);
-  return make_labelled_codes(std::move(codes), std::vector<int64_t>(factors.begin(), factors.end()), n, num_codes(), K,
-                             "sampled codes");
+  return make_labelled_codes(std::move(codes), std::vector<int64_t>(factors.begin(), factors.end()), n,
+                             num_codes(), K, "sampled codes");
 }
 
 std::vector<double> GridCodeSource::sample_with_fixed_factor(size_t k, size_t n, PhiloxRng& rng) const {
@@ -39,8 +39,8 @@ std::vector<double> GridCodeSource::sample_with_fixed_factor(size_t k, size_t n,
   return encode_factors(factors, n);
 }
 
-std::pair<std::vector<double>, std::vector<double>> GridCodeSource::sample_pairs_sharing_factor(size_t k, size_t n,
-                                                                                                PhiloxRng& rng) const {
+std::pair<std::vector<double>, std::vector<double>> GridCodeSource::sample_pairs_sharing_factor(
+    size_t k, size_t n, PhiloxRng& rng) const {
   const size_t K = factor_sizes_.size();
   require(k < K, "code source: factor ", k, " out of range");
   std::vector<size_t> first = uniform_factors(n, rng), second = uniform_factors(n, rng);

@@ -26,8 +26,8 @@ class CodeSource {
   // codes (n, D) of n observations that share one (random) value of factor k, all else random (FactorVAE).
   virtual std::vector<double> sample_with_fixed_factor(size_t k, size_t n, PhiloxRng& rng) const = 0;
   // codes of n pairs, first and second (n, D) each, whose members share factor k (β-VAE score).
-  virtual std::pair<std::vector<double>, std::vector<double>> sample_pairs_sharing_factor(size_t k, size_t n,
-                                                                                          PhiloxRng& rng) const = 0;
+  virtual std::pair<std::vector<double>, std::vector<double>> sample_pairs_sharing_factor(
+      size_t k, size_t n, PhiloxRng& rng) const = 0;
 };
 
 class GridCodeSource : public CodeSource {
@@ -39,8 +39,8 @@ class GridCodeSource : public CodeSource {
   // As factor_vae.py: draw n factor vectors, then set factor k of all of them to the first one's value.
   std::vector<double> sample_with_fixed_factor(size_t k, size_t n, PhiloxRng& rng) const override;
   // As beta_vae.py: two independent batches of factor vectors, factor k copied from the first.
-  std::pair<std::vector<double>, std::vector<double>> sample_pairs_sharing_factor(size_t k, size_t n,
-                                                                                  PhiloxRng& rng) const override;
+  std::pair<std::vector<double>, std::vector<double>> sample_pairs_sharing_factor(
+      size_t k, size_t n, PhiloxRng& rng) const override;
 
  protected:
   // factors: (n, K) grid points -> codes (n, D).

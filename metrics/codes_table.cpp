@@ -27,7 +27,8 @@ class FullGridTable final : public GridCodeSource {
  public:
   FullGridTable(const LabelledCodes& table, std::vector<size_t> sizes)
       : GridCodeSource(sizes), table_(table), row_of_point_(grid_size(sizes)) {
-    for (size_t row = 0; row < table.num_points; ++row) row_of_point_[flat_index_of_row(table, row, sizes)] = row;
+    for (size_t row = 0; row < table.num_points; ++row)
+      row_of_point_[flat_index_of_row(table, row, sizes)] = row;
   }
   size_t num_codes() const override { return table_.num_codes; }
 
@@ -52,7 +53,8 @@ class SampledTable final : public CodeSource {
  public:
   // Groups are kept only for values that occur, so memory follows the rows, not the factor sizes (a
   // table with one huge index must not allocate gigabytes).
-  SampledTable(const LabelledCodes& table, std::vector<size_t> sizes) : table_(table), sizes_(std::move(sizes)) {
+  SampledTable(const LabelledCodes& table, std::vector<size_t> sizes)
+      : table_(table), sizes_(std::move(sizes)) {
     rows_with_value_.resize(sizes_.size());
     for (size_t k = 0; k < sizes_.size(); ++k)
       for (size_t row = 0; row < table.num_points; ++row)
@@ -87,8 +89,8 @@ class SampledTable final : public CodeSource {
     return select_rows(table_, rows).codes;
   }
 
-  std::pair<std::vector<double>, std::vector<double>> sample_pairs_sharing_factor(size_t k, size_t n,
-                                                                                  PhiloxRng& rng) const override {
+  std::pair<std::vector<double>, std::vector<double>> sample_pairs_sharing_factor(
+      size_t k, size_t n, PhiloxRng& rng) const override {
     std::vector<size_t> first(n), second(n);
     for (size_t i = 0; i < n; ++i) {
       first[i] = size_t(rng.next_below(table_.num_points));
@@ -147,17 +149,19 @@ bool covers_factor_grid(const LabelledCodes& table, const std::vector<size_t>& f
   return distinct == total;
 }
 
-std::unique_ptr<CodeSource> make_codes_table_source(const LabelledCodes& table, std::vector<size_t> factor_sizes,
+std::unique_ptr<CodeSource> make_codes_table_source(const LabelledCodes& table,
+                                                    std::vector<size_t> factor_sizes,
                                                     bool need_factor_conditioning) {
   require(table.num_points > 0, "codes table is empty");
   const size_t K = table.num_factors;
-  require(!factor_sizes.empty(), "the factor sizes of the codes table are not known (they are not guessed from a sample)");
-  require(factor_sizes.size() == K, "the factor sizes list ", factor_sizes.size(), " factors but the factors table has ",
-          K, " columns");
+  require(!factor_sizes.empty(),
+          "the factor sizes of the codes table are not known (they are not guessed from a sample)");
+  require(factor_sizes.size() == K, "the factor sizes list ", factor_sizes.size(),
+          " factors but the factors table has ", K, " columns");
   for (size_t row = 0; row < table.num_points; ++row)
     for (size_t k = 0; k < K; ++k)
-      require(size_t(table.factor(row, k)) < factor_sizes[k], "factor ", k, " index ", table.factor(row, k), " in row ",
-              row, " is outside its size ", factor_sizes[k]);
+      require(size_t(table.factor(row, k)) < factor_sizes[k], "factor ", k, " index ", table.factor(row, k),
+              " in row ", row, " is outside its size ", factor_sizes[k]);
   // A grid too large to index (e.g. sizes from a typo) cannot be covered by a table anyway.
   bool small_grid = true;
   size_t total = 1;
@@ -174,13 +178,15 @@ std::unique_ptr<CodeSource> make_codes_table_source(const LabelledCodes& table, 
 
 RowSplit split_rows(const LabelledCodes& table, double test_fraction, uint64_t seed) {
   const size_t n = table.num_points;
-  require(n >= 2, "a codes table of ", n, " row(s) cannot be split into disjoint train and test rows (need >= 2)");
+  require(n >= 2, "a codes table of ", n,
+          " row(s) cannot be split into disjoint train and test rows (need >= 2)");
   require(test_fraction > 0 && test_fraction < 1, "test fraction ", test_fraction, " is not in (0, 1)");
   std::vector<size_t> order(n);
   for (size_t i = 0; i < n; ++i) order[i] = i;
   PhiloxRng rng(seed);
   for (size_t i = n - 1; i > 0; --i) std::swap(order[i], order[size_t(rng.next_below(i + 1))]);
-  const size_t num_test = std::min(n - 1, std::max<size_t>(1, size_t(std::llround(double(n) * test_fraction))));
+  const size_t num_test =
+      std::min(n - 1, std::max<size_t>(1, size_t(std::llround(double(n) * test_fraction))));
   const std::vector<size_t> test_rows(order.begin(), order.begin() + long(num_test));
   const std::vector<size_t> train_rows(order.begin() + long(num_test), order.end());
   return {select_rows(table, train_rows), select_rows(table, test_rows)};

@@ -26,7 +26,8 @@ namespace untangle {
 // factor_sizes: the grid's sizes, one per factor column — never guessed from the indices present (a
 // sample rarely holds every factor's largest value). Throws untangle::Error when they are missing or an
 // index is outside its factor's size, or, if need_factor_conditioning, when the table is too sparse for it.
-std::unique_ptr<CodeSource> make_codes_table_source(const LabelledCodes& table, std::vector<size_t> factor_sizes,
+std::unique_ptr<CodeSource> make_codes_table_source(const LabelledCodes& table,
+                                                    std::vector<size_t> factor_sizes,
                                                     bool need_factor_conditioning);
 
 // A user's codes table checked before any score is computed from it (`what` names it in errors):
@@ -53,7 +54,8 @@ bool covers_factor_grid(const LabelledCodes& table, const std::vector<size_t>& f
 struct RowSplit {
   LabelledCodes train, test;
 };
-inline constexpr double kTestFraction = 1.0 / 3.0;  // disentanglement_lib's DCI/SAP sizes: 10,000 train, 5,000 test
+inline constexpr double kTestFraction =
+    1.0 / 3.0;  // disentanglement_lib's DCI/SAP sizes: 10,000 train, 5,000 test
 RowSplit split_rows(const LabelledCodes& table, double test_fraction, uint64_t seed);
 
 }  // namespace untangle

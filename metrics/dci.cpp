@@ -22,9 +22,12 @@ double one_minus_normalised_entropy(const std::vector<double>& weights, double b
 }
 
 // Σ over rows (or columns) of (1 − H) weighted by that row's share of the total importance.
-double weighted_score(const std::vector<double>& importance, size_t num_codes, size_t num_factors, bool over_codes) {
+double weighted_score(const std::vector<double>& importance, size_t num_codes, size_t num_factors,
+                      bool over_codes) {
   const size_t outer = over_codes ? num_codes : num_factors, inner = over_codes ? num_factors : num_codes;
-  auto at = [&](size_t o, size_t i) { return over_codes ? importance[o * num_factors + i] : importance[i * num_factors + o]; };
+  auto at = [&](size_t o, size_t i) {
+    return over_codes ? importance[o * num_factors + i] : importance[i * num_factors + o];
+  };
   double grand_total = 0;
   for (double v : importance) grand_total += v;
   double score = 0;
@@ -56,7 +59,8 @@ DciResult dci_score(const LabelledCodes& train, const LabelledCodes& test, uint6
   require(train.num_codes == test.num_codes && train.num_factors == test.num_factors,
           "DCI: train and test sets differ in codes or factors");
   require(train.num_points > 0 && test.num_points > 0, "DCI: empty train or test set");
-  require(train.num_factors >= 2 && train.num_codes >= 2, "DCI: needs at least 2 codes and 2 factors (entropy bases)");
+  require(train.num_factors >= 2 && train.num_codes >= 2,
+          "DCI: needs at least 2 codes and 2 factors (entropy bases)");
   const size_t D = train.num_codes, K = train.num_factors;
   // sklearn casts tree inputs to float32; so do we, so thresholds fall between the same values.
   const std::vector<float> train_codes = codes_as_float32(train), test_codes = codes_as_float32(test);

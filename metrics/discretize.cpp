@@ -45,7 +45,8 @@ std::vector<size_t> dense_labels(const std::vector<int64_t>& labels, size_t& cou
 }  // namespace
 
 double mutual_information(const std::vector<int64_t>& a, const std::vector<int64_t>& b) {
-  require(a.size() == b.size(), "mutual_information: label vectors differ in length (", a.size(), " vs ", b.size(), ")");
+  require(a.size() == b.size(), "mutual_information: label vectors differ in length (", a.size(), " vs ",
+          b.size(), ")");
   if (a.empty()) return 0.0;
   size_t count_a = 0, count_b = 0;
   std::vector<size_t> dense_a = dense_labels(a, count_a), dense_b = dense_labels(b, count_b);
@@ -66,6 +67,8 @@ double mutual_information(const std::vector<int64_t>& a, const std::vector<int64
   return std::max(mi, 0.0);  // sklearn clips the rounding-error negatives of independent labels
 }
 
-double discrete_entropy(const std::vector<int64_t>& labels) { return mutual_information(labels, labels); }
+double discrete_entropy(const std::vector<int64_t>& labels) {
+  return mutual_information(labels, labels);
+}
 
 }  // namespace untangle

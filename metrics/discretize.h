@@ -16,8 +16,10 @@ namespace untangle {
 
 constexpr int kDefaultHistogramBins = 20;
 
-// values: (N,) -> bin labels in 1..num_bins, exactly as np.digitize(values, np.histogram(values, bins)[1][:-1]).
-std::vector<int64_t> histogram_discretize(const std::vector<double>& values, int num_bins = kDefaultHistogramBins);
+// values: (N,) -> bin labels in 1..num_bins, exactly as np.digitize(values, np.histogram(values,
+// bins)[1][:-1]).
+std::vector<int64_t> histogram_discretize(const std::vector<double>& values,
+                                          int num_bins = kDefaultHistogramBins);
 
 // Plug-in mutual information (natural log) between two label vectors of equal length.
 double mutual_information(const std::vector<int64_t>& a, const std::vector<int64_t>& b);

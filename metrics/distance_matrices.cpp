@@ -16,13 +16,14 @@ double mean_squared_error(const float* a, const float* b, size_t size) {
 std::vector<double> ground_truth_distance_matrix(size_t factor_size) {
   std::vector<double> matrix(factor_size * factor_size);
   for (size_t i = 0; i < factor_size; ++i)
-    for (size_t j = 0; j < factor_size; ++j) matrix[i * factor_size + j] = i > j ? double(i - j) : double(j - i);
+    for (size_t j = 0; j < factor_size; ++j)
+      matrix[i * factor_size + j] = i > j ? double(i - j) : double(j - i);
   return matrix;
 }
 
 std::vector<TraversalDistances> traversal_distance_matrices(const GroundTruthDataset& dataset,
-                                                            const ObservationDistance& distance, size_t num_repeats,
-                                                            PhiloxRng& rng) {
+                                                            const ObservationDistance& distance,
+                                                            size_t num_repeats, PhiloxRng& rng) {
   require(num_repeats > 0, "distance matrices: need at least one repeat");
   require(bool(distance), "distance matrices: no distance function");
   const std::vector<size_t> sizes = dataset.factor_sizes();
@@ -49,8 +50,9 @@ std::vector<TraversalDistances> traversal_distance_matrices(const GroundTruthDat
       parallel_for((long long)n, [&](long long begin, long long end, int) {
         for (long long i = begin; i < end; ++i)
           for (size_t j = size_t(i) + 1; j < n; ++j) {
-            const double d = distance(&images[size_t(i) * observation], &images[j * observation], observation) /
-                             double(num_repeats);
+            const double d =
+                distance(&images[size_t(i) * observation], &images[j * observation], observation) /
+                double(num_repeats);
             matrices.perceived[size_t(i) * n + j] += d;
             matrices.perceived[j * n + size_t(i)] += d;
           }

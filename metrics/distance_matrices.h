@@ -37,7 +37,7 @@ struct TraversalDistances {
 
 // One entry per factor of the dataset. `distance` may be called from several threads at once.
 std::vector<TraversalDistances> traversal_distance_matrices(const GroundTruthDataset& dataset,
-                                                            const ObservationDistance& distance, size_t num_repeats,
-                                                            PhiloxRng& rng);
+                                                            const ObservationDistance& distance,
+                                                            size_t num_repeats, PhiloxRng& rng);
 
 }  // namespace untangle

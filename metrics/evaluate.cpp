@@ -27,7 +27,9 @@ const std::vector<std::string>& default_metric_names() {
   return names;
 }
 
-bool needs_factor_conditioning(const std::string& metric) { return metric == "factorvae" || metric == "betavae"; }
+bool needs_factor_conditioning(const std::string& metric) {
+  return metric == "factorvae" || metric == "betavae";
+}
 
 namespace {
 
@@ -35,10 +37,12 @@ namespace {
 using PointsFor = std::function<std::pair<LabelledCodes, LabelledCodes>(size_t metric_index, size_t num_train,
                                                                         size_t num_test)>;
 
-MetricScores run_metrics(const PointsFor& points_for, const CodeSource* source, const EvaluationRequest& request) {
+MetricScores run_metrics(const PointsFor& points_for, const CodeSource* source,
+                         const EvaluationRequest& request) {
   for (const std::string& name : request.metrics)
-    require(std::find(metric_names().begin(), metric_names().end(), name) != metric_names().end(), "unknown metric '",
-            name, "' (known: mig, dci, sap, sap_continuous, modularity, unsupervised, factorvae, betavae)");
+    require(std::find(metric_names().begin(), metric_names().end(), name) != metric_names().end(),
+            "unknown metric '", name,
+            "' (known: mig, dci, sap, sap_continuous, modularity, unsupervised, factorvae, betavae)");
   const MetricSizes& sizes = request.sizes;
   MetricScores scores;
   size_t metrics_done = 0;
@@ -62,7 +66,8 @@ MetricScores run_metrics(const PointsFor& points_for, const CodeSource* source, 
       auto [train, test] = points_for(m, sizes.sap_train, sizes.sap_test);
       scores.emplace_back("sap", sap_score(train, test).sap);
     } else if (name == "sap_continuous") {
-      scores.emplace_back("sap_continuous", sap_score_continuous(points_for(m, sizes.sap_train, 0).first).sap);
+      scores.emplace_back("sap_continuous",
+                          sap_score_continuous(points_for(m, sizes.sap_train, 0).first).sap);
     } else if (name == "modularity") {
       auto [train, test] = points_for(m, sizes.modularity_train, sizes.modularity_test);
       scores.emplace_back("modularity", modularity_score(train).modularity);
@@ -72,8 +77,10 @@ MetricScores run_metrics(const PointsFor& points_for, const CodeSource* source, 
     } else if (name == "unsupervised") {
       UnsupervisedResult u = unsupervised_scores(points_for(m, sizes.unsupervised_points, 0).first);
       scores.emplace_back("unsupervised.gaussian_total_correlation", u.gaussian_total_correlation);
-      scores.emplace_back("unsupervised.gaussian_wasserstein_correlation", u.gaussian_wasserstein_correlation);
-      scores.emplace_back("unsupervised.gaussian_wasserstein_correlation_norm", u.gaussian_wasserstein_correlation_norm);
+      scores.emplace_back("unsupervised.gaussian_wasserstein_correlation",
+                          u.gaussian_wasserstein_correlation);
+      scores.emplace_back("unsupervised.gaussian_wasserstein_correlation_norm",
+                          u.gaussian_wasserstein_correlation_norm);
       scores.emplace_back("unsupervised.mutual_info_score", u.mutual_info_score);
     } else if (name == "factorvae" || name == "betavae") {
       require(source != nullptr, name, " needs factor-conditioned samples (a dataset or a codes table)");
@@ -86,7 +93,8 @@ MetricScores run_metrics(const PointsFor& points_for, const CodeSource* source, 
         scores.emplace_back("factorvae.eval_accuracy", result.eval_accuracy);
         scores.emplace_back("factorvae.num_active_dims", double(result.num_active_dims));
       } else {
-        BetaVaeResult result = beta_vae_score(*source, {sizes.beta_vae_batch, sizes.beta_vae_train, sizes.beta_vae_eval}, rng);
+        BetaVaeResult result =
+            beta_vae_score(*source, {sizes.beta_vae_batch, sizes.beta_vae_train, sizes.beta_vae_eval}, rng);
         scores.emplace_back("betavae.train_accuracy", result.train_accuracy);
         scores.emplace_back("betavae.eval_accuracy", result.eval_accuracy);
       }
@@ -120,12 +128,16 @@ std::vector<MetricPlan> plan_metrics(const EvaluationRequest& request) {
     if (name == "sap_continuous") p.train = z.sap_train;
     if (name == "modularity") p.train = z.modularity_train, p.test = z.modularity_test;
     if (name == "unsupervised") p.train = z.unsupervised_points;
-    if (name == "factorvae") p.train = z.factor_vae_train, p.test = z.factor_vae_eval, p.batch = z.factor_vae_batch;
+    if (name == "factorvae")
+      p.train = z.factor_vae_train, p.test = z.factor_vae_eval, p.batch = z.factor_vae_batch;
     if (name == "betavae") p.train = z.beta_vae_train, p.test = z.beta_vae_eval, p.batch = z.beta_vae_batch;
     // FactorVAE also encodes the points that estimate each code's spread; β-VAE encodes pairs.
-    if (name == "factorvae") p.observations = p.batch * (p.train + p.test) + z.factor_vae_variance_points;
-    else if (name == "betavae") p.observations = 2 * p.batch * (p.train + p.test);
-    else p.observations = p.train + p.test;
+    if (name == "factorvae")
+      p.observations = p.batch * (p.train + p.test) + z.factor_vae_variance_points;
+    else if (name == "betavae")
+      p.observations = 2 * p.batch * (p.train + p.test);
+    else
+      p.observations = p.train + p.test;
     plan.push_back(p);
   }
   return plan;
@@ -136,19 +148,23 @@ std::string describe_plan(const std::vector<MetricPlan>& plan) {
   for (size_t i = 0; i < plan.size(); ++i) {
     const MetricPlan& p = plan[i];
     out << (i ? "; " : "") << p.metric << " " << p.train;
-    if (p.batch) out << " + " << p.test << " votes of " << p.batch << (p.metric == "betavae" ? " pairs" : "");
-    else if (p.test) out << " train + " << p.test << " test";
+    if (p.batch)
+      out << " + " << p.test << " votes of " << p.batch << (p.metric == "betavae" ? " pairs" : "");
+    else if (p.test)
+      out << " train + " << p.test << " test";
   }
   return out.str();
 }
 
 std::string sizes_name(const MetricSizes& sizes) {
-  auto same = [](const MetricSizes& a, const MetricSizes& b) { return std::memcmp(&a, &b, sizeof(MetricSizes)) == 0; };
+  auto same = [](const MetricSizes& a, const MetricSizes& b) {
+    return std::memcmp(&a, &b, sizeof(MetricSizes)) == 0;
+  };
   return same(sizes, kReferenceSizes) ? "reference" : same(sizes, kFastSizes) ? "fast" : "custom";
 }
 
-std::vector<MetricPlan> plan_metrics_on_pools(const EvaluationRequest& request, size_t all_rows, size_t train_rows,
-                                              size_t test_rows) {
+std::vector<MetricPlan> plan_metrics_on_pools(const EvaluationRequest& request, size_t all_rows,
+                                              size_t train_rows, size_t test_rows) {
   std::vector<MetricPlan> plan = plan_metrics(request);
   for (MetricPlan& p : plan) {
     if (p.batch) continue;  // factor-conditioned: drawn from the table, not from the pools
@@ -182,8 +198,8 @@ MetricScores evaluate_metrics(const CodeSource& source, const EvaluationRequest&
   return run_metrics(sampled, &source, request);
 }
 
-MetricScores evaluate_metrics_on_rows(const LabelledCodes& train, const LabelledCodes& test, const CodeSource* source,
-                                      const EvaluationRequest& request) {
+MetricScores evaluate_metrics_on_rows(const LabelledCodes& train, const LabelledCodes& test,
+                                      const CodeSource* source, const EvaluationRequest& request) {
   PointsFor given = [&](size_t, size_t, size_t) { return std::make_pair(train, test); };
   return run_metrics(given, source, request);
 }

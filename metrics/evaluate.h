@@ -27,9 +27,12 @@ struct MetricSizes {
   size_t beta_vae_batch, beta_vae_train, beta_vae_eval;
 };
 
-//                                        mig    dci          sap          modularity   unsup  factorvae                betavae
-inline constexpr MetricSizes kReferenceSizes{10000, 10000, 5000, 10000, 5000, 10000, 5000, 10000, 64, 10000, 5000, 10000, 64, 10000, 5000};
-inline constexpr MetricSizes kFastSizes{2000, 1000, 500, 2000, 1000, 2000, 1000, 2000, 64, 700, 350, 1000, 64, 1000, 500};
+//                                        mig    dci          sap          modularity   unsup  factorvae
+//                                        betavae
+inline constexpr MetricSizes kReferenceSizes{10000, 10000, 5000, 10000, 5000, 10000, 5000, 10000,
+                                             64,    10000, 5000, 10000, 64,   10000, 5000};
+inline constexpr MetricSizes kFastSizes{2000, 1000, 500, 2000, 1000, 2000, 1000, 2000,
+                                        64,   700,  350, 1000, 64,   1000, 500};
 
 // Every metric name evaluate_metrics understands, in output order:
 // mig, dci, sap, sap_continuous, modularity (with explicitness), unsupervised, factorvae, betavae.
@@ -77,8 +80,8 @@ MetricScores evaluate_metrics(const CodeSource& source, const EvaluationRequest&
 // unsupervised scores use `train`, DCI/SAP/explicitness train on `train` and test on `test`.
 // FactorVAE/β-VAE still need fresh factor-conditioned samples: from `source`, which may be null only
 // if they are not requested.
-MetricScores evaluate_metrics_on_rows(const LabelledCodes& train, const LabelledCodes& test, const CodeSource* source,
-                                      const EvaluationRequest& request);
+MetricScores evaluate_metrics_on_rows(const LabelledCodes& train, const LabelledCodes& test,
+                                      const CodeSource* source, const EvaluationRequest& request);
 
 // Supervised metrics on disjoint train and test pools of rows (metrics/codes_table.h, split_rows): each
 // metric takes min(its size, the pool's rows) rows of each pool, drawn without replacement with its own
@@ -88,7 +91,7 @@ MetricScores evaluate_metrics_on_pools(const LabelledCodes& all, const LabelledC
                                        const LabelledCodes& test_pool, const CodeSource* source,
                                        const EvaluationRequest& request);
 // The plan of evaluate_metrics_on_pools: each size capped by the rows the pools hold.
-std::vector<MetricPlan> plan_metrics_on_pools(const EvaluationRequest& request, size_t all_rows, size_t train_rows,
-                                              size_t test_rows);
+std::vector<MetricPlan> plan_metrics_on_pools(const EvaluationRequest& request, size_t all_rows,
+                                              size_t train_rows, size_t test_rows);
 
 }  // namespace untangle

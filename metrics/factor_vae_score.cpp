@@ -50,7 +50,8 @@ FactorVaeResult factor_vae_score(const CodeSource& source, const FactorVaeOption
           "FactorVAE score: batch size and variance estimate need >= 2 points");
   const size_t K = source.factor_sizes().size(), D = source.num_codes();
   const LabelledCodes variance_points = source.sample(options.num_variance_estimate, rng);
-  const std::vector<double> global_variance = column_variances(variance_points.codes, variance_points.num_points, D);
+  const std::vector<double> global_variance =
+      column_variances(variance_points.codes, variance_points.num_points, D);
   FactorVaeResult result;
   std::vector<bool> active(D);
   for (size_t d = 0; d < D; ++d) {
@@ -59,8 +60,10 @@ FactorVaeResult factor_vae_score(const CodeSource& source, const FactorVaeOption
   }
   if (result.num_active_dims == 0) return result;  // as dl: no active code, accuracies 0
 
-  const std::vector<double> train_votes = collect_votes(source, options, global_variance, active, options.num_train, rng);
-  const std::vector<double> eval_votes = collect_votes(source, options, global_variance, active, options.num_eval, rng);
+  const std::vector<double> train_votes =
+      collect_votes(source, options, global_variance, active, options.num_train, rng);
+  const std::vector<double> eval_votes =
+      collect_votes(source, options, global_variance, active, options.num_eval, rng);
   // Majority vote: each code predicts the factor that voted for it most (first on ties, like np.argmax).
   double train_correct = 0, eval_correct = 0;
   for (size_t d = 0; d < D; ++d) {

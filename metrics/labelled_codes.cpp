@@ -20,14 +20,14 @@ std::vector<int64_t> LabelledCodes::factor_column(size_t j) const {
 
 LabelledCodes make_labelled_codes(std::vector<double> codes, std::vector<int64_t> factors, size_t num_points,
                                   size_t num_codes, size_t num_factors, const char* what) {
-  require(codes.size() == num_points * num_codes, what, ": codes hold ", codes.size(), " values, expected ", num_points,
-          " x ", num_codes);
-  require(factors.size() == num_points * num_factors, what, ": factors hold ", factors.size(), " values, expected ",
-          num_points, " x ", num_factors);
+  require(codes.size() == num_points * num_codes, what, ": codes hold ", codes.size(), " values, expected ",
+          num_points, " x ", num_codes);
+  require(factors.size() == num_points * num_factors, what, ": factors hold ", factors.size(),
+          " values, expected ", num_points, " x ", num_factors);
   // A diverged model writes NaN/inf codes; every metric would silently turn them into nonsense.
   for (size_t n = 0; n < codes.size(); ++n)
-    require(std::isfinite(codes[n]), what, ": code ", n % num_codes, " in row ", n / num_codes, " is ", codes[n],
-            " (codes must be finite)");
+    require(std::isfinite(codes[n]), what, ": code ", n % num_codes, " in row ", n / num_codes, " is ",
+            codes[n], " (codes must be finite)");
   for (size_t n = 0; n < factors.size(); ++n)
     require(factors[n] >= 0, what, ": factor index ", factors[n], " in row ", n / num_factors,
             " is negative (factors must be indices 0..size-1)");

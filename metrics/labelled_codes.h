@@ -11,8 +11,8 @@ namespace untangle {
 
 struct LabelledCodes {
   size_t num_points = 0;
-  size_t num_codes = 0;    // D, latent dimensions
-  size_t num_factors = 0;  // K, factors of variation
+  size_t num_codes = 0;          // D, latent dimensions
+  size_t num_factors = 0;        // K, factors of variation
   std::vector<double> codes;     // (num_points, num_codes)
   std::vector<int64_t> factors;  // (num_points, num_factors), indices 0..size-1
 

@@ -29,7 +29,7 @@ LbfgsResult minimise_lbfgs(const SmoothObjective& objective, std::vector<double>
   LbfgsResult result;
   result.value = objective(x, gradient);
   std::deque<std::vector<double>> steps, gradient_changes;  // s_k, y_k
-  std::deque<double> curvatures;                           // 1 / (y_k · s_k)
+  std::deque<double> curvatures;                            // 1 / (y_k · s_k)
   for (; result.iterations < max_iterations; ++result.iterations) {
     if (max_abs(gradient) <= gradient_tolerance) {
       result.converged = true;

@@ -32,10 +32,13 @@ std::vector<double> solve_positive_definite(std::vector<double> A, std::vector<d
 
 }  // namespace
 
-std::vector<double> solve_squared_hinge_svm(const std::vector<double>& features, size_t num_points, size_t num_features,
-                                            const std::vector<double>& signs, const std::vector<double>& costs) {
+std::vector<double> solve_squared_hinge_svm(const std::vector<double>& features, size_t num_points,
+                                            size_t num_features, const std::vector<double>& signs,
+                                            const std::vector<double>& costs) {
   const size_t N = num_points, P = num_features + 1;  // P parameters: weights then bias
-  auto augmented = [&](size_t n, size_t p) { return p < num_features ? features[n * num_features + p] : 1.0; };
+  auto augmented = [&](size_t n, size_t p) {
+    return p < num_features ? features[n * num_features + p] : 1.0;
+  };
   auto objective = [&](const std::vector<double>& w) {
     double value = 0;
     for (double v : w) value += 0.5 * v * v;
@@ -121,10 +124,11 @@ void LinearSvmClassifier::fit(const std::vector<double>& features, size_t num_po
   }
 }
 
-std::vector<int64_t> LinearSvmClassifier::predict(const std::vector<double>& features, size_t num_points) const {
+std::vector<int64_t> LinearSvmClassifier::predict(const std::vector<double>& features,
+                                                  size_t num_points) const {
   require(!classes_.empty(), "linear SVM: predict before fit");
-  require(features.size() == num_points * num_features_, "linear SVM: predict got ", features.size(), " values for ",
-          num_points, " x ", num_features_);
+  require(features.size() == num_points * num_features_, "linear SVM: predict got ", features.size(),
+          " values for ", num_points, " x ", num_features_);
   std::vector<int64_t> predictions(num_points, classes_[0]);
   if (classes_.size() == 1) return predictions;
   const size_t P = num_features_ + 1, num_models = weights_.size() / P;
@@ -133,7 +137,8 @@ std::vector<int64_t> LinearSvmClassifier::predict(const std::vector<double>& fea
     double best_score = 0;
     for (size_t model = 0; model < num_models; ++model) {
       double score = weights_[model * P + num_features_];
-      for (size_t f = 0; f < num_features_; ++f) score += weights_[model * P + f] * features[n * num_features_ + f];
+      for (size_t f = 0; f < num_features_; ++f)
+        score += weights_[model * P + f] * features[n * num_features_ + f];
       if (model == 0 || score > best_score) {
         best_score = score;
         best = model;

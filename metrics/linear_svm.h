@@ -39,7 +39,8 @@ class LinearSvmClassifier {
 };
 
 // One binary subproblem: labels ±1, per-point costs C_i. features: (N, F); returns F + 1 weights.
-std::vector<double> solve_squared_hinge_svm(const std::vector<double>& features, size_t num_points, size_t num_features,
-                                            const std::vector<double>& signs, const std::vector<double>& costs);
+std::vector<double> solve_squared_hinge_svm(const std::vector<double>& features, size_t num_points,
+                                            size_t num_features, const std::vector<double>& signs,
+                                            const std::vector<double>& costs);
 
 }  // namespace untangle

@@ -8,11 +8,13 @@
 
 namespace untangle {
 
-void LogisticRegressionClassifier::fit(const std::vector<double>& features, size_t num_points, size_t num_features,
-                                       const std::vector<int64_t>& labels, const LogisticRegressionOptions& options) {
+void LogisticRegressionClassifier::fit(const std::vector<double>& features, size_t num_points,
+                                       size_t num_features, const std::vector<int64_t>& labels,
+                                       const LogisticRegressionOptions& options) {
   require(num_points > 0, "logistic regression: no training points");
   require(features.size() == num_points * num_features && labels.size() == num_points,
-          "logistic regression: features/labels do not match ", num_points, " points x ", num_features, " features");
+          "logistic regression: features/labels do not match ", num_points, " points x ", num_features,
+          " features");
   num_features_ = num_features;
   classes_ = labels;
   std::sort(classes_.begin(), classes_.end());
@@ -102,7 +104,8 @@ std::vector<double> LogisticRegressionClassifier::predict_probabilities(const st
   return probabilities;
 }
 
-std::vector<int64_t> LogisticRegressionClassifier::predict(const std::vector<double>& features, size_t num_points) const {
+std::vector<int64_t> LogisticRegressionClassifier::predict(const std::vector<double>& features,
+                                                           size_t num_points) const {
   const std::vector<double> probabilities = predict_probabilities(features, num_points);
   const size_t C = classes_.size();
   std::vector<int64_t> predictions(num_points);

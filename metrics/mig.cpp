@@ -37,8 +37,9 @@ MigResult mig_score(const LabelledCodes& points) {
     for (size_t i = 0; i < D; ++i) column[i] = result.mutual_information[i * K + j];
     std::partial_sort(column.begin(), column.begin() + 2, column.end(), std::greater<double>());
     // A constant factor has H = 0: disentanglement_lib divides anyway and reports NaN; so do we.
-    result.per_factor_gap[j] = result.factor_entropy[j] > 0 ? (column[0] - column[1]) / result.factor_entropy[j]
-                                                            : std::numeric_limits<double>::quiet_NaN();
+    result.per_factor_gap[j] = result.factor_entropy[j] > 0
+                                   ? (column[0] - column[1]) / result.factor_entropy[j]
+                                   : std::numeric_limits<double>::quiet_NaN();
     sum += result.per_factor_gap[j];
   }
   result.mig = sum / double(K);

@@ -4,10 +4,10 @@
 #include <cmath>
 
 #include "core/check.h"
+#include "kernels/cpu/parallel.h"
 #include "metrics/logistic_regression.h"
 #include "metrics/mig.h"
 #include "metrics/roc_auc.h"
-#include "kernels/cpu/parallel.h"
 
 namespace untangle {
 
@@ -66,7 +66,8 @@ ExplicitnessResult explicitness_score(const LabelledCodes& train, const Labelled
   for (size_t n = 0; n < train.num_points; ++n)
     for (size_t i = 0; i < D; ++i) mean[i] += train.code(n, i) / double(train.num_points);
   for (size_t n = 0; n < train.num_points; ++n)
-    for (size_t i = 0; i < D; ++i) stddev[i] += std::pow(train.code(n, i) - mean[i], 2) / double(train.num_points);
+    for (size_t i = 0; i < D; ++i)
+      stddev[i] += std::pow(train.code(n, i) - mean[i], 2) / double(train.num_points);
   for (double& s : stddev) s = s > 0 ? std::sqrt(s) : 1.0;  // a constant code stays 0 instead of NaN
   auto standardise = [&](const LabelledCodes& points) {
     std::vector<double> x(points.codes);
@@ -82,8 +83,10 @@ ExplicitnessResult explicitness_score(const LabelledCodes& train, const Labelled
       LogisticRegressionClassifier classifier;
       const std::vector<int64_t> train_labels = train.factor_column(j), test_labels = test.factor_column(j);
       classifier.fit(x_train, train.num_points, D, train_labels);
-      train_auc[j] = macro_roc_auc(classifier.predict_probabilities(x_train, train.num_points), classifier.classes(), train_labels);
-      test_auc[j] = macro_roc_auc(classifier.predict_probabilities(x_test, test.num_points), classifier.classes(), test_labels);
+      train_auc[j] = macro_roc_auc(classifier.predict_probabilities(x_train, train.num_points),
+                                   classifier.classes(), train_labels);
+      test_auc[j] = macro_roc_auc(classifier.predict_probabilities(x_test, test.num_points),
+                                  classifier.classes(), test_labels);
     }
   });
   for (size_t j = 0; j < K; ++j) {

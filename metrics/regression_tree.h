@@ -42,22 +42,25 @@ PresortedFeatures presort_features(const std::vector<float>& values, size_t num_
 struct SplitCandidate {
   double numerator = -1.0, denominator = 1.0;  // -1/1: no candidate yet
   float below = 0, above = 0;
-  double proxy() const { return numerator < 0 ? -std::numeric_limits<double>::infinity() : numerator / denominator; }
+  double proxy() const {
+    return numerator < 0 ? -std::numeric_limits<double>::infinity() : numerator / denominator;
+  }
 };
 
 // The best root split along every feature for T target vectors at once — the T trees of one boosting
 // stage share the root (all points) and the sorted orders, so one pass serves them all.
 // targets_by_point: (N, T) -> (T, F) candidates, bit-identical to what each tree's own scan finds.
 std::vector<SplitCandidate> root_split_candidates(const PresortedFeatures& features,
-                                                  const std::vector<double>& targets_by_point, size_t num_targets);
+                                                  const std::vector<double>& targets_by_point,
+                                                  size_t num_targets);
 
 struct RegressionTreeNode {
   int feature = -1;        // -1 for a leaf
   double threshold = 0.0;  // go left when x[feature] <= threshold
   int left = -1, right = -1;
-  double value = 0.0;      // mean target of the node's training points (boosting overwrites leaves)
+  double value = 0.0;  // mean target of the node's training points (boosting overwrites leaves)
   double num_points = 0.0;
-  double impurity = 0.0;   // variance of the node's training targets
+  double impurity = 0.0;  // variance of the node's training targets
 };
 
 struct RegressionTree {

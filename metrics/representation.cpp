@@ -14,7 +14,8 @@ DatasetCodeSource::DatasetCodeSource(const GroundTruthDataset& dataset, Represen
       num_codes_(num_codes),
       chunk_size_(chunk_size) {
   require(bool(representation_), "dataset code source: no representation function");
-  require(num_codes_ > 0 && chunk_size_ > 0, "dataset code source: num_codes and chunk_size must be positive");
+  require(num_codes_ > 0 && chunk_size_ > 0,
+          "dataset code source: num_codes and chunk_size must be positive");
 }
 
 std::vector<double> DatasetCodeSource::encode_factors(const std::vector<size_t>& factors, size_t n) const {

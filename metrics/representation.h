@@ -20,8 +20,8 @@ using RepresentationFunction = std::function<void(const float* images, size_t ba
 class DatasetCodeSource final : public GridCodeSource {
  public:
   // The dataset and representation are referenced, not copied: they must outlive this source.
-  DatasetCodeSource(const GroundTruthDataset& dataset, RepresentationFunction representation, size_t num_codes,
-                    size_t chunk_size = 64);
+  DatasetCodeSource(const GroundTruthDataset& dataset, RepresentationFunction representation,
+                    size_t num_codes, size_t chunk_size = 64);
   size_t num_codes() const override { return num_codes_; }
 
  protected:

@@ -8,7 +8,8 @@
 namespace untangle {
 
 double roc_auc(const std::vector<bool>& is_positive, const std::vector<double>& scores) {
-  require(is_positive.size() == scores.size(), "roc_auc: ", is_positive.size(), " labels for ", scores.size(), " scores");
+  require(is_positive.size() == scores.size(), "roc_auc: ", is_positive.size(), " labels for ", scores.size(),
+          " scores");
   const size_t N = scores.size();
   std::vector<size_t> order(N);
   std::iota(order.begin(), order.end(), size_t(0));

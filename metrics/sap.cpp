@@ -4,8 +4,8 @@
 #include <functional>
 
 #include "core/check.h"
-#include "metrics/linear_svm.h"
 #include "kernels/cpu/parallel.h"
+#include "metrics/linear_svm.h"
 
 namespace untangle {
 
@@ -68,7 +68,8 @@ SapResult sap_score_continuous(const LabelledCodes& train) {
         cov += dz * dy;
       }
       // The (N − 1) normalisations cancel in cov² / (var_z var_y); the 1e-12 guard is on var_z itself.
-      if (var_z / double(N - 1) > 1e-12 && var_y > 0) result.score_matrix[i * K + j] = cov * cov / (var_z * var_y);
+      if (var_z / double(N - 1) > 1e-12 && var_y > 0)
+        result.score_matrix[i * K + j] = cov * cov / (var_z * var_y);
     }
   result.sap = mean_top_two_gap(result.score_matrix, D, K);
   return result;

@@ -39,7 +39,8 @@ SymmetricEigen symmetric_eigen(std::vector<double> A, size_t n) {
   }
   std::vector<size_t> order(n);
   std::iota(order.begin(), order.end(), size_t(0));
-  std::stable_sort(order.begin(), order.end(), [&](size_t a, size_t b) { return A[a * n + a] > A[b * n + b]; });
+  std::stable_sort(order.begin(), order.end(),
+                   [&](size_t a, size_t b) { return A[a * n + a] > A[b * n + b]; });
   SymmetricEigen result;
   result.values.resize(n);
   result.vectors.resize(n * n);

@@ -16,7 +16,8 @@ UnsupervisedResult unsupervised_scores(const LabelledCodes& points) {
     for (size_t i = 0; i < D; ++i) mean[i] += points.code(n, i) / double(N);
   for (size_t n = 0; n < N; ++n)
     for (size_t i = 0; i < D; ++i)
-      for (size_t k = 0; k < D; ++k) cov[i * D + k] += (points.code(n, i) - mean[i]) * (points.code(n, k) - mean[k]);
+      for (size_t k = 0; k < D; ++k)
+        cov[i * D + k] += (points.code(n, i) - mean[i]) * (points.code(n, k) - mean[k]);
   for (double& c : cov) c /= double(N - 1);
 
   UnsupervisedResult result;
@@ -32,9 +33,11 @@ UnsupervisedResult unsupervised_scores(const LabelledCodes& points) {
   // root is the sum of square roots of that symmetric matrix's eigenvalues.
   std::vector<double> scaled(D * D);
   for (size_t i = 0; i < D; ++i)
-    for (size_t k = 0; k < D; ++k) scaled[i * D + k] = std::sqrt(cov[i * D + i] * cov[k * D + k]) * cov[i * D + k];
+    for (size_t k = 0; k < D; ++k)
+      scaled[i * D + k] = std::sqrt(cov[i * D + i] * cov[k * D + k]) * cov[i * D + k];
   double trace_sqrt = 0;
-  for (double eigenvalue : symmetric_eigenvalues(scaled, D)) trace_sqrt += std::sqrt(std::max(eigenvalue, 0.0));
+  for (double eigenvalue : symmetric_eigenvalues(scaled, D))
+    trace_sqrt += std::sqrt(std::max(eigenvalue, 0.0));
   result.gaussian_wasserstein_correlation = 2 * trace - 2 * trace_sqrt;
   result.gaussian_wasserstein_correlation_norm = result.gaussian_wasserstein_correlation / trace;
 

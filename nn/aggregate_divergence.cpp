@@ -59,14 +59,16 @@ Tensor dimensionwise_imq_mmd(Tape& tape, const Tensor& prior_samples, const Tens
 Tensor aggregate_posterior_kl(Tape& tape, const Prior& prior, const Tensor& prior_samples,
                               const GaussianCode& code) {
   const int B = code.mean.dim(0), D = code.mean.dim(1);
-  require(prior_samples.rank() == 2 && prior_samples.dim(1) == D, "aggregate KL: prior samples must be (S, ", D, ")");
+  require(prior_samples.rank() == 2 && prior_samples.dim(1) == D, "aggregate KL: prior samples must be (S, ",
+          D, ")");
   const int S = prior_samples.dim(0);
   Tensor log_prior = sum(tape, prior.log_density(tape, prior_samples), 1);  // (S)
   // log q(zp_i | x_j) = sum_d -0.5 ((zp_id - mean_jd)^2 / var_jd + log var_jd + log 2 pi)   (S, B)
   Tensor samples = reshape(tape, prior_samples, {S, 1, D});
   Tensor means = reshape(tape, code.mean, {1, B, D});
   Tensor log_variances = reshape(tape, code.log_variance, {1, B, D});
-  Tensor scaled = mul(tape, square(tape, sub(tape, samples, means)), exp(tape, scale(tape, log_variances, -1.0f)));
+  Tensor scaled =
+      mul(tape, square(tape, sub(tape, samples, means)), exp(tape, scale(tape, log_variances, -1.0f)));
   Tensor log_density =
       scale(tape, add_scalar(tape, add(tape, scaled, log_variances), float(kLogTwoPi)), -0.5f);  // (S, B, D)
   Tensor log_aggregate = add_scalar(tape, logsumexp(tape, sum(tape, log_density, 2), 1),

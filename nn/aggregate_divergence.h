@@ -1,7 +1,7 @@
 // The divergences D(q(z), p(z)) between the aggregate posterior and the prior that Mathieu et al.'s
-// decomposition objective weights by alpha (Mathieu, Rainforth, Siddharth & Teh, ICML 2019, the decomposition objective;
-// iffsid/disentangling-disentanglement src/regularisers.py: imq_dim_kernel, kld_inc). Both are minibatch
-// estimates built from autograd ops, so gradients reach the encoder (and a learnt prior scale).
+// decomposition objective weights by alpha (Mathieu, Rainforth, Siddharth & Teh, ICML 2019, the decomposition
+// objective; iffsid/disentangling-disentanglement src/regularisers.py: imq_dim_kernel, kld_inc). Both are
+// minibatch estimates built from autograd ops, so gradients reach the encoder (and a learnt prior scale).
 #pragma once
 #include <string>
 #include <vector>

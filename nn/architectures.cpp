@@ -14,12 +14,12 @@ ConvEncoder::ConvEncoder(int channels, int latents, PhiloxRng& rng, Initializer 
       log_variance_head_(256, latents, rng, init) {}
 
 GaussianCode ConvEncoder::forward(Tape& tape, const Tensor& x) const {
-  require(x.rank() == 4 && x.dim(2) == 64 && x.dim(3) == 64, "conv encoder: expects (B, C, 64, 64) images, got ",
-          shape_string(x.shape()));
-  Tensor h = relu(tape, conv1_.forward(tape, x));  // (B, 32, 32, 32)
-  h = relu(tape, conv2_.forward(tape, h));         // (B, 32, 16, 16)
-  h = relu(tape, conv3_.forward(tape, h));         // (B, 64, 8, 8)
-  h = relu(tape, conv4_.forward(tape, h));         // (B, 64, 4, 4)
+  require(x.rank() == 4 && x.dim(2) == 64 && x.dim(3) == 64,
+          "conv encoder: expects (B, C, 64, 64) images, got ", shape_string(x.shape()));
+  Tensor h = relu(tape, conv1_.forward(tape, x));          // (B, 32, 32, 32)
+  h = relu(tape, conv2_.forward(tape, h));                 // (B, 32, 16, 16)
+  h = relu(tape, conv3_.forward(tape, h));                 // (B, 64, 8, 8)
+  h = relu(tape, conv4_.forward(tape, h));                 // (B, 64, 4, 4)
   h = relu(tape, dense_.forward(tape, flatten(tape, h)));  // (B, 256)
   return {mean_head_.forward(tape, h), log_variance_head_.forward(tape, h)};
 }
@@ -43,13 +43,13 @@ DeconvDecoder::DeconvDecoder(int channels, int latents, PhiloxRng& rng, Initiali
       deconv4_(32, channels, 4, 2, 1, rng, init) {}
 
 Tensor DeconvDecoder::forward(Tape& tape, const Tensor& z) const {
-  Tensor h = relu(tape, dense1_.forward(tape, z));            // (B, 256)
-  h = relu(tape, dense2_.forward(tape, h));                   // (B, 1024)
-  h = reshape(tape, h, {z.dim(0), 64, 4, 4});                 // (B, 64, 4, 4)
-  h = relu(tape, deconv1_.forward(tape, h));                  // (B, 64, 8, 8)
-  h = relu(tape, deconv2_.forward(tape, h));                  // (B, 32, 16, 16)
-  h = relu(tape, deconv3_.forward(tape, h));                  // (B, 32, 32, 32)
-  return deconv4_.forward(tape, h);                           // (B, C, 64, 64) logits
+  Tensor h = relu(tape, dense1_.forward(tape, z));  // (B, 256)
+  h = relu(tape, dense2_.forward(tape, h));         // (B, 1024)
+  h = reshape(tape, h, {z.dim(0), 64, 4, 4});       // (B, 64, 4, 4)
+  h = relu(tape, deconv1_.forward(tape, h));        // (B, 64, 8, 8)
+  h = relu(tape, deconv2_.forward(tape, h));        // (B, 32, 16, 16)
+  h = relu(tape, deconv3_.forward(tape, h));        // (B, 32, 32, 32)
+  return deconv4_.forward(tape, h);                 // (B, C, 64, 64) logits
 }
 
 void DeconvDecoder::collect(ParameterList& parameters, const std::string& prefix) const {

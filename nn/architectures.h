@@ -102,7 +102,6 @@ class BurgessEncoder : public Encoder {
   Linear dense_, code_;
 };
 
-
 // disentanglement_lib's fc_encoder / fc_decoder (beta-VAE paper Table 1 row 1), for any image size:
 //   encoder: flatten -> dense 1200 ReLU -> dense 1200 ReLU -> mean (D), log-variance (D)
 //   decoder: dense 1200 tanh x3 -> dense C*H*W -> reshape (C, H, W)

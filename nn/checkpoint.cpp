@@ -165,8 +165,8 @@ long long metadata_integer(const std::map<std::string, std::string>& metadata, c
   const std::string& text = metadata_text(metadata, key, source);
   errno = 0;
   const long long value = std::strtoll(text.c_str(), nullptr, 10);
-  require(errno != ERANGE && value >= low && value <= high, source, ": checkpoint record '", key, "' = ", text,
-          " is outside ", low, " .. ", high);
+  require(errno != ERANGE && value >= low && value <= high, source, ": checkpoint record '", key,
+          "' = ", text, " is outside ", low, " .. ", high);
   return value;
 }
 

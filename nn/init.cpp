@@ -16,8 +16,10 @@ void xavier_normal(const Tensor& weight, int fan_in, int fan_out, PhiloxRng& rng
 }
 
 void initialize(const Tensor& weight, Initializer initializer, int fan_in, int fan_out, PhiloxRng& rng) {
-  if (initializer == Initializer::GlorotUniform) glorot_uniform(weight, fan_in, fan_out, rng);
-  else xavier_normal(weight, fan_in, fan_out, rng);
+  if (initializer == Initializer::GlorotUniform)
+    glorot_uniform(weight, fan_in, fan_out, rng);
+  else
+    xavier_normal(weight, fan_in, fan_out, rng);
 }
 
 std::string initializer_name(Initializer initializer) {

@@ -1,5 +1,6 @@
 // Weight initialisers. Fans follow TensorFlow's convention, which disentanglement_lib inherits:
-// dense fan_in = inputs, fan_out = outputs; convolution fan_in = kh*kw*in_channels, fan_out = kh*kw*out_channels.
+// dense fan_in = inputs, fan_out = outputs; convolution fan_in = kh*kw*in_channels, fan_out =
+// kh*kw*out_channels.
 //   Glorot (Xavier) uniform: U(-a, a), a = sqrt(6 / (fan_in + fan_out))   — tf.layers' default
 //   Xavier normal:           N(0, s^2), s = sqrt(2 / (fan_in + fan_out))  — disent's choice
 // Biases start at zero.

@@ -24,8 +24,8 @@ ManipulationNetwork::ManipulationNetwork(int factors, int channels, PhiloxRng& r
 Tensor ManipulationNetwork::forward(Tape& tape, const Tensor& w) const {
   require(w.rank() == 2 && w.dim(1) == factors_, "manipulation network: expected (B, ", factors_,
           ") factor values");
-  Tensor scalar = bottleneck_.forward(tape, w);           // (B, 1): the factors as one number
-  return tanh(tape, renderer_.forward(tape, scalar));      // (B, C, 64, 64) in [-1, 1]
+  Tensor scalar = bottleneck_.forward(tape, w);        // (B, 1): the factors as one number
+  return tanh(tape, renderer_.forward(tape, scalar));  // (B, C, 64, 64) in [-1, 1]
 }
 
 void ManipulationNetwork::collect(ParameterList& parameters, const std::string& prefix) const {
@@ -40,7 +40,8 @@ Tensor factor_values(const std::vector<std::vector<size_t>>& factors, const std:
   for (const std::vector<size_t>& row : factors) {
     require(row.size() == K, "factor_values: expected ", K, " factors per row, got ", row.size());
     for (size_t k = 0; k < K; ++k) {
-      require(row[k] < sizes[k], "factor_values: factor ", k, " index ", row[k], " out of range (size ", sizes[k], ")");
+      require(row[k] < sizes[k], "factor_values: factor ", k, " index ", row[k], " out of range (size ",
+              sizes[k], ")");
       values.push_back(sizes[k] > 1 ? float(row[k]) / float(sizes[k] - 1) : 0.0f);
     }
   }
@@ -68,8 +69,10 @@ std::string join_sizes(const std::vector<size_t>& sizes) {
 std::vector<std::string> split_on_commas(const std::string& text) {
   std::vector<std::string> parts(1);
   for (char c : text) {
-    if (c == ',') parts.emplace_back();
-    else parts.back().push_back(c);
+    if (c == ',')
+      parts.emplace_back();
+    else
+      parts.back().push_back(c);
   }
   return parts;
 }
@@ -82,7 +85,8 @@ const std::string& metadata(const Checkpoint& checkpoint, const std::string& key
 
 }  // namespace
 
-void save_manipulation(const std::string& path, const ManipulationNetwork& network, const ManipulationInfo& info) {
+void save_manipulation(const std::string& path, const ManipulationNetwork& network,
+                       const ManipulationInfo& info) {
   require(int(info.factor_sizes.size()) == network.factors() && info.channels == network.channels(),
           "save_manipulation: the info does not match the network");
   Checkpoint checkpoint;
@@ -111,17 +115,21 @@ LoadedManipulation load_manipulation(const std::string& path) {
   for (const std::string& part : split_on_commas(metadata(checkpoint, "factor_sizes", path))) {
     char* end = nullptr;
     const long long size = std::strtoll(part.c_str(), &end, 10);
-    require(!part.empty() && *end == '\0' && size >= 1 && size <= (1LL << 30), path, ": bad factor size '", part, "'");
+    require(!part.empty() && *end == '\0' && size >= 1 && size <= (1LL << 30), path, ": bad factor size '",
+            part, "'");
     info.factor_sizes.push_back(size_t(size));
   }
-  const std::string channels = metadata(checkpoint, "channels", path), epsilon = metadata(checkpoint, "epsilon", path);
+  const std::string channels = metadata(checkpoint, "channels", path),
+                    epsilon = metadata(checkpoint, "epsilon", path);
   info.channels = std::atoi(channels.c_str());
   info.epsilon = std::strtof(epsilon.c_str(), nullptr);
   require(info.channels >= 1 && info.channels <= 4, path, ": bad channel count '", channels, "'");
-  require(info.epsilon >= 0.0f && info.epsilon <= 1.0f, path, ": epsilon must be in [0, 1], got '", epsilon, "'");
+  require(info.epsilon >= 0.0f && info.epsilon <= 1.0f, path, ": epsilon must be in [0, 1], got '", epsilon,
+          "'");
   info.description = checkpoint.metadata.count("description") ? checkpoint.metadata.at("description") : "";
   PhiloxRng unused(0);  // the weights are overwritten by the file's
-  loaded.network = std::make_unique<ManipulationNetwork>(int(info.factor_sizes.size()), info.channels, unused);
+  loaded.network =
+      std::make_unique<ManipulationNetwork>(int(info.factor_sizes.size()), info.channels, unused);
   ParameterList tensors;
   loaded.network->collect(tensors, "manipulation");
   checkpoint.restore(tensors, path);

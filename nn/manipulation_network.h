@@ -24,7 +24,8 @@ namespace untangle {
 
 class ManipulationNetwork {
  public:
-  ManipulationNetwork(int factors, int channels, PhiloxRng& rng, Initializer init = Initializer::GlorotUniform);
+  ManipulationNetwork(int factors, int channels, PhiloxRng& rng,
+                      Initializer init = Initializer::GlorotUniform);
   // w: (B, K) in [0, 1] -> m(w): (B, C, 64, 64) in [-1, 1]
   Tensor forward(Tape& tape, const Tensor& w) const;
   void collect(ParameterList& parameters, const std::string& prefix) const;
@@ -33,8 +34,8 @@ class ManipulationNetwork {
 
  private:
   int factors_, channels_;
-  Linear bottleneck_;        // K -> 1
-  DeconvDecoder renderer_;   // 1 -> (C, 64, 64)
+  Linear bottleneck_;       // K -> 1
+  DeconvDecoder renderer_;  // 1 -> (C, 64, 64)
 };
 
 // The network's input for factor indices: index / (size - 1), so every factor spans [0, 1] whatever its
@@ -47,7 +48,7 @@ Tensor manipulate(Tape& tape, const Tensor& x, const Tensor& m, float epsilon);
 
 // What a manipulation file records besides the weights.
 struct ManipulationInfo {
-  std::string dataset;              // the dataset name it was trained on (e.g. "dsprites")
+  std::string dataset;               // the dataset name it was trained on (e.g. "dsprites")
   std::vector<size_t> factor_sizes;  // must match the dataset it is applied to
   int channels = 1;
   float epsilon = 0.1f;
@@ -60,7 +61,8 @@ struct LoadedManipulation {
 };
 
 // Written atomically; the tensors are named "manipulation.*", the info is metadata.
-void save_manipulation(const std::string& path, const ManipulationNetwork& network, const ManipulationInfo& info);
+void save_manipulation(const std::string& path, const ManipulationNetwork& network,
+                       const ManipulationInfo& info);
 // Errors name the file: not a manipulation file, damaged, or inconsistent with its own info.
 LoadedManipulation load_manipulation(const std::string& path);
 

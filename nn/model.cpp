@@ -6,13 +6,15 @@
 
 namespace untangle {
 
-Model::Model(const ModelSettings& settings, PhiloxRng& rng) : Model(settings, rng, Networks::EncoderAndDecoder) {}
+Model::Model(const ModelSettings& settings, PhiloxRng& rng)
+    : Model(settings, rng, Networks::EncoderAndDecoder) {}
 
 Model::Model(const ModelSettings& settings, PhiloxRng& rng, Networks networks) : settings_(settings) {
   require(settings.latents > 0, "model '", settings.model, "': latents must be positive, got ",
           settings.latents);
   const NetworkShape shape{settings.channels, settings.height, settings.width, settings.latents};
-  if (networks != Networks::None) encoder_ = make_encoder(settings.architecture, shape, rng, settings.initializer);
+  if (networks != Networks::None)
+    encoder_ = make_encoder(settings.architecture, shape, rng, settings.initializer);
   if (networks == Networks::EncoderAndDecoder)
     decoder_ = make_decoder(settings.architecture, shape, rng, settings.initializer);
 }

@@ -71,7 +71,7 @@ struct ModelSettings {
   // ada_gvae's averaged mean: both = (mu1 + mu2) / 2 | second = mu2, as disent computed it before commit
   // 939b64e (issue #32, June 2022), i.e. when the Michlo et al. experiments ran.
   std::string ada_mean_source = "both";
-  int discriminator_width = 1000, discriminator_hidden_layers = 6;        // factor_vae
+  int discriminator_width = 1000, discriminator_hidden_layers = 6;  // factor_vae
   // factor_vae's discriminator; weak_gan's discriminator and encoder (Shu et al.: enc_lr = enc_lr_mul·dec_lr)
   AdamHyperparameters discriminator_optimizer{1e-4f, 0.5f, 0.9f, 1e-8f};
   int factors = 0;  // the dataset's number of ground-truth factors (set from the data, like channels)
@@ -85,15 +85,15 @@ struct ModelSettings {
   int gan_channels = 32;  // weak_gan: the base width c of Shu et al.'s networks (32; tests use fewer)
 
   // decomposition_vae (Mathieu et al. 2019; nn/priors.h, nn/aggregate_divergence.h):
-  float alpha = 0.0f;             // weight of the divergence D(q(z), p(z)) (0: off, as upstream)
-  std::string divergence = "mmd";  // mmd | aggregate_kl
+  float alpha = 0.0f;               // weight of the divergence D(q(z), p(z)) (0: off, as upstream)
+  std::string divergence = "mmd";   // mmd | aggregate_kl
   std::string prior = "isotropic";  // isotropic | anisotropic | student_t | spike_and_slab
   // Relative prior variances, comma-separated (normalised to sum to the latent size); "" = all equal.
   // `untangle train` fills it from the data's PCA spectrum for the anisotropic prior when it is not given.
   std::string prior_variances;
-  int learn_prior_variance = 0;   // 1: the prior's variances are trained with the model
-  float student_t_dof = 9.0f;     // student_t: degrees of freedom nu (upstream's dSprites value)
-  float spike_weight = 0.8f;      // spike_and_slab: weight gamma of the N(0, 0.05^2) spike
+  int learn_prior_variance = 0;  // 1: the prior's variances are trained with the model
+  float student_t_dof = 9.0f;    // student_t: degrees of freedom nu (upstream's dSprites value)
+  float spike_weight = 0.8f;     // spike_and_slab: weight gamma of the N(0, 0.05^2) spike
 };
 
 // Which examples a model trains on (the trainer picks the sampler, data/samplers.h).

@@ -1,14 +1,15 @@
 // The decomposition VAE (Mathieu, Rainforth, Siddharth & Teh, "Disentangling Disentanglement in
-// Variational Autoencoders", ICML 2019, its decomposition objective; iffsid/disentangling-disentanglement src/objectives.py
-// decomp_objective). Per example it maximises
+// Variational Autoencoders", ICML 2019, its decomposition objective; iffsid/disentangling-disentanglement
+// src/objectives.py decomp_objective). Per example it maximises
 //   log p(x|z) - beta KL(q(z|x) || p(z)) - alpha D(q(z), p(z))
 // so the loss here is
 //   loss = recon(decode(z), x) + beta * KL + alpha * D,      z ~ q(z|x) (one reparameterised sample)
 // with a choice of prior p(z) (nn/priors.h) and of D (nn/aggregate_divergence.h; only computed when
 // alpha > 0, as upstream). The KL is in closed form for the Gaussian priors and a one-sample estimate
 // log q(z|x) - log p(z) at the training sample otherwise (upstream utils.kl_divergence: analytic where torch
-// has it, else by sampling), so every prior works. KL and recon are reduced the same way (nn/reconstruction.h);
-// D is one number per batch, added to every example's loss as upstream subtracts it from each objective.
+// has it, else by sampling), so every prior works. KL and recon are reduced the same way
+// (nn/reconstruction.h); D is one number per batch, added to every example's loss as upstream subtracts it
+// from each objective.
 #include <sstream>
 
 #include "core/check.h"
@@ -29,7 +30,8 @@ std::vector<double> parse_variances(const std::string& text) {
   while (std::getline(stream, item, ',')) {
     char* end = nullptr;
     const double value = std::strtod(item.c_str(), &end);
-    require(!item.empty() && end && *end == '\0', "model setting 'prior_variances': '", item, "' is not a number");
+    require(!item.empty() && end && *end == '\0', "model setting 'prior_variances': '", item,
+            "' is not a number");
     values.push_back(value);
   }
   return values;
@@ -48,17 +50,20 @@ PriorSettings prior_settings_from(const ModelSettings& s) {
 class DecompositionVae : public Model {
  public:
   DecompositionVae(const ModelSettings& settings, PhiloxRng& rng)
-      : Model(settings, rng), prior_(prior_settings_from(settings), settings.latents),
+      : Model(settings, rng),
+        prior_(prior_settings_from(settings), settings.latents),
         divergence_(aggregate_divergence_from_name(settings.divergence)) {}
 
   std::vector<ParameterGroup> parameter_groups() const override {
     std::vector<ParameterGroup> groups = Model::parameter_groups();
-    if (prior_.settings().learn_variance) groups[0].parameters.add("prior.log_variance_weights", prior_.log_variance_weights());
+    if (prior_.settings().learn_variance)
+      groups[0].parameters.add("prior.log_variance_weights", prior_.log_variance_weights());
     return groups;
   }
   ParameterList buffers() const override {
     ParameterList list;  // a fixed prior's weights travel with the model (to(), checkpoints) all the same
-    if (!prior_.settings().learn_variance) list.add("prior.log_variance_weights", prior_.log_variance_weights());
+    if (!prior_.settings().learn_variance)
+      list.add("prior.log_variance_weights", prior_.log_variance_weights());
     return list;
   }
 
@@ -99,8 +104,10 @@ class DecompositionVae : public Model {
       return scale(tape, add_scalar(tape, add(tape, ratio, log_ratio), -1.0f), 0.5f);
     }
     // log q(z|x) = -0.5 ((z - mean)^2 / var + log var + log 2 pi)
-    Tensor standardised = mul(tape, square(tape, sub(tape, z, code.mean)), exp(tape, scale(tape, code.log_variance, -1.0f)));
-    Tensor log_posterior = scale(tape, add_scalar(tape, add(tape, standardised, code.log_variance), kLogTwoPi), -0.5f);
+    Tensor standardised =
+        mul(tape, square(tape, sub(tape, z, code.mean)), exp(tape, scale(tape, code.log_variance, -1.0f)));
+    Tensor log_posterior =
+        scale(tape, add_scalar(tape, add(tape, standardised, code.log_variance), kLogTwoPi), -0.5f);
     return sub(tape, log_posterior, prior_.log_density(tape, z));
   }
 

@@ -5,8 +5,8 @@
 #include <cstdlib>
 #include <functional>
 #include <limits>
-#include <type_traits>
 #include <sstream>
+#include <type_traits>
 
 #include "core/check.h"
 #include "nn/model.h"
@@ -56,9 +56,8 @@ T parse_as(const std::string& field, const std::string& text) {
 // A field holding a number of type T at `member`.
 template <typename T>
 Field number(const char* name, T ModelSettings::*member) {
-  return {
-      name, [member](const ModelSettings& s) { return exact(double(s.*member)); },
-      [name, member](ModelSettings& s, const std::string& text) { s.*member = parse_as<T>(name, text); }};
+  return {name, [member](const ModelSettings& s) { return exact(double(s.*member)); },
+          [name, member](ModelSettings& s, const std::string& text) { s.*member = parse_as<T>(name, text); }};
 }
 
 // A number inside a nested struct (the reconstruction settings or an optimiser's hyperparameters).

@@ -5,7 +5,8 @@
 namespace untangle {
 
 void ParameterList::add(const std::string& name, const Tensor& tensor) {
-  for (const NamedTensor& item : items_) require(item.name != name, "ParameterList: duplicate name '", name, "'");
+  for (const NamedTensor& item : items_)
+    require(item.name != name, "ParameterList: duplicate name '", name, "'");
   items_.push_back({name, tensor});
 }
 

@@ -14,8 +14,8 @@
 //     networks ("weak_gan"), inputs in [0, 1], and one latent per factor (s_dim = factors, n_dim = 0)
 //   mathieu2019 (Mathieu et al. 2019, iffsid/disentangling-disentanglement src/experimental_settings/
 //     independance.sh and src/models/vae_dsprites.py): Bernoulli on logits summed over pixels, Adam lr 5e-4,
-//     batch 64, inputs in [0, 1]. Upstream's Adam uses amsgrad and its networks are conv 32-32-64-64 + FC 128;
-//     here plain Adam and disentanglement_lib's conv encoder/decoder (FC 256), the closest we have.
+//     batch 64, inputs in [0, 1]. Upstream's Adam uses amsgrad and its networks are conv 32-32-64-64 + FC
+//     128; here plain Adam and disentanglement_lib's conv encoder/decoder (FC 256), the closest we have.
 #pragma once
 #include <string>
 #include <vector>
@@ -34,7 +34,7 @@ struct ConventionPreset {
   Initializer initializer;
   const char* architecture;
   const char* ada_divergence;  // ada_gvae / ada_mlvae: the divergence their threshold uses
-  bool latents_from_factors;  // the code has one coordinate per ground-truth factor of the dataset
+  bool latents_from_factors;   // the code has one coordinate per ground-truth factor of the dataset
 };
 
 inline const std::vector<ConventionPreset>& convention_presets() {

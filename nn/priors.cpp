@@ -68,8 +68,8 @@ std::string prior_kind_name(PriorKind kind) {
 
 Prior::Prior(const PriorSettings& settings, int latents) : settings_(settings), latents_(latents) {
   require(latents > 0, "prior: latents must be positive, got ", latents);
-  require(settings.variances.empty() || int(settings.variances.size()) == latents, "prior: ",
-          settings.variances.size(), " variances given for ", latents, " latents");
+  require(settings.variances.empty() || int(settings.variances.size()) == latents,
+          "prior: ", settings.variances.size(), " variances given for ", latents, " latents");
   require(settings.kind != PriorKind::StudentT || settings.degrees_of_freedom > 0.0f,
           "prior: student_t needs degrees of freedom > 0, got ", settings.degrees_of_freedom);
   require(settings.kind != PriorKind::SpikeAndSlab ||
@@ -77,7 +77,8 @@ Prior::Prior(const PriorSettings& settings, int latents) : settings_(settings), 
           "prior: spike_and_slab needs a spike weight in (0, 1), got ", settings.spike_weight);
   std::vector<float> weights(size_t(latents), 0.0f);
   for (size_t d = 0; d < settings.variances.size(); ++d) {
-    require(settings.variances[d] > 0.0, "prior: variance ", d, " is not positive (", settings.variances[d], ")");
+    require(settings.variances[d] > 0.0, "prior: variance ", d, " is not positive (", settings.variances[d],
+            ")");
     weights[d] = float(std::log(settings.variances[d]));
   }
   weights_ = Tensor::from_vector(weights, {latents});
@@ -94,9 +95,12 @@ Tensor Prior::log_density(Tape& tape, const Tensor& z) const {
   Tensor log_var = log_variance(tape);
   switch (settings_.kind) {
     case PriorKind::Isotropic:
-    case PriorKind::Anisotropic: return gaussian_log_density(tape, z, log_var);
-    case PriorKind::StudentT: return student_t_log_density(tape, z, log_var, settings_.degrees_of_freedom);
-    case PriorKind::SpikeAndSlab: return spike_and_slab_log_density(tape, z, log_var, settings_.spike_weight);
+    case PriorKind::Anisotropic:
+      return gaussian_log_density(tape, z, log_var);
+    case PriorKind::StudentT:
+      return student_t_log_density(tape, z, log_var, settings_.degrees_of_freedom);
+    case PriorKind::SpikeAndSlab:
+      return spike_and_slab_log_density(tape, z, log_var, settings_.spike_weight);
   }
   fail("prior: unknown kind");
 }
@@ -109,7 +113,9 @@ Tensor Prior::sample(Tape& tape, int count, PhiloxRng& rng) const {
   for (size_t i = 0; i < n; ++i) {
     switch (settings_.kind) {
       case PriorKind::Isotropic:
-      case PriorKind::Anisotropic: coefficient[i] = float(rng.next_normal()); break;
+      case PriorKind::Anisotropic:
+        coefficient[i] = float(rng.next_normal());
+        break;
       case PriorKind::StudentT: {
         // t = eps / sqrt(V / nu), V ~ chi^2_nu = 2 Gamma(nu / 2, 1)
         const double eps = rng.next_normal(), chi_square = 2.0 * sample_gamma(nu / 2.0, rng);

@@ -1,7 +1,7 @@
 // The latent priors p(z) of Mathieu et al.'s decomposition VAE (Mathieu, Rainforth, Siddharth & Teh,
-// ICML 2019, the priors of its experiments; iffsid/disentangling-disentanglement src/models/vae.py VAE.pz_params / init_pz,
-// src/models/vae_dsprites.py DSPRITES.pz_params, src/distributions/sparse.py Sparse). Every prior factorises
-// over the D latents and has a per-latent scale
+// ICML 2019, the priors of its experiments; iffsid/disentangling-disentanglement src/models/vae.py
+// VAE.pz_params / init_pz, src/models/vae_dsprites.py DSPRITES.pz_params, src/distributions/sparse.py
+// Sparse). Every prior factorises over the D latents and has a per-latent scale
 //   s_d = sqrt(D * softmax(w)_d),   so the variances s_d^2 sum to D,
 // where the weights w are the log-variances the prior starts from: all 0 (isotropic), or the logs of the
 // data's PCA spectrum (anisotropic; `pca` upstream). With learn_variance the weights are a trained
@@ -43,7 +43,8 @@ inline constexpr float kSpikeStddev = 0.05f;  // Sparse.alpha upstream
 
 class Prior {
  public:
-  // latents: D. Throws when the settings do not fit (wrong number of variances, nu <= 0, gamma not in (0, 1)).
+  // latents: D. Throws when the settings do not fit (wrong number of variances, nu <= 0, gamma not in (0,
+  // 1)).
   Prior(const PriorSettings& settings, int latents);
 
   PriorKind kind() const { return settings_.kind; }

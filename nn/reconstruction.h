@@ -3,7 +3,8 @@
 //   bernoulli   sigmoid cross-entropy on the decoder's logits (disentanglement_lib losses.py
 //               bernoulli_loss; targets may be any value in [0, 1]):  max(l, 0) - l x + log(1 + e^-|l|)
 //   mse         (x_hat - x)^2 on the decoder's raw outputs (disent's "mse")
-//   mse_box     disent's augmented loss mse_box_r31_l1.0_k3969.0 (disent's frameworks/helper/reconstructions.py; docs/models.md):
+//   mse_box     disent's augmented loss mse_box_r31_l1.0_k3969.0 (disent's
+//   frameworks/helper/reconstructions.py; docs/models.md):
 //               per element  pixel_weight (x_hat - x)^2 + blur_weight (K x_hat - K x)^2,
 //               K = the 63x63 'same' zero-padded box blur (radius 31), blur_weight = 63^2 = 3969.
 // Reductions (one setting for the reconstruction and the KL term, as each codebase does both the same way):

@@ -12,7 +12,8 @@ namespace untangle::testing {
 // process ends.
 struct ScratchFolder {
   std::filesystem::path path;
-  ScratchFolder() : path(std::filesystem::temp_directory_path() / ("untangle_tests_" + std::to_string(getpid()))) {
+  ScratchFolder()
+      : path(std::filesystem::temp_directory_path() / ("untangle_tests_" + std::to_string(getpid()))) {
     std::filesystem::create_directories(path);
   }
   ~ScratchFolder() {

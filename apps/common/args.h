@@ -40,7 +40,8 @@ class Args {
   Args(int argc, char** argv, int first, std::set<std::string> flags = {}) {
     for (int i = first; i < argc; ++i) {
       std::string word = argv[i];
-      require(word.rfind("--", 0) == 0 && word.size() > 2, "unexpected argument '", word, "' (options start with --)");
+      require(word.rfind("--", 0) == 0 && word.size() > 2, "unexpected argument '", word,
+              "' (options start with --)");
       std::string name = word.substr(2);
       if (name == "help" || flags.count(name)) {
         values_[name] = "1";
@@ -53,7 +54,10 @@ class Args {
 
   bool help() const { return values_.count("help") > 0; }
   bool has(const std::string& name) const { return values_.count(name) > 0; }
-  bool flag(const std::string& name) { used_.insert(name); return values_.count(name) > 0; }
+  bool flag(const std::string& name) {
+    used_.insert(name);
+    return values_.count(name) > 0;
+  }
 
   std::string text(const std::string& name, const std::string& fallback) {
     used_.insert(name);
@@ -68,17 +72,24 @@ class Args {
     return value;
   }
   long long integer(const std::string& name, long long fallback) {
-    if (!has(name)) { used_.insert(name); return fallback; }
+    if (!has(name)) {
+      used_.insert(name);
+      return fallback;
+    }
     return parse_integer_text(text(name, ""), "option --" + name);
   }
   // An integer that must fit an int (a value that would wrap, e.g. 4294967297 -> 1, is refused).
   int small_integer(const std::string& name, int fallback) {
     const long long value = integer(name, fallback);
-    require(value >= -2147483647LL - 1 && value <= 2147483647LL, "option --", name, ": ", value, " is out of range");
+    require(value >= -2147483647LL - 1 && value <= 2147483647LL, "option --", name, ": ", value,
+            " is out of range");
     return int(value);
   }
   double number(const std::string& name, double fallback) {
-    if (!has(name)) { used_.insert(name); return fallback; }
+    if (!has(name)) {
+      used_.insert(name);
+      return fallback;
+    }
     return parse_number_text(text(name, ""), "option --" + name);
   }
   // Two spellings of one setting (e.g. --lr and --learning-rate): giving both is refused, since they
@@ -103,8 +114,11 @@ inline std::vector<std::string> split_list(const std::string& text, char separat
   std::vector<std::string> parts;
   std::string part;
   for (char c : text) {
-    if (c == separator) { if (!part.empty()) parts.push_back(part); part.clear(); }
-    else part.push_back(c);
+    if (c == separator) {
+      if (!part.empty()) parts.push_back(part);
+      part.clear();
+    } else
+      part.push_back(c);
   }
   if (!part.empty()) parts.push_back(part);
   return parts;

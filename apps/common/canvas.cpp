@@ -4,8 +4,8 @@
 #include <cmath>
 
 #include "apps/common/pixel_font.h"
-#include "data/png.h"
 #include "core/check.h"
+#include "data/png.h"
 
 namespace untangle {
 
@@ -41,8 +41,8 @@ void Canvas::text(size_t left, size_t top, const std::string& text, size_t scale
   }
 }
 
-void Canvas::paste_image(const float* chw, size_t channels, size_t height, size_t width, size_t left, size_t top,
-                         size_t zoom) {
+void Canvas::paste_image(const float* chw, size_t channels, size_t height, size_t width, size_t left,
+                         size_t top, size_t zoom) {
   require(channels == 1 || channels == 3, "canvas: images need 1 or 3 channels, got ", channels);
   const size_t plane = height * width;
   for (size_t y = 0; y < height; ++y)
@@ -56,12 +56,16 @@ void Canvas::paste_image(const float* chw, size_t channels, size_t height, size_
     }
 }
 
-void Canvas::save_png(const std::string& path) const { write_png(path, pixels_.data(), width_, height_, 3); }
+void Canvas::save_png(const std::string& path) const {
+  write_png(path, pixels_.data(), width_, height_, 3);
+}
 
 size_t Canvas::text_width(const std::string& text, size_t scale) {
   return text.empty() ? 0 : (text.size() * kGlyphAdvance - 1) * scale;
 }
 
-size_t Canvas::text_height(size_t scale) { return kGlyphHeight * scale; }
+size_t Canvas::text_height(size_t scale) {
+  return kGlyphHeight * scale;
+}
 
 }  // namespace untangle

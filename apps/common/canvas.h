@@ -1,6 +1,7 @@
-// An RGB picture to draw figures on: filled rectangles, text in the 5×7 pixel font (apps/common/pixel_font.h),
-// and images pasted from float (C, H, W) arrays in [0, 1]. Every PNG figure of the project is drawn here
-// (latent traversals, reconstructions, dataset previews, heat maps) and saved with data/png.h.
+// An RGB picture to draw figures on: filled rectangles, text in the 5×7 pixel font
+// (apps/common/pixel_font.h), and images pasted from float (C, H, W) arrays in [0, 1]. Every PNG figure of
+// the project is drawn here (latent traversals, reconstructions, dataset previews, heat maps) and saved with
+// data/png.h.
 #pragma once
 #include <cstddef>
 #include <cstdint>

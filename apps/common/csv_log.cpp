@@ -61,7 +61,9 @@ CsvLog::CsvLog(const std::string& path, const std::string& header) : path_(path)
   }
 }
 
-CsvLog::~CsvLog() { ::close(descriptor_); }
+CsvLog::~CsvLog() {
+  ::close(descriptor_);
+}
 
 void CsvLog::row(const std::string& line) {
   struct stat info;
@@ -70,7 +72,8 @@ void CsvLog::row(const std::string& line) {
   const int error = errno;
   // A part of the row may have reached the file: cut it off, so the file ends with a complete row.
   if (length_before >= 0 && ::ftruncate(descriptor_, length_before) != 0) {
-    fail(path_, ": cannot append a row (", std::strerror(error), "), and cutting off its partial line failed too");
+    fail(path_, ": cannot append a row (", std::strerror(error),
+         "), and cutting off its partial line failed too");
   }
   fail(path_, ": cannot append a row (", std::strerror(error), "); the rows before it are kept");
 }
@@ -93,9 +96,10 @@ void keep_log_rows_up_to(const std::string& path, long long last_step, const std
   for (size_t i = 1; i < lines.size(); ++i) {
     const long long step = row_step(lines[i]);
     if (step < 0 || step <= previous_step || count_cells(lines[i]) != columns) {
-      std::fprintf(stderr,
-                   "%s: line %zu is blank, partial or out of order; the log is cut before it (%zu rows dropped)\n",
-                   path.c_str(), i + 1, lines.size() - i);
+      std::fprintf(
+          stderr,
+          "%s: line %zu is blank, partial or out of order; the log is cut before it (%zu rows dropped)\n",
+          path.c_str(), i + 1, lines.size() - i);
       break;
     }
     if (step > last_step) break;  // logged after the checkpoint: logged again when training goes on

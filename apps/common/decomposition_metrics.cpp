@@ -12,7 +12,8 @@ namespace {
 constexpr size_t kChunk = 64;
 
 // The observations at `indices` [first, first + kChunk) as model inputs.
-Tensor chunk_inputs(const Model& model, const InputPipeline& inputs, const std::vector<size_t>& indices, size_t first) {
+Tensor chunk_inputs(const Model& model, const InputPipeline& inputs, const std::vector<size_t>& indices,
+                    size_t first) {
   const ModelSettings& s = model.settings();
   const std::vector<size_t> part(indices.begin() + long(first),
                                  indices.begin() + long(std::min(indices.size(), first + kChunk)));
@@ -22,8 +23,8 @@ Tensor chunk_inputs(const Model& model, const InputPipeline& inputs, const std::
 }
 }  // namespace
 
-double model_hoyer_sparsity(const Model& model, const GroundTruthDataset& dataset, const InputPipeline& inputs,
-                            size_t points, uint64_t seed) {
+double model_hoyer_sparsity(const Model& model, const GroundTruthDataset& dataset,
+                            const InputPipeline& inputs, size_t points, uint64_t seed) {
   PhiloxRng rng = PhiloxRng(seed).split(7);
   const std::vector<size_t> indices = sample_uniform_indices(dataset, points, rng);
   std::vector<double> codes;
@@ -36,13 +37,14 @@ double model_hoyer_sparsity(const Model& model, const GroundTruthDataset& datase
   return normalised_hoyer_sparsity(codes, points, size_t(model.settings().latents));
 }
 
-double model_log_likelihood(const Model& model, const GroundTruthDataset& dataset, const InputPipeline& inputs,
-                            size_t points, int samples, uint64_t seed) {
+double model_log_likelihood(const Model& model, const GroundTruthDataset& dataset,
+                            const InputPipeline& inputs, size_t points, int samples, uint64_t seed) {
   PhiloxRng rng = PhiloxRng(seed).split(8);
   const std::vector<size_t> indices = sample_uniform_indices(dataset, points, rng);
   double total = 0.0;
   for (size_t first = 0; first < points; first += kChunk)
-    for (double value : importance_weighted_log_likelihood(model, chunk_inputs(model, inputs, indices, first), samples, rng))
+    for (double value :
+         importance_weighted_log_likelihood(model, chunk_inputs(model, inputs, indices, first), samples, rng))
       total += value;
   return total / double(points);
 }

@@ -12,12 +12,12 @@ namespace untangle {
 
 // Mean normalised Hoyer sparsity of the posterior means of `points` observations drawn uniformly (stream
 // `seed`).
-double model_hoyer_sparsity(const Model& model, const GroundTruthDataset& dataset, const InputPipeline& inputs,
-                            size_t points, uint64_t seed);
+double model_hoyer_sparsity(const Model& model, const GroundTruthDataset& dataset,
+                            const InputPipeline& inputs, size_t points, uint64_t seed);
 
 // Mean over `points` uniformly drawn observations of the IWAE estimate of log p(x) with `samples`
 // importance samples each (nats per observation).
-double model_log_likelihood(const Model& model, const GroundTruthDataset& dataset, const InputPipeline& inputs,
-                            size_t points, int samples, uint64_t seed);
+double model_log_likelihood(const Model& model, const GroundTruthDataset& dataset,
+                            const InputPipeline& inputs, size_t points, int samples, uint64_t seed);
 
 }  // namespace untangle

@@ -20,8 +20,9 @@ void write_matrix_csv(const std::string& path, const std::vector<double>& matrix
   write_file_atomically(path, text);
 }
 
-std::vector<TraversalDistances> write_distance_matrices(const GroundTruthDataset& dataset, const std::string& loss,
-                                                        size_t repeats, uint64_t seed, const std::string& directory) {
+std::vector<TraversalDistances> write_distance_matrices(const GroundTruthDataset& dataset,
+                                                        const std::string& loss, size_t repeats,
+                                                        uint64_t seed, const std::string& directory) {
   std::filesystem::create_directories(directory);
   PhiloxRng rng(seed);
   const ObservationDistance distance =

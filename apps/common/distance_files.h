@@ -15,8 +15,9 @@ namespace untangle {
 
 // Computes the matrices (metrics/distance_matrices.h, `repeats` random traversals per factor drawn from
 // `seed`) with the perceived distance `loss` (apps/common/perceived_distance.h) and writes the files.
-std::vector<TraversalDistances> write_distance_matrices(const GroundTruthDataset& dataset, const std::string& loss,
-                                                        size_t repeats, uint64_t seed, const std::string& directory);
+std::vector<TraversalDistances> write_distance_matrices(const GroundTruthDataset& dataset,
+                                                        const std::string& loss, size_t repeats,
+                                                        uint64_t seed, const std::string& directory);
 
 // matrix: (n, n) -> n lines of n comma-separated numbers; written atomically.
 void write_matrix_csv(const std::string& path, const std::vector<double>& matrix, size_t n);

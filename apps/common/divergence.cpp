@@ -11,7 +11,9 @@
 
 namespace untangle {
 
-std::string divergence_path(const std::string& directory) { return directory + "/diverged.json"; }
+std::string divergence_path(const std::string& directory) {
+  return directory + "/diverged.json";
+}
 
 void write_divergence(const std::string& directory, const Divergence& divergence) {
   JsonObject record;

@@ -40,7 +40,8 @@ Canvas labelled_grid(const std::vector<Tensor>& rows, int columns, const GridLab
                                          [](const std::string& text) { return !text.empty(); });
   const size_t title_height = labels.title.empty() ? 0 : line + 2;
   const size_t top = border + title_height + (column_labels ? line : 0), left = label_width + border;
-  const size_t width = std::max(left + size_t(columns) * cell_width, Canvas::text_width(labels.title) + 2 * border);
+  const size_t width =
+      std::max(left + size_t(columns) * cell_width, Canvas::text_width(labels.title) + 2 * border);
   Canvas canvas(width, top + rows.size() * cell_height);
   canvas.text(border, border, labels.title);
   for (size_t c = 0; c < labels.columns.size() && c < size_t(columns); ++c) {
@@ -53,8 +54,8 @@ Canvas labelled_grid(const std::vector<Tensor>& rows, int columns, const GridLab
       for (size_t i = 0; i < labels.rows[r].size(); ++i)
         canvas.text(border, top + r * cell_height + i * line, labels.rows[r][i]);
     for (size_t c = 0; c < size_t(columns) && c < size_t(rows[r].dim(0)); ++c)
-      canvas.paste_image(rows[r].data() + c * C * H * W, C, H, W, left + c * cell_width, top + r * cell_height,
-                         zoom);
+      canvas.paste_image(rows[r].data() + c * C * H * W, C, H, W, left + c * cell_width,
+                         top + r * cell_height, zoom);
   }
   return canvas;
 }
@@ -88,7 +89,9 @@ Tensor codes_along(const float* base, int latents, int latent, const std::vector
   return z;
 }
 
-std::vector<std::string> latent_label(int latent, double kl) { return {"z" + std::to_string(latent), "KL " + format("%.3g", kl)}; }
+std::vector<std::string> latent_label(int latent, double kl) {
+  return {"z" + std::to_string(latent), "KL " + format("%.3g", kl)};
+}
 
 }  // namespace
 
@@ -96,14 +99,15 @@ void write_image_grid(const std::string& path, const std::vector<Tensor>& rows, 
   labelled_grid(rows, columns, {}, 1).save_png(path);
 }
 
-std::vector<double> latent_kl(const Model& model, const GroundTruthDataset& dataset, const InputPipeline& inputs,
-                              PhiloxRng& rng, size_t points) {
+std::vector<double> latent_kl(const Model& model, const GroundTruthDataset& dataset,
+                              const InputPipeline& inputs, PhiloxRng& rng, size_t points) {
   const ModelSettings& s = model.settings();
   const size_t D = size_t(s.latents), batch = 64;
   std::vector<size_t> indices = sample_uniform_indices(dataset, points, rng);
   std::vector<double> kl(D, 0.0);
   for (size_t start = 0; start < points; start += batch) {
-    std::vector<size_t> part(indices.begin() + long(start), indices.begin() + long(std::min(points, start + batch)));
+    std::vector<size_t> part(indices.begin() + long(start),
+                             indices.begin() + long(std::min(points, start + batch)));
     Tensor x = Tensor::zeros({int(part.size()), s.channels, s.height, s.width});
     inputs.fill(part, x);
     Tape tape = Tape::evaluation();
@@ -126,8 +130,9 @@ std::vector<int> latents_by_kl(const std::vector<double>& kl) {
   return order;
 }
 
-void write_reconstruction_figure(const std::string& path, const Model& model, const GroundTruthDataset& dataset,
-                                 const InputPipeline& inputs, PhiloxRng& rng, int count, size_t zoom) {
+void write_reconstruction_figure(const std::string& path, const Model& model,
+                                 const GroundTruthDataset& dataset, const InputPipeline& inputs,
+                                 PhiloxRng& rng, int count, size_t zoom) {
   const ModelSettings& s = model.settings();
   std::vector<size_t> indices = sample_uniform_indices(dataset, size_t(count), rng);
   Tensor originals = Tensor::zeros({count, s.channels, s.height, s.width});
@@ -165,7 +170,8 @@ void write_traversal_animation(const std::string& path, const Model& model, cons
                                const AnimationOptions& options) {
   const ModelSettings& s = model.settings();
   const std::vector<int> order = latents_by_kl(kl);
-  const std::vector<float> bases = sample_posterior_means(model, dataset, inputs, rng, size_t(options.samples));
+  const std::vector<float> bases =
+      sample_posterior_means(model, dataset, inputs, rng, size_t(options.samples));
   GridLabels labels;
   for (int latent : order) labels.columns.push_back("z" + std::to_string(latent));
   // A triangle wave: -range at frame 0, +range half way, back towards -range at the end (then it loops).
@@ -191,7 +197,8 @@ void write_traversal_animation(const std::string& path, const Model& model, cons
       }
       rows.push_back(decoded_images(model, inputs, z));
     }
-    labels.title = titles[size_t(t)] + std::string(longest - titles[size_t(t)].size(), ' ');  // same size every frame
+    labels.title =
+        titles[size_t(t)] + std::string(longest - titles[size_t(t)].size(), ' ');  // same size every frame
     Canvas frame = labelled_grid(rows, s.latents, labels, options.zoom);
     width = frame.width(), height = frame.height();
     frames.push_back(frame.pixels());
@@ -199,7 +206,8 @@ void write_traversal_animation(const std::string& path, const Model& model, cons
   write_animated_png(path, frames, width, height, 3, options.frame_milliseconds);
 }
 
-void write_dataset_preview(const std::string& path, const GroundTruthDataset& dataset, PhiloxRng& rng, size_t zoom) {
+void write_dataset_preview(const std::string& path, const GroundTruthDataset& dataset, PhiloxRng& rng,
+                           size_t zoom) {
   constexpr int kColumns = 10;
   const int C = int(dataset.channels()), H = int(dataset.height()), W = int(dataset.width());
   GridLabels labels{"dataset " + dataset.name() + ": random samples, then one traversal per factor", {}, {}};
@@ -219,7 +227,9 @@ void write_dataset_preview(const std::string& path, const GroundTruthDataset& da
     const size_t shown = std::min(size_t(kColumns), sweep.size());
     std::vector<size_t> picked(shown);
     for (size_t j = 0; j < shown; ++j)
-      picked[j] = sweep[shown == 1 ? 0 : size_t(std::lround(double(j) * double(sweep.size() - 1) / double(shown - 1)))];
+      picked[j] =
+          sweep[shown == 1 ? 0
+                           : size_t(std::lround(double(j) * double(sweep.size() - 1) / double(shown - 1)))];
     rows.push_back(Tensor::zeros({int(shown), C, H, W}));
     dataset.render_batch(picked, rows.back().data());
     labels.rows.push_back({names[f], std::to_string(sizes[f]) + " values"});

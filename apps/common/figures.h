@@ -21,29 +21,30 @@ void write_image_grid(const std::string& path, const std::vector<Tensor>& rows, 
 
 // Each latent's KL(q(z_d | x) || N(0, 1)) averaged over `points` observations drawn with `rng`:
 // 0.5 (mu² + σ² − 1 − log σ²) per dimension. A latent the model does not use sits near 0.
-std::vector<double> latent_kl(const Model& model, const GroundTruthDataset& dataset, const InputPipeline& inputs,
-                              PhiloxRng& rng, size_t points);
+std::vector<double> latent_kl(const Model& model, const GroundTruthDataset& dataset,
+                              const InputPipeline& inputs, PhiloxRng& rng, size_t points);
 // Latent indices by KL, largest first; ties keep index order.
 std::vector<int> latents_by_kl(const std::vector<double>& kl);
 
 struct TraversalOptions {
-  double range = 2.0;      // each latent is swept over [-range, range]
-  int steps = 9;           // images per row (values evenly spaced, both ends included)
-  size_t zoom = 1;         // pixel magnification of the images
-  std::string title;       // first line of the figure; empty = a default naming what the figure shows
+  double range = 2.0;  // each latent is swept over [-range, range]
+  int steps = 9;       // images per row (values evenly spaced, both ends included)
+  size_t zoom = 1;     // pixel magnification of the images
+  std::string title;   // first line of the figure; empty = a default naming what the figure shows
 };
 
-void write_reconstruction_figure(const std::string& path, const Model& model, const GroundTruthDataset& dataset,
-                                 const InputPipeline& inputs, PhiloxRng& rng, int count = 8, size_t zoom = 1);
+void write_reconstruction_figure(const std::string& path, const Model& model,
+                                 const GroundTruthDataset& dataset, const InputPipeline& inputs,
+                                 PhiloxRng& rng, int count = 8, size_t zoom = 1);
 // kl: latent_kl's values, which order and label the rows (computed once by the caller for every figure).
 void write_traversal_figure(const std::string& path, const Model& model, const GroundTruthDataset& dataset,
                             const InputPipeline& inputs, const std::vector<double>& kl, PhiloxRng& rng,
                             const TraversalOptions& options = {});
 
 struct AnimationOptions {
-  double range = 2.0;          // every latent is swept over [-range, range] and back
-  int frames = 24;             // frames of one sweep there and back
-  int samples = 3;             // observations, one row each
+  double range = 2.0;  // every latent is swept over [-range, range] and back
+  int frames = 24;     // frames of one sweep there and back
+  int samples = 3;     // observations, one row each
   size_t zoom = 1;
   unsigned frame_milliseconds = 80;
 };

@@ -21,7 +21,9 @@ Rgb colour_at(ColourMap map, double t) {
   t = std::clamp(std::isfinite(t) ? t : 0.0, 0.0, 1.0);
   const size_t segment = t < 0.5 ? 0 : 1;
   const double u = t < 0.5 ? t * 2.0 : (t - 0.5) * 2.0;
-  auto mix = [u](uint8_t a, uint8_t b) { return uint8_t(std::lround(double(a) + u * (double(b) - double(a)))); };
+  auto mix = [u](uint8_t a, uint8_t b) {
+    return uint8_t(std::lround(double(a) + u * (double(b) - double(a))));
+  };
   const Rgb a = stops[segment], b = stops[segment + 1];
   return {mix(a.r, b.r), mix(a.g, b.g), mix(a.b, b.b)};
 }
@@ -62,7 +64,8 @@ void write_heatmap_png(const std::string& path, const std::vector<double>& matri
   const size_t bar_left = kMargin + side + kGap;
   canvas.fill(bar_left - 1, top - 1, kBarWidth + 2, side + 2, kGrey);
   for (size_t y = 0; y < side; ++y)
-    canvas.fill(bar_left, top + y, kBarWidth, 1, colour_at(map, 1.0 - double(y) / double(side > 1 ? side - 1 : 1)));
+    canvas.fill(bar_left, top + y, kBarWidth, 1,
+                colour_at(map, 1.0 - double(y) / double(side > 1 ? side - 1 : 1)));
   const size_t label_left = bar_left + kBarWidth + kGap;
   canvas.text(label_left, top, top_label);
   canvas.text(label_left, top + side - Canvas::text_height(), bottom_label);

@@ -6,9 +6,9 @@
 #pragma once
 #include <cstdint>
 #include <string>
+#include <vector>
 
 #include "apps/common/canvas.h"
-#include <vector>
 
 namespace untangle {
 

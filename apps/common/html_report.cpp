@@ -97,7 +97,8 @@ std::string number_text(double value) {
 }
 
 // train_log.csv as columns; a partial last line (a run being written) is left out.
-std::map<std::string, std::vector<double>> read_training_log(const std::string& path, std::vector<std::string>& order) {
+std::map<std::string, std::vector<double>> read_training_log(const std::string& path,
+                                                             std::vector<std::string>& order) {
   std::map<std::string, std::vector<double>> columns;
   std::ifstream in(path);
   std::string line;
@@ -120,8 +121,10 @@ std::map<std::string, std::vector<double>> read_training_log(const std::string& 
 std::string curves_section(const std::string& directory) {
   std::vector<std::string> order;
   const auto columns = read_training_log(directory + "/train_log.csv", order);
-  if (columns.empty() || !columns.count("step")) return "<h2>Training curves</h2><p class=\"missing\">no train_log.csv rows</p>\n";
-  std::string s = "<h2>Training curves</h2>\n<p>From train_log.csv (" + std::to_string(columns.at("step").size()) +
+  if (columns.empty() || !columns.count("step"))
+    return "<h2>Training curves</h2><p class=\"missing\">no train_log.csv rows</p>\n";
+  std::string s = "<h2>Training curves</h2>\n<p>From train_log.csv (" +
+                  std::to_string(columns.at("step").size()) +
                   " rows); each plot's y axis spans the column's range.</p>\n<div class=\"plots\">\n";
   for (const std::string& name : order) {
     if (name == "step" || name == "seconds") continue;
@@ -142,8 +145,8 @@ std::string key_value_table(const FlatJson& values, const std::string& skip_pref
     if (!skip_prefix.empty() && key.rfind(skip_prefix, 0) == 0) continue;
     double number = 0;
     const bool numeric = is_number(value, &number);
-    s += "<tr><th>" + html_escape(key) + "</th><td" + (numeric ? " class=\"number\">" + number_text(number) : ">" + html_escape(value)) +
-         "</td></tr>\n";
+    s += "<tr><th>" + html_escape(key) + "</th><td" +
+         (numeric ? " class=\"number\">" + number_text(number) : ">" + html_escape(value)) + "</td></tr>\n";
   }
   return s + "</table>\n";
 }
@@ -153,18 +156,21 @@ std::string results_section(const std::string& directory) {
   std::vector<std::string> files;
   for (const auto& entry : fs::directory_iterator(directory)) {
     const std::string name = entry.path().filename().string();
-    if (entry.is_regular_file() && entry.path().extension() == ".json" && name != "config.json") files.push_back(name);
+    if (entry.is_regular_file() && entry.path().extension() == ".json" && name != "config.json")
+      files.push_back(name);
   }
   std::sort(files.begin(), files.end());
   std::string s = "<h2>Scores</h2>\n";
-  if (files.empty()) return s + "<p class=\"missing\">no results yet (metrics.json is written when training ends)</p>\n";
+  if (files.empty())
+    return s + "<p class=\"missing\">no results yet (metrics.json is written when training ends)</p>\n";
   for (const std::string& name : files) {
     const JsonFile file = read_json(directory + "/" + name);
     if (!file.error.empty()) {
       s += "<h3>" + html_escape(name) + "</h3><p class=\"missing\">" + html_escape(file.error) + "</p>\n";
       continue;
     }
-    s += "<h3>" + html_escape(name) + "</h3>\n<p>step " + html_escape(field_or(file.values, "step", "not recorded")) +
+    s += "<h3>" + html_escape(name) + "</h3>\n<p>step " +
+         html_escape(field_or(file.values, "step", "not recorded")) +
          "; sample sizes: " + html_escape(sample_sizes(file.values)) + "</p>\n" +
          key_value_table(file.values, "mean_posterior_variance.");
   }
@@ -173,7 +179,8 @@ std::string results_section(const std::string& directory) {
 
 std::string image_tag(const std::string& path, const std::string& caption) {
   return "<figure><img alt=\"" + html_escape(caption) + "\" src=\"data:image/png;base64," +
-         base64_encode(read_file_bytes(path)) + "\"><figcaption>" + html_escape(caption) + "</figcaption></figure>\n";
+         base64_encode(read_file_bytes(path)) + "\"><figcaption>" + html_escape(caption) +
+         "</figcaption></figure>\n";
 }
 
 // The end-of-training figures and the newest `untangle visualize` output (figures/step_<N>/).
@@ -186,20 +193,26 @@ std::string figures_section(const std::string& directory) {
   if (fs::is_directory(directory + "/figures"))
     for (const auto& entry : fs::directory_iterator(directory + "/figures")) {
       const std::string name = entry.path().filename().string();
-      if (name.rfind("step_", 0) == 0 && is_number(name.substr(5))) newest = std::max(newest, std::stoll(name.substr(5)));
+      if (name.rfind("step_", 0) == 0 && is_number(name.substr(5)))
+        newest = std::max(newest, std::stoll(name.substr(5)));
     }
   if (newest >= 0) {
     const std::string folder = directory + "/figures/step_" + std::to_string(newest);
     for (const char* name : {"traversals.png", "traversal_animation.png", "reconstructions.png"})
       if (fs::exists(folder + "/" + name))
-        s += image_tag(folder + "/" + name, "untangle visualize, step " + std::to_string(newest) + ": " + name), any = true;
+        s += image_tag(folder + "/" + name,
+                       "untangle visualize, step " + std::to_string(newest) + ": " + name),
+            any = true;
   }
-  return any ? s : s + "<p class=\"missing\">no figures (written when training ends, or by untangle visualize)</p>\n";
+  return any ? s
+             : s + "<p class=\"missing\">no figures (written when training ends, or by untangle "
+                   "visualize)</p>\n";
 }
 
 // The metrics a folder table shows, in this order, when any run has them.
-const char* kHeadlineMetrics[] = {"mig", "dci.disentanglement", "dci.completeness", "dci.informativeness_test", "sap",
-                                  "factorvae.eval_accuracy", "betavae.eval_accuracy", "active_units"};
+const char* kHeadlineMetrics[] = {
+    "mig", "dci.disentanglement",     "dci.completeness",      "dci.informativeness_test",
+    "sap", "factorvae.eval_accuracy", "betavae.eval_accuracy", "active_units"};
 
 struct RunSummary {
   std::string directory, setting;
@@ -211,7 +224,8 @@ struct RunSummary {
 // config keys whose values differ between runs, as "key=value" pairs.
 std::vector<RunSummary> summarise_runs(const std::vector<std::string>& directories) {
   std::vector<FlatJson> configs;
-  for (const std::string& directory : directories) configs.push_back(read_json(directory + "/config.json").values);
+  for (const std::string& directory : directories)
+    configs.push_back(read_json(directory + "/config.json").values);
   const std::set<std::string> ignored = {"seed", "version", "device"};
   std::set<std::string> differing;
   for (const FlatJson& config : configs)
@@ -248,14 +262,17 @@ double metric_of(const RunSummary& run, const std::string& metric) {
 
 }  // namespace
 
-std::string html_escape(const std::string& text) { return svg_escape(text); }
+std::string html_escape(const std::string& text) {
+  return svg_escape(text);
+}
 
 std::string base64_encode(const std::vector<uint8_t>& bytes) {
   static const char kAlphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
   std::string out;
   out.reserve((bytes.size() + 2) / 3 * 4);
   for (size_t i = 0; i < bytes.size(); i += 3) {
-    const uint32_t chunk = uint32_t(bytes[i]) << 16 | (i + 1 < bytes.size() ? uint32_t(bytes[i + 1]) << 8 : 0) |
+    const uint32_t chunk = uint32_t(bytes[i]) << 16 |
+                           (i + 1 < bytes.size() ? uint32_t(bytes[i + 1]) << 8 : 0) |
                            (i + 2 < bytes.size() ? uint32_t(bytes[i + 2]) : 0);
     out += kAlphabet[chunk >> 18 & 63];
     out += kAlphabet[chunk >> 12 & 63];
@@ -269,9 +286,9 @@ std::string run_report_html(const std::string& run_directory) {
   const JsonFile config = read_json(run_directory + "/config.json");
   require(config.error.empty(), config.error);
   auto field = [&](const char* key) { return field_or(config.values, key, "?"); };
-  std::string body = "<p>" + html_escape(field("model")) + " on " + html_escape(field("dataset")) + ", seed " +
-                     html_escape(field("seed")) + ", " + html_escape(field("steps")) + " steps planned; directory " +
-                     html_escape(run_directory) + "</p>\n";
+  std::string body = "<p>" + html_escape(field("model")) + " on " + html_escape(field("dataset")) +
+                     ", seed " + html_escape(field("seed")) + ", " + html_escape(field("steps")) +
+                     " steps planned; directory " + html_escape(run_directory) + "</p>\n";
   body += results_section(run_directory) + curves_section(run_directory) + figures_section(run_directory);
   body += "<h2>Settings</h2>\n<details><summary>config.json (" + std::to_string(config.values.size()) +
           " settings)</summary>\n" + key_value_table(config.values) + "</details>\n";
@@ -283,11 +300,13 @@ std::string folder_report_html(const std::string& folder) {
   require(!runs.empty(), folder, ": no run directories (holding config.json) at or below it");
   std::vector<std::string> metrics;
   for (const char* metric : kHeadlineMetrics)
-    if (std::any_of(runs.begin(), runs.end(), [&](const RunSummary& run) { return run.metrics.count(metric); }))
+    if (std::any_of(runs.begin(), runs.end(),
+                    [&](const RunSummary& run) { return run.metrics.count(metric); }))
       metrics.push_back(metric);
   std::vector<std::string> settings;
   for (const RunSummary& run : runs)
-    if (std::find(settings.begin(), settings.end(), run.setting) == settings.end()) settings.push_back(run.setting);
+    if (std::find(settings.begin(), settings.end(), run.setting) == settings.end())
+      settings.push_back(run.setting);
 
   std::set<std::string> sizes;
   for (const RunSummary& run : runs)
@@ -295,22 +314,24 @@ std::string folder_report_html(const std::string& folder) {
   std::string sizes_text;
   for (const std::string& size : sizes) sizes_text += (sizes_text.empty() ? "" : ", ") + size;
   std::string body = "<p>" + std::to_string(runs.size()) + " runs in " + std::to_string(settings.size()) +
-                     " settings below " + html_escape(folder) + "; scores from each run's metrics.json (sample sizes: " +
-                     html_escape(sizes_text.empty() ? "not recorded" : sizes_text) + "), mean ± sample std over the runs of a setting.</p>\n";
+                     " settings below " + html_escape(folder) +
+                     "; scores from each run's metrics.json (sample sizes: " +
+                     html_escape(sizes_text.empty() ? "not recorded" : sizes_text) +
+                     "), mean ± sample std over the runs of a setting.</p>\n";
   // Settings are numbered S1, S2, ... so the plots' axes stay readable; the table says which is which.
   auto setting_id = [&](const std::string& setting) {
     return "S" + std::to_string(std::find(settings.begin(), settings.end(), setting) - settings.begin() + 1);
   };
-  body += "<h2>Scores by setting</h2>\n<table>\n<tr><th></th><th>setting</th><th>runs with scores / runs</th>";
+  body +=
+      "<h2>Scores by setting</h2>\n<table>\n<tr><th></th><th>setting</th><th>runs with scores / runs</th>";
   for (const std::string& metric : metrics) body += "<th>" + html_escape(metric) + "</th>";
   body += "</tr>\n";
   for (const std::string& setting : settings) {
     size_t total = 0, scored = 0;
     for (const RunSummary& run : runs)
       if (run.setting == setting) ++total, scored += run.missing.empty() ? 1 : 0;
-    body += "<tr><th>" + setting_id(setting) + "</th><td>" + html_escape(setting) + "</td><td class=\"number\">" +
-            std::to_string(scored) + " / " +
-            std::to_string(total) + "</td>";
+    body += "<tr><th>" + setting_id(setting) + "</th><td>" + html_escape(setting) +
+            "</td><td class=\"number\">" + std::to_string(scored) + " / " + std::to_string(total) + "</td>";
     for (const std::string& metric : metrics) {
       std::vector<double> values;
       for (const RunSummary& run : runs)
@@ -338,14 +359,17 @@ std::string folder_report_html(const std::string& folder) {
   for (const std::string& metric : metrics) body += "<th>" + html_escape(metric) + "</th>";
   body += "</tr>\n";
   for (const RunSummary& run : runs) {
-    body += "<tr><td>" + html_escape(fs::path(run.directory).lexically_relative(folder).string()) + "</td><td>" +
-            setting_id(run.setting) + "</td>";
+    body += "<tr><td>" + html_escape(fs::path(run.directory).lexically_relative(folder).string()) +
+            "</td><td>" + setting_id(run.setting) + "</td>";
     if (!run.missing.empty()) {
-      body += "<td class=\"missing\" colspan=\"" + std::to_string(metrics.size() + 1) + "\">" + html_escape(run.missing) + "</td></tr>\n";
+      body += "<td class=\"missing\" colspan=\"" + std::to_string(metrics.size() + 1) + "\">" +
+              html_escape(run.missing) + "</td></tr>\n";
       continue;
     }
-    body += "<td class=\"number\">" + html_escape(run.metrics.count("step") ? run.metrics.at("step") : "?") + "</td>";
-    for (const std::string& metric : metrics) body += "<td class=\"number\">" + number_text(metric_of(run, metric)) + "</td>";
+    body += "<td class=\"number\">" + html_escape(run.metrics.count("step") ? run.metrics.at("step") : "?") +
+            "</td>";
+    for (const std::string& metric : metrics)
+      body += "<td class=\"number\">" + number_text(metric_of(run, metric)) + "</td>";
     body += "</tr>\n";
   }
   return page("untangle runs: " + fs::path(folder).filename().string(), body + "</table>\n");

@@ -39,10 +39,18 @@ class JsonObject {
     std::string out = "\"";
     for (char c : s) {
       switch (c) {
-        case '"': out += "\\\""; break;
-        case '\\': out += "\\\\"; break;
-        case '\n': out += "\\n"; break;
-        case '\t': out += "\\t"; break;
+        case '"':
+          out += "\\\"";
+          break;
+        case '\\':
+          out += "\\\\";
+          break;
+        case '\n':
+          out += "\\n";
+          break;
+        case '\t':
+          out += "\\t";
+          break;
         default:
           if (static_cast<unsigned char>(c) < 0x20) {
             char escaped[8];
@@ -78,13 +86,17 @@ class JsonObject {
 
 // Reads a flat JSON object (string, number, boolean or null values; no nesting) such as config.json
 // into key -> value text (strings unquoted, null as ""). `source` names the file in errors.
-inline std::map<std::string, std::string> parse_flat_json(const std::string& text, const std::string& source) {
+inline std::map<std::string, std::string> parse_flat_json(const std::string& text,
+                                                          const std::string& source) {
   std::map<std::string, std::string> values;
   size_t i = 0;
-  auto skip_space = [&] { while (i < text.size() && std::isspace(static_cast<unsigned char>(text[i]))) ++i; };
+  auto skip_space = [&] {
+    while (i < text.size() && std::isspace(static_cast<unsigned char>(text[i]))) ++i;
+  };
   auto expect = [&](char c) {
     skip_space();
-    require(i < text.size() && text[i] == c, source, ": malformed JSON near byte ", i, " (expected '", c, "')");
+    require(i < text.size() && text[i] == c, source, ": malformed JSON near byte ", i, " (expected '", c,
+            "')");
     ++i;
   };
   auto read_string = [&] {
@@ -114,9 +126,12 @@ inline std::map<std::string, std::string> parse_flat_json(const std::string& tex
     if (text[i] == '"') {
       values[key] = read_string();
     } else {
-      require(text[i] != '{' && text[i] != '[', source, ": '", key, "' holds a nested value; a flat object is expected");
+      require(text[i] != '{' && text[i] != '[', source, ": '", key,
+              "' holds a nested value; a flat object is expected");
       size_t start = i;
-      while (i < text.size() && text[i] != ',' && text[i] != '}' && !std::isspace(static_cast<unsigned char>(text[i]))) ++i;
+      while (i < text.size() && text[i] != ',' && text[i] != '}' &&
+             !std::isspace(static_cast<unsigned char>(text[i])))
+        ++i;
       std::string word = text.substr(start, i - start);
       values[key] = word == "null" ? "" : word;
     }

@@ -28,11 +28,13 @@ double log_determinant(std::vector<double> A, int D) {
   return log_det;
 }
 
-std::vector<float> as_floats(const std::vector<double>& values) { return std::vector<float>(values.begin(), values.end()); }
+std::vector<float> as_floats(const std::vector<double>& values) {
+  return std::vector<float>(values.begin(), values.end());
+}
 
 // KL(N(mean, Sigma) || N(0, diag lambda)) for one example, in double.
 double kl_to_diagonal_gaussian(const std::vector<double>& mean, const std::vector<double>& covariance,
-                   const std::vector<double>& lambda, int D) {
+                               const std::vector<double>& lambda, int D) {
   double total = -double(D) - log_determinant(covariance, D);
   for (int i = 0; i < D; ++i)
     total += (covariance[size_t(i) * D + i] + mean[size_t(i)] * mean[size_t(i)]) / lambda[size_t(i)] +
@@ -68,11 +70,13 @@ std::vector<double> identity_matrix(int D) {
 }
 
 RotatedObjective rotated_objective(const Model& model, const Tensor& x, const std::vector<float>& noise,
-                                   const std::vector<double>& rotation, const std::vector<double>& prior_variances) {
+                                   const std::vector<double>& rotation,
+                                   const std::vector<double>& prior_variances) {
   Tape tape = Tape::evaluation();
   GaussianCode code = model.encode(tape, x);
   const int B = code.mean.dim(0), D = code.mean.dim(1);
-  require(noise.size() == size_t(B) * D && rotation.size() == size_t(D) * D && prior_variances.size() == size_t(D),
+  require(noise.size() == size_t(B) * D && rotation.size() == size_t(D) * D &&
+              prior_variances.size() == size_t(D),
           "rotated objective: noise, rotation or prior variances do not match the batch and latents");
   const Device device = model.device();
   Tensor R = Tensor::from_vector(as_floats(rotation), {D, D}, device);
@@ -83,11 +87,13 @@ RotatedObjective rotated_objective(const Model& model, const Tensor& x, const st
   // Rows are examples, so R v for each row v is the row times R^T.
   Tensor stddev = exp(tape, scale(tape, code.log_variance, 0.5f));
   Tensor rotated_mean = matmul(tape, code.mean, R_transposed);
-  Tensor rotated_noise = matmul(tape, mul(tape, stddev, Tensor::from_vector(noise, {B, D}, device)), R_transposed);
+  Tensor rotated_noise =
+      matmul(tape, mul(tape, stddev, Tensor::from_vector(noise, {B, D}, device)), R_transposed);
   Tensor z = add(tape, rotated_mean, rotated_noise);
   Tensor decoded = model.decode(tape, matmul(tape, z, R));  // decoder input R^T z'
   RotatedObjective result;
-  result.reconstruction = reconstruction_loss(tape, decoded, x.to(device), model.settings().reconstruction).item();
+  result.reconstruction =
+      reconstruction_loss(tape, decoded, x.to(device), model.settings().reconstruction).item();
 
   const std::vector<float> means = rotated_mean.to_vector(), log_variances = code.log_variance.to_vector();
   const std::vector<double> ones(size_t(D), 1.0);
@@ -105,8 +111,10 @@ RotatedObjective rotated_objective(const Model& model, const Tensor& x, const st
   return result;
 }
 
-RepresentationFunction rotated_representation(RepresentationFunction base, std::vector<double> rotation, int D) {
-  return [base = std::move(base), rotation = std::move(rotation), D](const float* images, size_t batch, float* codes) {
+RepresentationFunction rotated_representation(RepresentationFunction base, std::vector<double> rotation,
+                                              int D) {
+  return [base = std::move(base), rotation = std::move(rotation), D](const float* images, size_t batch,
+                                                                     float* codes) {
     std::vector<float> plain(batch * size_t(D));
     base(images, batch, plain.data());
     for (size_t b = 0; b < batch; ++b)

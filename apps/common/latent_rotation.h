@@ -1,6 +1,6 @@
-// Mathieu et al.'s rotation argument, computed (ICML 2019, its analysis of the beta-VAE; the abstract states the result):
-// rotating a VAE's latent space by an orthogonal R (encoder output z -> R z, decoder input z -> R^T z)
-// leaves the beta-VAE objective with the isotropic prior N(0, I) unchanged, because N(0, I) is
+// Mathieu et al.'s rotation argument, computed (ICML 2019, its analysis of the beta-VAE; the abstract states
+// the result): rotating a VAE's latent space by an orthogonal R (encoder output z -> R z, decoder input z ->
+// R^T z) leaves the beta-VAE objective with the isotropic prior N(0, I) unchanged, because N(0, I) is
 // rotation-invariant, while an anisotropic prior N(0, diag lambda) sees the change. The disentanglement
 // metrics, which score axis alignment, do see it.
 //
@@ -35,9 +35,11 @@ struct RotatedObjective {
 // x: (B, C, H, W) model inputs; noise: B * D standard normals (row-major); rotation: D x D row-major;
 // prior_variances: lambda (D values).
 RotatedObjective rotated_objective(const Model& model, const Tensor& x, const std::vector<float>& noise,
-                                   const std::vector<double>& rotation, const std::vector<double>& prior_variances);
+                                   const std::vector<double>& rotation,
+                                   const std::vector<double>& prior_variances);
 
 // codes -> R codes (each D-vector of `base`'s output multiplied by R).
-RepresentationFunction rotated_representation(RepresentationFunction base, std::vector<double> rotation, int D);
+RepresentationFunction rotated_representation(RepresentationFunction base, std::vector<double> rotation,
+                                              int D);
 
 }  // namespace untangle

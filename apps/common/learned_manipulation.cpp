@@ -31,11 +31,12 @@ void LearnedManipulation::check_dataset(const GroundTruthDataset& clean) const {
     for (size_t s : sizes) text += (text.empty() ? "" : ",") + std::to_string(s);
     return text;
   };
-  require(clean.factor_sizes() == info.factor_sizes, path_, ": made for factor sizes [", sizes_text(info.factor_sizes),
-          "] (", info.dataset, "), but dataset '", clean.name(), "' has [", sizes_text(clean.factor_sizes()), "]");
+  require(clean.factor_sizes() == info.factor_sizes, path_, ": made for factor sizes [",
+          sizes_text(info.factor_sizes), "] (", info.dataset, "), but dataset '", clean.name(), "' has [",
+          sizes_text(clean.factor_sizes()), "]");
   require(clean.channels() == size_t(info.channels) && clean.height() == 64 && clean.width() == 64, path_,
-          ": made for 64x64 images with ", info.channels, " channel(s), but dataset '", clean.name(), "' has ",
-          clean.channels(), "x", clean.height(), "x", clean.width());
+          ": made for 64x64 images with ", info.channels, " channel(s), but dataset '", clean.name(),
+          "' has ", clean.channels(), "x", clean.height(), "x", clean.width());
 }
 
 void add_manipulation(DatasetOptions& options, const std::string& path) {

@@ -9,7 +9,9 @@ namespace untangle {
 
 MetricProgressPrinter::MetricProgressPrinter(std::string label, std::vector<MetricPlan> plan,
                                              double seconds_per_observation)
-    : label_(std::move(label)), plan_(std::move(plan)), seconds_per_observation_(seconds_per_observation),
+    : label_(std::move(label)),
+      plan_(std::move(plan)),
+      seconds_per_observation_(seconds_per_observation),
       start_(std::chrono::steady_clock::now()) {}
 
 size_t MetricProgressPrinter::observations_of_first(size_t metrics) const {
@@ -46,14 +48,15 @@ void MetricProgressPrinter::on_metric(const std::string& metric, size_t metrics_
     std::fprintf(stderr, "%s: %zu metric(s) done in %s\n", label_.c_str(), metrics_done,
                  ProgressReporter::clock_text(elapsed).c_str());
   } else {
-    std::fprintf(stderr, "%s: [%zu/%zu] %s  elapsed %s  ETA %s\n", label_.c_str(), metrics_done + 1, plan_.size(),
-                 metric.c_str(), ProgressReporter::clock_text(elapsed).c_str(), eta.c_str());
+    std::fprintf(stderr, "%s: [%zu/%zu] %s  elapsed %s  ETA %s\n", label_.c_str(), metrics_done + 1,
+                 plan_.size(), metric.c_str(), ProgressReporter::clock_text(elapsed).c_str(), eta.c_str());
   }
   std::fflush(stderr);
 }
 
-double measure_seconds_per_observation(const GroundTruthDataset& dataset, const RepresentationFunction& representation,
-                                       size_t num_codes, uint64_t seed) {
+double measure_seconds_per_observation(const GroundTruthDataset& dataset,
+                                       const RepresentationFunction& representation, size_t num_codes,
+                                       uint64_t seed) {
   const size_t count = 256;
   PhiloxRng rng = PhiloxRng(seed).split(7);
   const std::vector<size_t> indices = sample_uniform_indices(dataset, count, rng);
@@ -66,13 +69,15 @@ double measure_seconds_per_observation(const GroundTruthDataset& dataset, const 
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count() / double(count);
 }
 
-MetricScores evaluate_model_with_progress(const std::string& label, const Model& model, const GroundTruthDataset& dataset,
-                                          const InputPipeline& inputs, EvaluationRequest request) {
+MetricScores evaluate_model_with_progress(const std::string& label, const Model& model,
+                                          const GroundTruthDataset& dataset, const InputPipeline& inputs,
+                                          EvaluationRequest request) {
   const size_t num_codes = size_t(model.settings().latents);
   const RepresentationFunction representation = mean_representation(model, inputs);
   DatasetCodeSource source(dataset, representation, num_codes);
-  MetricProgressPrinter printer(label, plan_metrics(request),
-                                measure_seconds_per_observation(dataset, representation, num_codes, request.seed));
+  MetricProgressPrinter printer(
+      label, plan_metrics(request),
+      measure_seconds_per_observation(dataset, representation, num_codes, request.seed));
   printer.announce(sizes_name(request.sizes));
   request.progress = printer.callback();
   return evaluate_metrics(source, request);

@@ -36,12 +36,14 @@ class MetricProgressPrinter {
 
 // The cost of encoding one observation with `representation`: 256 random observations of `dataset`
 // rendered and encoded twice, the second time timed (the first warms caches and allocators up).
-double measure_seconds_per_observation(const GroundTruthDataset& dataset, const RepresentationFunction& representation,
-                                       size_t num_codes, uint64_t seed);
+double measure_seconds_per_observation(const GroundTruthDataset& dataset,
+                                       const RepresentationFunction& representation, size_t num_codes,
+                                       uint64_t seed);
 
 // A model's metrics on fresh observations of its dataset (evaluate_metrics with a DatasetCodeSource),
 // announced and reported on stderr under `label`.
-MetricScores evaluate_model_with_progress(const std::string& label, const Model& model, const GroundTruthDataset& dataset,
-                                          const InputPipeline& inputs, EvaluationRequest request);
+MetricScores evaluate_model_with_progress(const std::string& label, const Model& model,
+                                          const GroundTruthDataset& dataset, const InputPipeline& inputs,
+                                          EvaluationRequest request);
 
 }  // namespace untangle

@@ -10,8 +10,8 @@
 
 #include "apps/common/reproduction.h"
 #include "apps/common/zietlow.h"
-#include "data/registry.h"
 #include "core/check.h"
+#include "data/registry.h"
 
 namespace untangle {
 

@@ -10,7 +10,8 @@
 namespace untangle {
 
 std::vector<double> pca_spectrum(const std::vector<float>& images, size_t rows, size_t pixels, int latents) {
-  require(images.size() == rows * pixels, "pca_spectrum: ", images.size(), " values for ", rows, " x ", pixels);
+  require(images.size() == rows * pixels, "pca_spectrum: ", images.size(), " values for ", rows, " x ",
+          pixels);
   require(latents > 0 && size_t(latents) <= rows, "pca_spectrum: ", latents,
           " eigenvalues need at least as many rows, got ", rows);
   // The nonzero eigenvalues of X^T X (pixels x pixels) are those of X X^T (rows x rows).

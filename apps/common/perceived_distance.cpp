@@ -32,7 +32,8 @@ const std::vector<std::string>& perceived_distance_names() {
   return names;
 }
 
-ObservationDistance perceived_distance(const std::string& name, size_t channels, size_t height, size_t width) {
+ObservationDistance perceived_distance(const std::string& name, size_t channels, size_t height,
+                                       size_t width) {
   if (name == "mse") return mean_squared_error;
   if (name == "bce")
     return [](const float* a, const float* b, size_t size) {
@@ -44,8 +45,8 @@ ObservationDistance perceived_distance(const std::string& name, size_t channels,
     for (size_t i = 0; i < size; ++i) difference[i] = a[i] - b[i];
     // difference: (1, C, H, W) -> its box blur, same shape
     Tape tape = Tape::evaluation();
-    Tensor blurred = box_blur(tape, Tensor::from_vector(difference, {1, int(channels), int(height), int(width)}),
-                              kBlurRadius);
+    Tensor blurred = box_blur(
+        tape, Tensor::from_vector(difference, {1, int(channels), int(height), int(width)}), kBlurRadius);
     const float* k = blurred.data();
     double sum = 0;
     for (size_t i = 0; i < size; ++i)

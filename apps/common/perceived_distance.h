@@ -7,7 +7,8 @@
 //   bce    mean over C·H·W of the binary cross-entropy, averaged over both directions (a as target of
 //          b and b as target of a), with the prediction clamped to [1e-4, 1 − 1e-4] so that binary
 //          images give finite numbers
-//   blur   disent's augmented loss mse_box_r31_l1.0_k3969.0 (disent's frameworks/helper/reconstructions.py; docs/models.md) between
+//   blur   disent's augmented loss mse_box_r31_l1.0_k3969.0 (disent's frameworks/helper/reconstructions.py;
+//   docs/models.md) between
 //          two images: mean over C·H·W of (a − b)² + 3969·(K a − K b)², K the 63×63 'same' zero-padded
 //          box blur. K is linear, so K a − K b = K (a − b): one blur of the difference per pair.
 // All on [0, 1] images, not standardised (docs/reference/metrics.md "Distance matrices": disent's plots use

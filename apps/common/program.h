@@ -13,8 +13,8 @@
 namespace untangle {
 
 // `flags` names the options that take no value. The body returns the exit status.
-inline int run_program(const char* name, const char* usage, int argc, char** argv, std::set<std::string> flags,
-                       const std::function<int(Args&)>& body) {
+inline int run_program(const char* name, const char* usage, int argc, char** argv,
+                       std::set<std::string> flags, const std::function<int(Args&)>& body) {
   try {
     Args args(argc, argv, 1, std::move(flags));
     if (args.help()) {

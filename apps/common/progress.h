@@ -14,10 +14,15 @@ namespace untangle {
 class ProgressReporter {
  public:
   // Steps run from first_step + 1 to total_steps; `label` starts every line (e.g. "train").
-  ProgressReporter(std::string label, long long first_step, long long total_steps, double seconds_between_lines = 10.0)
-      : label_(std::move(label)), first_step_(first_step), total_steps_(total_steps),
-        seconds_between_lines_(seconds_between_lines), terminal_(isatty(fileno(stderr))),
-        start_(std::chrono::steady_clock::now()), last_print_(start_) {}
+  ProgressReporter(std::string label, long long first_step, long long total_steps,
+                   double seconds_between_lines = 10.0)
+      : label_(std::move(label)),
+        first_step_(first_step),
+        total_steps_(total_steps),
+        seconds_between_lines_(seconds_between_lines),
+        terminal_(isatty(fileno(stderr))),
+        start_(std::chrono::steady_clock::now()),
+        last_print_(start_) {}
 
   void update(long long step, const std::vector<std::pair<std::string, double>>& terms, bool force = false) {
     const auto now = std::chrono::steady_clock::now();
@@ -36,8 +41,10 @@ class ProgressReporter {
     }
     std::snprintf(buffer, sizeof(buffer), "  %.1f steps/s  ETA %s", rate, clock_text(eta).c_str());
     line += buffer;
-    if (terminal_) std::fprintf(stderr, "\r%s\033[K%s", line.c_str(), last ? "\n" : "");
-    else std::fprintf(stderr, "%s\n", line.c_str());
+    if (terminal_)
+      std::fprintf(stderr, "\r%s\033[K%s", line.c_str(), last ? "\n" : "");
+    else
+      std::fprintf(stderr, "%s\n", line.c_str());
     std::fflush(stderr);
   }
 
@@ -49,8 +56,10 @@ class ProgressReporter {
   static std::string clock_text(double seconds) {
     long long s = (long long)(seconds + 0.5);
     char buffer[32];
-    if (s >= 3600) std::snprintf(buffer, sizeof(buffer), "%lldh%02lldm", s / 3600, (s / 60) % 60);
-    else std::snprintf(buffer, sizeof(buffer), "%lldm%02llds", s / 60, s % 60);
+    if (s >= 3600)
+      std::snprintf(buffer, sizeof(buffer), "%lldh%02lldm", s / 3600, (s / 60) % 60);
+    else
+      std::snprintf(buffer, sizeof(buffer), "%lldm%02llds", s / 60, s % 60);
     return buffer;
   }
 

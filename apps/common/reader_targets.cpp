@@ -10,13 +10,13 @@
 #include <map>
 
 #include "apps/common/run_config.h"
+#include "core/check.h"
+#include "core/file_io.h"
 #include "data/hdf5.h"
 #include "data/image_table_dataset.h"
 #include "data/npy.h"
 #include "data/npz.h"
 #include "data/real_files.h"
-#include "core/check.h"
-#include "core/file_io.h"
 #include "nn/adam.h"
 #include "nn/checkpoint.h"
 #include "nn/layers.h"

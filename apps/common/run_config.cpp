@@ -54,7 +54,8 @@ long long parse_integer(const std::string& name, const std::string& text, const 
 // An integer field held as an int: a value that would wrap is refused, not narrowed.
 int parse_int(const std::string& name, const std::string& text, const std::string& source) {
   const long long value = parse_integer(name, text, source);
-  require(value >= -2147483647LL - 1 && value <= 2147483647LL, source, ": '", name, "' = ", value, " is out of range");
+  require(value >= -2147483647LL - 1 && value <= 2147483647LL, source, ": '", name, "' = ", value,
+          " is out of range");
   return int(value);
 }
 
@@ -63,7 +64,8 @@ double parse_number(const std::string& name, const std::string& text, const std:
 }
 
 bool parse_bool(const std::string& name, const std::string& text, const std::string& source) {
-  require(text == "true" || text == "false", source, ": '", name, "' must be true or false, got '", text, "'");
+  require(text == "true" || text == "false", source, ": '", name, "' must be true or false, got '", text,
+          "'");
   return text == "true";
 }
 
@@ -130,7 +132,8 @@ std::vector<std::pair<std::string, std::string>> run_config_fields(const RunConf
   return fields;
 }
 
-RunConfig run_config_from_fields(const std::map<std::string, std::string>& fields, const std::string& source) {
+RunConfig run_config_from_fields(const std::map<std::string, std::string>& fields,
+                                 const std::string& source) {
   RunConfig c;
   std::map<std::string, std::string> model_fields;
   const auto run_names = run_fields(c);
@@ -182,11 +185,16 @@ std::string run_config_json(const RunConfig& config) {
   JsonObject json;
   for (const auto& [name, value] : run_config_fields(config)) {
     // Numbers as JSON numbers (the seed as an exact integer); a version stays text.
-    if (name == "seed") json.add(name, (long long)config.seed);
-    else if (looks_integer(value)) json.raw_number(name, value);
-    else if (looks_numeric(value) && name != "version") json.raw_number(name, shortest_text(std::strtod(value.c_str(), nullptr)));
-    else if (value == "true" || value == "false") json.add(name, value == "true");
-    else json.add(name, value);
+    if (name == "seed")
+      json.add(name, (long long)config.seed);
+    else if (looks_integer(value))
+      json.raw_number(name, value);
+    else if (looks_numeric(value) && name != "version")
+      json.raw_number(name, shortest_text(std::strtod(value.c_str(), nullptr)));
+    else if (value == "true" || value == "false")
+      json.add(name, value == "true");
+    else
+      json.add(name, value);
   }
   return json.str(2) + "\n";
 }
@@ -199,8 +207,8 @@ RunConfig read_run_config(const std::string& path) {
 std::vector<std::string> model_setting_flags() {
   std::vector<std::string> flags;
   for (const auto& [name, value] : model_settings_to_fields(ModelSettings{})) {
-    if (name == "model" || name == "channels" || name == "height" || name == "width" || name == "dataset_size" ||
-        name == "factors")
+    if (name == "model" || name == "channels" || name == "height" || name == "width" ||
+        name == "dataset_size" || name == "factors")
       continue;  // chosen by --model or taken from the dataset
     std::string flag = name;
     for (char& ch : flag)
@@ -223,7 +231,8 @@ void apply_data_flags(Args& args, RunConfig& c) {
   c.seed = (unsigned long long)seed;
   c.device = args.text("device", c.device);
   const std::string graph = args.text("cuda-graph", c.cuda_graph ? "true" : "false");
-  require(graph == "true" || graph == "false", "option --cuda-graph: expected true or false, got '", graph, "'");
+  require(graph == "true" || graph == "false", "option --cuda-graph: expected true or false, got '", graph,
+          "'");
   c.cuda_graph = graph == "true";
 }
 
@@ -246,7 +255,8 @@ void apply_training_flags(Args& args, RunConfig& c) {
   }
   if (args.has("standardise")) {
     const std::string text = args.text("standardise", "");
-    require(text == "true" || text == "false", "option --standardise: expected true or false, got '", text, "'");
+    require(text == "true" || text == "false", "option --standardise: expected true or false, got '", text,
+            "'");
     c.standardise = text == "true";
   }
   c.log_every = args.integer("log-every", c.log_every);
@@ -297,7 +307,8 @@ RunConfig run_config_from_args(Args& args) {
   if (args.has("config")) {
     // A run's config.json is layers 1-3 already; model, dataset and preset are the file's.
     for (const char* fixed : {"model", "dataset", "preset"})
-      require(!args.has(fixed), "--", fixed, " cannot change a run given by --config (edit the file instead)");
+      require(!args.has(fixed), "--", fixed,
+              " cannot change a run given by --config (edit the file instead)");
     c = read_run_config(args.text("config", ""));
     apply_data_flags(args, c);
   } else {
@@ -306,7 +317,8 @@ RunConfig run_config_from_args(Args& args) {
   apply_training_flags(args, c);
   // 5: an anisotropic prior without given variances starts from the data's PCA spectrum (Mathieu et al.),
   // estimated from 256 observations drawn with the run's seed and recorded in config.json.
-  if (c.model.model == "decomposition_vae" && c.model.prior == "anisotropic" && c.model.prior_variances.empty()) {
+  if (c.model.model == "decomposition_vae" && c.model.prior == "anisotropic" &&
+      c.model.prior_variances.empty()) {
     auto dataset = make_dataset(c.dataset, c.dataset_options());
     c.model.prior_variances = variances_text(dataset_pca_spectrum(*dataset, c.model.latents, 256, c.seed));
   }

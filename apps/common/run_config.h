@@ -24,12 +24,12 @@ struct RunConfig {
   ModelSettings model;
   std::string preset = "disentanglement_lib";
   std::string dataset = "dsprites";
-  int spacing = 8;          // xysquares*
-  std::string data_file;    // dsprites / shapes3d: the real file instead of the renderer
-  float noise = 0.0f;       // uniform noise variant (Zietlow et al. §5.2)
-  std::string manipulation; // a learned manipulation file (Zietlow et al. §4.4), as an absolute path
-  bool standardise = false; // per-channel input standardisation (disent)
-  long long steps = 300000; // disentanglement_lib's training_steps
+  int spacing = 8;           // xysquares*
+  std::string data_file;     // dsprites / shapes3d: the real file instead of the renderer
+  float noise = 0.0f;        // uniform noise variant (Zietlow et al. §5.2)
+  std::string manipulation;  // a learned manipulation file (Zietlow et al. §4.4), as an absolute path
+  bool standardise = false;  // per-channel input standardisation (disent)
+  long long steps = 300000;  // disentanglement_lib's training_steps
   int batch = 64;
   unsigned long long seed = 0;
   std::string device = "auto";
@@ -39,7 +39,7 @@ struct RunConfig {
   // fast by default: at the reference sizes the FactorVAE and beta-VAE scores alone encode ~3 million
   // images (20+ minutes on 2 CPU cores); `untangle eval --run DIR` runs the reference protocol.
   std::string final_metric_sizes = "fast";  // reference | fast
-  std::string version;                            // of the build that trained it
+  std::string version;                      // of the build that trained it
 
   DatasetOptions dataset_options() const;
 };
@@ -72,11 +72,14 @@ inline const char* const kCommandLine = "command line";
 void validate_run_config(const RunConfig& config, const std::string& source);
 // The model's image shape and factor count must be the dataset's (a config.json edited or damaged by
 // hand would otherwise feed a model images of another size).
-void check_model_fits_dataset(const RunConfig& config, const GroundTruthDataset& dataset, const std::string& source);
+void check_model_fits_dataset(const RunConfig& config, const GroundTruthDataset& dataset,
+                              const std::string& source);
 
 // Builds a configuration from `untangle train` flags (layers 1-4 above), sizing the model to the
-// dataset; with --config FILE (a run's config.json) the file replaces layers 1-3. Reads --config, --model, --dataset, --preset, --spacing, --data-file, --noise, --standardise,
-// --manipulation, --steps, --batch, --seed, --device, --log-every, --checkpoint-every, --eval-every, --final-metrics,
+// dataset; with --config FILE (a run's config.json) the file replaces layers 1-3. Reads --config, --model,
+// --dataset, --preset, --spacing, --data-file, --noise, --standardise,
+// --manipulation, --steps, --batch, --seed, --device, --log-every, --checkpoint-every, --eval-every,
+// --final-metrics,
 // --final-sizes, --lr and every model setting by its name with dashes (--beta, --c-max, --latents, ...).
 RunConfig run_config_from_args(Args& args);
 // The model-setting flags accepted on the command line (for --help).

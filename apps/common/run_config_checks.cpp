@@ -11,8 +11,8 @@
 #include <vector>
 
 #include "apps/common/run_config.h"
-#include "data/dataset.h"
 #include "core/check.h"
+#include "data/dataset.h"
 #include "metrics/evaluate.h"
 
 namespace untangle {
@@ -22,7 +22,8 @@ namespace {
 // Names a setting as the user gave it: a flag on the command line, a key in a file.
 class SettingChecker {
  public:
-  explicit SettingChecker(const std::string& source) : source_(source), command_line_(source == kCommandLine) {}
+  explicit SettingChecker(const std::string& source)
+      : source_(source), command_line_(source == kCommandLine) {}
 
   std::string name(const std::string& key) const {
     if (!command_line_) return source_ + ": '" + key + "'";
@@ -33,20 +34,22 @@ class SettingChecker {
     return "option --" + flag;
   }
   void at_least(const std::string& key, double value, double minimum) const {
-    require(std::isfinite(value) && value >= minimum, name(key), " must be at least ", minimum, ", got ", value);
+    require(std::isfinite(value) && value >= minimum, name(key), " must be at least ", minimum, ", got ",
+            value);
   }
   void positive(const std::string& key, double value) const {
     require(std::isfinite(value) && value > 0, name(key), " must be positive, got ", value);
   }
   void in_range(const std::string& key, double value, double low, double high) const {
-    require(std::isfinite(value) && value >= low && value <= high, name(key), " must be in [", low, ", ", high,
-            "], got ", value);
+    require(std::isfinite(value) && value >= low && value <= high, name(key), " must be in [", low, ", ",
+            high, "], got ", value);
   }
   // Adam's decay rates: [0, 1).
   void decay_rate(const std::string& key, double value) const {
     require(std::isfinite(value) && value >= 0 && value < 1, name(key), " must be in [0, 1), got ", value);
   }
-  void one_of(const std::string& key, const std::string& value, const std::vector<std::string>& allowed) const {
+  void one_of(const std::string& key, const std::string& value,
+              const std::vector<std::string>& allowed) const {
     if (std::find(allowed.begin(), allowed.end(), value) != allowed.end()) return;
     std::string list;
     for (const std::string& a : allowed) list += (list.empty() ? "" : ", ") + a;
@@ -116,17 +119,19 @@ void validate_run_config(const RunConfig& c, const std::string& source) {
   check.at_least("log_every", double(c.log_every), 1);
   check.at_least("checkpoint_every", double(c.checkpoint_every), 1);
   check.at_least("eval_every", double(c.eval_every), 0);
-  for (const std::string& metric : split_list(c.final_metrics)) check.one_of("final_metrics", metric, metric_names());
+  for (const std::string& metric : split_list(c.final_metrics))
+    check.one_of("final_metrics", metric, metric_names());
   check.one_of("final_metric_sizes", c.final_metric_sizes, {"reference", "fast"});
   validate_model_settings(c.model, check);
 }
 
-void check_model_fits_dataset(const RunConfig& c, const GroundTruthDataset& dataset, const std::string& source) {
+void check_model_fits_dataset(const RunConfig& c, const GroundTruthDataset& dataset,
+                              const std::string& source) {
   const ModelSettings& m = c.model;
   require(size_t(m.channels) == dataset.channels() && size_t(m.height) == dataset.height() &&
               size_t(m.width) == dataset.width(),
-          source, ": the model takes ", m.channels, "x", m.height, "x", m.width, " images but dataset '", c.dataset,
-          "' has ", dataset.channels(), "x", dataset.height(), "x", dataset.width());
+          source, ": the model takes ", m.channels, "x", m.height, "x", m.width, " images but dataset '",
+          c.dataset, "' has ", dataset.channels(), "x", dataset.height(), "x", dataset.width());
   require(m.factors == 0 || size_t(m.factors) == dataset.num_factors(), source, ": 'factors' is ", m.factors,
           " but dataset '", c.dataset, "' has ", dataset.num_factors());
 }

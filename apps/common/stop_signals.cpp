@@ -39,8 +39,12 @@ StopOnSignals::~StopOnSignals() {
   sigaction(SIGTERM, &g_previous_terminate, nullptr);
 }
 
-int StopOnSignals::requested() const { return g_requested; }
+int StopOnSignals::requested() const {
+  return g_requested;
+}
 
-const char* StopOnSignals::signal_name() const { return g_requested == SIGTERM ? "SIGTERM" : "SIGINT"; }
+const char* StopOnSignals::signal_name() const {
+  return g_requested == SIGTERM ? "SIGTERM" : "SIGINT";
+}
 
 }  // namespace untangle

@@ -34,11 +34,14 @@ struct PlotLabels {
 std::string strip_plot_svg(const std::vector<StripGroup>& groups, const PlotLabels& labels);
 std::string line_plot_svg(const std::vector<LineSeries>& series, const PlotLabels& labels);
 // y against x as one polyline; the y range is labels.y_min .. y_max (values outside are clamped).
-std::string curve_plot_svg(const std::vector<double>& x, const std::vector<double>& y, const PlotLabels& labels);
+std::string curve_plot_svg(const std::vector<double>& x, const std::vector<double>& y,
+                           const PlotLabels& labels);
 
 // Write atomically (temporary file, then rename).
-void write_strip_plot(const std::string& path, const std::vector<StripGroup>& groups, const PlotLabels& labels);
-void write_line_plot(const std::string& path, const std::vector<LineSeries>& series, const PlotLabels& labels);
+void write_strip_plot(const std::string& path, const std::vector<StripGroup>& groups,
+                      const PlotLabels& labels);
+void write_line_plot(const std::string& path, const std::vector<LineSeries>& series,
+                     const PlotLabels& labels);
 
 // Escapes & < > " for SVG text.
 std::string svg_escape(const std::string& text);

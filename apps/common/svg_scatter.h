@@ -21,6 +21,7 @@ struct ScatterPanel {
 // shapes are drawn true), with a 5% margin.
 std::string scatter_panels_svg(const std::vector<ScatterPanel>& panels, const std::string& title);
 // Written atomically.
-void write_scatter_panels(const std::string& path, const std::vector<ScatterPanel>& panels, const std::string& title);
+void write_scatter_panels(const std::string& path, const std::vector<ScatterPanel>& panels,
+                          const std::string& title);
 
 }  // namespace untangle

@@ -1,14 +1,14 @@
 #include "apps/common/sweep.h"
 
+#include <spawn.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
-
-#include <spawn.h>
-#include <sys/wait.h>
-#include <unistd.h>
 
 #include "apps/common/args.h"
 #include "apps/common/divergence.h"
@@ -23,11 +23,24 @@ namespace untangle {
 
 std::vector<std::string> profile_flags(const TrainingProfile& profile, const std::string& device,
                                        const std::string& model) {
-  std::vector<std::string> flags = {
-      "--preset", "disent", "--steps", std::to_string(profile.steps), "--batch", std::to_string(profile.batch),
-      "--device", device, "--final-metrics", "mig,dci", "--final-sizes", profile.metric_sizes, "--eval-every",
-      std::to_string(profile.eval_every), "--log-every", "50", "--checkpoint-every",
-      std::to_string(std::max<long long>(profile.steps / 4, 1))};
+  std::vector<std::string> flags = {"--preset",
+                                    "disent",
+                                    "--steps",
+                                    std::to_string(profile.steps),
+                                    "--batch",
+                                    std::to_string(profile.batch),
+                                    "--device",
+                                    device,
+                                    "--final-metrics",
+                                    "mig,dci",
+                                    "--final-sizes",
+                                    profile.metric_sizes,
+                                    "--eval-every",
+                                    std::to_string(profile.eval_every),
+                                    "--log-every",
+                                    "50",
+                                    "--checkpoint-every",
+                                    std::to_string(std::max<long long>(profile.steps / 4, 1))};
   if (model == "ada_gvae") flags.insert(flags.end(), {"--ada-mean-source", "second"});
   return flags;
 }
@@ -37,7 +50,8 @@ std::string reported_metric_key(const TrainingProfile& profile, const std::strin
 }
 
 std::string reported_metric_column(const TrainingProfile& profile, const std::string& metric) {
-  return reported_metric_key(profile, metric) + "@" + (profile.eval_every > 0 ? "fast" : profile.metric_sizes);
+  return reported_metric_key(profile, metric) + "@" +
+         (profile.eval_every > 0 ? "fast" : profile.metric_sizes);
 }
 
 RunConfig run_config_from_flags(const std::vector<std::string>& flags) {
@@ -52,7 +66,9 @@ RunConfig run_config_from_flags(const std::vector<std::string>& flags) {
   return config;
 }
 
-bool sweep_run_finished(const std::string& run_directory) { return run_result_exists(run_directory); }
+bool sweep_run_finished(const std::string& run_directory) {
+  return run_result_exists(run_directory);
+}
 
 namespace {
 
@@ -79,11 +95,13 @@ void check_same_settings(const std::string& run_directory, const RunConfig& want
   for (size_t i = 0; i < wanted_fields.size() && i < had_fields.size(); ++i) {
     const std::string& name = wanted_fields[i].first;
     if (name == "version" || name == "device" || name == "cuda_graph" || name == "log_every" ||
-        name == "checkpoint_every" || (name == "steps" && resuming) || (name == "factors" && had.model.factors == 0))
+        name == "checkpoint_every" || (name == "steps" && resuming) ||
+        (name == "factors" && had.model.factors == 0))
       continue;
     require(wanted_fields[i].second == had_fields[i].second, run_directory, ": trained with ", name, " = ",
             had_fields[i].second, ", but this sweep asks for ", wanted_fields[i].second,
-            "; its results would be reported under settings it did not train with. Remove that directory to train "
+            "; its results would be reported under settings it did not train with. Remove that directory to "
+            "train "
             "it again, or give another --out.");
   }
 }
@@ -110,14 +128,16 @@ std::map<std::string, double> read_last_log_row(const std::string& path) {
 
 }  // namespace
 
-SweepOutcome train_sweep_run(const SweepRun& run, const std::string& run_directory, const std::string& label) {
+SweepOutcome train_sweep_run(const SweepRun& run, const std::string& run_directory,
+                             const std::string& label) {
   SweepOutcome outcome;
   outcome.name = run.name;
   RunConfig config = run_config_from_flags(run.flags);
   if (const std::optional<Divergence> diverged = read_divergence(run_directory)) {
     // Training again with the same settings would replay the same divergence (divergence.h).
-    std::fprintf(stderr, "%s %s: diverged at step %lld (%s); left out (remove %s to train it again)\n", label.c_str(),
-                 run.name.c_str(), diverged->step, diverged->cause.c_str(), run_directory.c_str());
+    std::fprintf(stderr, "%s %s: diverged at step %lld (%s); left out (remove %s to train it again)\n",
+                 label.c_str(), run.name.c_str(), diverged->step, diverged->cause.c_str(),
+                 run_directory.c_str());
     outcome.failed = true;
     return outcome;
   }
@@ -143,7 +163,8 @@ SweepOutcome train_sweep_run(const SweepRun& run, const std::string& run_directo
     }
     if (result.stopped_on_non_finite_loss) {
       // No metrics.json: the run is reported as failed (and so is it by the next call: diverged.json).
-      std::fprintf(stderr, "%s: the loss became non-finite; left out (see its train_log.csv)\n", run_directory.c_str());
+      std::fprintf(stderr, "%s: the loss became non-finite; left out (see its train_log.csv)\n",
+                   run_directory.c_str());
       outcome.failed = true;
       return outcome;
     }
@@ -159,7 +180,8 @@ std::vector<SweepOutcome> run_sweep(const std::vector<SweepRun>& runs, const std
     const std::string run_directory = directory + "/" + runs[i].name;
     const std::string label = "[" + std::to_string(i + 1) + "/" + std::to_string(runs.size()) + "]";
     outcomes.push_back(train_sweep_run(runs[i], run_directory, label));
-    require(!outcomes.back().stopped_by_signal, run_directory, ": stopped by a signal (checkpoint written); run the "
+    require(!outcomes.back().stopped_by_signal, run_directory,
+            ": stopped by a signal (checkpoint written); run the "
             "same command again to resume the sweep");
   }
   return outcomes;

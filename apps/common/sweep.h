@@ -25,7 +25,8 @@ struct SweepOutcome {
   bool skipped = false;                   // finished before this call
   bool failed = false;                    // stopped on a non-finite loss (no metrics)
   int stopped_by_signal = 0;              // SIGINT/SIGTERM stopped it (checkpoint written, no metrics)
-  std::map<std::string, double> last_logged;  // train_log.csv's last row: each term's interval mean, e.g. "kl"
+  std::map<std::string, double>
+      last_logged;  // train_log.csv's last row: each term's interval mean, e.g. "kl"
 };
 
 // A training profile of a reproduction app: `paper` is the reference's settings, `quick` a scaled-down

@@ -2,13 +2,14 @@
 // model settings are resolved for the --model / --dataset / --preset given with --help (else beta_vae
 // on dsprites), through the same layers as a real run (apps/common/run_config.h), so they are the values
 // a run would write to config.json. The meanings restate nn/model.h's field comments.
+#include "apps/common/train_help.h"
+
 #include <cstdio>
 #include <cstdlib>
 #include <map>
 #include <string>
 
 #include "apps/common/run_config.h"
-#include "apps/common/train_help.h"
 #include "data/registry.h"
 
 namespace untangle {
@@ -30,17 +31,20 @@ const std::map<std::string, const char*>& model_setting_meanings() {
       {"adam_beta2", "Adam beta2 of the encoder/decoder, in [0, 1)"},
       {"adam_epsilon", "Adam epsilon of the encoder/decoder, > 0"},
       {"beta", "beta_vae: weight of the KL; beta_tcvae: of the TC; ada_*, slow_vae: of the KL (>= 0)"},
-      {"gamma", "annealed_vae: weight of |KL - C|; factor_vae: of the TC; slow_vae: of the Laplace KL (>= 0)"},
+      {"gamma",
+       "annealed_vae: weight of |KL - C|; factor_vae: of the TC; slow_vae: of the Laplace KL (>= 0)"},
       {"c_max", "annealed_vae: final capacity C in nats"},
       {"rate_prior", "slow_vae: rate of the Laplace transition prior (larger: sparser changes)"},
       {"iteration_threshold", "annealed_vae: steps until the capacity reaches c_max"},
       {"lambda_od", "dip_vae_*: weight of the off-diagonal covariance penalty"},
       {"lambda_d_factor", "dip_vae_*: the diagonal penalty's weight is lambda_d_factor * lambda_od"},
       {"ada_divergence", "ada_*: asymmetric_kl (disentanglement_lib) | symmetric_kl (disent)"},
-      {"ada_mean_source", "ada_gvae's averaged mean: both = (mu1 + mu2) / 2 | second = mu2 (disent before 939b64e)"},
+      {"ada_mean_source",
+       "ada_gvae's averaged mean: both = (mu1 + mu2) / 2 | second = mu2 (disent before 939b64e)"},
       {"discriminator_width", "factor_vae: hidden units per discriminator layer"},
       {"discriminator_hidden_layers", "factor_vae: hidden layers of the discriminator"},
-      {"discriminator_learning_rate", "factor_vae: the discriminator's Adam rate; weak_gan: discriminator and encoder"},
+      {"discriminator_learning_rate",
+       "factor_vae: the discriminator's Adam rate; weak_gan: discriminator and encoder"},
       {"discriminator_beta1", "Adam beta1 of that discriminator group, in [0, 1)"},
       {"discriminator_beta2", "Adam beta2 of that discriminator group, in [0, 1)"},
       {"discriminator_epsilon", "Adam epsilon of that discriminator group, > 0"},
@@ -52,7 +56,8 @@ const std::map<std::string, const char*>& model_setting_meanings() {
       {"alpha", "decomposition_vae: weight of the divergence D(q(z), p(z)) (0: off)"},
       {"divergence", "decomposition_vae: mmd (per-dimension IMQ kernel) | aggregate_kl (batch estimate)"},
       {"prior", "decomposition_vae: isotropic | anisotropic | student_t | spike_and_slab"},
-      {"prior_variances", "decomposition_vae: relative prior variances a,b,... (anisotropic: the data's PCA spectrum)"},
+      {"prior_variances",
+       "decomposition_vae: relative prior variances a,b,... (anisotropic: the data's PCA spectrum)"},
       {"learn_prior_variance", "decomposition_vae: 1 = train the prior's variances with the model"},
       {"student_t_dof", "decomposition_vae: degrees of freedom nu of the Student-t prior"},
       {"spike_weight", "decomposition_vae: weight of the N(0, 0.05^2) spike of the spike-and-slab prior"},
@@ -61,12 +66,13 @@ const std::map<std::string, const char*>& model_setting_meanings() {
 }
 
 void print_run_options() {
-  std::printf("usage: untangle train --model M --dataset D --out DIR [options]\n"
-              "       untangle train --config FILE --out DIR [options]   (a run's config.json: reproduces it)\n"
-              "       untangle train --resume --out DIR [--steps N] [--lr X]\n"
-              "       untangle train ... --dry-run   (print the resolved config.json and the time per step)\n\n"
-              "Trains M on D and writes DIR/config.json, train_log.csv, checkpoint.utg, metrics.json and figures.\n"
-              "Each option: its default, then what it means.\n");
+  std::printf(
+      "usage: untangle train --model M --dataset D --out DIR [options]\n"
+      "       untangle train --config FILE --out DIR [options]   (a run's config.json: reproduces it)\n"
+      "       untangle train --resume --out DIR [--steps N] [--lr X]\n"
+      "       untangle train ... --dry-run   (print the resolved config.json and the time per step)\n\n"
+      "Trains M on D and writes DIR/config.json, train_log.csv, checkpoint.utg, metrics.json and figures.\n"
+      "Each option: its default, then what it means.\n");
   std::printf("  --model M            beta_vae  which model:");
   for (const std::string& name : model_names()) std::printf(" %s", name.c_str());
   std::printf("\n  --dataset D          dsprites  which data:");
@@ -122,11 +128,12 @@ void print_train_help(Args& args) {
     std::printf("\n(model settings' defaults not shown: %s)\n", error.what());
     return;
   }
-  std::printf("\nModel settings, with their defaults for %s\n"
-              "(the model's reference values, then the preset, then Zietlow et al. Table 2 for beta_vae,\n"
-              "beta_tcvae, factor_vae, slow_vae on dsprites/shapes3d; give --model/--dataset/--preset with\n"
-              "--help to see another model's):\n",
-              context.c_str());
+  std::printf(
+      "\nModel settings, with their defaults for %s\n"
+      "(the model's reference values, then the preset, then Zietlow et al. Table 2 for beta_vae,\n"
+      "beta_tcvae, factor_vae, slow_vae on dsprites/shapes3d; give --model/--dataset/--preset with\n"
+      "--help to see another model's):\n",
+      context.c_str());
   std::map<std::string, std::string> values;
   for (const auto& [name, value] : model_settings_to_fields(resolved.model)) {
     // Numbers as a person reads them (1e-4, not the float's 17 digits).
@@ -140,11 +147,13 @@ void print_train_help(Args& args) {
     std::string name = flag;
     for (char& ch : name)
       if (ch == '-') ch = '_';
-    std::printf("  --%-28s %-14s %s\n", flag.c_str(), values[name].c_str(), model_setting_meaning(name).c_str());
+    std::printf("  --%-28s %-14s %s\n", flag.c_str(), values[name].c_str(),
+                model_setting_meaning(name).c_str());
   }
-  std::printf("\nExit status: 0 done, 1 bad input or a failed write (e.g. a full disk), 3 stopped on a\n"
-              "non-finite loss, weight or Adam moment (the last good checkpoint kept), 130 / 143 stopped by\n"
-              "SIGINT / SIGTERM (a checkpoint is written at the step it stopped; --resume continues).\n");
+  std::printf(
+      "\nExit status: 0 done, 1 bad input or a failed write (e.g. a full disk), 3 stopped on a\n"
+      "non-finite loss, weight or Adam moment (the last good checkpoint kept), 130 / 143 stopped by\n"
+      "SIGINT / SIGTERM (a checkpoint is written at the step it stopped; --resume continues).\n");
 }
 
 }  // namespace untangle

@@ -5,8 +5,8 @@
 #include <cstring>
 #include <filesystem>
 
-#include "data/samplers.h"
 #include "core/check.h"
+#include "data/samplers.h"
 
 namespace untangle {
 
@@ -55,11 +55,12 @@ RepresentationFunction mean_representation(const Model& model, const InputPipeli
 }
 
 void use_data_variant(TrainedRun& run, const std::string& manipulation, float noise) {
-  run.config.manipulation = manipulation.empty() ? manipulation : std::filesystem::absolute(manipulation).string();
+  run.config.manipulation =
+      manipulation.empty() ? manipulation : std::filesystem::absolute(manipulation).string();
   run.config.noise = noise;
   require(noise == 0.0f || manipulation.empty(), "give --noise or --manipulation, not both");
   validate_run_config(run.config, kCommandLine);  // --noise / --manipulation
-  run.inputs.reset();  // it refers to the dataset being replaced
+  run.inputs.reset();                             // it refers to the dataset being replaced
   run.dataset = make_dataset(run.config.dataset, run.config.dataset_options());
   check_model_fits_dataset(run.config, *run.dataset, "--manipulation");
   run.inputs = std::make_unique<InputPipeline>(*run.dataset, run.config.standardise, run.config.seed);
@@ -74,7 +75,8 @@ ActiveUnitsResult model_active_units(const Model& model, const GroundTruthDatase
   variances.reserve(points * size_t(s.latents));
   const size_t chunk = 256;
   for (size_t first = 0; first < points; first += chunk) {
-    const std::vector<size_t> part(indices.begin() + first, indices.begin() + std::min(points, first + chunk));
+    const std::vector<size_t> part(indices.begin() + first,
+                                   indices.begin() + std::min(points, first + chunk));
     Tensor x = Tensor::zeros({int(part.size()), s.channels, s.height, s.width});
     inputs.fill(part, x);
     Tape tape = Tape::evaluation();

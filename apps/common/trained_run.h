@@ -5,9 +5,9 @@
 #include <string>
 #include <vector>
 
+#include "apps/common/json.h"
 #include "apps/common/run_config.h"
 #include "data/dataset.h"
-#include "apps/common/json.h"
 #include "data/standardise.h"
 #include "metrics/active_units.h"
 #include "metrics/representation.h"
@@ -71,7 +71,9 @@ void use_data_variant(TrainedRun& run, const std::string& manipulation, float no
 // The same stream roles in every program, derived from the run's seed: weights, data, noise, evaluation.
 struct RunStreams {
   explicit RunStreams(unsigned long long seed)
-      : weights(PhiloxRng(seed).split(1)), data(PhiloxRng(seed).split(2)), noise(PhiloxRng(seed).split(3)),
+      : weights(PhiloxRng(seed).split(1)),
+        data(PhiloxRng(seed).split(2)),
+        noise(PhiloxRng(seed).split(3)),
         evaluation(PhiloxRng(seed).split(4)) {}
   PhiloxRng weights, data, noise, evaluation;
 };

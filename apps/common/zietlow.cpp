@@ -10,9 +10,9 @@
 #include "apps/common/figures.h"
 #include "apps/common/learned_manipulation.h"
 #include "apps/common/reproduction.h"
+#include "core/check.h"
 #include "data/registry.h"
 #include "data/samplers.h"
-#include "core/check.h"
 
 namespace untangle {
 
@@ -48,13 +48,14 @@ double table2_value(const std::string& model, const std::string& dataset) {
 }
 
 float zietlow_epsilon(const std::string& dataset) {
-  require(dataset == "dsprites" || dataset == "shapes3d", "Zietlow et al. manipulate dsprites and shapes3d, not '",
-          dataset, "'");
+  require(dataset == "dsprites" || dataset == "shapes3d",
+          "Zietlow et al. manipulate dsprites and shapes3d, not '", dataset, "'");
   return dataset == "dsprites" ? 0.1f : 0.175f;
 }
 
 const std::vector<DataVariant>& data_variants() {
-  static const std::vector<DataVariant> variants = {DataVariant::Original, DataVariant::Modified, DataVariant::Noise};
+  static const std::vector<DataVariant> variants = {DataVariant::Original, DataVariant::Modified,
+                                                    DataVariant::Noise};
   return variants;
 }
 
@@ -93,16 +94,34 @@ const PaperRow kPaperRows[] = {
     {"mig", "slow_vae", {0.39, 0.08, 0.27, 0.08, 0.37, 0.09, 0.53, 0.19, 0.13, 0.08, 0.60, 0.10}},
     {"mig", "pcl", {0.21, 0.03, 0.24, 0.07, 0.24, 0.07, 0.44, 0.06, 0.47, 0.08, 0.40, 0.07}},
     {"mig", "weak_gan", {0.45, 0.05, 0.36, 0.02, 0.36, 0.01, 0.69, 0.12, 0.66, 0.12, 0.77, 0.13}},
-    {"dci.disentanglement", "beta_vae", {0.11, 0.03, 0.08, 0.11, 0.14, 0.07, 0.73, 0.14, 0.43, 0.06, 0.56, 0.06}},
-    {"dci.disentanglement", "factor_vae", {0.37, 0.10, 0.27, 0.11, 0.24, 0.09, 0.39, 0.18, 0.25, 0.08, 0.57, 0.20}},
-    {"dci.disentanglement", "beta_tcvae", {0.34, 0.06, 0.19, 0.10, 0.27, 0.03, 0.67, 0.08, 0.41, 0.05, 0.59, 0.09}},
-    {"dci.disentanglement", "slow_vae", {0.47, 0.07, 0.40, 0.07, 0.47, 0.08, 0.65, 0.10, 0.33, 0.08, 0.73, 0.09}},
+    {"dci.disentanglement",
+     "beta_vae",
+     {0.11, 0.03, 0.08, 0.11, 0.14, 0.07, 0.73, 0.14, 0.43, 0.06, 0.56, 0.06}},
+    {"dci.disentanglement",
+     "factor_vae",
+     {0.37, 0.10, 0.27, 0.11, 0.24, 0.09, 0.39, 0.18, 0.25, 0.08, 0.57, 0.20}},
+    {"dci.disentanglement",
+     "beta_tcvae",
+     {0.34, 0.06, 0.19, 0.10, 0.27, 0.03, 0.67, 0.08, 0.41, 0.05, 0.59, 0.09}},
+    {"dci.disentanglement",
+     "slow_vae",
+     {0.47, 0.07, 0.40, 0.07, 0.47, 0.08, 0.65, 0.10, 0.33, 0.08, 0.73, 0.09}},
     {"dci.disentanglement", "pcl", {0.28, 0.03, 0.30, 0.03, 0.29, 0.06, 0.70, 0.06, 0.67, 0.09, 0.71, 0.07}},
-    {"factorvae.eval_accuracy", "beta_vae", {0.47, 0.07, 0.38, 0.13, 0.50, 0.10, 0.80, 0.17, 0.54, 0.10, 0.71, 0.06}},
-    {"factorvae.eval_accuracy", "factor_vae", {0.67, 0.11, 0.62, 0.14, 0.60, 0.11, 0.63, 0.15, 0.48, 0.05, 0.71, 0.15}},
-    {"factorvae.eval_accuracy", "beta_tcvae", {0.68, 0.09, 0.53, 0.15, 0.60, 0.12, 0.76, 0.07, 0.57, 0.07, 0.71, 0.06}},
-    {"factorvae.eval_accuracy", "slow_vae", {0.77, 0.03, 0.77, 0.04, 0.76, 0.07, 0.87, 0.10, 0.62, 0.06, 0.85, 0.08}},
-    {"factorvae.eval_accuracy", "pcl", {0.77, 0.09, 0.82, 0.05, 0.77, 0.08, 0.80, 0.06, 0.77, 0.07, 0.80, 0.06}},
+    {"factorvae.eval_accuracy",
+     "beta_vae",
+     {0.47, 0.07, 0.38, 0.13, 0.50, 0.10, 0.80, 0.17, 0.54, 0.10, 0.71, 0.06}},
+    {"factorvae.eval_accuracy",
+     "factor_vae",
+     {0.67, 0.11, 0.62, 0.14, 0.60, 0.11, 0.63, 0.15, 0.48, 0.05, 0.71, 0.15}},
+    {"factorvae.eval_accuracy",
+     "beta_tcvae",
+     {0.68, 0.09, 0.53, 0.15, 0.60, 0.12, 0.76, 0.07, 0.57, 0.07, 0.71, 0.06}},
+    {"factorvae.eval_accuracy",
+     "slow_vae",
+     {0.77, 0.03, 0.77, 0.04, 0.76, 0.07, 0.87, 0.10, 0.62, 0.06, 0.85, 0.08}},
+    {"factorvae.eval_accuracy",
+     "pcl",
+     {0.77, 0.09, 0.82, 0.05, 0.77, 0.08, 0.80, 0.06, 0.77, 0.07, 0.80, 0.06}},
     {"sap", "beta_vae", {0.04, 0.01, 0.02, 0.02, 0.03, 0.03, 0.16, 0.08, 0.03, 0.03, 0.09, 0.02}},
     {"sap", "factor_vae", {0.07, 0.03, 0.06, 0.03, 0.08, 0.01, 0.07, 0.04, 0.04, 0.01, 0.08, 0.03}},
     {"sap", "beta_tcvae", {0.08, 0.01, 0.06, 0.03, 0.05, 0.02, 0.08, 0.02, 0.04, 0.02, 0.06, 0.03}},
@@ -142,13 +161,31 @@ std::vector<std::string> zietlow_run_flags(const ZietlowRun& run, const ZietlowT
                                            const std::string& manipulation_file) {
   const ZietlowModel& model = zietlow_model(run.model);
   const size_t factors = make_dataset(run.dataset)->num_factors();
-  std::vector<std::string> flags = {"--model", run.model, "--dataset", run.dataset, "--latents", std::to_string(factors),
-                                    "--seed", std::to_string(run.seed), "--steps", std::to_string(training.steps),
-                                    "--batch", std::to_string(training.batch), "--device", training.device,
-                                    "--final-metrics", training.metrics, "--final-sizes", training.metric_sizes,
-                                    "--log-every", "100", "--checkpoint-every", "1000"};
+  std::vector<std::string> flags = {"--model",
+                                    run.model,
+                                    "--dataset",
+                                    run.dataset,
+                                    "--latents",
+                                    std::to_string(factors),
+                                    "--seed",
+                                    std::to_string(run.seed),
+                                    "--steps",
+                                    std::to_string(training.steps),
+                                    "--batch",
+                                    std::to_string(training.batch),
+                                    "--device",
+                                    training.device,
+                                    "--final-metrics",
+                                    training.metrics,
+                                    "--final-sizes",
+                                    training.metric_sizes,
+                                    "--log-every",
+                                    "100",
+                                    "--checkpoint-every",
+                                    "1000"};
   auto file = training.data_files.find(run.dataset);
-  if (file != training.data_files.end() && !file->second.empty()) flags.insert(flags.end(), {"--data-file", file->second});
+  if (file != training.data_files.end() && !file->second.empty())
+    flags.insert(flags.end(), {"--data-file", file->second});
   const double primary = table2_value(run.model, run.dataset);
   if (!model.primary_setting.empty() && std::isfinite(primary)) {
     std::string flag = "--" + model.primary_setting;
@@ -172,7 +209,7 @@ ZietlowProfile zietlow_profile(const std::string& name) {
     for (const ZietlowModel& m : zietlow_models()) p.models.push_back(m.name);
     p.seeds = 10;
     p.training = {300000, 64, "reference", "mig,dci,sap,factorvae", "auto", {}};
-    p.ensemble["shapes3d"] = 4;  // appendix B.1: an ensemble of 4 + 4 on Shapes3D
+    p.ensemble["shapes3d"] = 4;    // appendix B.1: an ensemble of 4 + 4 on Shapes3D
     p.manipulation.steps = 20000;  // the paper does not say; our choice, recorded with the results
     p.manipulation.batch = 64;
     p.distance_repeats = 256;
@@ -231,9 +268,11 @@ ZietlowOptions read_zietlow_options(Args& args) {
   options.profile.training.device = options.reproduction.device;
   for (const char* dataset : {"dsprites", "shapes3d"}) {
     const std::string file = args.text(std::string("data-file-") + dataset, "");
-    if (!file.empty()) options.profile.training.data_files[dataset] = std::filesystem::absolute(file).string();
+    if (!file.empty())
+      options.profile.training.data_files[dataset] = std::filesystem::absolute(file).string();
   }
-  restrict_zietlow_profile(options.profile, split_list(args.text("datasets", "")), split_list(args.text("models", "")));
+  restrict_zietlow_profile(options.profile, split_list(args.text("datasets", "")),
+                           split_list(args.text("models", "")));
   return options;
 }
 
@@ -241,8 +280,8 @@ void restrict_zietlow_profile(ZietlowProfile& p, const std::vector<std::string>&
                               const std::vector<std::string>& models) {
   if (!datasets.empty()) {
     for (const std::string& dataset : datasets)
-      require(dataset == "dsprites" || dataset == "shapes3d", "--datasets: Zietlow et al. use dsprites and shapes3d, not '",
-              dataset, "'");
+      require(dataset == "dsprites" || dataset == "shapes3d",
+              "--datasets: Zietlow et al. use dsprites and shapes3d, not '", dataset, "'");
     p.datasets = datasets;
   }
   if (!models.empty()) {
@@ -274,8 +313,9 @@ std::vector<SweepRun> zietlow_sweep(const ZietlowProfile& p, const std::vector<Z
   return sweep;
 }
 
-std::vector<SweepOutcome> train_zietlow_stage(const ReproductionOptions& options, const std::vector<SweepRun>& runs,
-                                              const std::string& stage, int argc, char** argv) {
+std::vector<SweepOutcome> train_zietlow_stage(const ReproductionOptions& options,
+                                              const std::vector<SweepRun>& runs, const std::string& stage,
+                                              int argc, char** argv) {
   std::vector<std::string> words(argv, argv + argc);
   words.insert(words.end(), {"--stage", stage});
   std::vector<char*> stage_argv;
@@ -299,7 +339,8 @@ RestartChoice choose_restarts(const std::vector<double>& migs, size_t per_side) 
   std::vector<size_t> finished;
   for (size_t i = 0; i < migs.size(); ++i)
     if (std::isfinite(migs[i])) finished.push_back(i);
-  require(finished.size() >= 2 * per_side, "choosing the entangled and disentangled restarts: ", finished.size(),
+  require(finished.size() >= 2 * per_side,
+          "choosing the entangled and disentangled restarts: ", finished.size(),
           " finished beta-VAE restarts, need at least ", 2 * per_side);
   std::stable_sort(finished.begin(), finished.end(), [&](size_t a, size_t b) { return migs[a] > migs[b]; });
   RestartChoice choice;
@@ -328,7 +369,8 @@ namespace {
 
 double correlation(const std::vector<double>& a, const std::vector<double>& b) {
   const double n = double(a.size());
-  const double ma = std::accumulate(a.begin(), a.end(), 0.0) / n, mb = std::accumulate(b.begin(), b.end(), 0.0) / n;
+  const double ma = std::accumulate(a.begin(), a.end(), 0.0) / n,
+               mb = std::accumulate(b.begin(), b.end(), 0.0) / n;
   double sab = 0, saa = 0, sbb = 0;
   for (size_t i = 0; i < a.size(); ++i) {
     sab += (a[i] - ma) * (b[i] - mb);
@@ -348,7 +390,8 @@ std::string manipulation_checks(const std::string& dataset_name, const std::stri
   clean_options.data_file = data_file;
   DatasetOptions modified_options = clean_options;
   add_manipulation(modified_options, manipulation_file);
-  const auto clean = make_dataset(dataset_name, clean_options), modified = make_dataset(dataset_name, modified_options);
+  const auto clean = make_dataset(dataset_name, clean_options),
+             modified = make_dataset(dataset_name, modified_options);
   const float epsilon = modified_options.manipulation_epsilon;
 
   // |x' - x| over `count` uniform observations, and Fig. 4 from the first eight.
@@ -379,27 +422,36 @@ std::string manipulation_checks(const std::string& dataset_name, const std::stri
   write_image_grid(directory + "/fig4.png", {originals, perturbations, altered}, shown);
 
   // The perceived (MSE) distances along each factor, before and after.
-  const auto before = write_distance_matrices(*clean, "mse", distance_repeats, 3, directory + "/distances_orig");
-  const auto after = write_distance_matrices(*modified, "mse", distance_repeats, 3, directory + "/distances_mod");
+  const auto before =
+      write_distance_matrices(*clean, "mse", distance_repeats, 3, directory + "/distances_orig");
+  const auto after =
+      write_distance_matrices(*modified, "mse", distance_repeats, 3, directory + "/distances_mod");
   const std::vector<std::string> names = clean->factor_names();
   std::vector<std::vector<std::string>> rows;
   for (size_t f = 0; f < before.size(); ++f) {
     const size_t n = before[f].factor_size;
     auto neighbour = [&](const TraversalDistances& t) { return n > 1 ? t.perceived[1] : 0.0; };
     auto ends = [&](const TraversalDistances& t) { return t.perceived[n - 1]; };
-    rows.push_back({names[before[f].factor], std::to_string(n),
-                    number_text(neighbour(before[f]), "%.4g") + " → " + number_text(neighbour(after[f]), "%.4g"),
-                    number_text(ends(before[f]), "%.4g") + " → " + number_text(ends(after[f]), "%.4g"),
-                    number_text(correlation(before[f].perceived, after[f].perceived), "%.4f")});
+    rows.push_back(
+        {names[before[f].factor], std::to_string(n),
+         number_text(neighbour(before[f]), "%.4g") + " → " + number_text(neighbour(after[f]), "%.4g"),
+         number_text(ends(before[f]), "%.4g") + " → " + number_text(ends(after[f]), "%.4g"),
+         number_text(correlation(before[f].perceived, after[f].perceived), "%.4f")});
   }
-  std::string text = "Perturbation over " + std::to_string(count) + " observations: max |x' − x| = " +
-                     number_text(largest, "%.4f") + " (bound ε = " + number_text(epsilon, "%.3g") + "), mean |x' − x| = " +
-                     number_text(total / double(x.size()), "%.5f") + ".\n\n";
-  text += "Factors stay recoverable when the perceived distances along every factor keep their shape: per factor, "
-          "the mean per-pixel squared distance between neighbouring values and between the two ends of a traversal, "
-          "before → after, and the correlation of the two " + std::to_string(distance_repeats) +
-          "-traversal distance matrices (1 = the same ordering of every pair).\n\n";
-  text += markdown_table({"factor", "values", "neighbour distance", "end-to-end distance", "matrix correlation"}, rows);
+  std::string text = "Perturbation over " + std::to_string(count) +
+                     " observations: max |x' − x| = " + number_text(largest, "%.4f") +
+                     " (bound ε = " + number_text(epsilon, "%.3g") +
+                     "), mean |x' − x| = " + number_text(total / double(x.size()), "%.5f") + ".\n\n";
+  text +=
+      "Factors stay recoverable when the perceived distances along every factor keep their shape: per "
+      "factor, "
+      "the mean per-pixel squared distance between neighbouring values and between the two ends of a "
+      "traversal, "
+      "before → after, and the correlation of the two " +
+      std::to_string(distance_repeats) +
+      "-traversal distance matrices (1 = the same ordering of every pair).\n\n";
+  text += markdown_table(
+      {"factor", "values", "neighbour distance", "end-to-end distance", "matrix correlation"}, rows);
   return text;
 }
 

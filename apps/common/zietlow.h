@@ -42,7 +42,7 @@ std::string variant_label(DataVariant variant);  // "orig.", "mod.", "noise" (ta
 
 // The metrics of Tables 1, 3, 4, 5: the metrics.json key and the table's title.
 struct ZietlowMetric {
-  std::string key;  // "mig", "dci.disentanglement", "factorvae.eval_accuracy", "sap"
+  std::string key;    // "mig", "dci.disentanglement", "factorvae.eval_accuracy", "sap"
   std::string table;  // "Table 1: MIG"
 };
 const std::vector<ZietlowMetric>& zietlow_metrics();
@@ -56,7 +56,7 @@ struct ZietlowRun {
   std::string model, dataset;
   DataVariant variant;
   int seed;
-  double scale = 1.0;  // the line search's multiple of the primary hyperparameter (1 = Table 2's value)
+  double scale = 1.0;        // the line search's multiple of the primary hyperparameter (1 = Table 2's value)
   std::string name() const;  // <dataset>_<model>[_x<scale>]_<variant>_seed<k>
 };
 
@@ -117,8 +117,9 @@ std::vector<SweepRun> zietlow_sweep(const ZietlowProfile& p, const std::vector<Z
 // Trains one stage of an app into options.out/runs: worker processes, each started with `--stage STAGE`
 // added to argv so that it rebuilds this stage's run list, then the whole list here (finished runs
 // skipped). The app must accept --stage.
-std::vector<SweepOutcome> train_zietlow_stage(const ReproductionOptions& options, const std::vector<SweepRun>& runs,
-                                              const std::string& stage, int argc, char** argv);
+std::vector<SweepOutcome> train_zietlow_stage(const ReproductionOptions& options,
+                                              const std::vector<SweepRun>& runs, const std::string& stage,
+                                              int argc, char** argv);
 
 // A number in metrics.json, NaN when missing.
 double metric_of(const SweepOutcome& outcome, const std::string& key);

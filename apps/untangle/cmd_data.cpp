@@ -19,8 +19,10 @@ namespace untangle {
 namespace {
 
 const char* kUsage =
-    "usage: untangle data --dataset D [--spacing K] [--data-file PATH] [--noise EPS | --manipulation FILE] [--seed S]\n"
-    "                     (--preview out.png [--zoom Z] | --export out.npz [--count N] | --bench [--count N] [--batch B])\n"
+    "usage: untangle data --dataset D [--spacing K] [--data-file PATH] [--noise EPS | --manipulation FILE] "
+    "[--seed S]\n"
+    "                     (--preview out.png [--zoom Z] | --export out.npz [--count N] | --bench [--count N] "
+    "[--batch B])\n"
     "\n"
     "  --dataset D       xysquares, xysquares_grey, xysquares_single, dsprites, shapes3d\n"
     "  --spacing K       xysquares grid spacing in pixels, 1..8 (default 8: no overlap)\n"
@@ -51,7 +53,8 @@ void write_export(const GroundTruthDataset& dataset, const std::string& path, st
   std::vector<float> chw(block * dataset.observation_size());
   std::vector<uint8_t> hwc(block * dataset.observation_size());
   for (size_t start = 0; start < n; start += block) {
-    std::vector<size_t> part(indices.begin() + long(start), indices.begin() + long(std::min(n, start + block)));
+    std::vector<size_t> part(indices.begin() + long(start),
+                             indices.begin() + long(std::min(n, start + block)));
     dataset.render_batch(part, chw.data());
     for (size_t i = 0; i < part.size(); ++i)
       for (size_t p = 0; p < plane; ++p)
@@ -84,7 +87,8 @@ void run_bench(const GroundTruthDataset& dataset, size_t count, size_t batch, Ph
   dataset.render_batch(sample_uniform_indices(dataset, batch, rng), out.data());
   auto start = std::chrono::steady_clock::now();
   size_t done = 0;
-  for (; done < count; done += batch) dataset.render_batch(sample_uniform_indices(dataset, batch, rng), out.data());
+  for (; done < count; done += batch)
+    dataset.render_batch(sample_uniform_indices(dataset, batch, rng), out.data());
   double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   std::printf("%s: %zu images (batches of %zu, uniform random indices) in %.3f s = %.0f images/s\n",
               dataset.name().c_str(), done, batch, seconds, double(done) / seconds);

@@ -13,7 +13,8 @@ namespace untangle {
 
 namespace {
 const char* kUsage =
-    "usage: untangle distances --dataset D [--spacing K] [--noise EPS | --manipulation FILE] [--loss mse|bce|blur]\n"
+    "usage: untangle distances --dataset D [--spacing K] [--noise EPS | --manipulation FILE] [--loss "
+    "mse|bce|blur]\n"
     "                          [--repeats N] [--seed S] --out DIR\n"
     "\n"
     "Averages, over N random traversals of each factor, the distance between every pair of observations\n"
@@ -27,7 +28,8 @@ const char* kUsage =
     "  --repeats N   traversals per factor (default 256, the reference's)\n"
     "  --seed S      seed of the random traversals (default 0)\n"
     "  --data-file PATH  dsprites / shapes3d: read the real file instead of rendering\n"
-    "  --noise EPS       add uniform noise in [-EPS, EPS] (Zietlow et al. 5.2; per-observation, seeded by --seed)\n"
+    "  --noise EPS       add uniform noise in [-EPS, EPS] (Zietlow et al. 5.2; per-observation, seeded by "
+    "--seed)\n"
     "  --manipulation F  apply a learned manipulation file (Zietlow et al. 4.4; made by zietlow_tables)\n";
 }  // namespace
 

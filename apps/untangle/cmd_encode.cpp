@@ -10,16 +10,17 @@
 #include "apps/common/trained_run.h"
 #include "apps/untangle/codes_table_info.h"
 #include "apps/untangle/commands.h"
+#include "core/file_io.h"
 #include "data/npy.h"
 #include "data/samplers.h"
-#include "core/file_io.h"
 
 namespace untangle {
 
 int command_encode(int argc, char** argv) {
   Args args(argc, argv, 2);
   if (args.help()) {
-    std::printf(R"(usage: untangle encode --run DIR --out codes.npy [--factors-out factors.npy] [--count N] [--seed S]
+    std::printf(
+        R"(usage: untangle encode --run DIR --out codes.npy [--factors-out factors.npy] [--count N] [--seed S]
                        [--manipulation FILE | --noise EPS]
 Encodes observations with the run's encoder (posterior means) and writes codes (N x D float32) and their
 factor indices (N x K int64, default: next to the codes as <name>_factors.npy), and <name>_info.json
@@ -58,8 +59,8 @@ Progress and an ETA go to stderr.
   std::vector<int64_t> factors(indices.size() * K);
   RepresentationFunction representation = mean_representation(*run.model, *run.inputs);
   const long long chunks = (long long)((indices.size() + chunk - 1) / chunk);
-  std::fprintf(stderr, "encode: %zu observations of %s in %lld batches of %zu\n", indices.size(), dataset.name().c_str(),
-               chunks, chunk);
+  std::fprintf(stderr, "encode: %zu observations of %s in %lld batches of %zu\n", indices.size(),
+               dataset.name().c_str(), chunks, chunk);
   ProgressReporter progress("encode", 0, chunks);
   for (size_t first = 0; first < indices.size(); first += chunk) {
     const size_t n = std::min(chunk, indices.size() - first);

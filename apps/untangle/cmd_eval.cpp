@@ -18,7 +18,8 @@ namespace untangle {
 
 namespace {
 
-const char* kUsage = R"(usage: untangle eval --run DIR [--metrics LIST] [--sizes reference|fast] [--seed S] [--out FILE]
+const char* kUsage =
+    R"(usage: untangle eval --run DIR [--metrics LIST] [--sizes reference|fast] [--seed S] [--out FILE]
                      [--manipulation FILE | --noise EPS] [--hoyer N] [--iwae K [--iwae-points N]]
 Computes metrics of the run's encoder means on freshly sampled observations of its dataset and prints
 one JSON object. It also reports the active units (latents whose posterior variance, averaged over the
@@ -40,8 +41,8 @@ the run after more training, never replaces an earlier one; the same setting giv
              Mathieu et al. use K = 1000) on --iwae-points observations (default 500); default 0 = off
 )";
 
-std::string eval_file_name(const std::string& sizes, uint64_t seed, long long step, const std::string& metrics,
-                           const std::string& variant) {
+std::string eval_file_name(const std::string& sizes, uint64_t seed, long long step,
+                           const std::string& metrics, const std::string& variant) {
   std::string name = "eval_" + sizes + "_seed" + std::to_string(seed) + "_step" + std::to_string(step);
   std::string default_list;
   for (const std::string& m : default_metric_names()) default_list += (default_list.empty() ? "" : ",") + m;
@@ -72,7 +73,8 @@ int command_eval(int argc, char** argv) {
   const bool out_given = args.has("out");
   const long long hoyer_points = args.integer("hoyer", 0), iwae_samples = args.integer("iwae", 0);
   const long long iwae_points = args.integer("iwae-points", 500);
-  require(hoyer_points == 0 || hoyer_points >= 2, "--hoyer: needs at least 2 observations, got ", hoyer_points);
+  require(hoyer_points == 0 || hoyer_points >= 2, "--hoyer: needs at least 2 observations, got ",
+          hoyer_points);
   require(iwae_samples >= 0 && iwae_points >= 1, "--iwae and --iwae-points must be positive");
   args.reject_unknown();
   require(sizes == "reference" || sizes == "fast", "--sizes must be reference or fast");
@@ -96,12 +98,14 @@ int command_eval(int argc, char** argv) {
   if (hoyer_points > 0) variant += "_hoyer" + std::to_string(hoyer_points);
   if (iwae_samples > 0) variant += "_iwae" + std::to_string(iwae_samples) + "x" + std::to_string(iwae_points);
   const std::string out =
-      out_given ? out_option : directory + "/" + eval_file_name(sizes, request.seed, run.step, metric_list, variant);
+      out_given ? out_option
+                : directory + "/" + eval_file_name(sizes, request.seed, run.step, metric_list, variant);
 
   JsonObject json;
   json.add("run", directory).add("step", run.step).add("sizes", sizes).add("seed", (long long)request.seed);
   json.add("metric_points", describe_plan(plan_metrics(request)));
-  for (const auto& [name, value] : evaluate_model_with_progress("eval", *run.model, *run.dataset, *run.inputs, request))
+  for (const auto& [name, value] :
+       evaluate_model_with_progress("eval", *run.model, *run.dataset, *run.inputs, request))
     json.add(name, value);
   // Active units (mean posterior variance < 0.8), for the over-pruning filter of Zietlow et al. §5.3.
   add_active_units(json, model_active_units(*run.model, *run.dataset, *run.inputs,

@@ -8,12 +8,12 @@
 #include <string>
 
 #include "apps/common/args.h"
-#include "apps/common/progress.h"
 #include "apps/common/divergence.h"
+#include "apps/common/progress.h"
 #include "apps/common/run_config.h"
+#include "apps/common/train_help.h"
 #include "apps/common/trainer.h"
 #include "apps/untangle/commands.h"
-#include "apps/common/train_help.h"
 
 namespace untangle {
 
@@ -39,7 +39,9 @@ double measure_seconds_per_step(RunConfig config) {
   std::getline(log, first_row);
   while (std::getline(log, line)) last_row = line;
   std::filesystem::remove_all(scratch);
-  auto seconds = [](const std::string& row) { return std::strtod(row.c_str() + row.rfind(',') + 1, nullptr); };
+  auto seconds = [](const std::string& row) {
+    return std::strtod(row.c_str() + row.rfind(',') + 1, nullptr);
+  };
   return (seconds(last_row) - seconds(first_row)) / double(steps - 1);
 }
 
@@ -47,7 +49,8 @@ void dry_run(const RunConfig& config) {
   std::printf("%s", run_config_json(config).c_str());
   std::fprintf(stderr, "dry run: timing a few steps of this configuration on this machine...\n");
   const double per_step = measure_seconds_per_step(config);
-  std::fprintf(stderr, "dry run: %.4g s per step here; %lld steps would take about %s (final metrics not included)\n",
+  std::fprintf(stderr,
+               "dry run: %.4g s per step here; %lld steps would take about %s (final metrics not included)\n",
                per_step, config.steps, ProgressReporter::clock_text(per_step * double(config.steps)).c_str());
 }
 
@@ -63,7 +66,8 @@ int command_train(int argc, char** argv) {
   const std::string out = dry ? args.text("out", "") : args.required_text("out");
   RunConfig config;
   const bool resume = args.flag("resume");
-  require(!(resume && dry), "--dry-run is for a new run (give --config DIR/config.json to time a run's settings)");
+  require(!(resume && dry),
+          "--dry-run is for a new run (give --config DIR/config.json to time a run's settings)");
   if (resume) {
     config = read_run_config(out + "/config.json");
     config.steps = args.integer("steps", config.steps);
@@ -72,8 +76,9 @@ int command_train(int argc, char** argv) {
     require(!(args.has("lr") && args.has("learning-rate")), "give --lr or --learning-rate, not both");
     const char* rate_option = args.has("lr") ? "lr" : "learning-rate";
     if (args.has(rate_option)) {
-      require(read_divergence(out).has_value(), "--", rate_option, " with --resume is for a run that diverged; ",
-              out, " has not (its settings stay those of its config.json)");
+      require(read_divergence(out).has_value(), "--", rate_option,
+              " with --resume is for a run that diverged; ", out,
+              " has not (its settings stay those of its config.json)");
       config.model.optimizer.learning_rate = float(args.number(rate_option, 0.0));
     }
     validate_run_config(config, kCommandLine);

@@ -14,11 +14,14 @@ std::string npy_stem(const std::string& path) {
   return has_suffix ? path.substr(0, path.size() - 4) : path;
 }
 
-std::string codes_table_info_path(const std::string& codes_path) { return npy_stem(codes_path) + "_info.json"; }
+std::string codes_table_info_path(const std::string& codes_path) {
+  return npy_stem(codes_path) + "_info.json";
+}
 
 CodesTableInfo read_codes_table_info(const std::string& path) {
   const std::vector<uint8_t> bytes = read_file_bytes(path);
-  const std::map<std::string, std::string> fields = parse_flat_json(std::string(bytes.begin(), bytes.end()), path);
+  const std::map<std::string, std::string> fields =
+      parse_flat_json(std::string(bytes.begin(), bytes.end()), path);
   auto get = [&](const char* key) {
     const auto it = fields.find(key);
     require(it != fields.end(), path, ": no '", key, "' key");

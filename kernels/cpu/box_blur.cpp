@@ -23,7 +23,8 @@ void window_sums_1d(const double* in, double* out, int length, int stride, int r
 
 }  // namespace
 
-void box_blur_planes(const float* in, float* out, long long planes, int H, int W, int radius, bool accumulate) {
+void box_blur_planes(const float* in, float* out, long long planes, int H, int W, int radius,
+                     bool accumulate) {
   const double weight = 1.0 / (double(2 * radius + 1) * double(2 * radius + 1));
   parallel_for(planes, [&](long long begin, long long end, int) {
     std::vector<double> plane(size_t(H) * W), rows(size_t(H) * W), prefix;

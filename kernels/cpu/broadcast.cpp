@@ -8,10 +8,14 @@ namespace untangle {
 
 const char* binary_op_name(BinaryOp op) {
   switch (op) {
-    case BinaryOp::Add: return "add";
-    case BinaryOp::Sub: return "sub";
-    case BinaryOp::Mul: return "mul";
-    case BinaryOp::Div: return "div";
+    case BinaryOp::Add:
+      return "add";
+    case BinaryOp::Sub:
+      return "sub";
+    case BinaryOp::Mul:
+      return "mul";
+    case BinaryOp::Div:
+      return "div";
   }
   return "?";
 }
@@ -23,15 +27,16 @@ std::vector<int> Broadcast::out_shape() const {
 }
 
 Broadcast plan_broadcast(const std::vector<int>& a, const std::vector<int>& b) {
-  require(a.size() <= 4 && b.size() <= 4, "broadcast: ranks above 4 are not supported (", a.size(), ", ", b.size(), ")");
+  require(a.size() <= 4 && b.size() <= 4, "broadcast: ranks above 4 are not supported (", a.size(), ", ",
+          b.size(), ")");
   size_t da[4] = {1, 1, 1, 1}, db[4] = {1, 1, 1, 1};
   for (size_t i = 0; i < a.size(); ++i) da[4 - a.size() + i] = size_t(a[i]);
   for (size_t i = 0; i < b.size(); ++i) db[4 - b.size() + i] = size_t(b[i]);
   Broadcast plan;
   plan.rank = int(std::max(a.size(), b.size()));
   for (int i = 0; i < 4; ++i) {
-    require(da[i] == db[i] || da[i] == 1 || db[i] == 1, "broadcast: dimension ", i - (4 - plan.rank), " is ", da[i],
-            " in one operand and ", db[i], " in the other");
+    require(da[i] == db[i] || da[i] == 1 || db[i] == 1, "broadcast: dimension ", i - (4 - plan.rank), " is ",
+            da[i], " in one operand and ", db[i], " in the other");
     plan.dims[i] = std::max(da[i], db[i]);
   }
   size_t sa = 1, sb = 1;

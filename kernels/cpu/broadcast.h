@@ -13,9 +13,9 @@ enum class BinaryOp { Add, Sub, Mul, Div };
 const char* binary_op_name(BinaryOp op);
 
 struct Broadcast {
-  int rank = 0;                          // rank of the output (<= 4)
-  size_t dims[4] = {1, 1, 1, 1};         // output dimensions, padded with leading 1s
-  size_t a_strides[4] = {0, 0, 0, 0};    // 0 along a dimension where a is stretched (or has size 1)
+  int rank = 0;                        // rank of the output (<= 4)
+  size_t dims[4] = {1, 1, 1, 1};       // output dimensions, padded with leading 1s
+  size_t a_strides[4] = {0, 0, 0, 0};  // 0 along a dimension where a is stretched (or has size 1)
   size_t b_strides[4] = {0, 0, 0, 0};
   size_t count() const { return dims[0] * dims[1] * dims[2] * dims[3]; }
   std::vector<int> out_shape() const;

@@ -4,13 +4,15 @@
 // (row r = (c, ky, kx), column = (image in group, oy, ox)), and the three passes become GEMMs:
 //   forward          Y  (O, G*Ho*Wo)     = W (O, C*kh*kw) x col
 //   backward data    dcol (C*kh*kw, G*Ho*Wo) = W^T x dY,        then col2im adds dcol back into dx
-//   backward weight  dW (O, C*kh*kw)     += dY x col^T          (a private dW per chunk of groups, summed in order)
+//   backward weight  dW (O, C*kh*kw)     += dY x col^T          (a private dW per chunk of groups, summed in
+//   order)
 // Grouping images makes the GEMM wide enough to be efficient on the late, small (4x4, 8x8) layers.
 // Inside the parallel loop sgemm runs single-threaded (it checks in_parallel_region()).
+#include "kernels/cpu/conv2d.h"
+
 #include <algorithm>
 #include <vector>
 
-#include "kernels/cpu/conv2d.h"
 #include "kernels/cpu/gemm.h"
 #include "kernels/cpu/parallel.h"
 
@@ -94,12 +96,16 @@ void regroup(const Conv2dGeometry& g, int first, int group, float* nchw, float* 
     for (int i = 0; i < group; ++i) {
       float* image_plane = nchw + (size_t(first + i) * g.out_channels + o) * plane;
       float* matrix_part = matrix + (size_t(o) * group + i) * plane;
-      if (to_nchw) std::copy_n(matrix_part, plane, image_plane);
-      else std::copy_n(image_plane, plane, matrix_part);
+      if (to_nchw)
+        std::copy_n(matrix_part, plane, image_plane);
+      else
+        std::copy_n(image_plane, plane, matrix_part);
     }
 }
 
-int patch_size(const Conv2dGeometry& g) { return g.in_channels * g.kernel_height * g.kernel_width; }
+int patch_size(const Conv2dGeometry& g) {
+  return g.in_channels * g.kernel_height * g.kernel_width;
+}
 
 // Patches narrower than the GEMM's register tile (32 columns) get the transposed weight gradient.
 constexpr int kNarrowPatch = 32;
@@ -147,7 +153,8 @@ void conv2d_backward_data(const Conv2dGeometry& g, const float* dy, const float*
   });
 }
 
-void conv2d_backward_weight(const Conv2dGeometry& g, const float* x, const float* dy, float* dw, float* dbias) {
+void conv2d_backward_weight(const Conv2dGeometry& g, const float* x, const float* dy, float* dw,
+                            float* dbias) {
   const int group = images_per_group(g), groups = (g.batch + group - 1) / group;
   const int K = patch_size(g), plane = g.out_height() * g.out_width();
   const size_t weight_count = size_t(g.out_channels) * K;
@@ -166,11 +173,13 @@ void conv2d_backward_weight(const Conv2dGeometry& g, const float* x, const float
         dy_matrix = gathered.data();
       }
       if (K >= kNarrowPatch) {
-        sgemm(false, true, g.out_channels, K, width, 1.0f, dy_matrix, width, col.data(), width, 1.0f, my_dw, K);
+        sgemm(false, true, g.out_channels, K, width, 1.0f, dy_matrix, width, col.data(), width, 1.0f, my_dw,
+              K);
       } else {
         // A narrow patch (1-channel input, C*kh*kw = 16) would leave most of the GEMM's 32-wide register
         // tile empty; computing dW^T (K, O) = col x dY^T fills it with the output channels instead.
-        sgemm(false, true, K, g.out_channels, width, 1.0f, col.data(), width, dy_matrix, width, 1.0f, my_dw, g.out_channels);
+        sgemm(false, true, K, g.out_channels, width, 1.0f, col.data(), width, dy_matrix, width, 1.0f, my_dw,
+              g.out_channels);
       }
     }
   });
@@ -178,8 +187,10 @@ void conv2d_backward_weight(const Conv2dGeometry& g, const float* x, const float
     float sum = 0.0f;
     for (int t = 0; t < chunks; ++t) sum += partial[weight_count * t + i];
     // The partial sums are (O, K), or (K, O) for a narrow patch; dw is (O, K).
-    if (K >= kNarrowPatch) dw[i] = sum;
-    else dw[(i % g.out_channels) * K + i / g.out_channels] = sum;
+    if (K >= kNarrowPatch)
+      dw[i] = sum;
+    else
+      dw[(i % g.out_channels) * K + i / g.out_channels] = sum;
   }
   if (!dbias) return;
   for (int o = 0; o < g.out_channels; ++o) {

@@ -22,7 +22,8 @@ struct Conv2dGeometry {
   int out_width() const { return (in_width + 2 * padding - kernel_width) / stride + 1; }
   // Multiply-adds of the forward pass (each backward pass costs the same).
   double multiply_adds() const {
-    return double(batch) * out_channels * out_height() * out_width() * in_channels * kernel_height * kernel_width;
+    return double(batch) * out_channels * out_height() * out_width() * in_channels * kernel_height *
+           kernel_width;
   }
 };
 
@@ -31,9 +32,11 @@ void conv2d_forward(const Conv2dGeometry& g, const float* x, const float* w, con
 // dx = d loss / d x given dy (dx is overwritten)
 void conv2d_backward_data(const Conv2dGeometry& g, const float* dy, const float* w, float* dx);
 // dw = d loss / d w and dbias = d loss / d bias given x and dy (both overwritten; dbias may be null)
-void conv2d_backward_weight(const Conv2dGeometry& g, const float* x, const float* dy, float* dw, float* dbias);
+void conv2d_backward_weight(const Conv2dGeometry& g, const float* x, const float* dy, float* dw,
+                            float* dbias);
 
-void conv2d_forward_reference(const Conv2dGeometry& g, const float* x, const float* w, const float* bias, float* y);
+void conv2d_forward_reference(const Conv2dGeometry& g, const float* x, const float* w, const float* bias,
+                              float* y);
 void conv2d_backward_data_reference(const Conv2dGeometry& g, const float* dy, const float* w, float* dx);
 void conv2d_backward_weight_reference(const Conv2dGeometry& g, const float* x, const float* dy, float* dw,
                                       float* dbias);

@@ -21,14 +21,16 @@ void for_each_tap(const Conv2dGeometry& g, Visit visit) {
                 int iy = oy * g.stride - g.padding + ky, ix = ox * g.stride - g.padding + kx;
                 if (iy < 0 || iy >= g.in_height || ix < 0 || ix >= g.in_width) continue;
                 size_t x_index = ((size_t(n) * g.in_channels + c) * g.in_height + iy) * g.in_width + ix;
-                size_t w_index = ((size_t(o) * g.in_channels + c) * g.kernel_height + ky) * g.kernel_width + kx;
+                size_t w_index =
+                    ((size_t(o) * g.in_channels + c) * g.kernel_height + ky) * g.kernel_width + kx;
                 size_t y_index = ((size_t(n) * g.out_channels + o) * Ho + oy) * Wo + ox;
                 visit(x_index, w_index, y_index);
               }
 }
 }  // namespace
 
-void conv2d_forward_reference(const Conv2dGeometry& g, const float* x, const float* w, const float* bias, float* y) {
+void conv2d_forward_reference(const Conv2dGeometry& g, const float* x, const float* w, const float* bias,
+                              float* y) {
   const size_t plane = size_t(g.out_height()) * g.out_width();
   for (int n = 0; n < g.batch; ++n)
     for (int o = 0; o < g.out_channels; ++o)

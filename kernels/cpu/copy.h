@@ -14,8 +14,8 @@ namespace untangle {
 void copy_strided_rows(const float* src, size_t src_stride, size_t src_offset, float* dst, size_t dst_stride,
                        size_t dst_offset, size_t rows, size_t width, bool accumulate);
 
-// z, out: (B, D). Column j of out is column j of z with its rows permuted: out[i, j] = z[source[j * B + i], j]
-// (source holds one permutation of 0..B-1 per column, laid out column by column).
+// z, out: (B, D). Column j of out is column j of z with its rows permuted: out[i, j] = z[source[j * B + i],
+// j] (source holds one permutation of 0..B-1 per column, laid out column by column).
 void gather_columns(const float* z, const int* source, int B, int D, float* out);
 // The backward pass: d_z[source[j * B + i], j] += d_out[i, j].
 void scatter_add_columns(const float* d_out, const int* source, int B, int D, float* d_z);

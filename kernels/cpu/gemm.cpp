@@ -10,12 +10,13 @@
 // with zeros, so the micro-kernel has no edge cases. The micro-kernel is written with GCC vector
 // extensions (one vector = 16 floats with AVX-512, 8 with AVX2): MR rows x 2 vectors of accumulators
 // stay in registers, with 2 loads of B and MR broadcasts of A per k.
+#include "kernels/cpu/gemm.h"
+
 #include <algorithm>
 #include <cstdlib>
 #include <cstring>
 #include <memory>
 
-#include "kernels/cpu/gemm.h"
 #include "kernels/cpu/parallel.h"
 
 namespace untangle {
@@ -32,8 +33,9 @@ constexpr int kVectorFloats = 8;
 constexpr int kMR = 6;
 #endif
 constexpr int kNR = 2 * kVectorFloats;
-constexpr int kKC = 256;   // depth of a packed slice: an MR x 256 A panel + a 256 x NR B panel stay in L1/L2
-constexpr int kMC = 120;   // rows of A packed at once (a multiple of both MRs; 120 x 256 floats = 120 KiB, in L2)
+constexpr int kKC = 256;  // depth of a packed slice: an MR x 256 A panel + a 256 x NR B panel stay in L1/L2
+constexpr int kMC =
+    120;  // rows of A packed at once (a multiple of both MRs; 120 x 256 floats = 120 KiB, in L2)
 constexpr int kNC = 2048;  // columns of B packed at once
 
 typedef float Vec __attribute__((vector_size(kVectorFloats * sizeof(float))));
@@ -53,14 +55,18 @@ inline Vec load_vector(const float* p) {
   std::memcpy(&v, p, sizeof(v));
   return v;
 }
-inline void store_vector(float* p, Vec v) { std::memcpy(p, &v, sizeof(v)); }
+inline void store_vector(float* p, Vec v) {
+  std::memcpy(p, &v, sizeof(v));
+}
 
 // Element (i, k) of op(A) and (k, j) of op(B).
 struct MatrixView {
   const float* data;
   int stride;
   bool transposed;
-  float at(int row, int col) const { return transposed ? data[col * stride + row] : data[row * stride + col]; }
+  float at(int row, int col) const {
+    return transposed ? data[col * stride + row] : data[row * stride + col];
+  }
 };
 
 // Packs rows [row0, row0+rows) x depth [k0, k0+depth) of op(A) into MR-tall panels:
@@ -103,7 +109,8 @@ void pack_b(const MatrixView& b, int k0, int depth, int col0, int cols, float* p
 }
 
 // C tile (rows x cols <= MR x NR) += alpha * A panel (depth x MR) * B panel (depth x NR).
-void micro_kernel(int depth, const float* a, const float* b, float alpha, float* c, int ldc, int rows, int cols) {
+void micro_kernel(int depth, const float* a, const float* b, float alpha, float* c, int ldc, int rows,
+                  int cols) {
   Vec acc[kMR][2];
   for (int r = 0; r < kMR; ++r) acc[r][0] = acc[r][1] = Vec{};
   for (int k = 0; k < depth; ++k, a += kMR, b += kNR) {
@@ -135,13 +142,16 @@ void scale_c(int M, int N, float beta, float* C, int ldc) {
   if (beta == 1.0f) return;
   for (int i = 0; i < M; ++i) {
     float* row = C + size_t(i) * ldc;
-    if (beta == 0.0f) std::fill(row, row + N, 0.0f);  // as BLAS: beta = 0 overwrites, even NaN
-    else for (int j = 0; j < N; ++j) row[j] *= beta;
+    if (beta == 0.0f)
+      std::fill(row, row + N, 0.0f);  // as BLAS: beta = 0 overwrites, even NaN
+    else
+      for (int j = 0; j < N; ++j) row[j] *= beta;
   }
 }
 
 // The single-threaded algorithm: loops over KC slices, MC row blocks, and NR x MR register tiles.
-void sgemm_serial(const MatrixView& a, const MatrixView& b, int M, int N, int K, float alpha, float* C, int ldc) {
+void sgemm_serial(const MatrixView& a, const MatrixView& b, int M, int N, int K, float alpha, float* C,
+                  int ldc) {
   const int nc = std::min(kNC, ((N + kNR - 1) / kNR) * kNR);
   AlignedBuffer packed_b = aligned_floats(size_t(kKC) * nc);
   AlignedBuffer packed_a = aligned_floats(size_t(kMC) * kKC);
@@ -157,7 +167,8 @@ void sgemm_serial(const MatrixView& a, const MatrixView& b, int M, int N, int K,
           const float* b_panel = packed_b.get() + size_t(j) * depth;
           for (int i = 0; i < rows; i += kMR) {
             micro_kernel(depth, packed_a.get() + size_t(i) * depth, b_panel, alpha,
-                         C + size_t(row0 + i) * ldc + col0 + j, ldc, std::min(kMR, rows - i), std::min(kNR, cols - j));
+                         C + size_t(row0 + i) * ldc + col0 + j, ldc, std::min(kMR, rows - i),
+                         std::min(kNR, cols - j));
           }
         }
       }

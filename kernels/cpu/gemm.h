@@ -11,7 +11,7 @@ namespace untangle {
 void sgemm(bool transpose_a, bool transpose_b, int M, int N, int K, float alpha, const float* A, int lda,
            const float* B, int ldb, float beta, float* C, int ldc);
 
-void sgemm_reference(bool transpose_a, bool transpose_b, int M, int N, int K, float alpha, const float* A, int lda,
-                     const float* B, int ldb, float beta, float* C, int ldc);
+void sgemm_reference(bool transpose_a, bool transpose_b, int M, int N, int K, float alpha, const float* A,
+                     int lda, const float* B, int ldb, float beta, float* C, int ldc);
 
 }  // namespace untangle

@@ -4,8 +4,8 @@
 
 namespace untangle {
 
-void sgemm_reference(bool transpose_a, bool transpose_b, int M, int N, int K, float alpha, const float* A, int lda,
-                     const float* B, int ldb, float beta, float* C, int ldc) {
+void sgemm_reference(bool transpose_a, bool transpose_b, int M, int N, int K, float alpha, const float* A,
+                     int lda, const float* B, int ldb, float beta, float* C, int ldc) {
   for (int i = 0; i < M; ++i) {
     for (int j = 0; j < N; ++j) {
       double sum = 0.0;

@@ -9,7 +9,9 @@
 namespace untangle {
 
 namespace {
-float bce_one(float x, float t) { return std::max(x, 0.0f) - x * t + std::log1p(std::exp(-std::abs(x))); }
+float bce_one(float x, float t) {
+  return std::max(x, 0.0f) - x * t + std::log1p(std::exp(-std::abs(x)));
+}
 // The cross-entropy's exp and log1p are worth two threads once a loop is this long (a batch of images).
 constexpr long long kMinPerThread = 1 << 14;
 }  // namespace
@@ -24,8 +26,8 @@ void mse_sum(const float* p, const float* t, size_t n, float scale, float* out) 
   out[0] = float(total * scale);
 }
 
-void mse_backward(const float* p, const float* t, const float* gy, bool gy_per_element, float scale, float* dp,
-                  float* dt, size_t n) {
+void mse_backward(const float* p, const float* t, const float* gy, bool gy_per_element, float scale,
+                  float* dp, float* dt, size_t n) {
   for (size_t i = 0; i < n; ++i) {
     const float g = (gy_per_element ? gy[i] : gy[0]) * scale * 2.0f * (p[i] - t[i]);
     if (dp) dp[i] += g;
@@ -50,8 +52,8 @@ void bce_with_logits_sum(const float* x, const float* t, size_t n, float scale, 
   out[0] = float(total * scale);
 }
 
-void bce_with_logits_backward(const float* x, const float* t, const float* gy, bool gy_per_element, float scale,
-                              float* dx, size_t n) {
+void bce_with_logits_backward(const float* x, const float* t, const float* gy, bool gy_per_element,
+                              float scale, float* dx, size_t n) {
   parallel_for((long long)n,
                [&](long long begin, long long end, int) {
                  for (long long i = begin; i < end; ++i)
@@ -72,8 +74,8 @@ void gaussian_kl_forward(const float* mu, const float* logvar, int rows, int col
   }
 }
 
-void gaussian_kl_backward(const float* mu, const float* logvar, const float* gy, int rows, int cols, float* d_mu,
-                          float* d_logvar) {
+void gaussian_kl_backward(const float* mu, const float* logvar, const float* gy, int rows, int cols,
+                          float* d_mu, float* d_logvar) {
   for (int r = 0; r < rows; ++r)
     for (int j = 0; j < cols; ++j) {
       const size_t i = size_t(r) * cols + j;

@@ -71,8 +71,10 @@ class ThreadPool {
     work_on(job);
     // Wait for chunks other threads claimed; yield so that, on a busy machine, they get the CPU.
     for (int spins = 0; done_.load() < chunks; ++spins) {
-      if (spins < 2000) cpu_relax();
-      else std::this_thread::yield();
+      if (spins < 2000)
+        cpu_relax();
+      else
+        std::this_thread::yield();
     }
   }
 
@@ -148,8 +150,12 @@ ThreadPool& pool() {
 
 }  // namespace
 
-int parallel_thread_count() { return pool().threads(); }
-bool in_parallel_region() { return tls_inside_parallel; }
+int parallel_thread_count() {
+  return pool().threads();
+}
+bool in_parallel_region() {
+  return tls_inside_parallel;
+}
 
 namespace {
 bool runs_serially(long long count, long long min_per_thread) {

@@ -20,8 +20,8 @@ bool in_parallel_region();
 // Calls body(begin, end, chunk) on contiguous chunks covering [0, count). `chunk` numbers the chunk
 // (0 .. parallel_chunk_count(count, min_per_thread) - 1); which thread runs which chunk varies from run
 // to run, but the chunks themselves do not — so a reduction that keeps one partial result per chunk and
-// adds them up in chunk order gives bit-identical results every run (training runs resume exactly). Loops with fewer than `min_per_thread` iterations per
-// thread run on the calling thread alone.
+// adds them up in chunk order gives bit-identical results every run (training runs resume exactly). Loops
+// with fewer than `min_per_thread` iterations per thread run on the calling thread alone.
 void parallel_for(long long count, const std::function<void(long long begin, long long end, int chunk)>& body,
                   long long min_per_thread = 1);
 // How many chunks parallel_for(count, ..., min_per_thread) will use (1 when it runs serially).

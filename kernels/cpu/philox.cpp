@@ -64,7 +64,9 @@ void PhiloxRng::fill_normal(float* out, size_t n, float mean, float stddev) {
   counter_ += (n + 3) / 4;
 }
 
-uint32_t PhiloxRng::next_u32() { return philox_block(seed_, counter_++)[0]; }
+uint32_t PhiloxRng::next_u32() {
+  return philox_block(seed_, counter_++)[0];
+}
 
 uint64_t PhiloxRng::next_below(uint64_t n) {
   if (n <= 1) return 0;

@@ -19,11 +19,14 @@ PhiloxBlock philox4x32_10(PhiloxBlock counter, uint32_t key0, uint32_t key1);
 
 // untangle's streams: the 64-bit seed is the key, the 64-bit counter fills the counter's low words.
 inline PhiloxBlock philox_block(uint64_t seed, uint64_t counter) {
-  return philox4x32_10({uint32_t(counter), uint32_t(counter >> 32), 0u, 0u}, uint32_t(seed), uint32_t(seed >> 32));
+  return philox4x32_10({uint32_t(counter), uint32_t(counter >> 32), 0u, 0u}, uint32_t(seed),
+                       uint32_t(seed >> 32));
 }
 
 // Maps a 32-bit word to a float in [0, 1) using its top 24 bits (exact in float32).
-inline float uniform_from_bits(uint32_t bits) { return float(bits >> 8) * (1.0f / 16777216.0f); }
+inline float uniform_from_bits(uint32_t bits) {
+  return float(bits >> 8) * (1.0f / 16777216.0f);
+}
 
 // A stream position. Element i of a fill that starts at counter c is word i % 4 of block c + i / 4,
 // so fills are index-parallel; a fill of n numbers advances the counter by ceil(n / 4).

@@ -62,8 +62,9 @@ FusedAdam::FusedAdam(const std::vector<AdamTensor>& tensors) {
   UNTANGLE_CUDA_CHECK(cudaMalloc(&device_step_, sizeof(long long)), "cuda::FusedAdam");
   if (table.empty()) return;
   UNTANGLE_CUDA_CHECK(cudaMalloc(&chunks_, table.size() * sizeof(AdamChunk)), "cuda::FusedAdam");
-  UNTANGLE_CUDA_CHECK(cudaMemcpy(chunks_, table.data(), table.size() * sizeof(AdamChunk), cudaMemcpyHostToDevice),
-                      "cuda::FusedAdam");
+  UNTANGLE_CUDA_CHECK(
+      cudaMemcpy(chunks_, table.data(), table.size() * sizeof(AdamChunk), cudaMemcpyHostToDevice),
+      "cuda::FusedAdam");
 }
 
 FusedAdam::~FusedAdam() {

@@ -25,7 +25,8 @@ __device__ inline double block_max(double value) {
   partial[threadIdx.x] = value;
   __syncthreads();
   for (int width = blockDim.x / 2; width > 0; width /= 2) {
-    if (int(threadIdx.x) < width) partial[threadIdx.x] = fmax(partial[threadIdx.x], partial[threadIdx.x + width]);
+    if (int(threadIdx.x) < width)
+      partial[threadIdx.x] = fmax(partial[threadIdx.x], partial[threadIdx.x + width]);
     __syncthreads();
   }
   const double largest = partial[0];

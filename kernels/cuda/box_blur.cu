@@ -35,7 +35,8 @@ int fast_fft_size(int minimum) {
 
 __global__ void pad_planes(const float* in, float* padded, long long planes, int H, int W, int P, int Q) {
   const size_t total = size_t(planes) * P * Q;
-  for (size_t i = blockIdx.x * size_t(blockDim.x) + threadIdx.x; i < total; i += size_t(gridDim.x) * blockDim.x) {
+  for (size_t i = blockIdx.x * size_t(blockDim.x) + threadIdx.x; i < total;
+       i += size_t(gridDim.x) * blockDim.x) {
     const int x = int(i % Q), y = int((i / Q) % P);
     const size_t plane = i / (size_t(P) * Q);
     padded[i] = (y < H && x < W) ? in[(plane * H + y) * W + x] : 0.0f;
@@ -44,9 +45,10 @@ __global__ void pad_planes(const float* in, float* padded, long long planes, int
 
 // spectrum *= box * scale, the box's spectrum shared by every plane. scale = 1 / (P Q) undoes cuFFT's
 // unnormalised inverse.
-__global__ void multiply_spectra(cufftComplex* spectrum, const cufftComplex* box, size_t per_plane, size_t total,
-                                 float scale) {
-  for (size_t i = blockIdx.x * size_t(blockDim.x) + threadIdx.x; i < total; i += size_t(gridDim.x) * blockDim.x) {
+__global__ void multiply_spectra(cufftComplex* spectrum, const cufftComplex* box, size_t per_plane,
+                                 size_t total, float scale) {
+  for (size_t i = blockIdx.x * size_t(blockDim.x) + threadIdx.x; i < total;
+       i += size_t(gridDim.x) * blockDim.x) {
     const cufftComplex a = spectrum[i], b = box[i % per_plane];
     spectrum[i] = make_cuFloatComplex((a.x * b.x - a.y * b.y) * scale, (a.x * b.y + a.y * b.x) * scale);
   }
@@ -55,7 +57,8 @@ __global__ void multiply_spectra(cufftComplex* spectrum, const cufftComplex* box
 __global__ void crop_planes(const float* padded, float* out, long long planes, int H, int W, int P, int Q,
                             bool accumulate) {
   const size_t total = size_t(planes) * H * W;
-  for (size_t i = blockIdx.x * size_t(blockDim.x) + threadIdx.x; i < total; i += size_t(gridDim.x) * blockDim.x) {
+  for (size_t i = blockIdx.x * size_t(blockDim.x) + threadIdx.x; i < total;
+       i += size_t(gridDim.x) * blockDim.x) {
     const int x = int(i % W), y = int((i / W) % H);
     const size_t plane = i / (size_t(H) * W);
     const float v = padded[(plane * P + y) * Q + x];
@@ -66,7 +69,8 @@ __global__ void crop_planes(const float* padded, float* out, long long planes, i
 __global__ void direct_blur(const float* in, float* out, long long planes, int H, int W, int r, float weight,
                             bool accumulate) {
   const size_t total = size_t(planes) * H * W;
-  for (size_t i = blockIdx.x * size_t(blockDim.x) + threadIdx.x; i < total; i += size_t(gridDim.x) * blockDim.x) {
+  for (size_t i = blockIdx.x * size_t(blockDim.x) + threadIdx.x; i < total;
+       i += size_t(gridDim.x) * blockDim.x) {
     const int x = int(i % W), y = int((i / W) % H);
     const float* plane = in + (i / (size_t(H) * W)) * H * W;
     float sum = 0.0f;
@@ -81,8 +85,8 @@ __global__ void direct_blur(const float* in, float* out, long long planes, int H
 BoxBlurFft::BoxBlurFft(long long planes, int height, int width, int radius)
     : planes_(planes), height_(height), width_(width) {
   const char* op = "cuda::BoxBlurFft";
-  require(planes > 0 && height > 0 && width > 0 && radius >= 0, op, ": bad sizes (planes ", planes, ", ", height,
-          "x", width, ", radius ", radius, ")");
+  require(planes > 0 && height > 0 && width > 0 && radius >= 0, op, ": bad sizes (planes ", planes, ", ",
+          height, "x", width, ", radius ", radius, ")");
   fft_height_ = fast_fft_size(std::max(height + radius, 2 * radius + 1));
   fft_width_ = fast_fft_size(std::max(width + radius, 2 * radius + 1));
   const int P = fft_height_, Q = fft_width_, half = Q / 2 + 1;  // a real transform keeps Q/2 + 1 columns
@@ -101,9 +105,11 @@ BoxBlurFft::BoxBlurFft(long long planes, int height, int width, int radius)
       if (self->have_inverse_) cufftDestroy(self->inverse_);
     }
   } guard{this};
-  UNTANGLE_CUDA_CHECK(cufftPlanMany(&forward_, 2, sizes, nullptr, 1, 0, nullptr, 1, 0, CUFFT_R2C, int(planes)), op);
+  UNTANGLE_CUDA_CHECK(
+      cufftPlanMany(&forward_, 2, sizes, nullptr, 1, 0, nullptr, 1, 0, CUFFT_R2C, int(planes)), op);
   have_forward_ = true;
-  UNTANGLE_CUDA_CHECK(cufftPlanMany(&inverse_, 2, sizes, nullptr, 1, 0, nullptr, 1, 0, CUFFT_C2R, int(planes)), op);
+  UNTANGLE_CUDA_CHECK(
+      cufftPlanMany(&inverse_, 2, sizes, nullptr, 1, 0, nullptr, 1, 0, CUFFT_C2R, int(planes)), op);
   have_inverse_ = true;
   UNTANGLE_CUDA_CHECK(cufftSetStream(forward_, stream()), op);
   UNTANGLE_CUDA_CHECK(cufftSetStream(inverse_, stream()), op);

@@ -24,26 +24,36 @@ Plan device_plan(const Broadcast& p) {
 
 __device__ float apply(BinaryOp op, float x, float y) {
   switch (op) {
-    case BinaryOp::Add: return x + y;
-    case BinaryOp::Sub: return x - y;
-    case BinaryOp::Mul: return x * y;
-    case BinaryOp::Div: return x / y;
+    case BinaryOp::Add:
+      return x + y;
+    case BinaryOp::Sub:
+      return x - y;
+    case BinaryOp::Mul:
+      return x * y;
+    case BinaryOp::Div:
+      return x / y;
   }
   return 0.0f;
 }
 
 __device__ float derivative(BinaryOp op, bool with_respect_to_a, float x, float y) {
   switch (op) {
-    case BinaryOp::Add: return 1.0f;
-    case BinaryOp::Sub: return with_respect_to_a ? 1.0f : -1.0f;
-    case BinaryOp::Mul: return with_respect_to_a ? y : x;
-    case BinaryOp::Div: return with_respect_to_a ? 1.0f / y : -x / (y * y);
+    case BinaryOp::Add:
+      return 1.0f;
+    case BinaryOp::Sub:
+      return with_respect_to_a ? 1.0f : -1.0f;
+    case BinaryOp::Mul:
+      return with_respect_to_a ? y : x;
+    case BinaryOp::Div:
+      return with_respect_to_a ? 1.0f / y : -x / (y * y);
   }
   return 0.0f;
 }
 
-__global__ void forward_kernel(BinaryOp op, Plan p, const float* a, const float* b, float* out, size_t count) {
-  for (size_t o = blockIdx.x * size_t(blockDim.x) + threadIdx.x; o < count; o += size_t(gridDim.x) * blockDim.x) {
+__global__ void forward_kernel(BinaryOp op, Plan p, const float* a, const float* b, float* out,
+                               size_t count) {
+  for (size_t o = blockIdx.x * size_t(blockDim.x) + threadIdx.x; o < count;
+       o += size_t(gridDim.x) * blockDim.x) {
     size_t rest = o, ia = 0, ib = 0;
     for (int k = 3; k >= 0; --k) {  // the output index's 4-D coordinates, last dimension fastest
       const size_t coordinate = rest % p.dims[k];
@@ -77,8 +87,10 @@ __global__ void operand_grad_kernel(BinaryOp op, Plan p, bool for_a, const float
         for (size_t i2 = first[2]; i2 < last[2]; ++i2)
           for (size_t i3 = first[3]; i3 < last[3]; ++i3) {
             const size_t o = ((i0 * p.dims[1] + i1) * p.dims[2] + i2) * p.dims[3] + i3;
-            const size_t ia = i0 * p.a_strides[0] + i1 * p.a_strides[1] + i2 * p.a_strides[2] + i3 * p.a_strides[3];
-            const size_t ib = i0 * p.b_strides[0] + i1 * p.b_strides[1] + i2 * p.b_strides[2] + i3 * p.b_strides[3];
+            const size_t ia =
+                i0 * p.a_strides[0] + i1 * p.a_strides[1] + i2 * p.a_strides[2] + i3 * p.a_strides[3];
+            const size_t ib =
+                i0 * p.b_strides[0] + i1 * p.b_strides[1] + i2 * p.b_strides[2] + i3 * p.b_strides[3];
             total += d_out[o] * derivative(op, for_a, a[ia], b[ib]);
           }
     grad[j] += float(total);

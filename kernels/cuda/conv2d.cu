@@ -41,8 +41,8 @@ struct ConvShape {
 };
 
 ConvShape shape_of(const Conv2dGeometry& g) {
-  return {g.batch,         g.in_channels, g.in_height, g.in_width,      g.out_channels, g.kernel_height,
-          g.kernel_width,  g.stride,      g.padding,   g.out_height(),  g.out_width()};
+  return {g.batch,        g.in_channels, g.in_height, g.in_width,     g.out_channels, g.kernel_height,
+          g.kernel_width, g.stride,      g.padding,   g.out_height(), g.out_width()};
 }
 
 // ---- loaders: element (row, column) of an operand, computed from the tensors ---------------------
@@ -52,7 +52,8 @@ struct Im2col {
   const float* x;
   ConvShape s;
   __device__ float operator()(int tap, int pixel) const {
-    const int kx = tap % s.kernel_w, ky = (tap / s.kernel_w) % s.kernel_h, c = tap / (s.kernel_w * s.kernel_h);
+    const int kx = tap % s.kernel_w, ky = (tap / s.kernel_w) % s.kernel_h,
+              c = tap / (s.kernel_w * s.kernel_h);
     const int ox = pixel % s.out_w, oy = (pixel / s.out_w) % s.out_h, n = pixel / (s.out_w * s.out_h);
     const int iy = oy * s.stride - s.padding + ky, ix = ox * s.stride - s.padding + kx;
     if (iy < 0 || iy >= s.height || ix < 0 || ix >= s.width) return 0.0f;
@@ -265,11 +266,13 @@ constexpr long long kEnoughBlocks = 264;
 // is small (the decoder's last layer has 1 or 3 channels: a 64-row tile would idle) or when 64-row tiles
 // would give too few blocks to fill the GPU (the 8 x 8 layers at batch 64 have only 16 column tiles).
 template <typename LoadA, typename LoadB, typename Store>
-void launch_implicit_gemm(const char* op, int M, int N, int K, int splits, int k_chunk, LoadA load_a, LoadB load_b,
-                          Store store) {
+void launch_implicit_gemm(const char* op, int M, int N, int K, int splits, int k_chunk, LoadA load_a,
+                          LoadB load_b, Store store) {
   const unsigned column_tiles = unsigned((N + kTileN - 1) / kTileN);
   int rows_per_thread = M <= 16 ? 1 : (M <= 32 ? 2 : 4);
-  auto blocks = [&](int rows) { return (long long)((M + 16 * rows - 1) / (16 * rows)) * column_tiles * splits; };
+  auto blocks = [&](int rows) {
+    return (long long)((M + 16 * rows - 1) / (16 * rows)) * column_tiles * splits;
+  };
   while (rows_per_thread > 1 && blocks(rows_per_thread) < kEnoughBlocks) rows_per_thread /= 2;
   if (rows_per_thread == 1) {
     dim3 grid(column_tiles, unsigned((M + 15) / 16), unsigned(splits));
@@ -304,7 +307,8 @@ SplitK weight_grad_split(const Conv2dGeometry& g) {
 
 // dw[i] = sum over slices s of workspace[s][i], in slice order (deterministic).
 __global__ void sum_weight_grad_slices(const float* workspace, int splits, size_t count, float* dw) {
-  for (size_t i = blockIdx.x * size_t(blockDim.x) + threadIdx.x; i < count; i += size_t(gridDim.x) * blockDim.x) {
+  for (size_t i = blockIdx.x * size_t(blockDim.x) + threadIdx.x; i < count;
+       i += size_t(gridDim.x) * blockDim.x) {
     float total = 0.0f;
     for (int s = 0; s < splits; ++s) total += workspace[size_t(s) * count + i];
     dw[i] = total;
@@ -334,8 +338,8 @@ void check_geometry(const Conv2dGeometry& g, const char* op) {
               g.kernel_height > 0 && g.kernel_width > 0 && g.in_height + 2 * g.padding >= g.kernel_height &&
               g.in_width + 2 * g.padding >= g.kernel_width && g.out_height() > 0 && g.out_width() > 0,
           op, ": invalid geometry (batch ", g.batch, ", channels ", g.in_channels, " -> ", g.out_channels,
-          ", input ", g.in_height, "x", g.in_width, ", kernel ", g.kernel_height, "x", g.kernel_width, ", stride ",
-          g.stride, ", padding ", g.padding, ")");
+          ", input ", g.in_height, "x", g.in_width, ", kernel ", g.kernel_height, "x", g.kernel_width,
+          ", stride ", g.stride, ", padding ", g.padding, ")");
 }
 
 }  // namespace
@@ -370,7 +374,8 @@ void conv2d_backward_data(const Conv2dGeometry& g, const float* dy, const float*
       // K = 0 (a kernel smaller than the stride) still runs: those inputs receive no gradient and get 0.
       const int K = g.out_channels * ph.taps_y * ph.taps_x;
       launch_implicit_gemm(op, g.in_channels, g.batch * ph.rows * ph.cols, K, 1, std::max(K, 1),
-                           PhaseWeights{w, s, ph}, PhaseOutputGrad{dy, s, ph}, StorePhaseInputGrad{dx, s, ph});
+                           PhaseWeights{w, s, ph}, PhaseOutputGrad{dy, s, ph},
+                           StorePhaseInputGrad{dx, s, ph});
     }
 }
 

@@ -9,9 +9,11 @@ namespace untangle::cuda {
 namespace {
 
 __global__ void copy_rows_kernel(const float* src, size_t src_stride, size_t src_offset, float* dst,
-                                 size_t dst_stride, size_t dst_offset, size_t rows, size_t width, bool accumulate) {
+                                 size_t dst_stride, size_t dst_offset, size_t rows, size_t width,
+                                 bool accumulate) {
   const size_t total = rows * width;
-  for (size_t e = blockIdx.x * size_t(blockDim.x) + threadIdx.x; e < total; e += size_t(gridDim.x) * blockDim.x) {
+  for (size_t e = blockIdx.x * size_t(blockDim.x) + threadIdx.x; e < total;
+       e += size_t(gridDim.x) * blockDim.x) {
     const size_t r = e / width, i = e % width;
     const float v = src[r * src_stride + src_offset + i];
     float& to = dst[r * dst_stride + dst_offset + i];
@@ -21,7 +23,8 @@ __global__ void copy_rows_kernel(const float* src, size_t src_stride, size_t src
 
 __global__ void gather_columns_kernel(const float* z, const int* source, int B, int D, float* out) {
   const size_t total = size_t(B) * D;
-  for (size_t e = blockIdx.x * size_t(blockDim.x) + threadIdx.x; e < total; e += size_t(gridDim.x) * blockDim.x) {
+  for (size_t e = blockIdx.x * size_t(blockDim.x) + threadIdx.x; e < total;
+       e += size_t(gridDim.x) * blockDim.x) {
     const size_t i = e / D, j = e % D;
     out[e] = z[size_t(source[j * B + i]) * D + j];
   }
@@ -29,7 +32,8 @@ __global__ void gather_columns_kernel(const float* z, const int* source, int B, 
 
 __global__ void scatter_add_columns_kernel(const float* d_out, const int* source, int B, int D, float* d_z) {
   const size_t total = size_t(B) * D;
-  for (size_t e = blockIdx.x * size_t(blockDim.x) + threadIdx.x; e < total; e += size_t(gridDim.x) * blockDim.x) {
+  for (size_t e = blockIdx.x * size_t(blockDim.x) + threadIdx.x; e < total;
+       e += size_t(gridDim.x) * blockDim.x) {
     const size_t i = e / D, j = e % D;
     d_z[size_t(source[j * B + i]) * D + j] += d_out[e];
   }

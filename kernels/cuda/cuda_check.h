@@ -1,10 +1,11 @@
 // Checking every CUDA, cuBLAS and cuFFT call, and a small RAII buffer of device memory.
 //
 //   UNTANGLE_CUDA_CHECK(cudaMalloc(&p, bytes), "conv2d_forward");
-// throws untangle::Error("conv2d_forward: cudaMalloc(&p, bytes) failed: out of memory (kernels/cuda/<file>.cu:12)").
-// Kernel launches report bad configurations only through cudaGetLastError, so every launch is followed by
-// UNTANGLE_CUDA_CHECK_LAUNCH("kernel name"). Errors inside a running kernel surface at the next call that
-// synchronises (a copy back to the host, cudaDeviceSynchronize), which is checked the same way.
+// throws untangle::Error("conv2d_forward: cudaMalloc(&p, bytes) failed: out of memory
+// (kernels/cuda/<file>.cu:12)"). Kernel launches report bad configurations only through cudaGetLastError, so
+// every launch is followed by UNTANGLE_CUDA_CHECK_LAUNCH("kernel name"). Errors inside a running kernel
+// surface at the next call that synchronises (a copy back to the host, cudaDeviceSynchronize), which is
+// checked the same way.
 //
 // Only CUDA builds may include this header (the non-CUDA build has no CUDA headers at all).
 #pragma once
@@ -29,7 +30,8 @@ inline void check_status(cudaError_t status, const char* call, const char* op, c
   cudaGetLastError();  // clear a non-sticky error so the next call starts clean
   fail(op, ": ", call, " failed: ", cudaGetErrorString(status), " (", file, ":", line, ")");
 }
-inline void check_status(cublasStatus_t status, const char* call, const char* op, const char* file, int line) {
+inline void check_status(cublasStatus_t status, const char* call, const char* op, const char* file,
+                         int line) {
   if (status == CUBLAS_STATUS_SUCCESS) return;
   fail(op, ": ", call, " failed: ", cublasGetStatusString(status), " (", file, ":", line, ")");
 }
@@ -53,7 +55,8 @@ class DeviceBuffer {
  public:
   DeviceBuffer() = default;
   explicit DeviceBuffer(size_t count) : count_(count) {
-    if (count_ > 0) UNTANGLE_CUDA_CHECK(cudaMalloc(reinterpret_cast<void**>(&data_), count_ * sizeof(T)), "DeviceBuffer");
+    if (count_ > 0)
+      UNTANGLE_CUDA_CHECK(cudaMalloc(reinterpret_cast<void**>(&data_), count_ * sizeof(T)), "DeviceBuffer");
   }
   explicit DeviceBuffer(const std::vector<T>& host) : DeviceBuffer(host.size()) { copy_from_host(host); }
   ~DeviceBuffer() {
@@ -82,14 +85,17 @@ class DeviceBuffer {
 
   // Blocking copies (cudaMemcpy waits for earlier work on the device, so results are complete).
   void copy_from_host(const std::vector<T>& host) {
-    require(host.size() == count_, "DeviceBuffer: copying ", host.size(), " elements into a buffer of ", count_);
+    require(host.size() == count_, "DeviceBuffer: copying ", host.size(), " elements into a buffer of ",
+            count_);
     if (count_ > 0)
-      UNTANGLE_CUDA_CHECK(cudaMemcpy(data_, host.data(), count_ * sizeof(T), cudaMemcpyHostToDevice), "DeviceBuffer");
+      UNTANGLE_CUDA_CHECK(cudaMemcpy(data_, host.data(), count_ * sizeof(T), cudaMemcpyHostToDevice),
+                          "DeviceBuffer");
   }
   std::vector<T> to_host() const {
     std::vector<T> host(count_);
     if (count_ > 0)
-      UNTANGLE_CUDA_CHECK(cudaMemcpy(host.data(), data_, count_ * sizeof(T), cudaMemcpyDeviceToHost), "DeviceBuffer");
+      UNTANGLE_CUDA_CHECK(cudaMemcpy(host.data(), data_, count_ * sizeof(T), cudaMemcpyDeviceToHost),
+                          "DeviceBuffer");
     return host;
   }
   // Sets every byte to `byte` (0xFF gives NaN floats: tests poison outputs to see that all were written).

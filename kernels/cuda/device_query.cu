@@ -8,7 +8,9 @@
 
 namespace untangle {
 
-bool cuda_compiled() { return true; }
+bool cuda_compiled() {
+  return true;
+}
 
 int cuda_device_count(std::string* why_none) {
   int count = 0;

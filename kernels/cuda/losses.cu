@@ -18,7 +18,9 @@ struct SquaredError {
 };
 struct BinaryCrossEntropyWithLogits {
   // max(x, 0) - x t + log(1 + e^-|x|): overflow-free for any x.
-  __device__ float operator()(float x, float t) const { return fmaxf(x, 0.0f) - x * t + log1pf(expf(-fabsf(x))); }
+  __device__ float operator()(float x, float t) const {
+    return fmaxf(x, 0.0f) - x * t + log1pf(expf(-fabsf(x)));
+  }
 };
 
 template <typename Loss>
@@ -36,8 +38,8 @@ struct LossTerm {
   __device__ double operator()(size_t i) const { return loss(a[i], b[i]); }
 };
 
-__global__ void mse_backward_kernel(const float* p, const float* t, const float* gy, bool gy_per_element, float scale,
-                                    float* dp, float* dt, size_t n) {
+__global__ void mse_backward_kernel(const float* p, const float* t, const float* gy, bool gy_per_element,
+                                    float scale, float* dp, float* dt, size_t n) {
   for (size_t i = blockIdx.x * size_t(blockDim.x) + threadIdx.x; i < n; i += size_t(gridDim.x) * blockDim.x) {
     const float g = (gy_per_element ? gy[i] : gy[0]) * scale * 2.0f * (p[i] - t[i]);
     if (dp) dp[i] += g;
@@ -45,8 +47,8 @@ __global__ void mse_backward_kernel(const float* p, const float* t, const float*
   }
 }
 
-__global__ void bce_backward_kernel(const float* x, const float* t, const float* gy, bool gy_per_element, float scale,
-                                    float* dx, size_t n) {
+__global__ void bce_backward_kernel(const float* x, const float* t, const float* gy, bool gy_per_element,
+                                    float scale, float* dx, size_t n) {
   for (size_t i = blockIdx.x * size_t(blockDim.x) + threadIdx.x; i < n; i += size_t(gridDim.x) * blockDim.x)
     dx[i] += (gy_per_element ? gy[i] : gy[0]) * scale * (1.0f / (1.0f + expf(-x[i])) - t[i]);
 }
@@ -84,8 +86,8 @@ void mse_sum(const float* p, const float* t, size_t n, float scale, float* out) 
   sum_terms(LossTerm<SquaredError>{SquaredError{}, p, t}, n, scale, out, "cuda::mse_sum");
 }
 
-void mse_backward(const float* p, const float* t, const float* gy, bool gy_per_element, float scale, float* dp,
-                  float* dt, size_t n) {
+void mse_backward(const float* p, const float* t, const float* gy, bool gy_per_element, float scale,
+                  float* dp, float* dt, size_t n) {
   if (n == 0) return;
   mse_backward_kernel<<<blocks_for(n), kThreadsPerBlock, 0, stream()>>>(p, t, gy, gy_per_element, scale, dp,
                                                                         dt, n);
@@ -104,8 +106,8 @@ void bce_with_logits_sum(const float* x, const float* t, size_t n, float scale, 
             "cuda::bce_with_logits_sum");
 }
 
-void bce_with_logits_backward(const float* x, const float* t, const float* gy, bool gy_per_element, float scale,
-                              float* dx, size_t n) {
+void bce_with_logits_backward(const float* x, const float* t, const float* gy, bool gy_per_element,
+                              float scale, float* dx, size_t n) {
   if (n == 0) return;
   bce_backward_kernel<<<blocks_for(n), kThreadsPerBlock, 0, stream()>>>(x, t, gy, gy_per_element, scale, dx,
                                                                         n);
@@ -118,8 +120,8 @@ void gaussian_kl_forward(const float* mu, const float* logvar, int rows, int col
   UNTANGLE_CUDA_CHECK_LAUNCH("cuda::gaussian_kl_forward");
 }
 
-void gaussian_kl_backward(const float* mu, const float* logvar, const float* gy, int rows, int cols, float* d_mu,
-                          float* d_logvar) {
+void gaussian_kl_backward(const float* mu, const float* logvar, const float* gy, int rows, int cols,
+                          float* d_mu, float* d_logvar) {
   const size_t n = size_t(rows) * cols;
   if (n == 0) return;
   gaussian_kl_backward_kernel<<<blocks_for(n), kThreadsPerBlock, 0, stream()>>>(mu, logvar, gy, cols, n, d_mu,

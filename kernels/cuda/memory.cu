@@ -1,22 +1,22 @@
 // The caching allocator and copies of kernels/cuda/memory.h. The allocator's bookkeeping (free lists,
-// capture pools) is kernels/memory/block_cache.h, tested on the CPU; here it runs over cudaMalloc / cudaFree. A
-// training step asks for the same sizes every time, so after the first step every request is served from a
+// capture pools) is kernels/memory/block_cache.h, tested on the CPU; here it runs over cudaMalloc / cudaFree.
+// A training step asks for the same sizes every time, so after the first step every request is served from a
 // free list and cudaMalloc is not called again (memory_statistics().cuda_mallocs stays put).
 #include <cstring>
 #include <mutex>
 
-#include "kernels/memory/block_cache.h"
 #include "kernels/cuda/cuda_check.h"
 #include "kernels/cuda/launch.cuh"
 #include "kernels/cuda/memory.h"
 #include "kernels/cuda/stream.h"
+#include "kernels/memory/block_cache.h"
 
 namespace untangle::cuda {
 
 namespace {
 
-// The allocator: kernels/memory/block_cache.h's bookkeeping over cudaMalloc / cudaFree. Never destroyed: tensors
-// held by static objects may be released during static destruction.
+// The allocator: kernels/memory/block_cache.h's bookkeeping over cudaMalloc / cudaFree. Never destroyed:
+// tensors held by static objects may be released during static destruction.
 BlockCache& cache() {
   static BlockCache* shared = new BlockCache(
       "cuda::allocate",

@@ -28,7 +28,9 @@ __device__ Block4 philox4x32_10(uint64_t seed, uint64_t counter) {
 }
 
 // Top 24 bits as a float in [0, 1), exactly as uniform_from_bits.
-__device__ float uniform_from_bits(uint32_t bits) { return float(bits >> 8) * (1.0f / 16777216.0f); }
+__device__ float uniform_from_bits(uint32_t bits) {
+  return float(bits >> 8) * (1.0f / 16777216.0f);
+}
 
 // The offset that fills captured in a graph add to their counter (see philox.h), and whether fills queued
 // now read it (a host flag, passed to each kernel as an argument).
@@ -51,7 +53,8 @@ __global__ void fill_uniform_kernel(float* out, size_t n, uint64_t seed, uint64_
                                     float low, float high) {
   counter = start_counter(counter, read_offset);
   const size_t blocks = (n + 3) / 4;
-  for (size_t b = blockIdx.x * size_t(blockDim.x) + threadIdx.x; b < blocks; b += size_t(gridDim.x) * blockDim.x) {
+  for (size_t b = blockIdx.x * size_t(blockDim.x) + threadIdx.x; b < blocks;
+       b += size_t(gridDim.x) * blockDim.x) {
     const Block4 words = philox4x32_10(seed, counter + b);
     for (int j = 0; j < 4 && 4 * b + j < n; ++j) {
       // With (low, high) = (0, 1) this is exactly u; otherwise host and device may contract it to an FMA
@@ -66,7 +69,8 @@ __global__ void fill_normal_kernel(float* out, size_t n, uint64_t seed, uint64_t
   counter = start_counter(counter, read_offset);
   const float two_pi = 6.28318530717958647692f;
   const size_t blocks = (n + 3) / 4;
-  for (size_t b = blockIdx.x * size_t(blockDim.x) + threadIdx.x; b < blocks; b += size_t(gridDim.x) * blockDim.x) {
+  for (size_t b = blockIdx.x * size_t(blockDim.x) + threadIdx.x; b < blocks;
+       b += size_t(gridDim.x) * blockDim.x) {
     const Block4 words = philox4x32_10(seed, counter + b);
     float pair[4];
     for (int p = 0; p < 2; ++p) {
@@ -82,7 +86,8 @@ __global__ void fill_normal_kernel(float* out, size_t n, uint64_t seed, uint64_t
 }
 
 __global__ void blocks_kernel(uint32_t* out, size_t blocks, uint64_t seed, uint64_t counter) {
-  for (size_t b = blockIdx.x * size_t(blockDim.x) + threadIdx.x; b < blocks; b += size_t(gridDim.x) * blockDim.x) {
+  for (size_t b = blockIdx.x * size_t(blockDim.x) + threadIdx.x; b < blocks;
+       b += size_t(gridDim.x) * blockDim.x) {
     const Block4 words = philox4x32_10(seed, counter + b);
     for (int j = 0; j < 4; ++j) out[4 * b + j] = words.w[j];
   }

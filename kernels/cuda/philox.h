@@ -1,9 +1,9 @@
 // Philox4x32-10 fills on the GPU: the same streams as kernels/cpu/philox.h. Element i of a fill that
 // starts at counter c is word i % 4 of block c + i / 4, so one thread per block of four reproduces the
 // CPU exactly. The raw words and the [0, 1) uniform fill are bit-identical to the CPU (a rescaled
-// [low, high) fill to an ulp, as the compilers may fuse low + (high - low) * u differently); the normal fill follows
-// the CPU's Box-Muller step for step, but the device's logf/cosf/sinf may differ from the host's by an
-// ulp or two, so normals agree to ~1e-6 relative, not bit for bit.
+// [low, high) fill to an ulp, as the compilers may fuse low + (high - low) * u differently); the normal fill
+// follows the CPU's Box-Muller step for step, but the device's logf/cosf/sinf may differ from the host's by
+// an ulp or two, so normals agree to ~1e-6 relative, not bit for bit.
 //
 // Fills do not advance any generator: the caller passes the counter and advances its PhiloxRng by
 // philox_blocks_used(n) (as PhiloxRng::fill_* does), which keeps CPU and GPU streams in step.
@@ -13,7 +13,9 @@
 
 namespace untangle::cuda {
 
-inline uint64_t philox_blocks_used(size_t n) { return (n + 3) / 4; }
+inline uint64_t philox_blocks_used(size_t n) {
+  return (n + 3) / 4;
+}
 
 // out: n device floats. Uniform in [low, high), computed as low + (high - low) * u like the CPU.
 void philox_fill_uniform(float* out, size_t n, uint64_t seed, uint64_t counter, float low = 0.0f,

@@ -54,7 +54,8 @@ __global__ void logsumexp_rows_kernel(const float* x, int cols, float* out) {
 // their loads are coalesced whenever inner > 1 (with inner == 1 the row kernels above are used instead).
 __global__ void sum_axis_kernel(const float* x, int outer, int length, int inner, float* out) {
   const size_t total = size_t(outer) * inner;
-  for (size_t e = blockIdx.x * size_t(blockDim.x) + threadIdx.x; e < total; e += size_t(gridDim.x) * blockDim.x) {
+  for (size_t e = blockIdx.x * size_t(blockDim.x) + threadIdx.x; e < total;
+       e += size_t(gridDim.x) * blockDim.x) {
     const float* first = x + (e / inner) * size_t(length) * inner + e % inner;
     double sum = 0.0;
     for (int l = 0; l < length; ++l) sum += first[size_t(l) * inner];
@@ -64,7 +65,8 @@ __global__ void sum_axis_kernel(const float* x, int outer, int length, int inner
 
 __global__ void logsumexp_axis_kernel(const float* x, int outer, int length, int inner, float* out) {
   const size_t total = size_t(outer) * inner;
-  for (size_t e = blockIdx.x * size_t(blockDim.x) + threadIdx.x; e < total; e += size_t(gridDim.x) * blockDim.x) {
+  for (size_t e = blockIdx.x * size_t(blockDim.x) + threadIdx.x; e < total;
+       e += size_t(gridDim.x) * blockDim.x) {
     const float* first = x + (e / inner) * size_t(length) * inner + e % inner;
     float largest = first[0];
     for (int l = 1; l < length; ++l) largest = fmaxf(largest, first[size_t(l) * inner]);

@@ -7,10 +7,10 @@
 
 namespace untangle::cuda {
 
-void sum_all(const float* x, size_t n, float* out);                         // out: (1)
-void sum_rows(const float* x, int rows, int cols, float* out);              // out: (rows)
-void sum_columns(const float* x, int rows, int cols, float* out);           // out: (cols)
-void logsumexp_rows(const float* x, int rows, int cols, float* out);        // out: (rows)
+void sum_all(const float* x, size_t n, float* out);                   // out: (1)
+void sum_rows(const float* x, int rows, int cols, float* out);        // out: (rows)
+void sum_columns(const float* x, int rows, int cols, float* out);     // out: (cols)
+void logsumexp_rows(const float* x, int rows, int cols, float* out);  // out: (rows)
 // x viewed as (outer, length, inner), reduced over length -> out: (outer, inner); see kernels/cpu/reduce.h.
 void sum_axis(const float* x, int outer, int length, int inner, float* out);
 void logsumexp_axis(const float* x, int outer, int length, int inner, float* out);

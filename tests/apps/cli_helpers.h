@@ -1,12 +1,13 @@
 // Runs a built program as a user would and captures what it prints: for tests of the command-line
 // contracts (exit codes, --help, error messages).
 #pragma once
+#include <sys/wait.h>
+
 #include <array>
 #include <cstdio>
 #include <fstream>
 #include <iterator>
 #include <string>
-#include <sys/wait.h>
 
 namespace untangle::testing {
 

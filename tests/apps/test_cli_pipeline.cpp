@@ -14,13 +14,16 @@ using untangle::testing::run_program;
 TEST_CASE("untangle train, encode, metrics and eval work together") {
   const std::string dir = "/tmp/untangle_test_cli_run";
   std::system(("rm -rf " + dir).c_str());
-  auto train = run_program("untangle train --model beta_vae --dataset xysquares --steps 20 --batch 8 --latents 6 "
-                           "--log-every 10 --final-metrics '' --out " + dir);
+  auto train = run_program(
+      "untangle train --model beta_vae --dataset xysquares --steps 20 --batch 8 --latents 6 "
+      "--log-every 10 --final-metrics '' --out " +
+      dir);
   INFO(train.output);
   REQUIRE(train.exit_code == 0);
   CHECK(train.output.find("training beta_vae on xysquares") != std::string::npos);
 
-  auto encode = run_program("untangle encode --run " + dir + " --out " + dir + "/codes.npy --count 400 --seed 1");
+  auto encode =
+      run_program("untangle encode --run " + dir + " --out " + dir + "/codes.npy --count 400 --seed 1");
   INFO(encode.output);
   REQUIRE(encode.exit_code == 0);
   CHECK(encode.output.find("(400 x 6 float32)") != std::string::npos);
@@ -37,7 +40,8 @@ TEST_CASE("untangle train, encode, metrics and eval work together") {
   INFO(metrics.output);
   REQUIRE(metrics.exit_code == 0);
   CHECK(metrics.output.find("\"mig\":") != std::string::npos);
-  CHECK(metrics.output.find("factor sizes 8,8,8,8,8,8 from " + dir + "/codes_info.json") != std::string::npos);
+  CHECK(metrics.output.find("factor sizes 8,8,8,8,8,8 from " + dir + "/codes_info.json") !=
+        std::string::npos);
 
   auto eval = run_program("untangle eval --run " + dir + " --metrics mig --sizes fast");
   INFO(eval.output);
@@ -79,12 +83,18 @@ TEST_CASE("SIGINT or SIGTERM stops untangle train with a checkpoint and the comm
     // Far more steps than the test waits for. The signal is sent once the run has logged a row, i.e. is
     // inside its training loop (a signal during start-up ends a process the default way). `set -m` keeps
     // the background job's SIGINT from being ignored.
-    const std::string train = std::string(UNTANGLE_BIN_DIR) + "/untangle train --model beta_vae --dataset xysquares "
-                              "--steps 1000000 --batch 4 --latents 4 --log-every 5 --final-metrics '' --out " + dir;
-    const std::string script =
-        "set -m; " + train + " & pid=$!; for i in $(seq 1200); do "
-        "[ \"$(wc -l < " + dir + "/train_log.csv 2>/dev/null || echo 0)\" -ge 2 ] && break; sleep 0.05; done; "
-        "kill -" + signal + " $pid; wait $pid";
+    const std::string train =
+        std::string(UNTANGLE_BIN_DIR) +
+        "/untangle train --model beta_vae --dataset xysquares "
+        "--steps 1000000 --batch 4 --latents 4 --log-every 5 --final-metrics '' --out " +
+        dir;
+    const std::string script = "set -m; " + train +
+                               " & pid=$!; for i in $(seq 1200); do "
+                               "[ \"$(wc -l < " +
+                               dir +
+                               "/train_log.csv 2>/dev/null || echo 0)\" -ge 2 ] && break; sleep 0.05; done; "
+                               "kill -" +
+                               signal + " $pid; wait $pid";
     std::ofstream(dir + ".sh") << script << "\n";
     auto stopped = untangle::testing::run_shell("bash " + dir + ".sh");
     INFO(stopped.output);
@@ -98,10 +108,12 @@ TEST_CASE("SIGINT or SIGTERM stops untangle train with a checkpoint and the comm
     const size_t at = stopped.output.find(" at step ") + 9;
     const long long step = std::stoll(stopped.output.substr(at));
     CHECK(step >= 1);
-    auto resumed = run_program("untangle train --resume --steps " + std::to_string(step + 2) + " --out " + dir);
+    auto resumed =
+        run_program("untangle train --resume --steps " + std::to_string(step + 2) + " --out " + dir);
     INFO(resumed.output);
     CHECK(resumed.exit_code == 0);
-    CHECK(resumed.output.find("resuming " + dir + " at step " + std::to_string(step) + " of") != std::string::npos);
+    CHECK(resumed.output.find("resuming " + dir + " at step " + std::to_string(step) + " of") !=
+          std::string::npos);
     CHECK(std::ifstream(dir + "/metrics.json").good());
   }
 }
@@ -109,17 +121,21 @@ TEST_CASE("SIGINT or SIGTERM stops untangle train with a checkpoint and the comm
 TEST_CASE("untangle train stops with exit status 3 on a non-finite loss; bad options fail clearly") {
   const std::string dir = "/tmp/untangle_test_cli_nan";
   std::system(("rm -rf " + dir).c_str());
-  auto nan = run_program("untangle train --model beta_vae --dataset xysquares --steps 50 --batch 8 --lr 1e12 "
-                         "--checkpoint-every 1 --final-metrics '' --out " + dir);
+  auto nan = run_program(
+      "untangle train --model beta_vae --dataset xysquares --steps 50 --batch 8 --lr 1e12 "
+      "--checkpoint-every 1 --final-metrics '' --out " +
+      dir);
   INFO(nan.output);
   CHECK(nan.exit_code == 3);
   CHECK(nan.output.find("the loss is not finite at step") != std::string::npos);
   CHECK(nan.output.find("last good checkpoint is kept") != std::string::npos);
 
-  auto unknown_model = run_program("untangle train --model nope --dataset xysquares --out /tmp/untangle_never");
+  auto unknown_model =
+      run_program("untangle train --model nope --dataset xysquares --out /tmp/untangle_never");
   CHECK(unknown_model.exit_code == 1);
   CHECK(unknown_model.output.find("unknown model 'nope'") != std::string::npos);
   auto missing_run = run_program("untangle eval --run /tmp/untangle_no_such_run");
   CHECK(missing_run.exit_code == 1);
-  CHECK(missing_run.output.find("/tmp/untangle_no_such_run/config.json: cannot open file") != std::string::npos);
+  CHECK(missing_run.output.find("/tmp/untangle_no_such_run/config.json: cannot open file") !=
+        std::string::npos);
 }

@@ -6,9 +6,9 @@
 #include <string>
 
 #include "cli_helpers.h"
+#include "core/file_io.h"
 #include "data/npy.h"
 #include "data/npz.h"
-#include "core/file_io.h"
 #include "scratch_files.h"
 
 using namespace untangle;

@@ -11,9 +11,9 @@
 #include "apps/common/pca_prior.h"
 #include "apps/common/run_config.h"
 #include "apps/common/trainer.h"
-#include "nn/checkpoint.h"
 #include "cli_helpers.h"
 #include "core/file_io.h"
+#include "nn/checkpoint.h"
 #include "small_training_run.h"
 
 using namespace untangle;
@@ -56,12 +56,14 @@ TEST_CASE("a decomposition VAE run with a learnt Student-t prior resumes bit-ide
     CHECK(tensor.to_vector() == b.tensors[name].to_vector());
   }
   // The prior's weights started at log(6..1) and were trained.
-  CHECK(a.tensors["prior.log_variance_weights"].to_vector()[0] != doctest::Approx(std::log(6.0)).epsilon(1e-7));
+  CHECK(a.tensors["prior.log_variance_weights"].to_vector()[0] !=
+        doctest::Approx(std::log(6.0)).epsilon(1e-7));
 
   // `untangle eval --hoyer --iwae` reports what the library computes for the same run and seed.
-  auto result = testing::run_program("untangle eval --run " + whole +
-                                     " --metrics mig --sizes fast --hoyer 100 --iwae 3 --iwae-points 16 --out " + whole +
-                                     "/eval_extra.json");
+  auto result =
+      testing::run_program("untangle eval --run " + whole +
+                           " --metrics mig --sizes fast --hoyer 100 --iwae 3 --iwae-points 16 --out " +
+                           whole + "/eval_extra.json");
   INFO(result.output);
   REQUIRE(result.exit_code == 0);
   std::vector<uint8_t> bytes = read_file_bytes(whole + "/eval_extra.json");
@@ -85,8 +87,8 @@ TEST_CASE("the PCA spectrum: the eigenvalues of (1/N) X^T X, largest first") {
   CHECK(spectrum[1] == doctest::Approx(4.0 / 4));
   CHECK(variances_text({2.25, 1.0}) == "2.25,1");
   // A run configured from flags gets the data's spectrum (all positive, descending) when none is given.
-  const char* argv[] = {"untangle", "train", "--model", "decomposition_vae", "--prior", "anisotropic",
-                        "--dataset", "xysquares", "--latents", "4"};
+  const char* argv[] = {"untangle",    "train",     "--model",   "decomposition_vae", "--prior",
+                        "anisotropic", "--dataset", "xysquares", "--latents",         "4"};
   Args args(10, const_cast<char**>(argv), 2);
   RunConfig c = run_config_from_args(args);
   CHECK(c.model.optimizer.learning_rate == 5e-4f);  // the mathieu2019 preset

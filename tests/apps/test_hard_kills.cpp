@@ -40,7 +40,8 @@ std::string fresh_directory(const std::string& name) {
 
 std::set<std::string> file_names(const std::string& directory) {
   std::set<std::string> names;
-  for (const auto& entry : std::filesystem::directory_iterator(directory)) names.insert(entry.path().filename());
+  for (const auto& entry : std::filesystem::directory_iterator(directory))
+    names.insert(entry.path().filename());
   return names;
 }
 
@@ -58,7 +59,8 @@ void check_same_run(const std::string& expected, const std::string& actual) {
       x.metadata.erase("seconds"), y.metadata.erase("seconds");
       CHECK(x.metadata == y.metadata);
       REQUIRE(x.tensors.size() == y.tensors.size());
-      for (const auto& [tensor_name, tensor] : x.tensors) CHECK(tensor.to_vector() == y.tensors[tensor_name].to_vector());
+      for (const auto& [tensor_name, tensor] : x.tensors)
+        CHECK(tensor.to_vector() == y.tensors[tensor_name].to_vector());
     } else {
       CHECK(file_text(a) == file_text(b));
     }
@@ -67,13 +69,16 @@ void check_same_run(const std::string& expected, const std::string& actual) {
 
 // Checkpoints every 7 steps fall inside 3-step log intervals (the straddle a resume must reproduce).
 const std::string kTrainArgs =
-    "--model beta_vae --dataset xysquares --architecture linear --latents 4 --batch 8 --steps 30 --log-every 3 "
+    "--model beta_vae --dataset xysquares --architecture linear --latents 4 --batch 8 --steps 30 --log-every "
+    "3 "
     "--checkpoint-every 7 --final-metrics '' --device cpu";
 
 testing::CommandResult train(const std::string& directory, const std::string& kill_at, bool resume) {
-  const std::string environment = "UNTANGLE_THREADS=1" + (kill_at.empty() ? "" : " UNTANGLE_KILL_AT=" + kill_at);
-  return testing::run_shell(environment + " " + UNTANGLE_BIN_DIR + "/untangle train --out " + directory + " " +
-                            (resume ? "--resume" : kTrainArgs) + "; exit $?");  // the shell reports a kill
+  const std::string environment =
+      "UNTANGLE_THREADS=1" + (kill_at.empty() ? "" : " UNTANGLE_KILL_AT=" + kill_at);
+  return testing::run_shell(environment + " " + UNTANGLE_BIN_DIR + "/untangle train --out " + directory +
+                            " " + (resume ? "--resume" : kTrainArgs) +
+                            "; exit $?");  // the shell reports a kill
 }
 
 // The tests' small run with a linear model (fast; its checkpoint is 1.9 MB).
@@ -120,7 +125,8 @@ TEST_CASE("a resume cuts a blank or partial log line instead of failing on it") 
   keep_log_rows_up_to(path, 9);
   CHECK(file_text(path) == "step,loss_mean,seconds\n3,1.5,0.1\n9,1.0,0.3\n");  // out of order: cut
 
-  // A whole run: damage after the checkpoint's rows is dropped and the resumed log equals an uninterrupted one.
+  // A whole run: damage after the checkpoint's rows is dropped and the resumed log equals an uninterrupted
+  // one.
   const std::string whole = fresh_directory("whole30"), split = fresh_directory("split30");
   train_run(linear_run(30), whole, false);
   train_run(linear_run(20), split, false);
@@ -131,7 +137,8 @@ TEST_CASE("a resume cuts a blank or partial log line instead of failing on it") 
   CHECK(log_without_seconds(split + "/train_log.csv") == log_without_seconds(whole + "/train_log.csv"));
 }
 
-TEST_CASE("an update that overflows is never checkpointed, and --resume then asks for a lower learning rate") {
+TEST_CASE(
+    "an update that overflows is never checkpointed, and --resume then asks for a lower learning rate") {
   const std::string whole = fresh_directory("nan_whole"), dir = fresh_directory("nan");
   train_run(linear_run(20), whole, false);
   train_run(linear_run(10), dir, false);  // a good checkpoint at step 10
@@ -154,7 +161,8 @@ TEST_CASE("an update that overflows is never checkpointed, and --resume then ask
   // The same (or a non-finite) learning rate is refused before anything changes; a lower one continues,
   // here back to the original one, so the run ends as the uninterrupted one does.
   const std::string log_before = file_text(dir + "/train_log.csv");
-  CHECK_THROWS_WITH_AS(train_run(diverging, dir, true), doctest::Contains("Give a lower learning rate"), Error);
+  CHECK_THROWS_WITH_AS(train_run(diverging, dir, true), doctest::Contains("Give a lower learning rate"),
+                       Error);
   CHECK(file_text(dir + "/train_log.csv") == log_before);
   RunConfig lower = linear_run(20);
   CHECK(train_run(lower, dir, true).steps_done == 20);
@@ -172,22 +180,24 @@ TEST_CASE("a checkpoint that holds NaN is refused on resume, naming the tensor")
   checkpoint.tensors[name].copy_from(values);
   save_checkpoint(dir + "/checkpoint.utg", checkpoint);
   RunConfig longer = linear_run(20);
-  CHECK_THROWS_WITH_AS(train_run(longer, dir, true), doctest::Contains(("'" + name + "' holds NaN or infinite").c_str()), Error);
+  CHECK_THROWS_WITH_AS(train_run(longer, dir, true),
+                       doctest::Contains(("'" + name + "' holds NaN or infinite").c_str()), Error);
 }
 
 TEST_CASE("a log on a full device fails with the file named") {
   const std::string link = fresh_directory("full") + ".csv";
   std::filesystem::remove(link);
   std::filesystem::create_symlink("/dev/full", link);  // every write: ENOSPC
-  CHECK_THROWS_WITH_AS(CsvLog(link, "step,loss_mean"), doctest::Contains((link + ": cannot append a row (No space left").c_str()),
-                       Error);
+  CHECK_THROWS_WITH_AS(CsvLog(link, "step,loss_mean"),
+                       doctest::Contains((link + ": cannot append a row (No space left").c_str()), Error);
   std::filesystem::remove(link);
 }
 
 TEST_CASE("writing into a full file system fails clearly and keeps every earlier file intact") {
   const std::string mount_point = fresh_directory("tmpfs");
   std::filesystem::create_directories(mount_point);
-  if (geteuid() != 0 || std::system(("mount -t tmpfs -o size=64k tmpfs " + mount_point + " 2>/dev/null").c_str()) != 0) {
+  if (geteuid() != 0 ||
+      std::system(("mount -t tmpfs -o size=64k tmpfs " + mount_point + " 2>/dev/null").c_str()) != 0) {
     MESSAGE("skipped: mounting a 64 KiB tmpfs needs root (and a system that allows it)");
     return;
   }
@@ -210,8 +220,9 @@ TEST_CASE("writing into a full file system fails clearly and keeps every earlier
   // far are intact, and no temporary file is left.
   const std::string run = mount_point + "/run";
   RunConfig config = linear_run(20);
-  CHECK_THROWS_WITH_AS(train_run(config, run, false),
-                       doctest::Contains((run + "/checkpoint.utg: cannot write (No space left on device)").c_str()), Error);
+  CHECK_THROWS_WITH_AS(
+      train_run(config, run, false),
+      doctest::Contains((run + "/checkpoint.utg: cannot write (No space left on device)").c_str()), Error);
   CHECK(read_run_config(run + "/config.json").steps == 20);
   CHECK(file_text(run + "/train_log.csv").find("\n5,") != std::string::npos);
   CHECK(file_text(run + "/train_log.csv").back() == '\n');

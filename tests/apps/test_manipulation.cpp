@@ -57,7 +57,8 @@ std::vector<float> tensor_values(const std::string& path, const std::string& nam
 }  // namespace
 
 TEST_CASE("the manipulation trains against frozen encoders, stays within eps, and resumes exactly") {
-  const std::string root = pretrained_root(), a = "/tmp/untangle_test_manip_a", b = "/tmp/untangle_test_manip_b";
+  const std::string root = pretrained_root(), a = "/tmp/untangle_test_manip_a",
+                    b = "/tmp/untangle_test_manip_b";
   std::filesystem::remove_all(a);
   std::filesystem::remove_all(b);
   const std::vector<std::string> entangled = {root + "/run1"}, disentangled = {root + "/run2"};
@@ -67,7 +68,8 @@ TEST_CASE("the manipulation trains against frozen encoders, stays within eps, an
   CHECK(whole.max_abs_perturbation > 0.0);
   CHECK(whole.max_abs_perturbation <= 0.2 + 1e-6);  // |x' - x| <= eps, by the tanh and the reflection
   CHECK(whole.mean_abs_perturbation <= whole.max_abs_perturbation);
-  for (const char* file : {"manipulation.utg", "manipulation_state.utg", "manipulation_log.csv", "manipulation.json"})
+  for (const char* file :
+       {"manipulation.utg", "manipulation_state.utg", "manipulation_log.csv", "manipulation.json"})
     CHECK(std::filesystem::exists(a + "/" + file));
   // A finished directory is read back, not retrained.
   const ManipulationSummary again = train_manipulation(tiny_settings(4), entangled, disentangled, a);
@@ -111,20 +113,23 @@ TEST_CASE("a manipulation file is a dataset transform for the data it was made f
   CHECK(largest <= 0.2 + 1e-6);
   CHECK(total > 0.0);
 
-  CHECK_THROWS_WITH_AS(make_dataset("dsprites", options), doctest::Contains("made for factor sizes [8,8,8,8,8,8]"),
-                       std::exception);
+  CHECK_THROWS_WITH_AS(make_dataset("dsprites", options),
+                       doctest::Contains("made for factor sizes [8,8,8,8,8,8]"), std::exception);
 
   // Through the commands: a preview of the modified data works; training dSprites with it is refused.
   const auto preview = testing::run_program("untangle data --dataset xysquares --manipulation " + file +
                                             " --preview /tmp/untangle_test_manip_preview.png");
   CHECK(preview.exit_code == 0);
   CHECK(std::filesystem::exists("/tmp/untangle_test_manip_preview.png"));
-  const auto refused = testing::run_program("untangle train --model beta_vae --dataset dsprites --steps 1 --manipulation " +
-                                            file + " --out /tmp/untangle_test_manip_refused");
+  const auto refused =
+      testing::run_program("untangle train --model beta_vae --dataset dsprites --steps 1 --manipulation " +
+                           file + " --out /tmp/untangle_test_manip_refused");
   CHECK(refused.exit_code != 0);
   CHECK(refused.output.find("made for factor sizes") != std::string::npos);
-  const auto both = testing::run_program("untangle train --model beta_vae --dataset xysquares --steps 1 --noise 0.1 "
-                                         "--manipulation " + file + " --out /tmp/untangle_test_manip_both");
+  const auto both = testing::run_program(
+      "untangle train --model beta_vae --dataset xysquares --steps 1 --noise 0.1 "
+      "--manipulation " +
+      file + " --out /tmp/untangle_test_manip_both");
   CHECK(both.exit_code != 0);
   CHECK(both.output.find("give one") != std::string::npos);
 }

@@ -29,7 +29,8 @@ std::unique_ptr<Model> tiny_linear_vae() {
   PhiloxRng rng(2);
   auto model = make_model(s, rng);
   const ParameterList parameters = model->parameters();
-  for (const NamedTensor& p : parameters.items()) rng.fill_uniform(p.tensor.data(), p.tensor.numel(), -0.6f, 0.6f);
+  for (const NamedTensor& p : parameters.items())
+    rng.fill_uniform(p.tensor.data(), p.tensor.numel(), -0.6f, 0.6f);
   return model;
 }
 
@@ -62,7 +63,9 @@ TEST_CASE("rotating the latent space leaves the isotropic objective unchanged an
   RotatedObjective plain = rotated_objective(*model, x, noise, identity_matrix(D), lambda);
   // Unrotated, the KL is the closed form the models train with (nn/reconstruction.h, sum reduction).
   Tape tape = Tape::evaluation();
-  CHECK(plain.kl_isotropic == doctest::Approx(kl_divergence(tape, model->encode(tape, x), LossReduction::Sum).item()).epsilon(1e-5));
+  CHECK(
+      plain.kl_isotropic ==
+      doctest::Approx(kl_divergence(tape, model->encode(tape, x), LossReduction::Sum).item()).epsilon(1e-5));
   for (int r = 0; r < 3; ++r) {
     RotatedObjective rotated = rotated_objective(*model, x, noise, random_orthogonal(D, rng), lambda);
     // Float rounding of R^T R z and of the rotated means: ~1e-7 relative.
@@ -87,21 +90,25 @@ TEST_CASE("rotated codes are R times the codes") {
   CHECK(codes[3] == 3.0f);
 }
 
-TEST_CASE("mathieu_rotation --profile smoke: the report, the rotation numbers, and a resume that redoes nothing") {
+TEST_CASE(
+    "mathieu_rotation --profile smoke: the report, the rotation numbers, and a resume that redoes nothing") {
   const std::string out = "/tmp/untangle_test_mathieu_smoke";
   std::system(("rm -rf " + out).c_str());
   auto result = testing::run_program("mathieu_rotation --profile smoke --workers 1 --out " + out);
   INFO(result.output);
   REQUIRE(result.exit_code == 0);
-  for (const char* file : {"results.md", "results.csv", "rotation.json", "rotation.md", "rotation_mig.svg", "prior_hoyer_sparsity.svg",
-                           "runs/decomposition_xysquares_student_t_seed0/decomposition.json"})
+  for (const char* file :
+       {"results.md", "results.csv", "rotation.json", "rotation.md", "rotation_mig.svg",
+        "prior_hoyer_sparsity.svg", "runs/decomposition_xysquares_student_t_seed0/decomposition.json"})
     CHECK(std::filesystem::exists(out + "/" + file));
   const std::string report = file_text(out + "/results.md");
-  for (const char* prior : {"| isotropic |", "| anisotropic |", "| student_t |"}) CHECK(report.find(prior) != std::string::npos);
+  for (const char* prior : {"| isotropic |", "| anisotropic |", "| student_t |"})
+    CHECK(report.find(prior) != std::string::npos);
   const std::string rotation = file_text(out + "/rotation.json");
   CHECK(rotation.find("\"rotation 1\"") != std::string::npos);
   // The config of the anisotropic run holds the data's spectrum as its prior variances.
-  CHECK(file_text(out + "/runs/decomposition_xysquares_anisotropic_seed0/config.json").find("\"prior_variances\": \"") != std::string::npos);
+  CHECK(file_text(out + "/runs/decomposition_xysquares_anisotropic_seed0/config.json")
+            .find("\"prior_variances\": \"") != std::string::npos);
   auto again = testing::run_program("mathieu_rotation --profile smoke --workers 1 --out " + out);
   REQUIRE(again.exit_code == 0);
   size_t skipped = 0;  // every run was finished: the sweep says so for all four
@@ -110,6 +117,7 @@ TEST_CASE("mathieu_rotation --profile smoke: the report, the rotation numbers, a
     ++skipped;
   CHECK(skipped == 4);
   CHECK(file_text(out + "/rotation.json") == rotation);
-  CHECK(testing::run_program("mathieu_rotation --help").output.find("--profile quick|paper|smoke") != std::string::npos);
+  CHECK(testing::run_program("mathieu_rotation --help").output.find("--profile quick|paper|smoke") !=
+        std::string::npos);
   CHECK(testing::run_program("mathieu_rotation --profile huge").exit_code == 1);
 }

@@ -12,7 +12,8 @@
 
 using namespace untangle;
 
-TEST_CASE("a centroid-and-size representation of dSprites scores high MIG and DCI through the real pipeline") {
+TEST_CASE(
+    "a centroid-and-size representation of dSprites scores high MIG and DCI through the real pipeline") {
   auto dataset = make_dataset("dsprites");
   const size_t pixels = dataset->height() * dataset->width(), width = dataset->width();
   RepresentationFunction centroid = [&](const float* images, size_t batch, float* codes) {
@@ -40,7 +41,8 @@ TEST_CASE("a centroid-and-size representation of dSprites scores high MIG and DC
   // each; shape and orientation by none, so MIG (a mean over factors) is at most 3/5 of perfect (0.52
   // measured). The area also varies with shape, so DCI's codes are less pure (0.39 measured); random
   // codes score near 0 on both.
-  INFO("mig " << scores["mig"] << " dci " << scores["dci.disentanglement"] << " completeness " << scores["dci.completeness"]);
+  INFO("mig " << scores["mig"] << " dci " << scores["dci.disentanglement"] << " completeness "
+              << scores["dci.completeness"]);
   CHECK(scores["mig"] > 0.4);
   CHECK(scores["dci.disentanglement"] > 0.3);
   CHECK(scores["dci.completeness"] > 0.4);

@@ -11,12 +11,12 @@
 
 #include "apps/common/heatmap.h"
 #include "apps/common/perceived_distance.h"
-#include "apps/common/svg_plot.h"
 #include "apps/common/summary.h"
+#include "apps/common/svg_plot.h"
 #include "apps/common/sweep.h"
 #include "cli_helpers.h"
-#include "data/registry.h"
 #include "core/file_io.h"
+#include "data/registry.h"
 
 using untangle::testing::run_program;
 
@@ -37,17 +37,20 @@ std::vector<std::vector<double>> read_csv(const std::string& path) {
 }
 
 uint32_t big_endian_u32(const std::vector<uint8_t>& bytes, size_t at) {
-  return uint32_t(bytes[at]) << 24 | uint32_t(bytes[at + 1]) << 16 | uint32_t(bytes[at + 2]) << 8 | bytes[at + 3];
+  return uint32_t(bytes[at]) << 24 | uint32_t(bytes[at + 1]) << 16 | uint32_t(bytes[at + 2]) << 8 |
+         bytes[at + 3];
 }
 
 }  // namespace
 
-TEST_CASE("untangle distances: XYSquares spacing 8 has constant pixel distance, the blur loss grows with |i - j|") {
+TEST_CASE(
+    "untangle distances: XYSquares spacing 8 has constant pixel distance, the blur loss grows with |i - j|") {
   const std::string dir = "/tmp/untangle_test_distances";
   std::filesystem::remove_all(dir);
   for (const char* loss : {"mse", "blur"}) {
-    auto result = run_program(std::string("untangle distances --dataset xysquares --spacing 8 --repeats 8 --loss ") +
-                              loss + " --out " + dir);
+    auto result =
+        run_program(std::string("untangle distances --dataset xysquares --spacing 8 --repeats 8 --loss ") +
+                    loss + " --out " + dir);
     INFO(result.output);
     REQUIRE(result.exit_code == 0);
   }
@@ -127,13 +130,14 @@ TEST_CASE("the SVG plots are closed documents with one mark per value and escape
   CHECK(strip.rfind("<svg xmlns=\"http://www.w3.org/2000/svg\"", 0) == 0);
   CHECK(strip.find("</svg>\n") == strip.size() - 7);
   size_t circles = 0;
-  for (size_t at = strip.find("<circle"); at != std::string::npos; at = strip.find("<circle", at + 1)) ++circles;
+  for (size_t at = strip.find("<circle"); at != std::string::npos; at = strip.find("<circle", at + 1))
+    ++circles;
   CHECK(circles == 4);  // the NaN is left out
   CHECK(strip.find("MIG &lt;blur &amp; mse&gt;") != std::string::npos);
   CHECK(strip.find("<blur") == std::string::npos);
 
-  const std::string lines = untangle::line_plot_svg(
-      {{"beta_vae", {1, 2, 3}, {0.1, 0.2, 0.3}, {0.01, 0.02, 0.03}}}, labels);
+  const std::string lines =
+      untangle::line_plot_svg({{"beta_vae", {1, 2, 3}, {0.1, 0.2, 0.3}, {0.01, 0.02, 0.03}}}, labels);
   CHECK(lines.find("<polyline") != std::string::npos);
   CHECK(lines.find("</svg>\n") == lines.size() - 7);
 }
@@ -159,9 +163,11 @@ TEST_CASE("a sweep skips runs whose metrics.json exists and reports their number
   const std::string dir = "/tmp/untangle_test_sweep";
   std::filesystem::remove_all(dir);
   std::filesystem::create_directories(dir + "/done");
-  untangle::write_file_atomically(dir + "/done/metrics.json", "{\"step\": 5, \"mig\": 0.25, \"dci.disentanglement\": null}\n");
-  const std::vector<std::string> flags = {"--model", "ae", "--dataset", "xysquares", "--steps", "2", "--batch", "4",
-                                          "--latents", "4", "--final-metrics", "", "--log-every", "1"};
+  untangle::write_file_atomically(dir + "/done/metrics.json",
+                                  "{\"step\": 5, \"mig\": 0.25, \"dci.disentanglement\": null}\n");
+  const std::vector<std::string> flags = {
+      "--model", "ae",        "--dataset", "xysquares",       "--steps", "2",           "--batch",
+      "4",       "--latents", "4",         "--final-metrics", "",        "--log-every", "1"};
   const auto outcomes = untangle::run_sweep({{"done", flags}, {"fresh", flags}}, dir);
   REQUIRE(outcomes.size() == 2);
   CHECK(outcomes[0].skipped);
@@ -188,7 +194,8 @@ TEST_CASE("a sweep skips runs whose metrics.json exists and reports their number
 }
 
 TEST_CASE("the reproduction apps print their usage, offer a smoke profile and reject a bad profile") {
-  for (const char* app : {"michlo_box_blur", "michlo_distance_matrices", "michlo_datasets", "michlo_spacing"}) {
+  for (const char* app :
+       {"michlo_box_blur", "michlo_distance_matrices", "michlo_datasets", "michlo_spacing"}) {
     CAPTURE(app);
     auto help = run_program(std::string(app) + " --help");
     CHECK(help.exit_code == 0);

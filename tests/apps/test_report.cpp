@@ -1,7 +1,6 @@
 // `untangle report`: the HTML pages for a run and for a folder of runs — their numbers, and a real
 // browser (headless Chromium) rendering them without console errors or broken images.
 #include <doctest/doctest.h>
-
 #include <unistd.h>
 
 #include <cstdlib>
@@ -23,7 +22,9 @@ void write_run(const std::string& directory, const std::string& config, const st
   if (!metrics.empty()) untangle::write_file_atomically(directory + "/metrics.json", metrics);
 }
 
-bool contains(const std::string& text, const std::string& part) { return text.find(part) != std::string::npos; }
+bool contains(const std::string& text, const std::string& part) {
+  return text.find(part) != std::string::npos;
+}
 
 // Headless Chromium, installed here when missing and we are root (Debian's package); empty when absent.
 std::string chromium() {
@@ -37,8 +38,12 @@ std::string chromium() {
 }  // namespace
 
 TEST_CASE("base64 matches RFC 4648's test vectors") {
-  const std::pair<const char*, const char*> cases[] = {{"", ""},         {"f", "Zg=="},         {"fo", "Zm8="},
-                                                       {"foo", "Zm9v"},  {"foob", "Zm9vYg=="}, {"fooba", "Zm9vYmE="},
+  const std::pair<const char*, const char*> cases[] = {{"", ""},
+                                                       {"f", "Zg=="},
+                                                       {"fo", "Zm8="},
+                                                       {"foo", "Zm9v"},
+                                                       {"foob", "Zm9vYg=="},
+                                                       {"fooba", "Zm9vYmE="},
                                                        {"foobar", "Zm9vYmFy"}};
   for (const auto& [plain, encoded] : cases) {
     const std::string text = plain;
@@ -49,37 +54,47 @@ TEST_CASE("base64 matches RFC 4648's test vectors") {
 TEST_CASE("a folder report groups runs by setting, with mean ± std, n, and the runs still missing") {
   const std::string folder = "/tmp/untangle_test_report_folder";
   std::system(("rm -rf " + folder).c_str());
-  const std::string metrics_tail = R"(, "metric_sizes": "fast", "step": 100, "mean_posterior_variance.0": 0.5})";
+  const std::string metrics_tail =
+      R"(, "metric_sizes": "fast", "step": 100, "mean_posterior_variance.0": 0.5})";
   write_run(folder + "/a", R"({"model": "beta_vae", "beta": 1, "seed": 0})", R"({"mig": 0.1)" + metrics_tail);
   write_run(folder + "/b", R"({"model": "beta_vae", "beta": 1, "seed": 1})", R"({"mig": 0.3)" + metrics_tail);
-  write_run(folder + "/deeper/c", R"({"model": "beta_vae", "beta": 4, "seed": 0})", R"({"mig": 0.5)" + metrics_tail);
+  write_run(folder + "/deeper/c", R"({"model": "beta_vae", "beta": 4, "seed": 0})",
+            R"({"mig": 0.5)" + metrics_tail);
   write_run(folder + "/deeper/d", R"({"model": "beta_vae", "beta": 4, "seed": 1})", "");
   CHECK(untangle::find_run_directories(folder).size() == 4);
   const std::string html = untangle::folder_report_html(folder);
   CHECK(contains(html, "4 runs in 2 settings"));
   CHECK(contains(html, "sample sizes: fast"));
   // beta=1: mean 0.2, sample std sqrt(0.02) = 0.141; beta=4: one score of two runs.
-  CHECK(contains(html, "<th>S1</th><td>beta=1</td><td class=\"number\">2 / 2</td><td class=\"number\">0.200 ± 0.141 (n=2)</td>"));
-  CHECK(contains(html, "<th>S2</th><td>beta=4</td><td class=\"number\">1 / 2</td><td class=\"number\">0.500 ± 0.000 (n=1)</td>"));
+  CHECK(contains(html,
+                 "<th>S1</th><td>beta=1</td><td class=\"number\">2 / 2</td><td class=\"number\">0.200 ± "
+                 "0.141 (n=2)</td>"));
+  CHECK(contains(html,
+                 "<th>S2</th><td>beta=4</td><td class=\"number\">1 / 2</td><td class=\"number\">0.500 ± "
+                 "0.000 (n=1)</td>"));
   CHECK(contains(html, "no metrics.json yet"));
   CHECK(!contains(html, "mean_posterior_variance"));  // per-latent diagnostics stay out of the table
   CHECK(contains(html, "<svg"));
   std::filesystem::create_directories(folder + "/empty");
-  CHECK_THROWS_WITH_AS(untangle::folder_report_html(folder + "/empty"), doctest::Contains("no run directories"),
-                       std::exception);
-  CHECK_THROWS_WITH_AS(untangle::folder_report_html(folder + "/nothing"), doctest::Contains("not a directory"),
-                       std::exception);
+  CHECK_THROWS_WITH_AS(untangle::folder_report_html(folder + "/empty"),
+                       doctest::Contains("no run directories"), std::exception);
+  CHECK_THROWS_WITH_AS(untangle::folder_report_html(folder + "/nothing"),
+                       doctest::Contains("not a directory"), std::exception);
 }
 
 TEST_CASE("untangle report writes a run's page that a real browser renders without errors or broken images") {
   const std::string dir = "/tmp/untangle_test_report_run";
   std::system(("rm -rf " + dir).c_str());
-  auto train = run_program("untangle train --model beta_vae --dataset xysquares --steps 20 --batch 8 --latents 6 "
-                           "--log-every 5 --final-metrics mig --out " + dir);
+  auto train = run_program(
+      "untangle train --model beta_vae --dataset xysquares --steps 20 --batch 8 --latents 6 "
+      "--log-every 5 --final-metrics mig --out " +
+      dir);
   INFO(train.output);
   REQUIRE(train.exit_code == 0);
-  REQUIRE(run_program("untangle visualize --run " + dir + " --kl-points 16 --frames 2 --samples 1 --zoom 1 "
-                      "--only traversals,animation").exit_code == 0);
+  REQUIRE(run_program("untangle visualize --run " + dir +
+                      " --kl-points 16 --frames 2 --samples 1 --zoom 1 "
+                      "--only traversals,animation")
+              .exit_code == 0);
   auto report = run_program("untangle report " + dir);
   INFO(report.output);
   REQUIRE(report.exit_code == 0);
@@ -106,9 +121,10 @@ TEST_CASE("untangle report writes a run's page that a real browser renders witho
   }
   // --dump-dom prints the DOM after the load event, when the page's script has counted its images;
   // console messages (errors included) go to stderr as "CONSOLE" lines.
-  auto rendered = run_shell("cd /tmp && timeout 120 " + browser + " --headless --no-sandbox --disable-gpu "
-                            "--enable-logging=stderr --v=0 --virtual-time-budget=5000 --dump-dom file://" + dir +
-                            "/report.html");
+  auto rendered = run_shell("cd /tmp && timeout 120 " + browser +
+                            " --headless --no-sandbox --disable-gpu "
+                            "--enable-logging=stderr --v=0 --virtual-time-budget=5000 --dump-dom file://" +
+                            dir + "/report.html");
   CHECK(contains(rendered.output, "data-images=\"loaded 4\""));
   CHECK(!contains(rendered.output, ":CONSOLE"));
 }

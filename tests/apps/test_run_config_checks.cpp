@@ -32,8 +32,9 @@ std::string fresh(const std::string& name) {
   return path;
 }
 
-const std::string kSmallRun = "untangle train --model beta_vae --dataset xysquares --steps 6 --batch 4 --latents 4 "
-                              "--log-every 2 --checkpoint-every 3 --final-metrics mig --final-sizes fast";
+const std::string kSmallRun =
+    "untangle train --model beta_vae --dataset xysquares --steps 6 --batch 4 --latents 4 "
+    "--log-every 2 --checkpoint-every 3 --final-metrics mig --final-sizes fast";
 
 }  // namespace
 
@@ -41,15 +42,18 @@ TEST_CASE("integer and number options: overflow, wrap-around, nan and empty valu
   CHECK(parse_integer_text("42", "x") == 42);
   CHECK_THROWS_WITH_AS(parse_integer_text("99999999999999999999", "option --steps"),
                        doctest::Contains("option --steps: '99999999999999999999' is out of range"), Error);
-  CHECK_THROWS_WITH_AS(parse_integer_text("12abc", "option --steps"), doctest::Contains("is not an integer"), Error);
-  CHECK_THROWS_WITH_AS(parse_number_text("nan", "option --noise"), doctest::Contains("not a finite number"), Error);
-  CHECK_THROWS_WITH_AS(parse_number_text("1e999", "option --noise"), doctest::Contains("not a finite number"), Error);
+  CHECK_THROWS_WITH_AS(parse_integer_text("12abc", "option --steps"), doctest::Contains("is not an integer"),
+                       Error);
+  CHECK_THROWS_WITH_AS(parse_number_text("nan", "option --noise"), doctest::Contains("not a finite number"),
+                       Error);
+  CHECK_THROWS_WITH_AS(parse_number_text("1e999", "option --noise"), doctest::Contains("not a finite number"),
+                       Error);
   std::vector<std::string> words = {"untangle", "train", "--batch", "4294967297", "--out", ""};
   std::vector<char*> argv;
   for (std::string& w : words) argv.push_back(w.data());
   Args args(int(argv.size()), argv.data(), 2);
-  CHECK_THROWS_WITH_AS(args.small_integer("batch", 1), doctest::Contains("option --batch: 4294967297 is out of range"),
-                       Error);
+  CHECK_THROWS_WITH_AS(args.small_integer("batch", 1),
+                       doctest::Contains("option --batch: 4294967297 is out of range"), Error);
   CHECK_THROWS_WITH_AS(args.required_text("out"), doctest::Contains("option --out is empty"), Error);
 }
 
@@ -69,14 +73,16 @@ TEST_CASE("untangle train refuses out-of-range options by name before anything i
       {"--checkpoint-every 0", "option --checkpoint-every must be at least 1, got 0"},
       {"--final-metrics mig,bogus", "option --final-metrics must be one of mig, dci"},
       {"--final-sizes quick", "option --final-sizes must be one of reference, fast, got 'quick'"},
-      {"--latents 4294967297", "option --latents: model setting 'latents': '4294967297' is not a whole number"},
+      {"--latents 4294967297",
+       "option --latents: model setting 'latents': '4294967297' is not a whole number"},
       {"--adam-beta1 1", "option --adam-beta1 must be in [0, 1), got 1"},
       {"--seed -3", "option --seed must not be negative, got -3"},
       {"--device gpu", "option --device must be one of auto, cpu, cuda, got 'gpu'"},
   };
   for (const auto& [flags, message] : cases) {
     CAPTURE(flags);
-    const auto result = run_program("untangle train --model beta_vae --dataset xysquares --out " + dir + " " + flags);
+    const auto result =
+        run_program("untangle train --model beta_vae --dataset xysquares --out " + dir + " " + flags);
     CHECK(result.exit_code == 1);
     CHECK_MESSAGE(result.output.find(message) != std::string::npos, result.output);
   }
@@ -97,7 +103,8 @@ TEST_CASE("a damaged config.json stops resume, encode and eval with the file and
   const std::vector<Damage> damages = {
       {"  \"dataset\": \"xysquares\",\n", "", "config.json: no 'dataset' key"},
       {"\"log_every\": 2", "\"log_every\": 0", "config.json: 'log_every' must be at least 1, got 0"},
-      {"\"checkpoint_every\": 3", "\"checkpoint_every\": 0", "config.json: 'checkpoint_every' must be at least 1"},
+      {"\"checkpoint_every\": 3", "\"checkpoint_every\": 0",
+       "config.json: 'checkpoint_every' must be at least 1"},
       {"\"final_metric_sizes\": \"fast\"", "\"final_metric_sizes\": \"quick\"",
        "config.json: 'final_metric_sizes' must be one of reference, fast"},
       {"\"noise\": 0", "\"noise\": nan", "config.json: 'noise': 'nan' is not a finite number"},
@@ -112,9 +119,10 @@ TEST_CASE("a damaged config.json stops resume, encode and eval with the file and
     const size_t at = config.find(damage.from);
     REQUIRE(at != std::string::npos);
     std::ofstream(dir + "/config.json") << std::string(config).replace(at, damage.from.size(), damage.to);
-    for (const std::string& command : {"untangle train --resume --steps 8 --out " + dir,
-                                       "untangle encode --run " + dir + " --out " + dir + "/codes.npy --count 8",
-                                       "untangle eval --run " + dir + " --metrics mig --sizes fast"}) {
+    for (const std::string& command :
+         {"untangle train --resume --steps 8 --out " + dir,
+          "untangle encode --run " + dir + " --out " + dir + "/codes.npy --count 8",
+          "untangle eval --run " + dir + " --metrics mig --sizes fast"}) {
       CAPTURE(command);
       const auto result = run_program(command);
       CHECK(result.exit_code == 1);
@@ -142,23 +150,25 @@ TEST_CASE("untangle train --config reproduces a run; --dry-run prints the config
   CHECK(file_text(again + "/config.json") == file_text(first + "/config.json"));
   CHECK(log_without_seconds(again + "/train_log.csv") == log_without_seconds(first + "/train_log.csv"));
   CHECK(file_text(again + "/metrics.json") == file_text(first + "/metrics.json"));
-  const Checkpoint a = load_checkpoint(first + "/checkpoint.utg"), b = load_checkpoint(again + "/checkpoint.utg");
+  const Checkpoint a = load_checkpoint(first + "/checkpoint.utg"),
+                   b = load_checkpoint(again + "/checkpoint.utg");
   REQUIRE(a.tensors.size() == b.tensors.size());
   for (const auto& [name, tensor] : a.tensors) {
     CAPTURE(name);
     CHECK(tensor.to_vector() == b.tensors.at(name).to_vector());  // bit-identical weights and moments
   }
   // A later option overrides the file; the model and dataset are the file's.
-  const auto refused = run_program("untangle train --config " + first + "/config.json --model factor_vae --out " +
-                                   fresh("other"));
+  const auto refused = run_program("untangle train --config " + first +
+                                   "/config.json --model factor_vae --out " + fresh("other"));
   CHECK(refused.exit_code == 1);
   CHECK(refused.output.find("--model cannot change a run given by --config") != std::string::npos);
 
   const std::string never = fresh("dry");
   // stdout holds the config.json alone (so it can be saved and given to --config); stderr the timing.
   const std::string stderr_path = never + ".stderr";
-  const auto dry = testing::run_shell("{ " + std::string(UNTANGLE_BIN_DIR) + "/untangle train --config " + first +
-                                      "/config.json --steps 1000 --dry-run --out " + never + " 2>" + stderr_path + "; }");
+  const auto dry =
+      testing::run_shell("{ " + std::string(UNTANGLE_BIN_DIR) + "/untangle train --config " + first +
+                         "/config.json --steps 1000 --dry-run --out " + never + " 2>" + stderr_path + "; }");
   REQUIRE_MESSAGE(dry.exit_code == 0, dry.output);
   const auto fields = parse_flat_json(dry.output, "dry run");
   CHECK(fields.at("steps") == "1000");

@@ -11,11 +11,11 @@
 
 #include "apps/common/run_config.h"
 #include "apps/common/trainer.h"
+#include "cli_helpers.h"
+#include "core/check.h"
 #include "data/registry.h"
 #include "data/samplers.h"
-#include "core/check.h"
 #include "nn/checkpoint.h"
-#include "cli_helpers.h"
 #include "small_training_run.h"
 
 using namespace untangle;
@@ -38,7 +38,8 @@ std::vector<double> column(const std::string& csv_path, const std::string& name)
   std::string line;
   std::getline(in, line);
   size_t index = 0, at = 0;
-  for (size_t start = 0; (at = line.find(',', start)) != std::string::npos || start < line.size(); start = at + 1, ++index) {
+  for (size_t start = 0; (at = line.find(',', start)) != std::string::npos || start < line.size();
+       start = at + 1, ++index) {
     if (line.substr(start, at == std::string::npos ? std::string::npos : at - start) == name) break;
     if (at == std::string::npos) FAIL("no column " << name);
   }
@@ -60,7 +61,8 @@ TEST_CASE("a short run lowers the loss and fills the run directory") {
   std::vector<double> loss = column(dir + "/train_log.csv", "reconstruction_mean");
   REQUIRE(loss.size() == 12);
   CHECK(loss.back() < 0.8 * loss.front());
-  for (const char* file : {"config.json", "checkpoint.utg", "metrics.json", "reconstructions.png", "traversals.png"})
+  for (const char* file :
+       {"config.json", "checkpoint.utg", "metrics.json", "reconstructions.png", "traversals.png"})
     CHECK(std::ifstream(dir + "/" + file).good());
   // The directory now holds a run: a second training into it is refused rather than overwriting it.
   CHECK_THROWS_AS(train_run(small_config(60), dir, false), Error);
@@ -86,7 +88,8 @@ TEST_CASE("a resumed run ends bit-identical to an uninterrupted one") {
   CHECK(column(whole + "/train_log.csv", "loss_mean") == column(split + "/train_log.csv", "loss_mean"));
 }
 
-TEST_CASE("resuming a finished run changes nothing; a shorter --steps is refused; a stale metrics.json is redone") {
+TEST_CASE(
+    "resuming a finished run changes nothing; a shorter --steps is refused; a stale metrics.json is redone") {
   const std::string dir = fresh_directory("finished");
   train_run(small_config(20), dir, false);
   const std::string metrics = file_text(dir + "/metrics.json"), log = file_text(dir + "/train_log.csv"),
@@ -105,7 +108,8 @@ TEST_CASE("resuming a finished run changes nothing; a shorter --steps is refused
 
   RunConfig shorter = again;
   shorter.steps = 10;
-  CHECK_THROWS_WITH_AS(train_run(shorter, dir, true), doctest::Contains("has trained 20 steps already"), Error);
+  CHECK_THROWS_WITH_AS(train_run(shorter, dir, true), doctest::Contains("has trained 20 steps already"),
+                       Error);
   CHECK(file_text(dir + "/train_log.csv") == log);  // refused before anything was touched
 
   // A metrics.json from another step (an extended run stopped during its final evaluation): the final
@@ -139,7 +143,8 @@ namespace {
 // A model that only declares how it wants its pairs drawn (the batch-drawing test needs no network).
 class PairsOnly : public Model {
  public:
-  PairsOnly(const ModelSettings& s, PhiloxRng& rng, PairSampling kind) : Model(s, rng, Networks::None), kind_(kind) {}
+  PairsOnly(const ModelSettings& s, PhiloxRng& rng, PairSampling kind)
+      : Model(s, rng, Networks::None), kind_(kind) {}
   PairSampling pair_sampling() const override { return kind_; }
   TrainingLoss training_loss(Tape&, const Batch&, PhiloxRng&, long long) const override { return {}; }
 
@@ -181,10 +186,11 @@ TEST_CASE("the trainer draws each pair kind with the sampler and the settings th
       TemporalTransition transition;
       transition.prior = TemporalTransition::Prior::Uniform;
       transition.k = 2;
-      const std::vector<size_t> interleaved = kind == PairSampling::Weak
-                                                  ? sample_weak_pair_batch(*dataset, size_t(batch), copy, 2)
-                                                  : sample_temporal_pair_batch(*dataset, size_t(rows), copy, transition);
-      for (size_t i = 0; i < interleaved.size(); i += 2) first.push_back(interleaved[i]), second.push_back(interleaved[i + 1]);
+      const std::vector<size_t> interleaved =
+          kind == PairSampling::Weak ? sample_weak_pair_batch(*dataset, size_t(batch), copy, 2)
+                                     : sample_temporal_pair_batch(*dataset, size_t(rows), copy, transition);
+      for (size_t i = 0; i < interleaved.size(); i += 2)
+        first.push_back(interleaved[i]), second.push_back(interleaved[i + 1]);
     }
     CHECK(out.x.to_vector() == render(first));
     CHECK(out.x_pair.to_vector() == render(second));

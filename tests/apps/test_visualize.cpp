@@ -1,7 +1,6 @@
 // Figures a researcher looks at: the pixel font and canvas, the animated PNG encoder, the KL that orders
 // traversal rows, and `untangle visualize` on a real run at two of its checkpoints.
 #include <doctest/doctest.h>
-
 #include <zlib.h>
 
 #include <cmath>
@@ -15,9 +14,9 @@
 #include "apps/common/pixel_font.h"
 #include "apps/common/trained_run.h"
 #include "cli_helpers.h"
+#include "core/file_io.h"
 #include "data/png.h"
 #include "data/samplers.h"
-#include "core/file_io.h"
 
 using untangle::testing::run_program;
 
@@ -41,7 +40,8 @@ std::vector<Chunk> png_chunks(const std::vector<uint8_t>& bytes) {
     const size_t length = big_endian_u32(bytes, at);
     REQUIRE(at + 12 + length <= bytes.size());
     Chunk chunk{std::string(bytes.begin() + long(at + 4), bytes.begin() + long(at + 8)),
-                std::vector<uint8_t>(bytes.begin() + long(at + 8), bytes.begin() + long(at + 8 + length)), false};
+                std::vector<uint8_t>(bytes.begin() + long(at + 8), bytes.begin() + long(at + 8 + length)),
+                false};
     const uLong crc = crc32(0L, bytes.data() + at + 4, uInt(length + 4));
     chunk.crc_ok = crc == big_endian_u32(bytes, at + 8 + length);
     chunks.push_back(chunk);
@@ -93,7 +93,8 @@ TEST_CASE("an animated PNG holds every frame in order, in valid chunks with one 
     types.push_back(chunk.type);
     CHECK(chunk.crc_ok);
   }
-  CHECK(types == std::vector<std::string>{"IHDR", "acTL", "fcTL", "IDAT", "fcTL", "fdAT", "fcTL", "fdAT", "IEND"});
+  CHECK(types ==
+        std::vector<std::string>{"IHDR", "acTL", "fcTL", "IDAT", "fcTL", "fdAT", "fcTL", "fdAT", "IEND"});
   CHECK(big_endian_u32(chunks[1].data, 0) == 3);  // frames
   CHECK(big_endian_u32(chunks[1].data, 4) == 0);  // loop forever
   // fcTL, fdAT: sequence numbers 0, 1, 2, ... across both kinds; the delay is 80/1000 s.
@@ -111,10 +112,12 @@ TEST_CASE("an animated PNG holds every frame in order, in valid chunks with one 
     if (!idat && !fdat) continue;
     if (fdat) CHECK(big_endian_u32(chunk.data, 0) == expected_sequence++);
     const size_t skip = fdat ? 4 : 0;
-    std::vector<uint8_t> raw = inflate_all(chunk.data.data() + skip, chunk.data.size() - skip, height * (width * 3 + 1));
+    std::vector<uint8_t> raw =
+        inflate_all(chunk.data.data() + skip, chunk.data.size() - skip, height * (width * 3 + 1));
     for (size_t y = 0; y < height; ++y) {
       CHECK(raw[y * (width * 3 + 1)] == 0);  // filter: none
-      for (size_t i = 0; i < width * 3; ++i) CHECK(raw[y * (width * 3 + 1) + 1 + i] == frames[frame][y * width * 3 + i]);
+      for (size_t i = 0; i < width * 3; ++i)
+        CHECK(raw[y * (width * 3 + 1) + 1 + i] == frames[frame][y * width * 3 + i]);
     }
     ++frame;
   }
@@ -127,11 +130,14 @@ TEST_CASE("traversal rows are ordered by KL, largest first, ties in index order"
   CHECK(untangle::latents_by_kl({0.1, 2.0, 0.1, 5.0, 0.0}) == std::vector<int>{3, 1, 0, 2, 4});
 }
 
-TEST_CASE("untangle visualize draws labelled figures of a run at any of its checkpoints, never replacing one") {
+TEST_CASE(
+    "untangle visualize draws labelled figures of a run at any of its checkpoints, never replacing one") {
   const std::string dir = "/tmp/untangle_test_visualize_run";
   std::system(("rm -rf " + dir + " " + dir + "_step20.utg").c_str());
-  auto train = run_program("untangle train --model beta_vae --dataset xysquares --steps 20 --batch 8 --latents 6 "
-                           "--log-every 10 --checkpoint-every 10 --final-metrics '' --out " + dir);
+  auto train = run_program(
+      "untangle train --model beta_vae --dataset xysquares --steps 20 --batch 8 --latents 6 "
+      "--log-every 10 --checkpoint-every 10 --final-metrics '' --out " +
+      dir);
   INFO(train.output);
   REQUIRE(train.exit_code == 0);
   std::filesystem::copy_file(dir + "/checkpoint.utg", dir + "_step20.utg");
@@ -144,12 +150,15 @@ TEST_CASE("untangle visualize draws labelled figures of a run at any of its chec
   const std::string out = dir + "/figures/step_30";
   // Heights: border 2, title line 10 + 2, column-label line 10 (traversals and animation only), then a row
   // of 64 + 2 pixels per latent (traversals), per image row (reconstructions: 2), per sample (animation: 2).
-  const auto height = [](const std::string& path) { return big_endian_u32(untangle::read_file_bytes(path), 20); };
+  const auto height = [](const std::string& path) {
+    return big_endian_u32(untangle::read_file_bytes(path), 20);
+  };
   CHECK(height(out + "/traversals.png") == 2 + 12 + 10 + 6 * 66);
   CHECK(height(out + "/reconstructions.png") == 2 + 12 + 2 * 66);
   CHECK(height(out + "/traversal_animation.png") == 2 + 12 + 10 + 2 * 66);
   CHECK(height(out + "/dataset.png") == 2 + 12 + (2 + 6) * 66);  // two sample rows, one per XYSquares factor
-  const std::vector<Chunk> animation = png_chunks(untangle::read_file_bytes(out + "/traversal_animation.png"));
+  const std::vector<Chunk> animation =
+      png_chunks(untangle::read_file_bytes(out + "/traversal_animation.png"));
   REQUIRE(animation.size() > 2);
   CHECK(animation[1].type == "acTL");
   CHECK(big_endian_u32(animation[1].data, 0) == 4);
@@ -158,8 +167,8 @@ TEST_CASE("untangle visualize draws labelled figures of a run at any of its chec
   CHECK(again.exit_code == 1);
   CHECK(again.output.find("never replaced") != std::string::npos);
 
-  auto earlier = run_program("untangle visualize --run " + dir + " --checkpoint " + dir + "_step20.utg" + options +
-                             " --only traversals");
+  auto earlier = run_program("untangle visualize --run " + dir + " --checkpoint " + dir + "_step20.utg" +
+                             options + " --only traversals");
   INFO(earlier.output);
   REQUIRE(earlier.exit_code == 0);
   CHECK(std::filesystem::exists(dir + "/figures/step_20/traversals.png"));

@@ -116,9 +116,11 @@ TEST_CASE("a short weak-GAN run trains, resumes bit-identically and is scored by
   // The losses. At the start the discriminator knows nothing: its loss is near ln 2 = 0.693 (logits near 0).
   const std::string log = whole + "/train_log.csv";
   const std::vector<double> discriminator = column(log, "discriminator_loss_mean"),
-                            generator = column(log, "generator_loss_mean"), encoder = column(log, "encoder_loss_mean"),
+                            generator = column(log, "generator_loss_mean"),
+                            encoder = column(log, "encoder_loss_mean"),
                             real = column(log, "real_pair_probability_mean"),
-                            fake = column(log, "fake_pair_probability_mean"), total = column(log, "loss_mean");
+                            fake = column(log, "fake_pair_probability_mean"),
+                            total = column(log, "loss_mean");
   REQUIRE(discriminator.size() == 6);
   for (size_t i = 0; i < discriminator.size(); ++i) {
     CAPTURE(i);
@@ -161,7 +163,8 @@ TEST_CASE("a short weak-GAN run trains, resumes bit-identically and is scored by
   CHECK(column(log, "loss_mean") == column(split + "/train_log.csv", "loss_mean"));
 
   // untangle eval scores the encoder's means.
-  auto eval = testing::run_program("untangle eval --run " + whole + " --metrics mig,dci --sizes fast --seed 3");
+  auto eval =
+      testing::run_program("untangle eval --run " + whole + " --metrics mig,dci --sizes fast --seed 3");
   INFO(eval.output);
   REQUIRE(eval.exit_code == 0);
   CHECK(eval.output.find("\"step\":60") != std::string::npos);

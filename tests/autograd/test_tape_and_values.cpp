@@ -52,7 +52,8 @@ TEST_CASE("backward rejects non-scalar losses and losses that need no gradient")
 TEST_CASE("shape errors are readable") {
   Tape tape;
   Tensor x = Tensor::zeros({2, 3, 8, 8}), w = Tensor::zeros({4, 1, 3, 3});
-  CHECK_THROWS_WITH_AS(conv2d(tape, x, w, Tensor(), 1, 0), "conv2d: input has 3 channels, weight expects 1", Error);
+  CHECK_THROWS_WITH_AS(conv2d(tape, x, w, Tensor(), 1, 0), "conv2d: input has 3 channels, weight expects 1",
+                       Error);
   CHECK_THROWS_WITH_AS(linear(tape, Tensor::zeros({2, 5}), Tensor::zeros({3, 4}), Tensor()),
                        "linear: input has 5 features, weight expects 4", Error);
   CHECK_THROWS_WITH_AS(add(tape, Tensor::zeros({2, 3}), Tensor::zeros({4})),
@@ -63,7 +64,8 @@ TEST_CASE("shape errors are readable") {
 
 TEST_CASE("forward values against known answers") {
   Tape tape = Tape::evaluation();
-  // disentanglement_lib's KL unit test: mu = 1, logvar = 0, D = 10 -> 5.0; logvar = 1 -> 0.5 * 10 * (1 + e - 2).
+  // disentanglement_lib's KL unit test: mu = 1, logvar = 0, D = 10 -> 5.0; logvar = 1 -> 0.5 * 10 * (1 + e -
+  // 2).
   Tensor kl0 = gaussian_kl(tape, Tensor::full({1, 10}, 1.0f), Tensor::full({1, 10}, 0.0f));
   Tensor kl1 = gaussian_kl(tape, Tensor::full({1, 10}, 1.0f), Tensor::full({1, 10}, 1.0f));
   CHECK(kl0.item() == doctest::Approx(5.0));
@@ -88,7 +90,8 @@ TEST_CASE("forward values against known answers") {
   CHECK(erf_values.data()[3] == doctest::Approx(0.9953222650).epsilon(1e-6));
   CHECK(erf_values.data()[4] == 1.0f);
   // matmul by hand.
-  Tensor product = matmul(tape, Tensor::from_vector({1, 2, 3, 4, 5, 6}, {2, 3}), Tensor::from_vector({1, 0, 0, 1, 1, 1}, {3, 2}));
+  Tensor product = matmul(tape, Tensor::from_vector({1, 2, 3, 4, 5, 6}, {2, 3}),
+                          Tensor::from_vector({1, 0, 0, 1, 1, 1}, {3, 2}));
   CHECK(product.to_vector() == std::vector<float>{4, 5, 10, 11});
 }
 

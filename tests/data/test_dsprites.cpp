@@ -120,7 +120,8 @@ TEST_CASE("dsprites: positions cover centres 16..48 px and full-size sprites sta
 }
 
 TEST_CASE("dsprites: real frames of the reference GIF are matched by some factor combination") {
-  // 16 frames of the animation of deepmind/dsprites-dataset's README (dsprites.gif) (scripts/make_fixtures.py).
+  // 16 frames of the animation of deepmind/dsprites-dataset's README (dsprites.gif)
+  // (scripts/make_fixtures.py).
   auto arrays = read_npz(std::string(UNTANGLE_SOURCE_DIR) + "/tests/fixtures/dsprites_gif_frames.npz");
   const NpyArray& frames = arrays.at("frames");
   std::vector<int64_t> numbers = arrays.at("frame_numbers").as_int64();
@@ -134,7 +135,9 @@ TEST_CASE("dsprites: real frames of the reference GIF are matched by some factor
     int x_min = 64, x_max = -1, y_min = 64, y_max = -1;
     for (int y = 0; y < 64; ++y)
       for (int x = 0; x < 64; ++x)
-        if (frame[y * 64 + x]) x_min = std::min(x_min, x), x_max = std::max(x_max, x), y_min = std::min(y_min, y), y_max = std::max(y_max, y);
+        if (frame[y * 64 + x])
+          x_min = std::min(x_min, x), x_max = std::max(x_max, x), y_min = std::min(y_min, y),
+          y_max = std::max(y_max, y);
     int x_guess = int(std::lround(((x_min + x_max + 1) / 2.0 - 16.0) * 31.0 / 32.0));
     int y_guess = int(std::lround(((y_min + y_max + 1) / 2.0 - 16.0) * 31.0 / 32.0));
     double best_iou = 0;

@@ -12,12 +12,12 @@
 #include <string>
 #include <vector>
 
+#include "apps/common/reader_targets.h"
+#include "core/check.h"
 #include "data/hdf5.h"
 #include "data/npy.h"
 #include "data/npz.h"
 #include "data/real_files.h"
-#include "core/check.h"
-#include "apps/common/reader_targets.h"
 #include "scratch_files.h"
 
 using namespace untangle;

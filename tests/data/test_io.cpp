@@ -1,22 +1,23 @@
 // PNG encoding (decoded here with zlib and the PNG chunk rules), .npz reading of numpy-made fixtures
 // (stored and deflated members) and of our own writer, and rejection of corrupt archives.
 #include <doctest/doctest.h>
-
 #include <zlib.h>
 
 #include <cstdio>
 #include <string>
 #include <vector>
 
+#include "core/check.h"
 #include "data/npz.h"
 #include "data/png.h"
-#include "core/check.h"
 #include "scratch_files.h"
 
 using namespace untangle;
 
 namespace {
-std::string fixture(const std::string& name) { return std::string(UNTANGLE_SOURCE_DIR) + "/tests/fixtures/" + name; }
+std::string fixture(const std::string& name) {
+  return std::string(UNTANGLE_SOURCE_DIR) + "/tests/fixtures/" + name;
+}
 
 uint32_t big_endian(const std::vector<uint8_t>& b, size_t at) {
   return (uint32_t(b[at]) << 24) | (uint32_t(b[at + 1]) << 16) | (uint32_t(b[at + 2]) << 8) | b[at + 3];
@@ -54,7 +55,8 @@ TEST_CASE("png: chunks, CRCs and the scanlines decode back to the pixels") {
       CHECK(png[at + 16] == 8);  // bit depth
       CHECK(png[at + 17] == 2);  // RGB
     }
-    if (type == "IDAT") idat.insert(idat.end(), png.begin() + long(at + 8), png.begin() + long(at + 8 + length));
+    if (type == "IDAT")
+      idat.insert(idat.end(), png.begin() + long(at + 8), png.begin() + long(at + 8 + length));
     order.push_back(type);
     at += 12 + length;
   }
@@ -107,7 +109,10 @@ TEST_CASE("npz: our writer round-trips, streaming included") {
   CHECK(arrays.at("bytes").as_int64() == std::vector<int64_t>{1, 2, 3, 4, 5, 6, 7, 8});
   std::remove(path.c_str());
   // A writer that is never closed leaves no file behind.
-  { NpzWriter abandoned(path); abandoned.add("x", make_npy(values, {6})); }
+  {
+    NpzWriter abandoned(path);
+    abandoned.add("x", make_npy(values, {6}));
+  }
   CHECK(std::fopen(path.c_str(), "rb") == nullptr);
 }
 

@@ -6,14 +6,16 @@
 #include <string>
 #include <vector>
 
-#include "data/npy.h"
 #include "core/check.h"
+#include "data/npy.h"
 #include "scratch_files.h"
 
 using namespace untangle;
 
 namespace {
-std::string fixture(const std::string& name) { return std::string(UNTANGLE_SOURCE_DIR) + "/tests/fixtures/" + name; }
+std::string fixture(const std::string& name) {
+  return std::string(UNTANGLE_SOURCE_DIR) + "/tests/fixtures/" + name;
+}
 }  // namespace
 
 TEST_CASE("npy: float32, float64, int64, uint8 and int32 round-trip, with 64-byte aligned data") {

@@ -8,18 +8,20 @@
 #include <string>
 #include <vector>
 
+#include "core/check.h"
 #include "data/hdf5.h"
-#include "data/npz.h"
 #include "data/npy.h"
+#include "data/npz.h"
 #include "data/real_files.h"
 #include "data/registry.h"
-#include "core/check.h"
 #include "scratch_files.h"
 
 using namespace untangle;
 
 namespace {
-std::string fixture(const std::string& name) { return std::string(UNTANGLE_SOURCE_DIR) + "/tests/fixtures/" + name; }
+std::string fixture(const std::string& name) {
+  return std::string(UNTANGLE_SOURCE_DIR) + "/tests/fixtures/" + name;
+}
 
 // The fixtures mark image i with a single 1 in channel 0 at pixel (i // W, i % W) and fill the last
 // channel (RGB files) with 255 - i.
@@ -40,7 +42,8 @@ std::string write_temporary(const std::string& name, const std::vector<uint8_t>&
   return path;
 }
 
-std::string error_of(std::unique_ptr<GroundTruthDataset> (*reader)(const std::string&), const std::string& path) {
+std::string error_of(std::unique_ptr<GroundTruthDataset> (*reader)(const std::string&),
+                     const std::string& path) {
   try {
     reader(path);
   } catch (const Error& e) {
@@ -93,21 +96,24 @@ TEST_CASE("3dshapes h5 reader: shuffle filter, overhanging edge chunks, libver='
   // float64 labels stored byte-shuffled in (5, 6) chunks: 12 rows = two full chunks and one that overhangs.
   std::vector<double> labels = Hdf5File(fixture("shapes3d_shuffle.h5")).read_dataset("labels").as_double();
   REQUIRE(labels.size() == 72);
-  CHECK(labels[6 * 11 + 2] == doctest::Approx(0.1));                     // object hue class 1
+  CHECK(labels[6 * 11 + 2] == doctest::Approx(0.1));                    // object hue class 1
   CHECK(labels[6 * 11 + 5] == doctest::Approx(-30.0 + 60.0 * 2 / 14));  // orientation class 2
-  CHECK(labels[6 * 10 + 4] == 1.0);                                       // shape class 1
+  CHECK(labels[6 * 10 + 4] == 1.0);                                     // shape class 1
   // Superblock 3, version-2 object headers, link messages, layout message version 4 (contiguous).
   auto latest = read_shapes3d_h5(fixture("shapes3d_latest.h5"));
   CHECK(latest->factor_sizes() == std::vector<size_t>{1, 1, 1, 1, 2, 2});
   for (size_t i = 0; i < latest->size(); ++i) check_marker(*latest, i, 1.0f / 255);
   // Its chunked twin uses a chunk index this reader does not have: refused, saying so.
-  CHECK(error_of(read_shapes3d_h5, fixture("shapes3d_latest_chunked.h5")).find("(chunked) is not supported") != std::string::npos);
+  CHECK(
+      error_of(read_shapes3d_h5, fixture("shapes3d_latest_chunked.h5")).find("(chunked) is not supported") !=
+      std::string::npos);
 }
 
 TEST_CASE("readers reject wrong, truncated and corrupt files with the file name and the problem") {
   std::vector<uint8_t> h5 = read_file_bytes(fixture("shapes3d_chunked.h5"));
   // Truncated: the chunk data at the end is gone.
-  std::string path = write_temporary("truncated.h5", std::vector<uint8_t>(h5.begin(), h5.begin() + long(h5.size() * 2 / 3)));
+  std::string path =
+      write_temporary("truncated.h5", std::vector<uint8_t>(h5.begin(), h5.begin() + long(h5.size() * 2 / 3)));
   std::string message = error_of(read_shapes3d_h5, path);
   CHECK(message.find("truncated.h5") != std::string::npos);
   CHECK(message.find("truncated") != std::string::npos);
@@ -120,7 +126,8 @@ TEST_CASE("readers reject wrong, truncated and corrupt files with the file name 
   // Not HDF5 at all, and a file of the other kind.
   path = write_temporary("not.h5", std::vector<uint8_t>(4000, 7));
   CHECK(error_of(read_shapes3d_h5, path).find("no \\x89HDF signature") != std::string::npos);
-  CHECK(error_of(read_shapes3d_h5, fixture("dsprites_small.npz")).find("dsprites_small.npz") != std::string::npos);
+  CHECK(error_of(read_shapes3d_h5, fixture("dsprites_small.npz")).find("dsprites_small.npz") !=
+        std::string::npos);
   CHECK(error_of(read_dsprites_npz, fixture("shapes3d_chunked.h5")).find("not a zip") != std::string::npos);
   // An npz without the dSprites arrays.
   CHECK(error_of(read_dsprites_npz, fixture("npz_stored.npz")).find("no 'imgs' array") != std::string::npos);
@@ -128,7 +135,8 @@ TEST_CASE("readers reject wrong, truncated and corrupt files with the file name 
   std::vector<uint8_t> npz = read_file_bytes(fixture("dsprites_small.npz"));
   path = write_temporary("cut.npz", std::vector<uint8_t>(npz.begin(), npz.begin() + long(npz.size() - 100)));
   CHECK(error_of(read_dsprites_npz, path).find("cut.npz") != std::string::npos);
-  CHECK(error_of(read_dsprites_npz, "/no/such/dsprites.npz").find("/no/such/dsprites.npz: cannot open") != std::string::npos);
+  CHECK(error_of(read_dsprites_npz, "/no/such/dsprites.npz").find("/no/such/dsprites.npz: cannot open") !=
+        std::string::npos);
 }
 
 TEST_CASE("dsprites npz reader refuses rows out of grid order, non-binary pixels and missing colour column") {
@@ -148,7 +156,8 @@ TEST_CASE("dsprites npz reader refuses rows out of grid order, non-binary pixels
   std::vector<int64_t> swapped = in_order;
   std::swap_ranges(swapped.begin() + 6, swapped.begin() + 12, swapped.begin() + 12);  // rows 1 and 2
   write(swapped, 1);
-  CHECK(error_of(read_dsprites_npz, path).find("row 1 is not in the factor grid's row-major order") != std::string::npos);
+  CHECK(error_of(read_dsprites_npz, path).find("row 1 is not in the factor grid's row-major order") !=
+        std::string::npos);
   write(in_order, 255);
   CHECK(error_of(read_dsprites_npz, path).find("0/1 pixels") != std::string::npos);
   std::vector<int64_t> two_colours = in_order;

@@ -4,9 +4,9 @@
 
 #include <vector>
 
+#include "core/check.h"
 #include "data/image_table_dataset.h"
 #include "data/registry.h"
-#include "core/check.h"
 
 using namespace untangle;
 
@@ -33,10 +33,12 @@ TEST_CASE("every dataset: index -> factors -> index is the identity over the who
 }
 
 TEST_CASE("registry: contract names, factor orders and option checks") {
-  CHECK(make_dataset("dsprites")->factor_names() == std::vector<std::string>{"shape", "scale", "orientation", "x", "y"});
+  CHECK(make_dataset("dsprites")->factor_names() ==
+        std::vector<std::string>{"shape", "scale", "orientation", "x", "y"});
   CHECK(make_dataset("shapes3d")->factor_names() ==
         std::vector<std::string>{"floor_hue", "wall_hue", "object_hue", "scale", "shape", "orientation"});
-  CHECK(make_dataset("xysquares")->factor_names() == std::vector<std::string>{"x_R", "y_R", "x_G", "y_G", "x_B", "y_B"});
+  CHECK(make_dataset("xysquares")->factor_names() ==
+        std::vector<std::string>{"x_R", "y_R", "x_G", "y_G", "x_B", "y_B"});
   DatasetOptions options;
   options.spacing = 3;
   CHECK(make_dataset("xysquares", options)->size() == 262144);

@@ -69,12 +69,14 @@ TEST_CASE("weak pairs: the k rule of Locatello et al. / disent") {
   CHECK(identical > 0);
 }
 
-TEST_CASE("temporal pairs: Laplace steps with b = ln(size)/rate, categorical factors fixed, never identical") {
+TEST_CASE(
+    "temporal pairs: Laplace steps with b = ln(size)/rate, categorical factors fixed, never identical") {
   // The pmf itself against the closed form: size 32 from value 0, rate 1: p(v) ~ exp(-v / ln 32).
   std::vector<double> pmf = laplace_transition_pmf(32, 0, 1.0);
   double normaliser = 0;
   for (int v = 0; v < 32; ++v) normaliser += std::exp(-v / std::log(32.0));
-  for (int v = 0; v < 32; v += 5) CHECK(pmf[size_t(v)] == doctest::Approx(std::exp(-v / std::log(32.0)) / normaliser).epsilon(1e-12));
+  for (int v = 0; v < 32; v += 5)
+    CHECK(pmf[size_t(v)] == doctest::Approx(std::exp(-v / std::log(32.0)) / normaliser).epsilon(1e-12));
   // Rate 2 halves the scale: p(1)/p(0) = exp(-2 / ln 6) for size 6.
   std::vector<double> fast = laplace_transition_pmf(6, 0, 2.0);
   CHECK(fast[1] / fast[0] == doctest::Approx(std::exp(-2.0 / std::log(6.0))).epsilon(1e-12));
@@ -92,7 +94,7 @@ TEST_CASE("temporal pairs: Laplace steps with b = ln(size)/rate, categorical fac
   for (size_t i = 0; i < n; ++i) {
     ObservationPair pair = sample_temporal_pair(data, rng);
     std::vector<size_t> a = data.index_to_factors(pair.first), b = data.index_to_factors(pair.second);
-    REQUIRE(a[0] == b[0]);   // shape is categorical
+    REQUIRE(a[0] == b[0]);  // shape is categorical
     REQUIRE(pair.first != pair.second);
     steps[size_t(std::abs(int(a[3]) - int(b[3])))] += 1;
   }
@@ -155,13 +157,14 @@ TEST_CASE("shared-factor pairs (beta-VAE score): the factor agrees within a pair
   double same_x = 0;
   std::vector<double> scale_counts(6, 0);
   for (size_t i = 0; i < n; ++i) {
-    std::vector<size_t> a = data.index_to_factors(batches.first[i]), b = data.index_to_factors(batches.second[i]);
+    std::vector<size_t> a = data.index_to_factors(batches.first[i]),
+                        b = data.index_to_factors(batches.second[i]);
     REQUIRE(a[1] == b[1]);
     scale_counts[a[1]] += 1;
     same_x += a[3] == b[3];
   }
   for (double c : scale_counts) check_frequency(c, n, 1.0 / 6);  // the shared value is uniform
-  check_frequency(same_x, n, 1.0 / 32);                           // other factors independent
+  check_frequency(same_x, n, 1.0 / 32);                          // other factors independent
 }
 
 TEST_CASE("temporal pairs, uniform prior: exactly k factors change, each to a uniform different value") {
@@ -201,8 +204,8 @@ TEST_CASE("temporal pairs, uniform prior: exactly k factors change, each to a un
     REQUIRE(differ == 2);
   }
   transition.k = 6;
-  CHECK_THROWS_WITH_AS(sample_temporal_pair(data, fixed, transition), doctest::Contains("k must be -1 or in 1..5"),
-                       std::exception);
+  CHECK_THROWS_WITH_AS(sample_temporal_pair(data, fixed, transition),
+                       doctest::Contains("k must be -1 or in 1..5"), std::exception);
   CHECK_THROWS_WITH_AS(transition_prior_from_name("gaussian"), doctest::Contains("known: laplace, uniform"),
                        std::exception);
 }
@@ -257,5 +260,6 @@ TEST_CASE("matched pairs (Shu et al.): share keeps only the label factor, change
     }
   }
   check_frequency(label_same, label_count, 1.0 / 40);
-  CHECK_THROWS_WITH_AS(match_pairing_from_name("rank"), doctest::Contains("known: share, change"), std::exception);
+  CHECK_THROWS_WITH_AS(match_pairing_from_name("rank"), doctest::Contains("known: share, change"),
+                       std::exception);
 }

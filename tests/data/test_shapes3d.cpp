@@ -36,7 +36,7 @@ TEST_CASE("shapes3d: grid, value range, hue colours") {
   CHECK(Shapes3DDataset::orientation_degrees(14) == doctest::Approx(30.0));
   // HSV(h, 1, 1): hue 0 red, 1/3 green, 2/3 blue, 0.5 cyan.
   CHECK(Shapes3DDataset::hue_to_rgb(0.0) == std::array<float, 3>{1, 0, 0});
-  CHECK(Shapes3DDataset::hue_to_rgb(1.0 / 3) [1] == doctest::Approx(1.0));
+  CHECK(Shapes3DDataset::hue_to_rgb(1.0 / 3)[1] == doctest::Approx(1.0));
   CHECK(Shapes3DDataset::hue_to_rgb(0.5)[0] == doctest::Approx(0.0));
   CHECK(Shapes3DDataset::hue_to_rgb(0.5)[2] == doctest::Approx(1.0));
   std::vector<float> image(data.observation_size());
@@ -47,7 +47,9 @@ TEST_CASE("shapes3d: grid, value range, hue colours") {
   }
 }
 
-TEST_CASE("shapes3d: each hue factor changes only its region; regions are floor below, wall above, object in the middle") {
+TEST_CASE(
+    "shapes3d: each hue factor changes only its region; regions are floor below, wall above, object in the "
+    "middle") {
   Shapes3DDataset data;
   PhiloxRng rng(11);
   std::vector<float> a(data.observation_size()), b(data.observation_size());
@@ -56,7 +58,8 @@ TEST_CASE("shapes3d: each hue factor changes only its region; regions are floor 
     std::vector<std::vector<bool>> region(3);
     for (size_t surface = 0; surface < 3; ++surface) {
       std::vector<size_t> g = f;
-      g[surface] = (f[surface] + 5) % 10;  // a hue half-way round the wheel: every pixel of the surface changes
+      g[surface] =
+          (f[surface] + 5) % 10;  // a hue half-way round the wheel: every pixel of the surface changes
       data.render(data.factors_to_index(f), a.data());
       data.render(data.factors_to_index(g), b.data());
       region[surface] = changed_pixels(a, b);

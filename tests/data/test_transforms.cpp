@@ -37,8 +37,10 @@ TEST_CASE("noisy xysquares: background |u| and square 1-|u| with u ~ U(-eps, eps
   for (size_t i = 0; i < a.size(); ++i) {
     low = std::min(low, a[i]);
     high = std::max(high, a[i]);
-    if (c[i] == 0) background += a[i], n_background += 1;
-    else square += 1.0 - a[i], n_square += 1;
+    if (c[i] == 0)
+      background += a[i], n_background += 1;
+    else
+      square += 1.0 - a[i], n_square += 1;
     CHECK(std::fabs(a[i] - c[i]) <= eps + 1e-6f);
   }
   CHECK(low >= 0.0f);
@@ -68,8 +70,8 @@ TEST_CASE("manipulation hook: x' = reflect(x + eps m(w))") {
   std::vector<float> image(data.observation_size());
   // x_R = 0 (even): background 0 -> 0.1, square 1 -> 1.1 reflected to 0.9.
   data.render(data.factors_to_index({0, 0, 0, 0, 0, 0}), image.data());
-  CHECK(image[0] == doctest::Approx(0.9f));          // inside the red square at (0, 0)
-  CHECK(image[63] == doctest::Approx(0.1f));         // background
+  CHECK(image[0] == doctest::Approx(0.9f));   // inside the red square at (0, 0)
+  CHECK(image[63] == doctest::Approx(0.1f));  // background
   // x_R = 1 (odd): background 0 -> -0.1 reflected to 0.1, square 1 -> 0.9.
   data.render(data.factors_to_index({1, 0, 0, 0, 0, 0}), image.data());
   CHECK(image[8] == doctest::Approx(0.9f));

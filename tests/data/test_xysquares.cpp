@@ -5,8 +5,8 @@
 #include <cmath>
 #include <vector>
 
-#include "data/xysquares.h"
 #include "core/check.h"
+#include "data/xysquares.h"
 #include "kernels/cpu/philox.h"
 
 using namespace untangle;
@@ -40,7 +40,8 @@ TEST_CASE("xysquares: offsets, factor grid and every pixel match the reference r
       for (int c = 0; c < 3; ++c)
         for (int y = 0; y < 64; ++y)
           for (int x = 0; x < 64; ++x) {
-            int x0 = kReferenceOffsets[s] + s * int(f[size_t(2 * c)]), y0 = kReferenceOffsets[s] + s * int(f[size_t(2 * c + 1)]);
+            int x0 = kReferenceOffsets[s] + s * int(f[size_t(2 * c)]),
+                y0 = kReferenceOffsets[s] + s * int(f[size_t(2 * c + 1)]);
             float expected = (x >= x0 && x < x0 + 8 && y >= y0 && y < y0 + 8) ? 1.0f : 0.0f;
             wrong += image[size_t(c * 4096 + y * 64 + x)] != expected;
           }

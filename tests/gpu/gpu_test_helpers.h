@@ -67,7 +67,8 @@ inline double max_relative_error(const std::vector<float>& gpu, const std::vecto
   return scale > 0.0 ? worst / scale : worst;
 }
 
-// One report line per comparison, e.g. "test_gpu: conv2d_forward B64 1->32 64x64 k4 s2 p1   1.2e-07 (<= 1e-04)".
+// One report line per comparison, e.g. "test_gpu: conv2d_forward B64 1->32 64x64 k4 s2 p1   1.2e-07 (<=
+// 1e-04)".
 inline double report(const std::string& what, double error, double bound) {
   std::printf("test_gpu: %-58s max rel err %.2e (bound %.0e)%s\n", what.c_str(), error, bound,
               error <= bound ? "" : "  FAILED");
@@ -76,7 +77,9 @@ inline double report(const std::string& what, double error, double bound) {
 
 // A device copy of host data, and a device buffer of n floats poisoned with NaN (every output element
 // must be written by the kernel under test).
-inline cuda::DeviceBuffer<float> to_device(const std::vector<float>& host) { return cuda::DeviceBuffer<float>(host); }
+inline cuda::DeviceBuffer<float> to_device(const std::vector<float>& host) {
+  return cuda::DeviceBuffer<float>(host);
+}
 inline cuda::DeviceBuffer<float> poisoned(size_t n) {
   cuda::DeviceBuffer<float> buffer(n);
   buffer.fill_bytes(0xFF);

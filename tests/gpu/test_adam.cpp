@@ -39,7 +39,8 @@ TEST_CASE("cuda fused Adam matches the CPU update on every tensor") {
     for (size_t t = 0; t < sizes.size(); ++t) {  // new gradients each step, the same on both sides
       host[t].grad = random_floats(sizes[t], rng);
       device[4 * t + 1].copy_from_host(host[t].grad);
-      adam_update(host[t].param.data(), host[t].grad.data(), host[t].m.data(), host[t].v.data(), sizes[t], h, step);
+      adam_update(host[t].param.data(), host[t].grad.data(), host[t].m.data(), host[t].v.data(), sizes[t], h,
+                  step);
     }
     adam.update(h, step, /*clear_gradients=*/step % 2 == 0);  // the even steps also clear the gradients
     if (step % 2 == 0)

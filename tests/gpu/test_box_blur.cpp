@@ -19,7 +19,8 @@ TEST_CASE("cuda box blur (FFT and direct) matches the CPU running sums") {
   PhiloxRng rng(741);
   const double bound = 1e-5;
   // (planes, H, W, radius)
-  const int cases[][4] = {{64 * 3, 64, 64, 31}, {256, 64, 64, 31}, {5, 64, 64, 2}, {3, 17, 29, 4}, {2, 8, 8, 31}};
+  const int cases[][4] = {
+      {64 * 3, 64, 64, 31}, {256, 64, 64, 31}, {5, 64, 64, 2}, {3, 17, 29, 4}, {2, 8, 8, 31}};
   for (auto& c : cases) {
     const long long planes = c[0];
     const int H = c[1], W = c[2], r = c[3];
@@ -36,10 +37,11 @@ TEST_CASE("cuda box blur (FFT and direct) matches the CPU running sums") {
     cuda::box_blur_planes_direct(x_d.data(), direct_d.data(), planes, H, W, r, false);
 
     char what[96];
-    std::snprintf(what, sizeof what, "box blur FFT %lldx%dx%d r%d (FFT %dx%d)", planes, H, W, r, blur.fft_height(),
-                  blur.fft_width());
+    std::snprintf(what, sizeof what, "box blur FFT %lldx%dx%d r%d (FFT %dx%d)", planes, H, W, r,
+                  blur.fft_height(), blur.fft_width());
     CHECK(report(what, max_relative_error(y_d.to_host(), y), bound) <= bound);
-    CHECK(report(std::string(what) + " +=", max_relative_error(accumulated_d.to_host(), accumulated), bound) <= bound);
+    CHECK(report(std::string(what) + " +=", max_relative_error(accumulated_d.to_host(), accumulated),
+                 bound) <= bound);
     std::snprintf(what, sizeof what, "box blur direct %lldx%dx%d r%d", planes, H, W, r);
     CHECK(report(what, max_relative_error(direct_d.to_host(), y), bound) <= bound);
   }

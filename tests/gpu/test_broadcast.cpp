@@ -34,8 +34,12 @@ TEST_CASE("cuda broadcasting add/sub/mul/div match the CPU, forward and backward
   if (!gpu_available_or_skip()) return;
   PhiloxRng rng(751);
   const std::vector<std::pair<std::vector<int>, std::vector<int>>> cases = {
-      {{64, 3, 16, 16}, {64, 3, 16, 16}}, {{64, 3, 16, 16}, {}},      {{}, {64, 10}},
-      {{256, 10}, {10}},                  {{64, 32, 8, 8}, {1, 32, 1, 1}}, {{1, 32, 1, 1}, {64, 32, 8, 8}},
+      {{64, 3, 16, 16}, {64, 3, 16, 16}},
+      {{64, 3, 16, 16}, {}},
+      {{}, {64, 10}},
+      {{256, 10}, {10}},
+      {{64, 32, 8, 8}, {1, 32, 1, 1}},
+      {{1, 32, 1, 1}, {64, 32, 8, 8}},
       {{5, 1, 7}, {3, 1}}};
   for (BinaryOp op : {BinaryOp::Add, BinaryOp::Sub, BinaryOp::Mul, BinaryOp::Div})
     for (const auto& [a_shape, b_shape] : cases) {
@@ -52,7 +56,8 @@ TEST_CASE("cuda broadcasting add/sub/mul/div match the CPU, forward and backward
       binary_backward(op, plan, a.data(), b.data(), d_out.data(), da.data(), db.data());
       cuda::binary_backward(op, plan, a_d.data(), b_d.data(), d_out_d.data(), da_d.data(), db_d.data());
 
-      const std::string what = std::string(binary_op_name(op)) + " " + shape_text(a_shape) + " " + shape_text(b_shape);
+      const std::string what =
+          std::string(binary_op_name(op)) + " " + shape_text(a_shape) + " " + shape_text(b_shape);
       CHECK(report(what + " forward", max_relative_error(out_d.to_host(), out), 1e-6) <= 1e-6);
       const double bound_a = n / na > 1000 ? 1e-3 : 1e-5, bound_b = n / nb > 1000 ? 1e-3 : 1e-5;
       CHECK(report(what + " grad a", max_relative_error(da_d.to_host(), da), bound_a) <= bound_a);

@@ -1,6 +1,7 @@
 // The three CUDA convolution passes against the CPU's (kernels/cpu/conv2d.h, itself tested against the
 // direct loops) on the reference architectures' layer shapes at batch 64 and 256, with 1 and 3 image
-// channels, and on a few odd shapes (stride 1, odd kernels, non-square images, sizes that do not fill a tile).
+// channels, and on a few odd shapes (stride 1, odd kernels, non-square images, sizes that do not fill a
+// tile).
 //
 // Bound 1e-4 for all three passes: forward and backward-data sum at most C*kh*kw = 1024 products; the
 // weight gradient sums N*Ho*Wo (up to 262144) products, but in float runs of at most a few thousand
@@ -22,7 +23,8 @@ namespace {
 std::string describe(const char* pass, const Conv2dGeometry& g) {
   char text[160];
   std::snprintf(text, sizeof text, "%s B%d %d->%d %dx%d k%dx%d s%d p%d", pass, g.batch, g.in_channels,
-                g.out_channels, g.in_height, g.in_width, g.kernel_height, g.kernel_width, g.stride, g.padding);
+                g.out_channels, g.in_height, g.in_width, g.kernel_height, g.kernel_width, g.stride,
+                g.padding);
   return text;
 }
 
@@ -31,7 +33,8 @@ void check_conv_passes(const Conv2dGeometry& g, PhiloxRng& rng) {
   const size_t x_count = size_t(g.batch) * g.in_channels * g.in_height * g.in_width;
   const size_t w_count = size_t(g.out_channels) * g.in_channels * g.kernel_height * g.kernel_width;
   const size_t y_count = size_t(g.batch) * g.out_channels * g.out_height() * g.out_width();
-  auto x = random_floats(x_count, rng), w = random_floats(w_count, rng), bias = random_floats(g.out_channels, rng);
+  auto x = random_floats(x_count, rng), w = random_floats(w_count, rng),
+       bias = random_floats(g.out_channels, rng);
   auto dy = random_floats(y_count, rng);
   auto x_d = to_device(x), w_d = to_device(w), bias_d = to_device(bias), dy_d = to_device(dy);
 
@@ -48,16 +51,18 @@ void check_conv_passes(const Conv2dGeometry& g, PhiloxRng& rng) {
   CHECK(report(describe("conv2d_backward_data", g), max_relative_error(dx_d.to_host(), dx), bound) <= bound);
   auto dx_gather_d = poisoned(x_count);  // the first (gather) version, kept as a reference
   cuda::conv2d_backward_data_gather(g, dy_d.data(), w_d.data(), dx_gather_d.data());
-  CHECK(report(describe("conv2d_backward_data_gather", g), max_relative_error(dx_gather_d.to_host(), dx), bound) <=
-        bound);
+  CHECK(report(describe("conv2d_backward_data_gather", g), max_relative_error(dx_gather_d.to_host(), dx),
+               bound) <= bound);
 
   std::vector<float> dw(w_count), dbias(g.out_channels);
   conv2d_backward_weight(g, x.data(), dy.data(), dw.data(), dbias.data());
   auto dw_d = poisoned(w_count), dbias_d = poisoned(size_t(g.out_channels));
   cuda::DeviceBuffer<float> workspace(cuda::conv2d_backward_weight_workspace_floats(g));
   cuda::conv2d_backward_weight(g, x_d.data(), dy_d.data(), dw_d.data(), dbias_d.data(), workspace.data());
-  CHECK(report(describe("conv2d_backward_weight", g), max_relative_error(dw_d.to_host(), dw), bound) <= bound);
-  CHECK(report(describe("conv2d_backward_bias", g), max_relative_error(dbias_d.to_host(), dbias), bound) <= bound);
+  CHECK(report(describe("conv2d_backward_weight", g), max_relative_error(dw_d.to_host(), dw), bound) <=
+        bound);
+  CHECK(report(describe("conv2d_backward_bias", g), max_relative_error(dbias_d.to_host(), dbias), bound) <=
+        bound);
 
   // Deterministic: a second run of the weight gradient gives the same bits.
   auto dw_first = dw_d.to_host();
@@ -65,13 +70,15 @@ void check_conv_passes(const Conv2dGeometry& g, PhiloxRng& rng) {
   CHECK(dw_d.to_host() == dw_first);
 }
 
-Conv2dGeometry geometry(int batch, int channels, int size, int out_channels, int kernel, int stride, int padding) {
+Conv2dGeometry geometry(int batch, int channels, int size, int out_channels, int kernel, int stride,
+                        int padding) {
   return Conv2dGeometry{batch, channels, size, size, out_channels, kernel, kernel, stride, padding};
 }
 
 }  // namespace
 
-TEST_CASE("cuda conv2d: encoder layers (k4 s2 p1, k4 s2 p2, k2 s2 p0) at batch 64 and 256, 1 and 3 channels") {
+TEST_CASE(
+    "cuda conv2d: encoder layers (k4 s2 p1, k4 s2 p2, k2 s2 p0) at batch 64 and 256, 1 and 3 channels") {
   if (!gpu_available_or_skip()) return;
   PhiloxRng rng(701);
   for (int batch : gpu_or_emulated<std::vector<int>>({64, 256}, {2})) {
@@ -99,7 +106,8 @@ TEST_CASE("cuda conv2d: decoder ConvTranspose k4 s2 p1 layers (their passes are 
     check_conv_passes(geometry(batch, 64, 8, 64, 4, 2, 1), rng);   // ConvT 64 -> 64, 4 -> 8
     check_conv_passes(geometry(batch, 32, 16, 64, 4, 2, 1), rng);  // ConvT 64 -> 32, 8 -> 16
     check_conv_passes(geometry(batch, 32, 32, 32, 4, 2, 1), rng);  // ConvT 32 -> 32, 16 -> 32
-    for (int channels : {1, 3}) check_conv_passes(geometry(batch, channels, 64, 32, 4, 2, 1), rng);  // 32 -> C
+    for (int channels : {1, 3})
+      check_conv_passes(geometry(batch, channels, 64, 32, 4, 2, 1), rng);  // 32 -> C
   }
 }
 

@@ -21,7 +21,8 @@ TEST_CASE("cuda strided row copies (concat and slice) equal the CPU's") {
     std::vector<float> into_whole = whole, out_of_whole = part;
     copy_strided_rows(part.data(), width, 0, into_whole.data(), wide, offset, rows, width, accumulate);
     copy_strided_rows(whole.data(), wide, offset, out_of_whole.data(), width, 0, rows, width, accumulate);
-    auto part_d = to_device(part), whole_d = to_device(whole), into_d = to_device(whole), out_d = to_device(part);
+    auto part_d = to_device(part), whole_d = to_device(whole), into_d = to_device(whole),
+         out_d = to_device(part);
     cuda::copy_strided_rows(part_d.data(), width, 0, into_d.data(), wide, offset, rows, width, accumulate);
     cuda::copy_strided_rows(whole_d.data(), wide, offset, out_d.data(), width, 0, rows, width, accumulate);
     CHECK(into_d.to_host() == into_whole);

@@ -42,8 +42,8 @@ TEST_CASE("cuda activations: forward and backward match the CPU") {
     y_d.copy_from_host(y);
     activation_backward(f, x.data(), y.data(), dy.data(), dx.data(), n);
     cuda::activation_backward(f, x_d.data(), y_d.data(), dy_d.data(), dx_d.data(), n);
-    CHECK(report(std::string(activation_name(f)) + " backward (accumulating)", max_relative_error(dx_d.to_host(), dx),
-                 kElementwiseBound) <= kElementwiseBound);
+    CHECK(report(std::string(activation_name(f)) + " backward (accumulating)",
+                 max_relative_error(dx_d.to_host(), dx), kElementwiseBound) <= kElementwiseBound);
   }
 }
 
@@ -62,7 +62,8 @@ TEST_CASE("cuda reductions: sum over all, rows, columns, logsumexp over rows") {
     sum_rows(x.data(), rows, cols, by_row.data());
     sum_columns(x.data(), rows, cols, by_column.data());
     logsumexp_rows(x.data(), rows, cols, lse.data());
-    auto total_d = poisoned(1), by_row_d = poisoned(rows), by_column_d = poisoned(cols), lse_d = poisoned(rows);
+    auto total_d = poisoned(1), by_row_d = poisoned(rows), by_column_d = poisoned(cols),
+         lse_d = poisoned(rows);
     cuda::sum_all(positive_d.data(), n, total_d.data());
     cuda::sum_rows(x_d.data(), rows, cols, by_row_d.data());
     cuda::sum_columns(x_d.data(), rows, cols, by_column_d.data());
@@ -70,7 +71,8 @@ TEST_CASE("cuda reductions: sum over all, rows, columns, logsumexp over rows") {
     const std::string size = " " + std::to_string(rows) + "x" + std::to_string(cols);
     CHECK(report("sum_all" + size, max_relative_error(total_d.to_host(), total), kSumBound) <= kSumBound);
     CHECK(report("sum_rows" + size, max_relative_error(by_row_d.to_host(), by_row), kSumBound) <= kSumBound);
-    CHECK(report("sum_columns" + size, max_relative_error(by_column_d.to_host(), by_column), kSumBound) <= kSumBound);
+    CHECK(report("sum_columns" + size, max_relative_error(by_column_d.to_host(), by_column), kSumBound) <=
+          kSumBound);
     CHECK(report("logsumexp_rows" + size, max_relative_error(lse_d.to_host(), lse), kSumBound) <= kSumBound);
   }
 }
@@ -114,7 +116,8 @@ TEST_CASE("cuda losses: mse, bce_with_logits, gaussian_kl forward and backward")
   auto loss_d = poisoned(n), total_d = poisoned(1);
   cuda::mse_elementwise(p_d.data(), t_d.data(), loss_d.data(), n);
   cuda::mse_sum(p_d.data(), t_d.data(), n, mean_scale, total_d.data());
-  CHECK(report("mse elementwise", max_relative_error(loss_d.to_host(), loss), kElementwiseBound) <= kElementwiseBound);
+  CHECK(report("mse elementwise", max_relative_error(loss_d.to_host(), loss), kElementwiseBound) <=
+        kElementwiseBound);
   CHECK(report("mse mean", max_relative_error(total_d.to_host(), total), kSumBound) <= kSumBound);
   for (bool per_element : {true, false}) {
     std::vector<float> dp(n, 0.5f), dt(n, -0.25f);
@@ -122,9 +125,10 @@ TEST_CASE("cuda losses: mse, bce_with_logits, gaussian_kl forward and backward")
     const float scale = per_element ? 1.0f : mean_scale;
     mse_backward(p.data(), t.data(), gy.data(), per_element, scale, dp.data(), dt.data(), n);
     cuda::mse_backward(p_d.data(), t_d.data(), gy_d.data(), per_element, scale, dp_d.data(), dt_d.data(), n);
-    const double error = std::max(max_relative_error(dp_d.to_host(), dp), max_relative_error(dt_d.to_host(), dt));
-    CHECK(report(per_element ? "mse backward (per-element gy)" : "mse backward (mean)", error, kElementwiseBound) <=
-          kElementwiseBound);
+    const double error =
+        std::max(max_relative_error(dp_d.to_host(), dp), max_relative_error(dt_d.to_host(), dt));
+    CHECK(report(per_element ? "mse backward (per-element gy)" : "mse backward (mean)", error,
+                 kElementwiseBound) <= kElementwiseBound);
   }
 
   // bce_with_logits
@@ -132,8 +136,8 @@ TEST_CASE("cuda losses: mse, bce_with_logits, gaussian_kl forward and backward")
   bce_with_logits_sum(p.data(), t.data(), n, 1.0f, total.data());
   cuda::bce_with_logits_elementwise(p_d.data(), t_d.data(), loss_d.data(), n);
   cuda::bce_with_logits_sum(p_d.data(), t_d.data(), n, 1.0f, total_d.data());
-  CHECK(report("bce_with_logits elementwise", max_relative_error(loss_d.to_host(), loss), kElementwiseBound) <=
-        kElementwiseBound);
+  CHECK(report("bce_with_logits elementwise", max_relative_error(loss_d.to_host(), loss),
+               kElementwiseBound) <= kElementwiseBound);
   CHECK(report("bce_with_logits sum", max_relative_error(total_d.to_host(), total), kSumBound) <= kSumBound);
   for (bool per_element : {true, false}) {
     std::vector<float> dx(n, 0.5f);
@@ -146,16 +150,21 @@ TEST_CASE("cuda losses: mse, bce_with_logits, gaussian_kl forward and backward")
 
   // gaussian_kl: (256, 10) latents
   const int rows = 256, cols = 10;
-  auto mu = random_floats(size_t(rows) * cols, rng, -2.0f, 2.0f), logvar = random_floats(size_t(rows) * cols, rng, -3.0f, 1.0f);
+  auto mu = random_floats(size_t(rows) * cols, rng, -2.0f, 2.0f),
+       logvar = random_floats(size_t(rows) * cols, rng, -3.0f, 1.0f);
   auto row_gy = random_floats(rows, rng);
   std::vector<float> kl(rows), dmu(size_t(rows) * cols, 0.1f), dlogvar(size_t(rows) * cols, 0.2f);
-  auto mu_d = to_device(mu), logvar_d = to_device(logvar), row_gy_d = to_device(row_gy), kl_d = poisoned(rows);
+  auto mu_d = to_device(mu), logvar_d = to_device(logvar), row_gy_d = to_device(row_gy),
+       kl_d = poisoned(rows);
   auto dmu_d = to_device(dmu), dlogvar_d = to_device(dlogvar);
   gaussian_kl_forward(mu.data(), logvar.data(), rows, cols, kl.data());
   gaussian_kl_backward(mu.data(), logvar.data(), row_gy.data(), rows, cols, dmu.data(), dlogvar.data());
   cuda::gaussian_kl_forward(mu_d.data(), logvar_d.data(), rows, cols, kl_d.data());
-  cuda::gaussian_kl_backward(mu_d.data(), logvar_d.data(), row_gy_d.data(), rows, cols, dmu_d.data(), dlogvar_d.data());
-  CHECK(report("gaussian_kl forward (256x10)", max_relative_error(kl_d.to_host(), kl), kSumBound) <= kSumBound);
-  const double error = std::max(max_relative_error(dmu_d.to_host(), dmu), max_relative_error(dlogvar_d.to_host(), dlogvar));
+  cuda::gaussian_kl_backward(mu_d.data(), logvar_d.data(), row_gy_d.data(), rows, cols, dmu_d.data(),
+                             dlogvar_d.data());
+  CHECK(report("gaussian_kl forward (256x10)", max_relative_error(kl_d.to_host(), kl), kSumBound) <=
+        kSumBound);
+  const double error =
+      std::max(max_relative_error(dmu_d.to_host(), dmu), max_relative_error(dlogvar_d.to_host(), dlogvar));
   CHECK(report("gaussian_kl backward (256x10)", error, kElementwiseBound) <= kElementwiseBound);
 }

@@ -31,7 +31,8 @@ RunConfig small_config(const std::string& device, bool graph, long long steps) {
   return c;
 }
 
-// The "loss_mean" column of a run's train_log.csv (the second column: the loss's mean over each log interval).
+// The "loss_mean" column of a run's train_log.csv (the second column: the loss's mean over each log
+// interval).
 std::vector<float> logged_losses(const std::string& directory) {
   std::ifstream in(directory + "/train_log.csv");
   std::string line;
@@ -121,6 +122,7 @@ TEST_CASE("the decomposition VAE's priors and divergences train on cuda as on th
       on_gpu.device = "cuda";
       const std::string name = std::string("decomposition_") + prior + "_" + divergence;
       const std::vector<float> cpu = run(name + "_cpu", base), gpu = run(name + "_cuda", on_gpu, false);
-      CHECK(report("trainer: " + name + " on cuda vs cpu, 10 steps", max_relative_error(gpu, cpu), 1e-2) <= 1e-2);
+      CHECK(report("trainer: " + name + " on cuda vs cpu, 10 steps", max_relative_error(gpu, cpu), 1e-2) <=
+            1e-2);
     }
 }

@@ -7,8 +7,8 @@
 #include <set>
 #include <vector>
 
-#include "kernels/memory/block_cache.h"
 #include "core/check.h"
+#include "kernels/memory/block_cache.h"
 
 using namespace untangle;
 

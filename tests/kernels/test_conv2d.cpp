@@ -27,7 +27,8 @@ void check_against_reference(const Conv2dGeometry& g, PhiloxRng& rng) {
   const size_t x_count = size_t(g.batch) * g.in_channels * g.in_height * g.in_width;
   const size_t w_count = size_t(g.out_channels) * g.in_channels * g.kernel_height * g.kernel_width;
   const size_t y_count = size_t(g.batch) * g.out_channels * g.out_height() * g.out_width();
-  auto x = random_vector(x_count, rng), w = random_vector(w_count, rng), bias = random_vector(g.out_channels, rng);
+  auto x = random_vector(x_count, rng), w = random_vector(w_count, rng),
+       bias = random_vector(g.out_channels, rng);
   auto dy = random_vector(y_count, rng);
   // Sums of up to C*kh*kw (forward/data) or N*Ho*Wo (weight) terms of size ~1: allow 1e-6 per term.
   const double tolerance_forward = 1e-6 * g.in_channels * g.kernel_height * g.kernel_width + 1e-5;
@@ -54,11 +55,15 @@ void check_against_reference(const Conv2dGeometry& g, PhiloxRng& rng) {
 TEST_CASE("conv2d passes match the reference on the reference architecture's shapes") {
   PhiloxRng rng(21);
   // (batch, C, H, W, O, k, stride, padding): encoder e1 (C=1 and 3), e2, e3, e4, and the Burgess k4 s2 p2.
-  const int shapes[][8] = {{5, 1, 64, 64, 32, 4, 2, 1}, {3, 3, 64, 64, 32, 4, 2, 1}, {4, 32, 32, 32, 32, 4, 2, 1},
-                           {7, 32, 16, 16, 64, 2, 2, 0}, {9, 64, 8, 8, 64, 2, 2, 0},  {3, 32, 64, 64, 32, 4, 2, 2}};
+  const int shapes[][8] = {{5, 1, 64, 64, 32, 4, 2, 1},  {3, 3, 64, 64, 32, 4, 2, 1},
+                           {4, 32, 32, 32, 32, 4, 2, 1}, {7, 32, 16, 16, 64, 2, 2, 0},
+                           {9, 64, 8, 8, 64, 2, 2, 0},   {3, 32, 64, 64, 32, 4, 2, 2}};
   for (auto& s : shapes) {
     Conv2dGeometry g{s[0], s[1], s[2], s[3], s[4], s[5], s[5], s[6], s[7]};
-    CAPTURE(s[1]); CAPTURE(s[2]); CAPTURE(s[4]); CAPTURE(s[5]);
+    CAPTURE(s[1]);
+    CAPTURE(s[2]);
+    CAPTURE(s[4]);
+    CAPTURE(s[5]);
     check_against_reference(g, rng);
   }
 }

@@ -27,7 +27,8 @@ double gemm_error(bool ta, bool tb, int M, int N, int K, float alpha, float beta
   sgemm_reference(ta, tb, M, N, K, alpha, A.data(), lda, B.data(), ldb, beta, C_ref.data(), ldc);
   double worst = 0;
   for (int i = 0; i < M; ++i)
-    for (int j = 0; j < N; ++j) worst = std::max(worst, double(std::abs(C[i * ldc + j] - C_ref[i * ldc + j])));
+    for (int j = 0; j < N; ++j)
+      worst = std::max(worst, double(std::abs(C[i * ldc + j] - C_ref[i * ldc + j])));
   return worst / std::sqrt(double(std::max(K, 1)));
 }
 }  // namespace
@@ -38,7 +39,11 @@ TEST_CASE("sgemm matches the reference on random odd shapes and every transpose"
     int M = 1 + int(rng.next_below(150)), N = 1 + int(rng.next_below(150)), K = 1 + int(rng.next_below(300));
     bool ta = trial & 1, tb = trial & 2;
     float alpha = trial % 5 == 0 ? -0.5f : 1.0f, beta = trial % 3 == 0 ? 0.0f : 0.75f;
-    CAPTURE(M); CAPTURE(N); CAPTURE(K); CAPTURE(ta); CAPTURE(tb);
+    CAPTURE(M);
+    CAPTURE(N);
+    CAPTURE(K);
+    CAPTURE(ta);
+    CAPTURE(tb);
     // float32 accumulation of K terms: error per unit scale ~ 1e-7 * sqrt(K); 1e-5 leaves a wide margin.
     CHECK(gemm_error(ta, tb, M, N, K, alpha, beta, rng) < 1e-5);
   }

@@ -12,9 +12,11 @@ using namespace untangle;
 TEST_CASE("philox4x32_10 matches the Random123 known-answer vectors") {
   PhiloxBlock zero = philox4x32_10({0, 0, 0, 0}, 0, 0);
   CHECK(zero == PhiloxBlock{0x6627e8d5u, 0xe169c58du, 0xbc57ac4cu, 0x9b00dbd8u});
-  PhiloxBlock ones = philox4x32_10({0xffffffffu, 0xffffffffu, 0xffffffffu, 0xffffffffu}, 0xffffffffu, 0xffffffffu);
+  PhiloxBlock ones =
+      philox4x32_10({0xffffffffu, 0xffffffffu, 0xffffffffu, 0xffffffffu}, 0xffffffffu, 0xffffffffu);
   CHECK(ones == PhiloxBlock{0x408f276du, 0x41c83b0eu, 0xa20bc7c6u, 0x6d5451fdu});
-  PhiloxBlock pi = philox4x32_10({0x243f6a88u, 0x85a308d3u, 0x13198a2eu, 0x03707344u}, 0xa4093822u, 0x299f31d0u);
+  PhiloxBlock pi =
+      philox4x32_10({0x243f6a88u, 0x85a308d3u, 0x13198a2eu, 0x03707344u}, 0xa4093822u, 0x299f31d0u);
   CHECK(pi == PhiloxBlock{0xd16cfe09u, 0x94fdccebu, 0x5001e420u, 0x24126ea1u});
 }
 
@@ -59,7 +61,8 @@ TEST_CASE("uniform and normal fills have the right moments") {
   mean_z /= n;
   for (size_t i = 0; i < n; ++i) var_z += (z[i] - mean_z) * (z[i] - mean_z);
   var_z /= n;
-  // Standard errors: uniform mean 0.29/sqrt(n) = 4.6e-4, normal mean 1.6e-3, variance 2.2e-3; bounds are ~5 sigma.
+  // Standard errors: uniform mean 0.29/sqrt(n) = 4.6e-4, normal mean 1.6e-3, variance 2.2e-3; bounds are ~5
+  // sigma.
   CHECK(std::abs(mean_u - 0.5) < 2.5e-3);
   CHECK(min_u >= 0.0);
   CHECK(max_u < 1.0);

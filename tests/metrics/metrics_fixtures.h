@@ -7,8 +7,8 @@
 #include <sstream>
 #include <string>
 
-#include "data/npy.h"
 #include "core/check.h"
+#include "data/npy.h"
 #include "kernels/cpu/philox.h"
 #include "metrics/labelled_codes.h"
 
@@ -26,7 +26,8 @@ inline LabelledCodes load_fixture(const std::string& scenario, const std::string
                                   const std::string& factors_name = "factors") {
   NpyArray codes = read_npy(fixture_path("codes_" + scenario + "_" + part + ".npy"));
   NpyArray factors = read_npy(fixture_path(factors_name + "_" + part + ".npy"));
-  return make_labelled_codes(codes.as_double(), factors.as_int64(), codes.shape[0], codes.shape[1], factors.shape[1]);
+  return make_labelled_codes(codes.as_double(), factors.as_int64(), codes.shape[0], codes.shape[1],
+                             factors.shape[1]);
 }
 
 // The value scikit-learn gave for `metric` on `scenario` (expected_sklearn.txt).
@@ -53,7 +54,8 @@ inline LabelledCodes random_factors(size_t num_points, const std::vector<size_t>
   points.num_factors = sizes.size();
   points.factors.resize(num_points * sizes.size());
   for (size_t n = 0; n < num_points; ++n)
-    for (size_t j = 0; j < sizes.size(); ++j) points.factors[n * sizes.size() + j] = int64_t(rng.next_below(sizes[j]));
+    for (size_t j = 0; j < sizes.size(); ++j)
+      points.factors[n * sizes.size() + j] = int64_t(rng.next_below(sizes[j]));
   return points;
 }
 

@@ -13,7 +13,8 @@ namespace untangle::test {
 
 class SegmentsDataset final : public GroundTruthDataset {
  public:
-  explicit SegmentsDataset(std::vector<size_t> sizes, size_t bar_width = 1) : sizes_(std::move(sizes)), bar_(bar_width) {}
+  explicit SegmentsDataset(std::vector<size_t> sizes, size_t bar_width = 1)
+      : sizes_(std::move(sizes)), bar_(bar_width) {}
   std::string name() const override { return "segments"; }
   std::vector<std::string> factor_names() const override {
     std::vector<std::string> names;

@@ -1,6 +1,8 @@
 // `untangle metrics` end to end: the JSON it prints equals the library's numbers on the given rows, and
 // bad input stops with a message naming the file or option (docs/design.md "Errors").
 #include <doctest/doctest.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <cmath>
@@ -8,8 +10,6 @@
 #include <cstdlib>
 #include <fstream>
 #include <string>
-#include <sys/wait.h>
-#include <unistd.h>
 
 #include "metrics/codes_table.h"
 #include "metrics/evaluate.h"
@@ -54,15 +54,16 @@ std::string scratch_dir() {
 
 TEST_CASE("untangle metrics on given train/test rows prints the library's numbers") {
   const std::string f = fixture_path("");
-  const CommandResult result = run_untangle("metrics --codes " + f + "codes_mixed_train.npy --factors " + f +
-                                            "factors_train.npy --test-codes " + f + "codes_mixed_test.npy --test-factors " +
-                                            f + "factors_test.npy --metrics mig,dci,sap --seed 3 --factor-sizes 3,5,8");
+  const CommandResult result =
+      run_untangle("metrics --codes " + f + "codes_mixed_train.npy --factors " + f +
+                   "factors_train.npy --test-codes " + f + "codes_mixed_test.npy --test-factors " + f +
+                   "factors_test.npy --metrics mig,dci,sap --seed 3 --factor-sizes 3,5,8");
   REQUIRE_MESSAGE(result.exit_code == 0, result.output);
   EvaluationRequest request;
   request.metrics = {"mig", "dci", "sap"};
   request.seed = 3;
-  const MetricScores expected =
-      evaluate_metrics_on_rows(load_fixture("mixed", "train"), load_fixture("mixed", "test"), nullptr, request);
+  const MetricScores expected = evaluate_metrics_on_rows(load_fixture("mixed", "train"),
+                                                         load_fixture("mixed", "test"), nullptr, request);
   for (const auto& [key, value] : expected) {
     CAPTURE(key);
     CHECK(json_number(result.output, key) == doctest::Approx(value).epsilon(1e-9));  // printed with 10 digits
@@ -82,8 +83,9 @@ TEST_CASE("untangle metrics on given train/test rows prints the library's number
 
 TEST_CASE("untangle metrics samples from the table with --seed when no test set is given") {
   const std::string f = fixture_path("");
-  const std::string arguments = "metrics --codes " + f + "codes_disentangled_train.npy --factors " + f +
-                                "factors_train.npy --metrics mig,factorvae,betavae --sizes fast --factor-sizes 3,5,8 --seed ";
+  const std::string arguments =
+      "metrics --codes " + f + "codes_disentangled_train.npy --factors " + f +
+      "factors_train.npy --metrics mig,factorvae,betavae --sizes fast --factor-sizes 3,5,8 --seed ";
   const CommandResult a = run_untangle(arguments + "1"), b = run_untangle(arguments + "1");
   REQUIRE_MESSAGE(a.exit_code == 0, a.output);
   CHECK(a.output == b.output);
@@ -111,18 +113,21 @@ TEST_CASE("untangle metrics rejects bad input with a message naming the file or 
   CHECK(r.exit_code != 0);
   CHECK(r.output.find("missing.npy") != std::string::npos);
 
-  r = run_untangle("metrics" + codes + " --factors " + f + "factors_train.npy --test-codes " + f + "codes_mixed_test.npy");
+  r = run_untangle("metrics" + codes + " --factors " + f + "factors_train.npy --test-codes " + f +
+                   "codes_mixed_test.npy");
   CHECK(r.exit_code != 0);
   CHECK(r.output.find("--test-codes and --test-factors go together") != std::string::npos);
 
-  r = run_untangle("metrics" + codes + " --factors " + f + "factors_train.npy --factor-sizes 3,5,7 --metrics mig");
+  r = run_untangle("metrics" + codes + " --factors " + f +
+                   "factors_train.npy --factor-sizes 3,5,7 --metrics mig");
   CHECK(r.exit_code != 0);
   CHECK(r.output.find("outside its size 7") != std::string::npos);
 
   std::vector<float> codes_with_nan(1000 * 5, 0.5f);
   codes_with_nan[7 * 5 + 2] = std::nanf("");
   write_npy(dir + "/nan_codes.npy", make_npy(codes_with_nan, {1000, 5}));
-  r = run_untangle("metrics --codes " + dir + "/nan_codes.npy --factors " + f + "factors_train.npy --metrics mig");
+  r = run_untangle("metrics --codes " + dir + "/nan_codes.npy --factors " + f +
+                   "factors_train.npy --metrics mig");
   CHECK(r.exit_code != 0);
   CHECK(r.output.find("code 2 in row 7 is nan") != std::string::npos);
 
@@ -153,24 +158,26 @@ TEST_CASE("untangle metrics splits a sampled table into disjoint train and test 
   const std::string dir = scratch_dir();
   const std::vector<size_t> sizes = {20, 20};
   // The leaking case of issue 18: a table that is a sample of the grid, given without a test set.
-  const LabelledCodes table = noisy_codes(600, sizes, 6.0, 11), separate_test = noisy_codes(300, sizes, 6.0, 12);
+  const LabelledCodes table = noisy_codes(600, sizes, 6.0, 11),
+                      separate_test = noisy_codes(300, sizes, 6.0, 12);
   REQUIRE_FALSE(covers_factor_grid(table, sizes));
   write_table(table, dir + "/table");
   write_table(separate_test, dir + "/test");
   const std::string common = " --metrics dci --sizes fast --factor-sizes 20,20 --seed 5";
-  const CommandResult alone = run_untangle("metrics --codes " + dir + "/table.npy --factors " + dir +
-                                           "/table_factors.npy" + common);
-  const CommandResult with_test =
-      run_untangle("metrics --codes " + dir + "/table.npy --factors " + dir + "/table_factors.npy --test-codes " + dir +
-                   "/test.npy --test-factors " + dir + "/test_factors.npy" + common);
+  const CommandResult alone =
+      run_untangle("metrics --codes " + dir + "/table.npy --factors " + dir + "/table_factors.npy" + common);
+  const CommandResult with_test = run_untangle(
+      "metrics --codes " + dir + "/table.npy --factors " + dir + "/table_factors.npy --test-codes " + dir +
+      "/test.npy --test-factors " + dir + "/test_factors.npy" + common);
   REQUIRE_MESSAGE(alone.exit_code == 0, alone.output);
   REQUIRE_MESSAGE(with_test.exit_code == 0, with_test.output);
   CHECK(alone.output.find("\"sampling\": \"disjoint train/test rows of the table\"") != std::string::npos);
   CHECK(json_number(alone.output, "train_rows") == 400);
   CHECK(json_number(alone.output, "test_rows") == 200);
   // The table holds fewer rows than the fast sizes ask for: said on stderr, and in the JSON.
-  CHECK(alone.output.find("warning: dci at fast sizes asks for 1000 train + 500 test points, but the table gives "
-                          "400 + 200") != std::string::npos);
+  CHECK(alone.output.find(
+            "warning: dci at fast sizes asks for 1000 train + 500 test points, but the table gives "
+            "400 + 200") != std::string::npos);
   CHECK(alone.output.find("\"metric_points\": \"dci 400 train + 200 test\"") != std::string::npos);
 
   // Split rows score like a separately drawn test set (within sampling noise: 200-300 test rows)...
@@ -203,7 +210,8 @@ TEST_CASE("untangle metrics splits a sampled table into disjoint train and test 
 TEST_CASE("untangle metrics never guesses factor sizes: --factor-sizes, --dataset or encode's sidecar") {
   const std::string dir = scratch_dir();
   write_table(noisy_codes(200, {3, 5}, 0.1, 21), dir + "/t");
-  const std::string table = "metrics --metrics mig --codes " + dir + "/t.npy --factors " + dir + "/t_factors.npy";
+  const std::string table =
+      "metrics --metrics mig --codes " + dir + "/t.npy --factors " + dir + "/t_factors.npy";
   CommandResult r = run_untangle(table);
   CHECK(r.exit_code == 1);
   CHECK(r.output.find("the factor sizes of " + dir + "/t.npy are not known") != std::string::npos);
@@ -211,12 +219,15 @@ TEST_CASE("untangle metrics never guesses factor sizes: --factor-sizes, --datase
 
   r = run_untangle(table + " --dataset xysquares");  // 6 factors, the table has 2 columns
   CHECK(r.exit_code == 1);
-  CHECK(r.output.find("the factor sizes list 6 factors but the factors table has 2 columns") != std::string::npos);
+  CHECK(r.output.find("the factor sizes list 6 factors but the factors table has 2 columns") !=
+        std::string::npos);
 
-  std::ofstream(dir + "/t_info.json") << "{\"dataset\": \"made up\", \"factor_names\": \"a,b\", \"factor_sizes\": \"3,5\"}\n";
+  std::ofstream(dir + "/t_info.json")
+      << "{\"dataset\": \"made up\", \"factor_names\": \"a,b\", \"factor_sizes\": \"3,5\"}\n";
   r = run_untangle(table);
   REQUIRE_MESSAGE(r.exit_code == 0, r.output);
-  CHECK(r.output.find("factor sizes 3,5 from " + dir + "/t_info.json (dataset made up)") != std::string::npos);
+  CHECK(r.output.find("factor sizes 3,5 from " + dir + "/t_info.json (dataset made up)") !=
+        std::string::npos);
   CHECK(r.output.find("\"factor_sizes\": [3, 5]") != std::string::npos);
 
   r = run_untangle(table + " --factor-sizes 3,5 --dataset xysquares");

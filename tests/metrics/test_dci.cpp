@@ -56,15 +56,18 @@ TEST_CASE("DCI agrees with scikit-learn on the fixtures") {
     // Issue 4 targets: D and C within 0.02, informativeness within 0.01 of sklearn on the same rows.
     CHECK(std::abs(result.disentanglement - sklearn_value(scenario, "dci.disentanglement")) < 0.02);
     CHECK(std::abs(result.completeness - sklearn_value(scenario, "dci.completeness")) < 0.02);
-    CHECK(std::abs(result.informativeness_train - sklearn_value(scenario, "dci.informativeness_train")) < 0.01);
+    CHECK(std::abs(result.informativeness_train - sklearn_value(scenario, "dci.informativeness_train")) <
+          0.01);
     CHECK(std::abs(result.informativeness_test - sklearn_value(scenario, "dci.informativeness_test")) < 0.01);
   }
 }
 
 TEST_CASE("DCI known answers: identity codes, duplicated codes, random codes") {
-  LabelledCodes train_factors = random_factors(800, {6, 6, 6, 6, 6}, 21), test_factors = random_factors(400, {6, 6, 6, 6, 6}, 22);
+  LabelledCodes train_factors = random_factors(800, {6, 6, 6, 6, 6}, 21),
+                test_factors = random_factors(400, {6, 6, 6, 6, 6}, 22);
   auto identity = [](const int64_t* f, size_t i, size_t) { return double(f[i]); };
-  DciResult diagonal = dci_score(with_codes(train_factors, 5, identity), with_codes(test_factors, 5, identity), 1);
+  DciResult diagonal =
+      dci_score(with_codes(train_factors, 5, identity), with_codes(test_factors, 5, identity), 1);
   CHECK(diagonal.disentanglement > 0.99);
   CHECK(diagonal.completeness > 0.99);
   CHECK(diagonal.informativeness_test == doctest::Approx(1.0));
@@ -73,7 +76,8 @@ TEST_CASE("DCI known answers: identity codes, duplicated codes, random codes") {
   // Disentanglement stays 1 (each code serves one factor). The split is a sum of many coin flips,
   // so it is only close to 1/2: H(0.4, 0.6) is already within 0.02 of ln 2.
   auto duplicated = [](const int64_t* f, size_t i, size_t) { return double(f[i % 5]); };
-  DciResult twice = dci_score(with_codes(train_factors, 10, duplicated), with_codes(test_factors, 10, duplicated), 1);
+  DciResult twice =
+      dci_score(with_codes(train_factors, 10, duplicated), with_codes(test_factors, 10, duplicated), 1);
   CHECK(twice.completeness == doctest::Approx(1.0 - std::log(2.0) / std::log(10.0)).epsilon(0.02 / 0.7));
   CHECK(twice.disentanglement > 0.99);
   // Codes independent of the factors: near-zero D and C; chance-level test accuracy 1/6.
@@ -88,7 +92,8 @@ TEST_CASE("DCI known answers: identity codes, duplicated codes, random codes") {
 TEST_CASE("DCI is invariant to permuting the codes") {
   LabelledCodes train = load_fixture("mixed", "train"), test = load_fixture("mixed", "test");
   auto permute = [](const LabelledCodes& p) {
-    return with_codes(p, p.num_codes, [&](const int64_t*, size_t i, size_t n) { return p.code(n, (i + 3) % p.num_codes); });
+    return with_codes(p, p.num_codes,
+                      [&](const int64_t*, size_t i, size_t n) { return p.code(n, (i + 3) % p.num_codes); });
   };
   DciResult base = dci_score(train, test, 1), permuted = dci_score(permute(train), permute(test), 1);
   // Not bit-exact: deep nodes with a few points are split equally well by several features, and the

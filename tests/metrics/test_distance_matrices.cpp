@@ -21,7 +21,8 @@ TEST_CASE("perceived distances: no overlap gives a flat matrix, overlapping bars
   REQUIRE(d.size() == 2);
   const double width = double(flat.width());
   for (size_t i = 0; i < 5; ++i)
-    for (size_t j = 0; j < 5; ++j) CHECK(d[0].perceived[i * 5 + j] == doctest::Approx(i == j ? 0.0 : 2.0 / width));
+    for (size_t j = 0; j < 5; ++j)
+      CHECK(d[0].perceived[i * 5 + j] == doctest::Approx(i == j ? 0.0 : 2.0 / width));
   CHECK(d[1].ground_truth == ground_truth_distance_matrix(3));
 
   // Width-3 bars: values i and j share max(0, 3 − |i − j|) pixels, so 2·min(|i − j|, 3) differ.

@@ -111,10 +111,12 @@ TEST_CASE("a full-grid codes table reproduces the dataset source exactly") {
   CHECK(covers_factor_grid(table, kSizes));
   // Same sampling code, same stream: the same draws and therefore identical scores.
   PhiloxRng a(5), b(5);
-  FactorVaeResult x = factor_vae_score(from_dataset, kSmallFactorVae, a), y = factor_vae_score(*from_table, kSmallFactorVae, b);
+  FactorVaeResult x = factor_vae_score(from_dataset, kSmallFactorVae, a),
+                  y = factor_vae_score(*from_table, kSmallFactorVae, b);
   CHECK(x.eval_accuracy == y.eval_accuracy);
   CHECK(x.train_accuracy == y.train_accuracy);
-  BetaVaeResult p = beta_vae_score(from_dataset, kSmallBetaVae, a), q = beta_vae_score(*from_table, kSmallBetaVae, b);
+  BetaVaeResult p = beta_vae_score(from_dataset, kSmallBetaVae, a),
+                q = beta_vae_score(*from_table, kSmallBetaVae, b);
   CHECK(p.eval_accuracy == q.eval_accuracy);
 }
 
@@ -133,7 +135,8 @@ TEST_CASE("partial codes tables: sampled per factor value, and a clear error whe
 
   // Rows 0 and 1 only: factor 2 value 0 and value 1 each occur once — too sparse.
   const LabelledCodes two_rows = select_rows(grid, {0, 1});
-  CHECK_THROWS_WITH_AS(make_codes_table_source(two_rows, kSizes, true), doctest::Contains("too sparse"), Error);
+  CHECK_THROWS_WITH_AS(make_codes_table_source(two_rows, kSizes, true), doctest::Contains("too sparse"),
+                       Error);
   // Without factor-conditioned metrics the same table is fine.
   CHECK(make_codes_table_source(two_rows, kSizes, false)->num_codes() == 3);
   // An index outside the declared size is an error naming the factor.
@@ -169,7 +172,8 @@ TEST_CASE("evaluate_metrics computes every metric from a dataset and a represent
   const MetricScores again = evaluate_metrics(identity, request);
   for (size_t i = 0; i < scores.size(); ++i) CHECK(scores[i].second == again[i].second);
   request.metrics = {"mig", "bogus"};
-  CHECK_THROWS_WITH_AS(evaluate_metrics(identity, request), doctest::Contains("unknown metric 'bogus'"), Error);
+  CHECK_THROWS_WITH_AS(evaluate_metrics(identity, request), doctest::Contains("unknown metric 'bogus'"),
+                       Error);
 }
 
 TEST_CASE("split_rows: disjoint train and test rows, every row once, the same for the same seed") {
@@ -198,9 +202,8 @@ TEST_CASE("split_rows: disjoint train and test rows, every row once, the same fo
 }
 
 TEST_CASE("evaluate_metrics_on_pools takes at most the pools' rows, without replacement, and plans say so") {
-  const LabelledCodes table = with_codes(random_factors(90, {3, 3}, 4), 2, [](const int64_t* f, size_t i, size_t) {
-    return double(f[i]);
-  });
+  const LabelledCodes table = with_codes(random_factors(90, {3, 3}, 4), 2,
+                                         [](const int64_t* f, size_t i, size_t) { return double(f[i]); });
   const RowSplit split = split_rows(table, kTestFraction, 1);
   EvaluationRequest request;
   request.metrics = {"mig", "dci"};

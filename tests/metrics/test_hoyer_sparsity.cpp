@@ -28,10 +28,11 @@ TEST_CASE("normalised Hoyer sparsity: latents scaled by their standard deviation
   // rows 0 and 2 become (sqrt3, sqrt3): sparsity 0; row 1 is all-zero and left out. Mean 0.
   const std::vector<double> equal = {2, 4, 0, 0, 2, 4};
   CHECK(normalised_hoyer_sparsity(equal, 3, 2) == doctest::Approx(0.0));
-  // Mixed: rows (1, 0) and (1, 1) of a D = 2 code with latent 0 constant (left unscaled) and latent 1 = {0, 1}
-  // (sd 1/sqrt2, scaled to {0, sqrt2}): sparsities 1 and (sqrt2 - (1 + sqrt2)/sqrt3) / (sqrt2 - 1).
+  // Mixed: rows (1, 0) and (1, 1) of a D = 2 code with latent 0 constant (left unscaled) and latent 1 = {0,
+  // 1} (sd 1/sqrt2, scaled to {0, sqrt2}): sparsities 1 and (sqrt2 - (1 + sqrt2)/sqrt3) / (sqrt2 - 1).
   const std::vector<double> mixed = {1, 0, 1, 1};
   const double second = (std::sqrt(2.0) - (1 + std::sqrt(2.0)) / std::sqrt(3.0)) / (std::sqrt(2.0) - 1);
   CHECK(normalised_hoyer_sparsity(mixed, 2, 2) == doctest::Approx((1.0 + second) / 2));
-  CHECK_THROWS_WITH_AS(normalised_hoyer_sparsity(mixed, 3, 2), doctest::Contains("4 values for 3 x 2"), Error);
+  CHECK_THROWS_WITH_AS(normalised_hoyer_sparsity(mixed, 3, 2), doctest::Contains("4 values for 3 x 2"),
+                       Error);
 }

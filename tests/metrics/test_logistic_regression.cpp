@@ -30,7 +30,8 @@ TEST_CASE("L-BFGS minimises a badly scaled quadratic") {
 }
 
 TEST_CASE("ROC-AUC counts ordered positive/negative pairs, ties as one half") {
-  // Positives score 0.9 and 0.4, negatives 0.4 and 0.1: pairs (0.9>0.4), (0.9>0.1), (0.4=0.4 -> 1/2), (0.4>0.1).
+  // Positives score 0.9 and 0.4, negatives 0.4 and 0.1: pairs (0.9>0.4), (0.9>0.1), (0.4=0.4 -> 1/2),
+  // (0.4>0.1).
   CHECK(roc_auc({true, true, false, false}, {0.9, 0.4, 0.4, 0.1}) == doctest::Approx(3.5 / 4));
   CHECK(roc_auc({false, true}, {0.2, 0.1}) == doctest::Approx(0.0));
 }

@@ -6,8 +6,8 @@
 #include <cmath>
 
 #include "metrics/active_units.h"
-#include "metrics/symmetric_eigen.h"
 #include "metrics/modularity_explicitness.h"
+#include "metrics/symmetric_eigen.h"
 #include "metrics/unsupervised.h"
 #include "metrics_fixtures.h"
 
@@ -29,10 +29,15 @@ TEST_CASE("modularity, explicitness and unsupervised scores agree with the refer
     CHECK(unsupervised.gaussian_total_correlation ==
           doctest::Approx(sklearn_value(scenario, "gaussian_total_correlation")).epsilon(1e-6));
     CHECK(unsupervised.gaussian_wasserstein_correlation ==
-          doctest::Approx(sklearn_value(scenario, "gaussian_wasserstein_correlation")).epsilon(1e-5).scale(1e-9));
+          doctest::Approx(sklearn_value(scenario, "gaussian_wasserstein_correlation"))
+              .epsilon(1e-5)
+              .scale(1e-9));
     CHECK(unsupervised.gaussian_wasserstein_correlation_norm ==
-          doctest::Approx(sklearn_value(scenario, "gaussian_wasserstein_correlation_norm")).epsilon(1e-5).scale(1e-9));
-    CHECK(unsupervised.mutual_info_score == doctest::Approx(sklearn_value(scenario, "mutual_info_score")).epsilon(1e-9));
+          doctest::Approx(sklearn_value(scenario, "gaussian_wasserstein_correlation_norm"))
+              .epsilon(1e-5)
+              .scale(1e-9));
+    CHECK(unsupervised.mutual_info_score ==
+          doctest::Approx(sklearn_value(scenario, "mutual_info_score")).epsilon(1e-9));
   }
 }
 
@@ -41,7 +46,8 @@ TEST_CASE("unsupervised known answers: a 2-d Gaussian with correlation rho") {
   PhiloxRng rng(8);
   const double rho = 0.6;
   LabelledCodes points = random_factors(200000, {2}, 1);
-  points = with_codes(points, 2, [&](const int64_t*, size_t i, size_t) { return i == 0 ? rng.next_normal() : 0.0; });
+  points = with_codes(points, 2,
+                      [&](const int64_t*, size_t i, size_t) { return i == 0 ? rng.next_normal() : 0.0; });
   for (size_t n = 0; n < points.num_points; ++n)
     points.codes[n * 2 + 1] = rho * points.codes[n * 2] + std::sqrt(1 - rho * rho) * rng.next_normal();
   UnsupervisedResult result = unsupervised_scores(points);

@@ -4,8 +4,8 @@
 
 #include <cstdio>
 #include <functional>
-#include <map>
 #include <limits>
+#include <map>
 #include <string>
 
 #include "core/check.h"
@@ -17,7 +17,9 @@
 using namespace untangle;
 
 namespace {
-std::string temporary_path(const char* name) { return std::string("/tmp/untangle_test_") + name; }
+std::string temporary_path(const char* name) {
+  return std::string("/tmp/untangle_test_") + name;
+}
 
 Checkpoint sample_checkpoint() {
   PhiloxRng rng(5);
@@ -56,7 +58,8 @@ TEST_CASE("a checkpoint round-trips tensors and metadata exactly") {
   ParameterList wrong_list;
   wrong.collect(wrong_list, "dense");
   CHECK_THROWS_WITH_AS(loaded.restore(wrong_list, path),
-                       (path + ": tensor 'dense.weight' has shape (2, 3), the model expects (2, 4)").c_str(), Error);
+                       (path + ": tensor 'dense.weight' has shape (2, 3), the model expects (2, 4)").c_str(),
+                       Error);
   std::remove(path.c_str());
 }
 
@@ -124,10 +127,12 @@ TEST_CASE("checkpoint: empty tensors round-trip; overflowing shapes and wild Ada
   CHECK(adam.steps_taken() == 41);
 }
 
-TEST_CASE("checkpoint metadata numbers are read checked: malformed or out-of-range records name the file and key") {
+TEST_CASE(
+    "checkpoint metadata numbers are read checked: malformed or out-of-range records name the file and key") {
   const std::map<std::string, std::string> metadata = {
-      {"step", "120"}, {"bad", "12abc"}, {"negative", "-3"}, {"huge", "99999999999999999999"}, {"empty", ""},
-      {"counter", "18446744073709551615"}};
+      {"step", "120"},    {"bad", "12abc"},
+      {"negative", "-3"}, {"huge", "99999999999999999999"},
+      {"empty", ""},      {"counter", "18446744073709551615"}};
   CHECK(untangle::metadata_integer(metadata, "step", "run/checkpoint.utg") == 120);
   CHECK(untangle::metadata_counter(metadata, "counter", "run/checkpoint.utg") == 18446744073709551615ull);
   const auto fails = [&](const std::function<void()>& read, const std::string& expected) {
@@ -141,10 +146,13 @@ TEST_CASE("checkpoint metadata numbers are read checked: malformed or out-of-ran
     }
     FAIL("no error for ", expected);
   };
-  fails([&] { untangle::metadata_integer(metadata, "bad", "run/checkpoint.utg"); }, "'bad' is not a whole number");
-  fails([&] { untangle::metadata_integer(metadata, "empty", "run/checkpoint.utg"); }, "'empty' is not a whole number");
+  fails([&] { untangle::metadata_integer(metadata, "bad", "run/checkpoint.utg"); },
+        "'bad' is not a whole number");
+  fails([&] { untangle::metadata_integer(metadata, "empty", "run/checkpoint.utg"); },
+        "'empty' is not a whole number");
   fails([&] { untangle::metadata_integer(metadata, "negative", "run/checkpoint.utg"); }, "outside 0 ..");
   fails([&] { untangle::metadata_integer(metadata, "huge", "run/checkpoint.utg"); }, "outside 0 ..");
   fails([&] { untangle::metadata_counter(metadata, "negative", "run/checkpoint.utg"); }, "is negative");
-  fails([&] { untangle::metadata_integer(metadata, "missing", "run/checkpoint.utg"); }, "has no 'missing' record");
+  fails([&] { untangle::metadata_integer(metadata, "missing", "run/checkpoint.utg"); },
+        "has no 'missing' record");
 }

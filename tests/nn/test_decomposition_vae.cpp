@@ -77,7 +77,8 @@ TEST_CASE("decomposition VAE: recon + beta KL (closed form or one-sample) + alph
     s.alpha = 3.0f;
     auto model = testing::randomised_model(s);
     Matrix flat = rows(x, kPixels);
-    Matrix mean = affine(flat, *model, "encoder.mean"), log_variance = affine(flat, *model, "encoder.log_variance");
+    Matrix mean = affine(flat, *model, "encoder.mean"),
+           log_variance = affine(flat, *model, "encoder.log_variance");
     PhiloxRng noise(9);  // the model draws its posterior noise first, from the same seed
     std::vector<float> eps(size_t(kBatch) * kLatents);
     noise.fill_normal(eps.data(), eps.size());
@@ -93,7 +94,8 @@ TEST_CASE("decomposition VAE: recon + beta KL (closed form or one-sample) + alph
         } else {
           const double log_q = -0.5 * ((zd - m) * (zd - m) / std::exp(lv) + lv + kLogTwoPi);
           const double log_p = std::lgamma((nu + 1) / 2) - std::lgamma(nu / 2) - 0.5 * std::log(nu * M_PI) -
-                               0.5 * std::log(var_p[d]) - (nu + 1) / 2 * std::log(1 + zd * zd / (nu * var_p[d]));
+                               0.5 * std::log(var_p[d]) -
+                               (nu + 1) / 2 * std::log(1 + zd * zd / (nu * var_p[d]));
           kl += log_q - log_p;
         }
       }
@@ -103,7 +105,8 @@ TEST_CASE("decomposition VAE: recon + beta KL (closed form or one-sample) + alph
     CHECK(terms.values["reconstruction"] == doctest::Approx(reconstruction).epsilon(2e-5));
     CHECK(terms.values["kl"] == doctest::Approx(kl).epsilon(2e-5));
     REQUIRE(terms.values.count("divergence") == 1);
-    CHECK(terms.objective == doctest::Approx(reconstruction + 2.0 * kl + 3.0 * terms.values["divergence"]).epsilon(2e-5));
+    CHECK(terms.objective ==
+          doctest::Approx(reconstruction + 2.0 * kl + 3.0 * terms.values["divergence"]).epsilon(2e-5));
     CHECK(terms.values["loss"] == doctest::Approx(terms.objective));
   }
 }

@@ -53,7 +53,8 @@ std::unique_ptr<Model> linear_gaussian_vae(double mean_shift, double variance_fa
   set(testing::parameter(*model, "decoder.output.bias"), std::vector<double>(kBias, kBias + kPixels));
   set(testing::parameter(*model, "encoder.mean.weight"), encoder_weight);
   set(testing::parameter(*model, "encoder.mean.bias"), encoder_bias);
-  set(testing::parameter(*model, "encoder.log_variance.weight"), std::vector<double>(kPixels * kLatents, 0.0));
+  set(testing::parameter(*model, "encoder.log_variance.weight"),
+      std::vector<double>(kPixels * kLatents, 0.0));
   set(testing::parameter(*model, "encoder.log_variance.bias"), log_variance_bias);
   return model;
 }
@@ -84,7 +85,8 @@ TEST_CASE("IWAE log p(x) is exact with the true posterior, for any K") {
   for (int K : {1, 5}) {
     PhiloxRng rng(2);
     std::vector<double> estimate = importance_weighted_log_likelihood(*model, x, K, rng);
-    for (int b = 0; b < 8; ++b) CHECK(estimate[size_t(b)] == doctest::Approx(exact_log_px(x.data() + b * kPixels)).epsilon(1e-5));
+    for (int b = 0; b < 8; ++b)
+      CHECK(estimate[size_t(b)] == doctest::Approx(exact_log_px(x.data() + b * kPixels)).epsilon(1e-5));
   }
 }
 
@@ -110,5 +112,6 @@ TEST_CASE("IWAE log p(x) closes its gap to the closed form as K grows, with a po
   box.reconstruction.kind = ReconstructionKind::MseBoxBlur;
   PhiloxRng rng(1);
   auto blurred = make_model(box, rng);
-  CHECK_THROWS_WITH_AS(importance_weighted_log_likelihood(*blurred, x, 2, rng), doctest::Contains("not a normalised likelihood"), Error);
+  CHECK_THROWS_WITH_AS(importance_weighted_log_likelihood(*blurred, x, 2, rng),
+                       doctest::Contains("not a normalised likelihood"), Error);
 }

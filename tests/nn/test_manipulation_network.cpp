@@ -23,7 +23,8 @@ TEST_CASE("factor_values scales each factor's index to [0, 1]; a one-valued fact
   CHECK(v[3] == 0.0f);
   CHECK(v[4] == 1.0f);
   CHECK(v[6] == doctest::Approx(20.0 / 39.0));
-  CHECK_THROWS_WITH_AS(factor_values({{3, 0, 0, 0}}, {3, 6, 40, 1}), doctest::Contains("out of range"), std::exception);
+  CHECK_THROWS_WITH_AS(factor_values({{3, 0, 0, 0}}, {3, 6, 40, 1}), doctest::Contains("out of range"),
+                       std::exception);
 }
 
 TEST_CASE("manipulate reflects into [0, 1] as appendix B.1, and its gradient is +-eps") {
@@ -34,7 +35,8 @@ TEST_CASE("manipulate reflects into [0, 1] as appendix B.1, and its gradient is 
   // 0 - 0.1 -> 0.1; 1 + 0.1 -> 0.9; 0.55; 1.05 -> 0.95; 0.02 - 0.05 = -0.03 -> 0.03.
   const std::vector<float> expected = {0.1f, 0.9f, 0.55f, 0.95f, 0.03f};
   for (size_t i = 0; i < out.size(); ++i) CHECK(out[i] == doctest::Approx(expected[i]).epsilon(1e-6));
-  // Away from the kinks the gradient through the reflection against finite differences, at the default tolerances.
+  // Away from the kinks the gradient through the reflection against finite differences, at the default
+  // tolerances.
   PhiloxRng rng(3);
   Tensor xs = Tensor::zeros({2, 1, 4, 4}), ms = Tensor::zeros({2, 1, 4, 4});
   rng.fill_uniform(xs.data(), xs.numel(), 0.1f, 0.9f);
@@ -74,7 +76,8 @@ TEST_CASE("the manipulation network is bounded by 1 and depends on the factors t
                                            0.5f + delta, 0.5f - delta * a[0] / a[1], 0.5f, 0.5f, 0.5f},
                                           {2, 5});
   const std::vector<float> images = network.forward(tape, pair).to_vector();
-  for (size_t p = 0; p < 64 * 64; ++p) REQUIRE(images[p] == doctest::Approx(images[64 * 64 + p]).epsilon(1e-4));
+  for (size_t p = 0; p < 64 * 64; ++p)
+    REQUIRE(images[p] == doctest::Approx(images[64 * 64 + p]).epsilon(1e-4));
 }
 
 TEST_CASE("a manipulation file round-trips the network and its info; other files are refused") {
@@ -90,7 +93,8 @@ TEST_CASE("a manipulation file round-trips the network and its info; other files
   CHECK(loaded.info.epsilon == 0.175f);
   Tape tape = Tape::evaluation();
   const Tensor w = Tensor::from_vector({0.1f, 0.2f, 0.3f, 0.4f, 0.5f, 0.6f}, {1, 6});
-  const std::vector<float> a = network.forward(tape, w).to_vector(), b = loaded.network->forward(tape, w).to_vector();
+  const std::vector<float> a = network.forward(tape, w).to_vector(),
+                           b = loaded.network->forward(tape, w).to_vector();
   for (size_t i = 0; i < a.size(); ++i) REQUIRE(a[i] == b[i]);
   // A checkpoint that is not a manipulation, and a missing file, are errors naming the file.
   Checkpoint other;

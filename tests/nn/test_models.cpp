@@ -34,9 +34,13 @@ ModelSettings tiny_settings(const std::string& model) {
   return s;
 }
 
-std::unique_ptr<Model> build(const ModelSettings& settings) { return testing::randomised_model(settings); }
+std::unique_ptr<Model> build(const ModelSettings& settings) {
+  return testing::randomised_model(settings);
+}
 
-Tensor images(uint64_t seed) { return testing::uniform_images(seed, kBatch, kHeight, kWidth); }
+Tensor images(uint64_t seed) {
+  return testing::uniform_images(seed, kBatch, kHeight, kWidth);
+}
 
 struct Posterior {
   Matrix mean, log_variance;
@@ -446,8 +450,8 @@ TEST_CASE("the registry: every model by name, pairs only where needed, readable 
   auto model = build(s);
   PhiloxRng rng(1);
   Tape tape;
-  CHECK_THROWS_WITH_AS(model->training_loss(tape, {images(1), {}, {}}, rng, 0), doctest::Contains("needs x_pair"),
-                       Error);
+  CHECK_THROWS_WITH_AS(model->training_loss(tape, {images(1), {}, {}}, rng, 0),
+                       doctest::Contains("needs x_pair"), Error);
   s.ada_divergence = "wasserstein";
   CHECK_THROWS_WITH_AS(build(s), doctest::Contains("ada_divergence"), Error);
   s.ada_divergence = "symmetric_kl";
@@ -587,8 +591,8 @@ TEST_CASE("gradients of the total-correlation estimate and the discriminator los
 TEST_CASE("every single-optimiser model's objective has the gradient its finite differences say") {
   for (const std::string& name : model_names()) {
     if (name == "factor_vae") continue;  // two losses, two groups: checked group by group above
-    if (name == "pcl") continue;  // |.| kinks: checked away from them in tests/nn/test_slow_vae_pcl.cpp
-    if (name == "weak_gan") continue;    // three groups: tests/nn/test_weak_gan.cpp
+    if (name == "pcl") continue;       // |.| kinks: checked away from them in tests/nn/test_slow_vae_pcl.cpp
+    if (name == "weak_gan") continue;  // three groups: tests/nn/test_weak_gan.cpp
     CAPTURE(name);
     ModelSettings s = tiny_settings(name);
     s.iteration_threshold = 10;

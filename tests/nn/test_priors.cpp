@@ -58,11 +58,13 @@ double naive_imq(double a, double b) {
 
 TEST_CASE("every prior's density integrates to 1 in each latent, and the scales are normalised") {
   // Grid step 2.5e-3 over [-60, 60]: the spike (sd 0.05) spans 40 steps, so the trapezoid error is far
-  // below 1e-4; the Student-t(9) tail beyond 60 s holds < 1e-9 of the mass. Float log-densities: 1e-6 relative.
+  // below 1e-4; the Student-t(9) tail beyond 60 s holds < 1e-9 of the mass. Float log-densities: 1e-6
+  // relative.
   const double step = 2.5e-3;
   std::vector<float> grid;
   for (double z = -60.0; z <= 60.0; z += step) grid.push_back(float(z));
-  for (PriorKind kind : {PriorKind::Isotropic, PriorKind::Anisotropic, PriorKind::StudentT, PriorKind::SpikeAndSlab}) {
+  for (PriorKind kind :
+       {PriorKind::Isotropic, PriorKind::Anisotropic, PriorKind::StudentT, PriorKind::SpikeAndSlab}) {
     CAPTURE(prior_kind_name(kind));
     PriorSettings settings = two_latent_prior(kind);
     if (kind == PriorKind::Isotropic) settings.variances.clear();
@@ -84,14 +86,15 @@ TEST_CASE("the densities are the textbook ones at a point") {
   const double nu = 9;
   const double student = std::lgamma((nu + 1) / 2) - std::lgamma(nu / 2) - 0.5 * std::log(nu * M_PI) -
                          0.5 * std::log(var) - (nu + 1) / 2 * std::log(1 + z * z / (nu * var));
-  const double spike = 0.8 * std::exp(-0.5 * (z * z / 0.0025 + std::log(0.0025) + kLogTwoPi)) +
-                       0.2 * std::exp(gaussian);
+  const double spike =
+      0.8 * std::exp(-0.5 * (z * z / 0.0025 + std::log(0.0025) + kLogTwoPi)) + 0.2 * std::exp(gaussian);
   const double expected[] = {gaussian, student, std::log(spike)};
   const PriorKind kinds[] = {PriorKind::Anisotropic, PriorKind::StudentT, PriorKind::SpikeAndSlab};
   for (int k = 0; k < 3; ++k) {
     Prior prior(two_latent_prior(kinds[k]), 2);
     Tape tape = Tape::evaluation();
-    std::vector<float> log_p = prior.log_density(tape, Tensor::from_vector({0.0f, float(z)}, {1, 2})).to_vector();
+    std::vector<float> log_p =
+        prior.log_density(tape, Tensor::from_vector({0.0f, float(z)}, {1, 2})).to_vector();
     CHECK(log_p[1] == doctest::Approx(expected[k]).epsilon(1e-5));
   }
 }
@@ -149,9 +152,9 @@ TEST_CASE("prior log-densities and samples pass gradient checks in z and in the 
     PriorSettings settings = two_latent_prior(kind);
     settings.learn_variance = true;
     Prior prior(settings, 2);
-    GradcheckResult density = gradcheck(
-        [&](Tape& t, const std::vector<Tensor>& in) { return prior.log_density(t, in[0]); },
-        {z, prior.log_variance_weights()}, {1e-3, 5e-4, 2e-3, 1});
+    GradcheckResult density =
+        gradcheck([&](Tape& t, const std::vector<Tensor>& in) { return prior.log_density(t, in[0]); },
+                  {z, prior.log_variance_weights()}, {1e-3, 5e-4, 2e-3, 1});
     INFO(density.worst_location);
     CHECK(density.passed);
     CHECK(density.checked == 8);
@@ -184,7 +187,8 @@ TEST_CASE("dimension-wise IMQ MMD: a hand-computed pair of sets and a naive loop
   double hand = 0;
   for (double C : {0.2, 0.4, 1.0, 2.0, 4.0, 10.0}) hand += 0.5 * (C / (C + 4) - 1);
   Tape tape = Tape::evaluation();
-  Tensor small = dimensionwise_imq_mmd(tape, Tensor::from_vector({0, 1}, {2, 1}), Tensor::from_vector({0, 2}, {2, 1}));
+  Tensor small =
+      dimensionwise_imq_mmd(tape, Tensor::from_vector({0, 1}, {2, 1}), Tensor::from_vector({0, 2}, {2, 1}));
   CHECK(small.item() == doctest::Approx(hand).epsilon(1e-6));
 
   const int B = 5, D = 3;
@@ -238,14 +242,15 @@ TEST_CASE("aggregate-posterior KL: a naive double loop, and its gradients") {
     const double nu = 9;
     for (int d = 0; d < D; ++d) {
       const double z = samples.data()[i * D + d], var = kSlabVariance[d];
-      log_p += std::lgamma((nu + 1) / 2) - std::lgamma(nu / 2) - 0.5 * std::log(nu * M_PI) - 0.5 * std::log(var) -
-               (nu + 1) / 2 * std::log(1 + z * z / (nu * var));
+      log_p += std::lgamma((nu + 1) / 2) - std::lgamma(nu / 2) - 0.5 * std::log(nu * M_PI) -
+               0.5 * std::log(var) - (nu + 1) / 2 * std::log(1 + z * z / (nu * var));
     }
     double aggregate = 0;
     for (int j = 0; j < B; ++j) {
       double log_q = 0;
       for (int d = 0; d < D; ++d) {
-        const double z = samples.data()[i * D + d], m = mean.data()[j * D + d], lv = log_variance.data()[j * D + d];
+        const double z = samples.data()[i * D + d], m = mean.data()[j * D + d],
+                     lv = log_variance.data()[j * D + d];
         log_q += -0.5 * ((z - m) * (z - m) / std::exp(lv) + lv + kLogTwoPi);
       }
       aggregate += std::exp(log_q) / B;
@@ -257,7 +262,9 @@ TEST_CASE("aggregate-posterior KL: a naive double loop, and its gradients") {
         doctest::Approx(naive).epsilon(1e-5));
   for (const Tensor& t : {samples, mean, log_variance}) t.set_requires_grad(true);
   GradcheckResult result = gradcheck(
-      [&](Tape& t, const std::vector<Tensor>& in) { return aggregate_posterior_kl(t, prior, in[0], {in[1], in[2]}); },
+      [&](Tape& t, const std::vector<Tensor>& in) {
+        return aggregate_posterior_kl(t, prior, in[0], {in[1], in[2]});
+      },
       {samples, mean, log_variance, prior.log_variance_weights()});
   INFO(result.worst_location);
   CHECK(result.passed);

@@ -1,6 +1,7 @@
 // Reconstruction losses and KL: Bernoulli and MSE against double-precision sums, both reductions;
-// the box-blur loss against the reference numbers disent's loss gives (docs/reproductions/michlo.md, section 1: XYSquares, the red
-// square moved by dx cells); disentanglement_lib's KL unit-test values; gradients by finite differences.
+// the box-blur loss against the reference numbers disent's loss gives (docs/reproductions/michlo.md, section
+// 1: XYSquares, the red square moved by dx cells); disentanglement_lib's KL unit-test values; gradients by
+// finite differences.
 #include <doctest/doctest.h>
 
 #include <cmath>

@@ -54,7 +54,9 @@ std::unique_ptr<Model> build(const ModelSettings& settings, uint64_t seed = 5) {
   return testing::randomised_model(settings, seed);
 }
 
-Tensor images(uint64_t seed, int count = kPairs) { return testing::uniform_images(seed, count, kHeight, kWidth); }
+Tensor images(uint64_t seed, int count = kPairs) {
+  return testing::uniform_images(seed, count, kHeight, kWidth);
+}
 
 std::map<std::string, double> run(const Model& model, const Batch& batch, uint64_t noise_seed,
                                   double* objective = nullptr) {
