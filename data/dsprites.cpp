@@ -48,8 +48,7 @@ HeartSide heart_side() {
 
 bool dsprites_shape_contains(int shape, double u, double v) {
   switch (shape) {
-    case DSpritesDataset::kSquare:
-      return std::fabs(u) <= kSquareHalfSide && std::fabs(v) <= kSquareHalfSide;
+    case DSpritesDataset::kSquare: return std::fabs(u) <= kSquareHalfSide && std::fabs(v) <= kSquareHalfSide;
     case DSpritesDataset::kEllipse: {
       double a = u / kEllipseHalfLong, b = v / kEllipseHalfShort;
       return a * a + b * b <= 1.0;

@@ -10,32 +10,22 @@ namespace untangle {
 
 size_t dtype_size(DType type) {
   switch (type) {
-    case DType::Float32:
-      return 4;
-    case DType::Float64:
-      return 8;
-    case DType::Int64:
-      return 8;
-    case DType::Int32:
-      return 4;
-    case DType::UInt8:
-      return 1;
+    case DType::Float32: return 4;
+    case DType::Float64: return 8;
+    case DType::Int64: return 8;
+    case DType::Int32: return 4;
+    case DType::UInt8: return 1;
   }
   return 0;
 }
 
 const char* dtype_name(DType type) {
   switch (type) {
-    case DType::Float32:
-      return "float32";
-    case DType::Float64:
-      return "float64";
-    case DType::Int64:
-      return "int64";
-    case DType::Int32:
-      return "int32";
-    case DType::UInt8:
-      return "uint8";
+    case DType::Float32: return "float32";
+    case DType::Float64: return "float64";
+    case DType::Int64: return "int64";
+    case DType::Int32: return "int32";
+    case DType::UInt8: return "uint8";
   }
   return "?";
 }
@@ -43,16 +33,11 @@ const char* dtype_name(DType type) {
 namespace {
 const char* descr_of(DType type) {
   switch (type) {
-    case DType::Float32:
-      return "<f4";
-    case DType::Float64:
-      return "<f8";
-    case DType::Int64:
-      return "<i8";
-    case DType::Int32:
-      return "<i4";
-    case DType::UInt8:
-      return "|u1";
+    case DType::Float32: return "<f4";
+    case DType::Float64: return "<f8";
+    case DType::Int64: return "<i8";
+    case DType::Int32: return "<i4";
+    case DType::UInt8: return "|u1";
   }
   return "";
 }
@@ -89,9 +74,7 @@ std::vector<Out> convert(const NpyArray& a) {
         out[i] = Out(v);
         break;
       }
-      case DType::UInt8:
-        out[i] = Out(p[i]);
-        break;
+      case DType::UInt8: out[i] = Out(p[i]); break;
     }
   }
   return out;

@@ -126,16 +126,12 @@ Hit hit_object(int shape, double scale, Vec3 o, Vec3 d) {
   Hit best;
   const double r = 0.5 * scale;
   switch (shape) {
-    case Shapes3DDataset::kCube:
-      hit_cube(o, d, r, best);
-      break;
+    case Shapes3DDataset::kCube: hit_cube(o, d, r, best); break;
     case Shapes3DDataset::kCylinder:
       hit_cylinder_side(o, d, r, 0, 2 * r, best);
       hit_cylinder_cap(o, d, r, 2 * r, best);
       break;
-    case Shapes3DDataset::kSphere:
-      hit_sphere(o, d, r, r, best);
-      break;
+    case Shapes3DDataset::kSphere: hit_sphere(o, d, r, r, best); break;
     case Shapes3DDataset::kCapsule: {  // a slimmer, taller pill: radius 0.8 r, straight part 1.2 r
       double radius = 0.8 * r, straight = 1.2 * r;
       hit_cylinder_side(o, d, radius, radius, radius + straight, best);

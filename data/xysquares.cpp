@@ -17,12 +17,9 @@ XYSquaresDataset::XYSquaresDataset(int spacing, XYSquaresVariant variant)
 
 std::string XYSquaresDataset::name() const {
   switch (variant_) {
-    case XYSquaresVariant::Rgb:
-      return "xysquares";
-    case XYSquaresVariant::Grey:
-      return "xysquares_grey";
-    case XYSquaresVariant::Single:
-      return "xysquares_single";
+    case XYSquaresVariant::Rgb: return "xysquares";
+    case XYSquaresVariant::Grey: return "xysquares_grey";
+    case XYSquaresVariant::Single: return "xysquares_single";
   }
   return "xysquares";
 }

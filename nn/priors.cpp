@@ -95,12 +95,9 @@ Tensor Prior::log_density(Tape& tape, const Tensor& z) const {
   Tensor log_var = log_variance(tape);
   switch (settings_.kind) {
     case PriorKind::Isotropic:
-    case PriorKind::Anisotropic:
-      return gaussian_log_density(tape, z, log_var);
-    case PriorKind::StudentT:
-      return student_t_log_density(tape, z, log_var, settings_.degrees_of_freedom);
-    case PriorKind::SpikeAndSlab:
-      return spike_and_slab_log_density(tape, z, log_var, settings_.spike_weight);
+    case PriorKind::Anisotropic: return gaussian_log_density(tape, z, log_var);
+    case PriorKind::StudentT: return student_t_log_density(tape, z, log_var, settings_.degrees_of_freedom);
+    case PriorKind::SpikeAndSlab: return spike_and_slab_log_density(tape, z, log_var, settings_.spike_weight);
   }
   fail("prior: unknown kind");
 }
@@ -113,9 +110,7 @@ Tensor Prior::sample(Tape& tape, int count, PhiloxRng& rng) const {
   for (size_t i = 0; i < n; ++i) {
     switch (settings_.kind) {
       case PriorKind::Isotropic:
-      case PriorKind::Anisotropic:
-        coefficient[i] = float(rng.next_normal());
-        break;
+      case PriorKind::Anisotropic: coefficient[i] = float(rng.next_normal()); break;
       case PriorKind::StudentT: {
         // t = eps / sqrt(V / nu), V ~ chi^2_nu = 2 Gamma(nu / 2, 1)
         const double eps = rng.next_normal(), chi_square = 2.0 * sample_gamma(nu / 2.0, rng);

@@ -16,12 +16,9 @@ ReconstructionKind reconstruction_kind_from_name(const std::string& name) {
 
 std::string reconstruction_kind_name(ReconstructionKind kind) {
   switch (kind) {
-    case ReconstructionKind::Bernoulli:
-      return "bernoulli";
-    case ReconstructionKind::Mse:
-      return "mse";
-    case ReconstructionKind::MseBoxBlur:
-      return "mse_box";
+    case ReconstructionKind::Bernoulli: return "bernoulli";
+    case ReconstructionKind::Mse: return "mse";
+    case ReconstructionKind::MseBoxBlur: return "mse_box";
   }
   return "?";
 }

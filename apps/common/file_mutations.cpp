@@ -126,24 +126,12 @@ Mutant mutate_file(const std::vector<uint8_t>& seed, uint64_t base_seed, uint64_
   if (mutant.bytes.empty()) return mutant;
   const uint64_t kind = rng.below(text ? 6 : 4);
   switch (kind) {
-    case 0:
-      mutant.description = truncate(mutant.bytes, rng);
-      break;
-    case 1:
-      mutant.description = flip_bits(mutant.bytes, rng);
-      break;
-    case 2:
-      mutant.description = boundary_field(mutant.bytes, rng);
-      break;
-    case 3:
-      mutant.description = move_block(mutant.bytes, rng);
-      break;
-    case 4:
-      mutant.description = edit_number_text(mutant.bytes, rng);
-      break;
-    default:
-      mutant.description = edit_punctuation(mutant.bytes, rng);
-      break;
+    case 0: mutant.description = truncate(mutant.bytes, rng); break;
+    case 1: mutant.description = flip_bits(mutant.bytes, rng); break;
+    case 2: mutant.description = boundary_field(mutant.bytes, rng); break;
+    case 3: mutant.description = move_block(mutant.bytes, rng); break;
+    case 4: mutant.description = edit_number_text(mutant.bytes, rng); break;
+    default: mutant.description = edit_punctuation(mutant.bytes, rng); break;
   }
   return mutant;
 }

@@ -8,18 +8,12 @@ namespace untangle {
 
 const char* json_kind_name(JsonValue::Kind kind) {
   switch (kind) {
-    case JsonValue::Kind::Null:
-      return "null";
-    case JsonValue::Kind::Boolean:
-      return "true/false";
-    case JsonValue::Kind::Number:
-      return "number";
-    case JsonValue::Kind::String:
-      return "string";
-    case JsonValue::Kind::Array:
-      return "array";
-    case JsonValue::Kind::Object:
-      return "object";
+    case JsonValue::Kind::Null: return "null";
+    case JsonValue::Kind::Boolean: return "true/false";
+    case JsonValue::Kind::Number: return "number";
+    case JsonValue::Kind::String: return "string";
+    case JsonValue::Kind::Array: return "array";
+    case JsonValue::Kind::Object: return "object";
   }
   return "?";
 }
@@ -161,29 +155,14 @@ class JsonParser {
       switch (e) {
         case '"':
         case '\\':
-        case '/':
-          out += e;
-          break;
-        case 'b':
-          out += '\b';
-          break;
-        case 'f':
-          out += '\f';
-          break;
-        case 'n':
-          out += '\n';
-          break;
-        case 'r':
-          out += '\r';
-          break;
-        case 't':
-          out += '\t';
-          break;
-        case 'u':
-          append_utf8(out, parse_hex4());
-          break;
-        default:
-          error(std::string("unknown escape '\\") + e + "'");
+        case '/': out += e; break;
+        case 'b': out += '\b'; break;
+        case 'f': out += '\f'; break;
+        case 'n': out += '\n'; break;
+        case 'r': out += '\r'; break;
+        case 't': out += '\t'; break;
+        case 'u': append_utf8(out, parse_hex4()); break;
+        default: error(std::string("unknown escape '\\") + e + "'");
       }
     }
   }

@@ -21,16 +21,11 @@ namespace untangle {
 
 const char* run_state_name(RunState state) {
   switch (state) {
-    case RunState::Finished:
-      return "finished";
-    case RunState::Running:
-      return "running";
-    case RunState::Interrupted:
-      return "interrupted";
-    case RunState::Failed:
-      return "failed";
-    case RunState::Pending:
-      return "pending";
+    case RunState::Finished: return "finished";
+    case RunState::Running: return "running";
+    case RunState::Interrupted: return "interrupted";
+    case RunState::Failed: return "failed";
+    case RunState::Pending: return "pending";
   }
   return "?";
 }

@@ -39,9 +39,7 @@ void draw_batch(const GroundTruthDataset& dataset, const InputPipeline& inputs, 
   const ModelSettings& s = model.settings();
   std::vector<size_t> first, second;
   switch (model.pair_sampling()) {
-    case PairSampling::None:
-      inputs.fill(sample_uniform_indices(dataset, size_t(batch), rng), out.x);
-      return;
+    case PairSampling::None: inputs.fill(sample_uniform_indices(dataset, size_t(batch), rng), out.x); return;
     case PairSampling::Weak:
     case PairSampling::Temporal: {
       std::vector<size_t> interleaved;

@@ -8,14 +8,10 @@ namespace untangle {
 
 const char* binary_op_name(BinaryOp op) {
   switch (op) {
-    case BinaryOp::Add:
-      return "add";
-    case BinaryOp::Sub:
-      return "sub";
-    case BinaryOp::Mul:
-      return "mul";
-    case BinaryOp::Div:
-      return "div";
+    case BinaryOp::Add: return "add";
+    case BinaryOp::Sub: return "sub";
+    case BinaryOp::Mul: return "mul";
+    case BinaryOp::Div: return "div";
   }
   return "?";
 }
@@ -123,28 +119,20 @@ void backward(const Broadcast& plan, const float* a, const float* b, const float
 
 void binary_forward(BinaryOp op, const Broadcast& plan, const float* a, const float* b, float* out) {
   switch (op) {
-    case BinaryOp::Add:
-      return forward<BinaryOp::Add>(plan, a, b, out);
-    case BinaryOp::Sub:
-      return forward<BinaryOp::Sub>(plan, a, b, out);
-    case BinaryOp::Mul:
-      return forward<BinaryOp::Mul>(plan, a, b, out);
-    case BinaryOp::Div:
-      return forward<BinaryOp::Div>(plan, a, b, out);
+    case BinaryOp::Add: return forward<BinaryOp::Add>(plan, a, b, out);
+    case BinaryOp::Sub: return forward<BinaryOp::Sub>(plan, a, b, out);
+    case BinaryOp::Mul: return forward<BinaryOp::Mul>(plan, a, b, out);
+    case BinaryOp::Div: return forward<BinaryOp::Div>(plan, a, b, out);
   }
 }
 
 void binary_backward(BinaryOp op, const Broadcast& plan, const float* a, const float* b, const float* d_out,
                      float* d_a, float* d_b) {
   switch (op) {
-    case BinaryOp::Add:
-      return backward<BinaryOp::Add>(plan, a, b, d_out, d_a, d_b);
-    case BinaryOp::Sub:
-      return backward<BinaryOp::Sub>(plan, a, b, d_out, d_a, d_b);
-    case BinaryOp::Mul:
-      return backward<BinaryOp::Mul>(plan, a, b, d_out, d_a, d_b);
-    case BinaryOp::Div:
-      return backward<BinaryOp::Div>(plan, a, b, d_out, d_a, d_b);
+    case BinaryOp::Add: return backward<BinaryOp::Add>(plan, a, b, d_out, d_a, d_b);
+    case BinaryOp::Sub: return backward<BinaryOp::Sub>(plan, a, b, d_out, d_a, d_b);
+    case BinaryOp::Mul: return backward<BinaryOp::Mul>(plan, a, b, d_out, d_a, d_b);
+    case BinaryOp::Div: return backward<BinaryOp::Div>(plan, a, b, d_out, d_a, d_b);
   }
 }
 

@@ -12,52 +12,32 @@ namespace {
 
 __device__ float forward_one(Activation f, float v, float slope) {
   switch (f) {
-    case Activation::Relu:
-      return v > 0.0f ? v : 0.0f;
-    case Activation::LeakyRelu:
-      return v > 0.0f ? v : slope * v;
-    case Activation::Sigmoid:
-      return 1.0f / (1.0f + expf(-v));
-    case Activation::Tanh:
-      return tanhf(v);
-    case Activation::Exp:
-      return expf(v);
-    case Activation::Log:
-      return logf(v);
-    case Activation::Softplus:
-      return fmaxf(v, 0.0f) + log1pf(expf(-fabsf(v)));
-    case Activation::Abs:
-      return fabsf(v);
-    case Activation::Square:
-      return v * v;
-    case Activation::Erf:
-      return erff(v);
+    case Activation::Relu: return v > 0.0f ? v : 0.0f;
+    case Activation::LeakyRelu: return v > 0.0f ? v : slope * v;
+    case Activation::Sigmoid: return 1.0f / (1.0f + expf(-v));
+    case Activation::Tanh: return tanhf(v);
+    case Activation::Exp: return expf(v);
+    case Activation::Log: return logf(v);
+    case Activation::Softplus: return fmaxf(v, 0.0f) + log1pf(expf(-fabsf(v)));
+    case Activation::Abs: return fabsf(v);
+    case Activation::Square: return v * v;
+    case Activation::Erf: return erff(v);
   }
   return 0.0f;
 }
 
 __device__ float derivative_one(Activation f, float v, float y, float slope) {
   switch (f) {
-    case Activation::Relu:
-      return v > 0.0f ? 1.0f : 0.0f;
-    case Activation::LeakyRelu:
-      return v > 0.0f ? 1.0f : slope;
-    case Activation::Sigmoid:
-      return y * (1.0f - y);
-    case Activation::Tanh:
-      return 1.0f - y * y;
-    case Activation::Exp:
-      return y;
-    case Activation::Log:
-      return 1.0f / v;
-    case Activation::Softplus:
-      return 1.0f / (1.0f + expf(-v));
-    case Activation::Abs:
-      return v > 0.0f ? 1.0f : (v < 0.0f ? -1.0f : 0.0f);
-    case Activation::Square:
-      return 2.0f * v;
-    case Activation::Erf:
-      return 1.12837916709551257f * expf(-v * v);  // 2/sqrt(pi) e^{-v^2}
+    case Activation::Relu: return v > 0.0f ? 1.0f : 0.0f;
+    case Activation::LeakyRelu: return v > 0.0f ? 1.0f : slope;
+    case Activation::Sigmoid: return y * (1.0f - y);
+    case Activation::Tanh: return 1.0f - y * y;
+    case Activation::Exp: return y;
+    case Activation::Log: return 1.0f / v;
+    case Activation::Softplus: return 1.0f / (1.0f + expf(-v));
+    case Activation::Abs: return v > 0.0f ? 1.0f : (v < 0.0f ? -1.0f : 0.0f);
+    case Activation::Square: return 2.0f * v;
+    case Activation::Erf: return 1.12837916709551257f * expf(-v * v);  // 2/sqrt(pi) e^{-v^2}
   }
   return 0.0f;
 }

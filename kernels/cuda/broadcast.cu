@@ -24,28 +24,20 @@ Plan device_plan(const Broadcast& p) {
 
 __device__ float apply(BinaryOp op, float x, float y) {
   switch (op) {
-    case BinaryOp::Add:
-      return x + y;
-    case BinaryOp::Sub:
-      return x - y;
-    case BinaryOp::Mul:
-      return x * y;
-    case BinaryOp::Div:
-      return x / y;
+    case BinaryOp::Add: return x + y;
+    case BinaryOp::Sub: return x - y;
+    case BinaryOp::Mul: return x * y;
+    case BinaryOp::Div: return x / y;
   }
   return 0.0f;
 }
 
 __device__ float derivative(BinaryOp op, bool with_respect_to_a, float x, float y) {
   switch (op) {
-    case BinaryOp::Add:
-      return 1.0f;
-    case BinaryOp::Sub:
-      return with_respect_to_a ? 1.0f : -1.0f;
-    case BinaryOp::Mul:
-      return with_respect_to_a ? y : x;
-    case BinaryOp::Div:
-      return with_respect_to_a ? 1.0f / y : -x / (y * y);
+    case BinaryOp::Add: return 1.0f;
+    case BinaryOp::Sub: return with_respect_to_a ? 1.0f : -1.0f;
+    case BinaryOp::Mul: return with_respect_to_a ? y : x;
+    case BinaryOp::Div: return with_respect_to_a ? 1.0f / y : -x / (y * y);
   }
   return 0.0f;
 }

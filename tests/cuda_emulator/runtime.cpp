@@ -68,21 +68,11 @@ cudaError_t copy(void* to, const void* from, size_t bytes, cudaMemcpyKind kind, 
   const bool to_device = is_device_range(to, bytes), from_device = is_device_range(from, bytes);
   bool valid = false;
   switch (kind) {
-    case cudaMemcpyHostToDevice:
-      valid = to_device && !from_device;
-      break;
-    case cudaMemcpyDeviceToHost:
-      valid = !to_device && from_device;
-      break;
-    case cudaMemcpyDeviceToDevice:
-      valid = to_device && from_device;
-      break;
-    case cudaMemcpyHostToHost:
-      valid = !to_device && !from_device;
-      break;
-    case cudaMemcpyDefault:
-      valid = true;
-      break;
+    case cudaMemcpyHostToDevice: valid = to_device && !from_device; break;
+    case cudaMemcpyDeviceToHost: valid = !to_device && from_device; break;
+    case cudaMemcpyDeviceToDevice: valid = to_device && from_device; break;
+    case cudaMemcpyHostToHost: valid = !to_device && !from_device; break;
+    case cudaMemcpyDefault: valid = true; break;
   }
   if (!valid) return set_last_error(cudaErrorInvalidValue);
   return enqueue(stream, [to, from, bytes] { std::memmove(to, from, bytes); });
@@ -126,24 +116,15 @@ using namespace untangle_emulator;
 
 const char* cudaGetErrorString(cudaError_t error) {
   switch (error) {
-    case cudaSuccess:
-      return "no error";
-    case cudaErrorInvalidValue:
-      return "invalid argument";
-    case cudaErrorMemoryAllocation:
-      return "out of memory";
-    case cudaErrorInvalidConfiguration:
-      return "invalid configuration argument";
-    case cudaErrorInvalidDevicePointer:
-      return "invalid device pointer";
-    case cudaErrorInvalidMemcpyDirection:
-      return "invalid copy direction for memcpy";
-    case cudaErrorInvalidResourceHandle:
-      return "invalid resource handle";
-    case cudaErrorStreamCaptureUnsupported:
-      return "operation not permitted when stream is capturing";
-    case cudaErrorStreamCaptureInvalidated:
-      return "operation failed due to a previous error during capture";
+    case cudaSuccess: return "no error";
+    case cudaErrorInvalidValue: return "invalid argument";
+    case cudaErrorMemoryAllocation: return "out of memory";
+    case cudaErrorInvalidConfiguration: return "invalid configuration argument";
+    case cudaErrorInvalidDevicePointer: return "invalid device pointer";
+    case cudaErrorInvalidMemcpyDirection: return "invalid copy direction for memcpy";
+    case cudaErrorInvalidResourceHandle: return "invalid resource handle";
+    case cudaErrorStreamCaptureUnsupported: return "operation not permitted when stream is capturing";
+    case cudaErrorStreamCaptureInvalidated: return "operation failed due to a previous error during capture";
     case cudaErrorStreamCaptureWrongThread:
       return "attempt to terminate a thread-local capture sequence from another thread";
     case cudaErrorStreamCaptureImplicit:
