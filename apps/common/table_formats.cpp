@@ -18,11 +18,14 @@ std::string printed(const char* pattern, double a, double b = 0) {
   return buffer;
 }
 
-// "0.231 ± 0.081 (3/3)", "— (0/10)"; filtered runs named after it.
+// "0.231 ± 0.081 (3/3)", "0.400 (1/3)" (one run has no spread to show), "— (0/10)"; filtered runs named
+// after it.
 std::string ours_text(const TableCell& cell, size_t expected) {
   const MeanStd ours = cell.ours();
   const std::string count = " (" + std::to_string(ours.count) + "/" + std::to_string(expected) + ")";
-  std::string text = ours.count ? printed("%.3f ± %.3f", ours.mean, ours.std) + count : "—" + count;
+  std::string text = ours.count > 1    ? printed("%.3f ± %.3f", ours.mean, ours.std) + count
+                     : ours.count == 1 ? printed("%.3f", ours.mean) + count
+                                       : "—" + count;
   if (cell.left_out) text += ", " + std::to_string(cell.left_out) + " over-pruned left out";
   return text;
 }
