@@ -335,10 +335,11 @@ ReaderTarget config_target() {
     xysquares.steps = 200;
     xysquares.noise = 0.25f;
     std::vector<NamedFile> seeds;
-    for (const auto& [name, config] :
+    // A plain loop variable: C++17 lambdas cannot capture a structured binding (clang refuses it).
+    for (const std::pair<std::string, RunConfig>& seed :
          {std::pair<std::string, RunConfig>{"default.json", RunConfig{}}, {"xysquares.json", xysquares}})
-      seeds.push_back({name, bytes_written_by("config.json", [&](const std::string& path) {
-                         write_run_config(path, config);
+      seeds.push_back({seed.first, bytes_written_by("config.json", [&](const std::string& path) {
+                         write_run_config(path, seed.second);
                        })});
     return seeds;
   };
