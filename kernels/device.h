@@ -9,9 +9,10 @@ namespace untangle {
 enum class Device { CPU, CUDA };
 
 // Whether this build has the CUDA backend, as a compile-time constant. Code above the kernel layer calls
-// the CUDA kernels (declared in CUDA-free headers under kernels/cuda/) only inside
-// `if constexpr (kCudaCompiled) { ... }`: in a build without CUDA that branch is discarded, so the calls
-// need no definitions and the program links without the CUDA libraries.
+// the CUDA kernels (declared in CUDA-free headers under kernels/cuda/) only through on_device
+// (autograd/dispatch.h) or, where there is no CPU twin to choose (CUDA graphs, device-to-device copies),
+// inside `if constexpr (kCudaCompiled) { ... }`: in a build without CUDA that code is discarded, so the
+// calls need no definitions and the program links without the CUDA libraries.
 #ifdef UNTANGLE_HAVE_CUDA
 inline constexpr bool kCudaCompiled = true;
 #else
