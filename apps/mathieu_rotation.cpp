@@ -317,9 +317,7 @@ int main(int argc, char** argv) {
     const ReproductionOptions options =
         read_reproduction_options(args, "mathieu_rotation", {"quick", "paper", "smoke"});
     args.reject_unknown();
-    const MathieuProfile& p = options.profile == "paper"   ? kPaper
-                              : options.profile == "smoke" ? kSmoke
-                                                           : kQuick;
+    const MathieuProfile& p = chosen_profile(options, kQuick, kPaper, kSmoke);
     std::filesystem::create_directories(options.out + "/runs");
     std::vector<PriorCell> cells;
     std::vector<SweepRun> runs = {rotation_base_run(p, options.device)};

@@ -163,8 +163,7 @@ ScoreGroups collect_scores(const BoxBlurProfile& profile, const std::vector<Sett
     csv += outcomes[i].name + "," + s.model + "," + short_number(s.beta) + "," + s.reconstruction + "," +
            outcomes[i].name.substr(outcomes[i].name.rfind("seed") + 4);
     for (const auto& [group_key, metric_key] : scores) {
-      auto it = outcomes[i].metrics.find(metric_key);
-      groups.add(s.label(), group_key, it == outcomes[i].metrics.end() ? NAN : it->second);
+      groups.add(s.label(), group_key, metric_of(outcomes[i], metric_key));
       csv += "," + JsonObject::number(groups.values(s.label(), group_key).back());
     }
     auto kl = outcomes[i].last_logged.find("kl");
@@ -247,9 +246,7 @@ int main(int argc, char** argv) {
   return run_program("michlo_box_blur", kUsage, argc, argv, {}, [&](Args& args) {
     const ReproductionOptions options = read_reproduction_options(args, "michlo_box_blur");
     args.reject_unknown();
-    const BoxBlurProfile& profile = options.profile == "paper"   ? kPaper
-                                    : options.profile == "smoke" ? kSmoke
-                                                                 : kQuick;
+    const BoxBlurProfile& profile = chosen_profile(options, kQuick, kPaper, kSmoke);
     std::filesystem::create_directories(options.out + "/runs");
 
     // Fig. 10's data side first (seconds): what each loss perceives along the traversals.

@@ -99,15 +99,12 @@ ScoreGroups collect_scores(const TrainingProfile& training, const std::vector<Da
   std::string csv = "run,dataset,model," + reported_metric_column(training, "mig") + "," +
                     reported_metric_column(training, "dci.disentanglement") + "\n";
   for (size_t i = 0; i < outcomes.size(); ++i) {
-    auto value = [&](const std::string& key) {
-      auto it = outcomes[i].metrics.find(key);
-      return it == outcomes[i].metrics.end() ? NAN : it->second;
-    };
     const auto& [dataset, model] = cell_of_run[i];
-    groups.add(group_of(dataset, model), "mig", value(mig_key));
-    groups.add(group_of(dataset, model), "dci", value(dci_key));
-    csv += outcomes[i].name + "," + dataset + "," + model + "," + JsonObject::number(value(mig_key)) + "," +
-           JsonObject::number(value(dci_key)) + "\n";
+    groups.add(group_of(dataset, model), "mig", metric_of(outcomes[i], mig_key));
+    groups.add(group_of(dataset, model), "dci", metric_of(outcomes[i], dci_key));
+    csv += outcomes[i].name + "," + dataset + "," + model + "," +
+           JsonObject::number(metric_of(outcomes[i], mig_key)) + "," +
+           JsonObject::number(metric_of(outcomes[i], dci_key)) + "\n";
   }
   write_file_atomically(out + "/results.csv", csv);
   return groups;
@@ -160,9 +157,7 @@ int main(int argc, char** argv) {
   return run_program("michlo_datasets", kUsage, argc, argv, {}, [&](Args& args) {
     const ReproductionOptions options = read_reproduction_options(args, "michlo_datasets");
     args.reject_unknown();
-    const DatasetsProfile& profile = options.profile == "paper"   ? kPaper
-                                     : options.profile == "smoke" ? kSmoke
-                                                                  : kQuick;
+    const DatasetsProfile& profile = chosen_profile(options, kQuick, kPaper, kSmoke);
     std::filesystem::create_directories(options.out + "/runs");
 
     std::vector<DatasetAndModel> cell_of_run;

@@ -89,16 +89,12 @@ ScoreGroups collect_scores(const TrainingProfile& profile, const std::vector<std
   std::string csv = "run,model,spacing," + reported_metric_column(profile, "mig") + "," +
                     reported_metric_column(profile, "dci.disentanglement") + "\n";
   for (size_t i = 0; i < outcomes.size(); ++i) {
-    auto value = [&](const std::string& key) {
-      auto it = outcomes[i].metrics.find(key);
-      return it == outcomes[i].metrics.end() ? NAN : it->second;
-    };
-    groups.add(group_of_run[i], "mig", value(mig_key));
-    groups.add(group_of_run[i], "dci", value(dci_key));
+    groups.add(group_of_run[i], "mig", metric_of(outcomes[i], mig_key));
+    groups.add(group_of_run[i], "dci", metric_of(outcomes[i], dci_key));
     const std::string& group = group_of_run[i];
     csv += outcomes[i].name + "," + group.substr(0, group.find(' ')) + "," +
-           group.substr(group.rfind(' ') + 1) + "," + JsonObject::number(value(mig_key)) + "," +
-           JsonObject::number(value(dci_key)) + "\n";
+           group.substr(group.rfind(' ') + 1) + "," + JsonObject::number(metric_of(outcomes[i], mig_key)) +
+           "," + JsonObject::number(metric_of(outcomes[i], dci_key)) + "\n";
   }
   write_file_atomically(out + "/results.csv", csv);
   return groups;
@@ -146,9 +142,7 @@ int main(int argc, char** argv) {
   return run_program("michlo_spacing", kUsage, argc, argv, {}, [&](Args& args) {
     const ReproductionOptions options = read_reproduction_options(args, "michlo_spacing");
     args.reject_unknown();
-    const TrainingProfile& profile = options.profile == "paper"   ? kPaper
-                                     : options.profile == "smoke" ? kSmoke
-                                                                  : kQuick;
+    const TrainingProfile& profile = chosen_profile(options, kQuick, kPaper, kSmoke);
     std::filesystem::create_directories(options.out + "/runs");
 
     std::vector<std::string> group_of_run;

@@ -29,6 +29,13 @@ ReproductionOptions read_reproduction_options(Args& args, const std::string& app
                                               const std::vector<std::string>& profiles = {"quick", "paper",
                                                                                           "smoke"});
 
+// The app's profile that --profile named (read_reproduction_options has checked the name).
+template <typename Profile>
+const Profile& chosen_profile(const ReproductionOptions& options, const Profile& quick, const Profile& paper,
+                              const Profile& smoke) {
+  return options.profile == "paper" ? paper : options.profile == "smoke" ? smoke : quick;
+}
+
 // A GitHub-flavoured Markdown table: header cells, then rows of the same width.
 std::string markdown_table(const std::vector<std::string>& header,
                            const std::vector<std::vector<std::string>>& rows);

@@ -66,6 +66,11 @@ RunConfig run_config_from_flags(const std::vector<std::string>& flags) {
   return config;
 }
 
+double metric_of(const SweepOutcome& outcome, const std::string& key) {
+  auto it = outcome.metrics.find(key);
+  return it == outcome.metrics.end() ? NAN : it->second;
+}
+
 bool sweep_run_finished(const std::string& run_directory) {
   return run_result_exists(run_directory);
 }

@@ -54,6 +54,9 @@ std::string reported_metric_key(const TrainingProfile& profile, const std::strin
 // "max_during_training.mig@fast" (periodic evaluations use the fast sizes).
 std::string reported_metric_column(const TrainingProfile& profile, const std::string& metric);
 
+// A number in a run's metrics.json, NaN when missing (or undefined).
+double metric_of(const SweepOutcome& outcome, const std::string& key);
+
 // A configuration from `untangle train` flags (apps/common/run_config.h's layers).
 RunConfig run_config_from_flags(const std::vector<std::string>& flags);
 

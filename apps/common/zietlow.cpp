@@ -309,11 +309,6 @@ std::vector<SweepOutcome> train_zietlow_stage(const ReproductionOptions& options
   return train_sweep(options, runs, options.out + "/runs", int(words.size()), stage_argv.data());
 }
 
-double metric_of(const SweepOutcome& outcome, const std::string& key) {
-  auto it = outcome.metrics.find(key);
-  return it == outcome.metrics.end() ? NAN : it->second;
-}
-
 bool over_pruned(const SweepOutcome& outcome, const std::string& model, size_t factors) {
   if (!zietlow_model(model).variational) return false;
   auto it = outcome.metrics.find("active_units");

@@ -121,9 +121,6 @@ std::vector<SweepOutcome> train_zietlow_stage(const ReproductionOptions& options
                                               const std::vector<SweepRun>& runs, const std::string& stage,
                                               int argc, char** argv);
 
-// A number in metrics.json, NaN when missing.
-double metric_of(const SweepOutcome& outcome, const std::string& key);
-
 // `untangle train` flags for a run: the model at latents = number of factors with Table 2's value times
 // run.scale, the variant (--manipulation FILE for mod., --noise eps for noise), final MIG/DCI/SAP/
 // FactorVAE metrics. manipulation_file is needed for mod. runs only.
