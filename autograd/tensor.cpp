@@ -6,6 +6,7 @@
 #include "autograd/dispatch.h"
 #include "core/check.h"
 #include "kernels/cuda/memory.h"
+#include "kernels/memory/host_memory.h"
 
 namespace untangle {
 
@@ -56,7 +57,7 @@ Tensor::Buffer::Buffer(Device device, size_t count) : device_(device), count_(co
           "Tensor: this build has no CUDA backend (configure with a CUDA toolkit to use --device cuda)");
   on_device(
       device, [&] { cuda_ = static_cast<float*>(cuda::allocate(count * sizeof(float))); },
-      [&] { host_.resize(count); });
+      [&] { host_ = host_allocate_floats(count); });
 }
 
 Tensor::Buffer::~Buffer() {
@@ -69,9 +70,9 @@ void Tensor::Buffer::free() {
       [&] {
         if (cuda_) cuda::release(cuda_, count_ * sizeof(float));
       },
-      [] {});  // host_: below
+      [&] { host_release_floats(host_, count_); });
   cuda_ = nullptr;
-  host_.clear();
+  host_ = nullptr;
   count_ = 0;
   allocated_ = false;
 }
@@ -86,8 +87,9 @@ Tensor::Buffer& Tensor::Buffer::operator=(Buffer&& other) noexcept {
     device_ = other.device_;
     count_ = other.count_;
     allocated_ = other.allocated_;
-    host_ = std::move(other.host_);
+    host_ = other.host_;
     cuda_ = other.cuda_;
+    other.host_ = nullptr;
     other.cuda_ = nullptr;
     other.count_ = 0;
     other.allocated_ = false;
@@ -199,6 +201,13 @@ float* Tensor::grad_storage() const {
     impl_->gradient = Buffer(impl_->device, numel());
     fill_floats(impl_->gradient.get(), impl_->device, numel(), 0.0f);
   }
+  return impl_->gradient.get();
+}
+
+float* Tensor::grad_storage_for_overwrite() const {
+  require(!has_grad(), "Tensor::grad_storage_for_overwrite: the gradient of ", shape_string(shape()),
+          " already holds values; add to it instead");
+  impl_->gradient = Buffer(impl_->device, numel());
   return impl_->gradient.get();
 }
 

@@ -2,8 +2,8 @@
 // that backward() fills. A Tensor is a cheap handle: copies share the same values, like a Python
 // reference.
 //
-// Values live on one device: the CPU (a std::vector) or a CUDA GPU (device memory from
-// kernels/cuda/memory.h). The gradient lives on the same device. Two ways to reach the values:
+// Values live on one device: the CPU (memory from kernels/memory/host_memory.h) or a CUDA GPU (device
+// memory from kernels/cuda/memory.h). The gradient lives on the same device. Two ways to reach the values:
 //   data() / grad()        host pointers: only for CPU tensors (a CUDA tensor is an error, with a hint);
 //   storage() / grad_storage()   the pointer on whatever device the tensor is on: for the ops, which
 //                          check device() and call the CPU kernel or its CUDA twin with it.
@@ -60,6 +60,9 @@ class Tensor {
   float* grad() const;          // CPU tensors only
   float* grad_storage() const;  // on this tensor's device
   bool has_grad() const;
+  // For a backward pass that overwrites every value of this tensor's first gradient: allocates it without
+  // the zero fill and returns it. Only while has_grad() is false (later gradients must be added).
+  float* grad_storage_for_overwrite() const;
   std::vector<float> grad_vector() const;
   void zero_grad() const;
 
@@ -71,7 +74,7 @@ class Tensor {
   bool same_as(const Tensor& other) const { return impl_ == other.impl_; }
 
  private:
-  // `count` floats on one device: a vector on the CPU, a block from the CUDA allocator on the GPU.
+  // `count` floats on one device, not initialised: a block from the host or the CUDA allocator.
   class Buffer {
    public:
     Buffer() = default;
@@ -81,7 +84,7 @@ class Tensor {
     Buffer& operator=(const Buffer&) = delete;
     Buffer(Buffer&& other) noexcept;
     Buffer& operator=(Buffer&& other) noexcept;
-    float* get() { return device_ == Device::CPU ? host_.data() : cuda_; }
+    float* get() { return device_ == Device::CPU ? host_ : cuda_; }
     bool allocated() const { return allocated_; }
     Device device() const { return device_; }
     size_t count() const { return count_; }
@@ -91,7 +94,7 @@ class Tensor {
     Device device_ = Device::CPU;
     size_t count_ = 0;
     bool allocated_ = false;  // false until made with a size (a zero-size tensor is still allocated)
-    std::vector<float> host_;
+    float* host_ = nullptr;
     float* cuda_ = nullptr;
   };
 

@@ -18,6 +18,7 @@
 #include <memory>
 
 #include "kernels/cpu/parallel.h"
+#include "kernels/cpu/scratch.h"
 
 namespace untangle {
 
@@ -39,16 +40,6 @@ constexpr int kMC =
 constexpr int kNC = 2048;  // columns of B packed at once
 
 typedef float Vec __attribute__((vector_size(kVectorFloats * sizeof(float))));
-
-struct AlignedFree {
-  void operator()(float* p) const { std::free(p); }
-};
-using AlignedBuffer = std::unique_ptr<float[], AlignedFree>;
-
-AlignedBuffer aligned_floats(size_t count) {
-  size_t bytes = ((count * sizeof(float) + 63) / 64) * 64;
-  return AlignedBuffer(static_cast<float*>(std::aligned_alloc(64, bytes)));
-}
 
 inline Vec load_vector(const float* p) {
   Vec v;
@@ -108,9 +99,10 @@ void pack_b(const MatrixView& b, int k0, int depth, int col0, int cols, float* p
   }
 }
 
-// C tile (rows x cols <= MR x NR) += alpha * A panel (depth x MR) * B panel (depth x NR).
+// C tile (rows x cols <= MR x NR) += alpha * A panel (depth x MR) * B panel (depth x NR), or = when
+// `overwrite` (the first slice of K when beta is 0: C is then never read, so it needs no zero fill first).
 void micro_kernel(int depth, const float* a, const float* b, float alpha, float* c, int ldc, int rows,
-                  int cols) {
+                  int cols, bool overwrite) {
   Vec acc[kMR][2];
   for (int r = 0; r < kMR; ++r) acc[r][0] = acc[r][1] = Vec{};
   for (int k = 0; k < depth; ++k, a += kMR, b += kNR) {
@@ -124,8 +116,10 @@ void micro_kernel(int depth, const float* a, const float* b, float alpha, float*
   if (rows == kMR && cols == kNR) {
     for (int r = 0; r < kMR; ++r) {
       float* row = c + r * ldc;
-      store_vector(row, load_vector(row) + alpha * acc[r][0]);
-      store_vector(row + kVectorFloats, load_vector(row + kVectorFloats) + alpha * acc[r][1]);
+      const Vec old0 = overwrite ? Vec{} : load_vector(row);
+      const Vec old1 = overwrite ? Vec{} : load_vector(row + kVectorFloats);
+      store_vector(row, old0 + alpha * acc[r][0]);
+      store_vector(row + kVectorFloats, old1 + alpha * acc[r][1]);
     }
     return;
   }
@@ -135,7 +129,8 @@ void micro_kernel(int depth, const float* a, const float* b, float alpha, float*
     store_vector(tile[r] + kVectorFloats, acc[r][1]);
   }
   for (int r = 0; r < rows; ++r)
-    for (int col = 0; col < cols; ++col) c[r * ldc + col] += alpha * tile[r][col];
+    for (int col = 0; col < cols; ++col)
+      c[r * ldc + col] = (overwrite ? 0.0f : c[r * ldc + col]) + alpha * tile[r][col];
 }
 
 void scale_c(int M, int N, float beta, float* C, int ldc) {
@@ -150,25 +145,27 @@ void scale_c(int M, int N, float beta, float* C, int ldc) {
 }
 
 // The single-threaded algorithm: loops over KC slices, MC row blocks, and NR x MR register tiles.
+// `overwrite`: C's old values are ignored (beta = 0), so the first slice stores instead of adding.
 void sgemm_serial(const MatrixView& a, const MatrixView& b, int M, int N, int K, float alpha, float* C,
-                  int ldc) {
+                  int ldc, bool overwrite) {
   const int nc = std::min(kNC, ((N + kNR - 1) / kNR) * kNR);
-  AlignedBuffer packed_b = aligned_floats(size_t(kKC) * nc);
-  AlignedBuffer packed_a = aligned_floats(size_t(kMC) * kKC);
+  // Scratch slots 2 and 3 (kernels/cpu/conv2d.cpp, which calls this, uses 0 and 1).
+  float* packed_b = thread_scratch(2, size_t(kKC) * nc);
+  float* packed_a = thread_scratch(3, size_t(kMC) * kKC);
   for (int col0 = 0; col0 < N; col0 += kNC) {
     const int cols = std::min(kNC, N - col0);
     for (int k0 = 0; k0 < K; k0 += kKC) {
       const int depth = std::min(kKC, K - k0);
-      pack_b(b, k0, depth, col0, cols, packed_b.get());
+      pack_b(b, k0, depth, col0, cols, packed_b);
       for (int row0 = 0; row0 < M; row0 += kMC) {
         const int rows = std::min(kMC, M - row0);
-        pack_a(a, row0, rows, k0, depth, packed_a.get());
+        pack_a(a, row0, rows, k0, depth, packed_a);
         for (int j = 0; j < cols; j += kNR) {
-          const float* b_panel = packed_b.get() + size_t(j) * depth;
+          const float* b_panel = packed_b + size_t(j) * depth;
           for (int i = 0; i < rows; i += kMR) {
-            micro_kernel(depth, packed_a.get() + size_t(i) * depth, b_panel, alpha,
+            micro_kernel(depth, packed_a + size_t(i) * depth, b_panel, alpha,
                          C + size_t(row0 + i) * ldc + col0 + j, ldc, std::min(kMR, rows - i),
-                         std::min(kNR, cols - j));
+                         std::min(kNR, cols - j), overwrite && k0 == 0);
           }
         }
       }
@@ -181,12 +178,16 @@ void sgemm_serial(const MatrixView& a, const MatrixView& b, int M, int N, int K,
 void sgemm(bool transpose_a, bool transpose_b, int M, int N, int K, float alpha, const float* A, int lda,
            const float* B, int ldb, float beta, float* C, int ldc) {
   if (M <= 0 || N <= 0) return;
-  scale_c(M, N, beta, C, ldc);
-  if (K <= 0 || alpha == 0.0f) return;
+  if (K <= 0 || alpha == 0.0f) {
+    scale_c(M, N, beta, C, ldc);
+    return;
+  }
+  const bool overwrite = beta == 0.0f;  // as BLAS: beta = 0 overwrites C, even NaN
+  if (!overwrite) scale_c(M, N, beta, C, ldc);
   const MatrixView a{A, lda, transpose_a}, b{B, ldb, transpose_b};
   const int threads = parallel_thread_count();
   if (threads == 1 || in_parallel_region() || double(M) * N * K < 4.0e6) {
-    sgemm_serial(a, b, M, N, K, alpha, C, ldc);
+    sgemm_serial(a, b, M, N, K, alpha, C, ldc, overwrite);
     return;
   }
   // Threads take disjoint column blocks of C (each packs its own slice of B and all of A) when C is
@@ -196,14 +197,14 @@ void sgemm(bool transpose_a, bool transpose_b, int M, int N, int K, float alpha,
     parallel_for(panels, [&](long long first, long long last, int) {
       const int col0 = int(first) * kNR, cols = std::min(N, int(last) * kNR) - col0;
       MatrixView b_part{transpose_b ? B + size_t(col0) * ldb : B + col0, ldb, transpose_b};
-      sgemm_serial(a, b_part, M, cols, K, alpha, C + col0, ldc);
+      sgemm_serial(a, b_part, M, cols, K, alpha, C + col0, ldc, overwrite);
     });
   } else {
     const long long panels = (M + kMR - 1) / kMR;
     parallel_for(panels, [&](long long first, long long last, int) {
       const int row0 = int(first) * kMR, rows = std::min(M, int(last) * kMR) - row0;
       MatrixView a_part{transpose_a ? A + row0 : A + size_t(row0) * lda, lda, transpose_a};
-      sgemm_serial(a_part, b, rows, N, K, alpha, C + size_t(row0) * ldc, ldc);
+      sgemm_serial(a_part, b, rows, N, K, alpha, C + size_t(row0) * ldc, ldc, overwrite);
     });
   }
 }

@@ -1,0 +1,52 @@
+// See host_memory.h.
+#include "kernels/memory/host_memory.h"
+
+#include <cstdlib>
+#include <new>
+
+#include "core/check.h"
+
+namespace untangle {
+
+namespace {
+
+constexpr size_t kAlignment = 64;  // a cache line, and an AVX-512 vector
+
+size_t aligned_size(size_t bytes) {
+  return (bytes + kAlignment - 1) / kAlignment * kAlignment;
+}
+
+BlockCache& large_blocks() {
+  // Never destroyed: tensors with static storage may release their blocks after main() returns.
+  static BlockCache* cache = new BlockCache(
+      "host_allocate_floats",
+      [](size_t bytes) { return std::aligned_alloc(kAlignment, aligned_size(bytes)); },
+      [](void* block) { std::free(block); });
+  return *cache;
+}
+
+}  // namespace
+
+float* host_allocate_floats(size_t count) {
+  if (count == 0) return nullptr;
+  require(count <= (size_t(-1) >> 3), "host_allocate_floats: ", count, " floats is too many");
+  const size_t bytes = count * sizeof(float);
+  if (bytes >= kHostCacheMinBytes) return static_cast<float*>(large_blocks().allocate(bytes));
+  void* block = std::aligned_alloc(kAlignment, aligned_size(bytes));
+  require(block != nullptr, "host_allocate_floats: out of memory allocating ", bytes, " bytes");
+  return static_cast<float*>(block);
+}
+
+void host_release_floats(float* data, size_t count) {
+  if (!data) return;
+  if (count * sizeof(float) >= kHostCacheMinBytes)
+    large_blocks().release(data, count * sizeof(float));
+  else
+    std::free(data);
+}
+
+BlockCache::Statistics host_memory_statistics() {
+  return large_blocks().statistics();
+}
+
+}  // namespace untangle
