@@ -7,8 +7,8 @@
 //                     dw = conv2d_backward_weight(dy, x)
 //
 // i.e. a transposed convolution is the gradient of a convolution whose input is our output.
-// The kernels overwrite their outputs, so gradients are computed into scratch and then added (a tensor
-// can be used twice).
+// The kernels overwrite their outputs, so a gradient is written in place when it is the tensor's first,
+// and otherwise computed into scratch and then added (a tensor can be used twice).
 #include "autograd/dispatch.h"
 #include "autograd/ops.h"
 #include "core/check.h"
@@ -49,9 +49,14 @@ void backward_weight_pass(Device device, const Conv2dGeometry& g, const float* x
       [&] { conv2d_backward_weight(g, x, dy, dw, db); });
 }
 
-// Computes a gradient into scratch with `pass`, then adds it into target's gradient.
+// Computes a gradient with `pass` (which overwrites its output) and adds it to target's gradient: in place
+// when this is target's first gradient, else into scratch and then added (a tensor can be used twice).
 template <typename Pass>
 void add_gradient(const Tensor& target, Pass pass) {
+  if (!target.has_grad()) {
+    pass(target.grad_storage_for_overwrite());
+    return;
+  }
   Tensor scratch = Tensor::empty(target.shape(), target.device());
   pass(scratch.storage());
   add_floats(target.grad_storage(), scratch.storage(), target.numel(), target.device());
@@ -72,17 +77,12 @@ void add_channel_bias(const Tensor& y, const Tensor& bias) {
 }
 
 void add_channel_bias_gradient(const Tensor& y, const Tensor& bias) {
-  on_device(
-      y.device(),
-      [&] {  // one block per channel (the broadcast kernel would give each channel one thread)
-        add_gradient(bias, [&](float* db) {
-          cuda::conv2d_bias_gradient(y.grad_storage(), y.dim(0), y.dim(1), y.dim(2) * y.dim(3), db);
-        });
-      },
-      [&] {
-        binary_backward(BinaryOp::Add, channel_plan(y), y.storage(), bias.storage(), y.grad_storage(),
-                        nullptr, bias.grad_storage());
-      });
+  const int batch = y.dim(0), channels = y.dim(1), plane = y.dim(2) * y.dim(3);
+  add_gradient(bias, [&](float* db) {
+    on_device(
+        y.device(), [&] { cuda::conv2d_bias_gradient(y.grad_storage(), batch, channels, plane, db); },
+        [&] { conv2d_bias_gradient(y.grad_storage(), batch, channels, plane, db); });
+  });
 }
 
 }  // namespace

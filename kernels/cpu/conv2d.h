@@ -35,6 +35,10 @@ void conv2d_backward_data(const Conv2dGeometry& g, const float* dy, const float*
 void conv2d_backward_weight(const Conv2dGeometry& g, const float* x, const float* dy, float* dw,
                             float* dbias);
 
+// dbias[c] = the sum of dy over the batch and the plane of channel c (dy: (batch, channels, plane));
+// overwrites dbias. A convolution's bias gradient, and a transposed convolution's.
+void conv2d_bias_gradient(const float* dy, int batch, int channels, int plane, float* dbias);
+
 void conv2d_forward_reference(const Conv2dGeometry& g, const float* x, const float* w, const float* bias,
                               float* y);
 void conv2d_backward_data_reference(const Conv2dGeometry& g, const float* dy, const float* w, float* dx);
