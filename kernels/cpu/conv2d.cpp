@@ -1,31 +1,34 @@
-// Fast CPU convolution: im2col + sgemm over groups of images, groups spread over the cores.
+// Fast CPU convolution: im2col + matrix products over groups of images, groups spread over the cores.
 //
 // For a group of G images the lowered input is   col: (C*kh*kw, G*Ho*Wo)
-// (row r = (c, ky, kx), column = (image in group, oy, ox)), and the three passes become GEMMs:
-//   forward          Y  (O, G*Ho*Wo)     = W (O, C*kh*kw) x col
-//   backward data    dcol (C*kh*kw, G*Ho*Wo) = W^T x dY,        then col2im adds dcol back into dx
-//   backward weight  dW (O, C*kh*kw)     += dY x col^T          (a private dW per chunk of groups, summed in
-//   order)
-// Grouping images makes the GEMM wide enough to be efficient on the late, small (4x4, 8x8) layers.
-// Inside the parallel loop sgemm runs single-threaded (it checks in_parallel_region()).
+// (row r = (c, ky, kx), column = (image in group, oy, ox)), and the three passes become matrix products:
+//   forward          Y  (O, G*Ho*Wo)     = W (O, C*kh*kw) x col                       (sgemm)
+//   backward data    dcol (C*kh*kw, G*Ho*Wo) = W^T x dY, then col2im adds dcol back into dx  (sgemm)
+//   backward weight  dW (O, C*kh*kw)     += dY x col^T   (sgemm_nt_rows: both operands are read along the
+//                    pixels as they lie; a private dW per chunk of groups, summed in order)
+// Grouping images makes the products wide enough to be efficient on the late, small (4x4, 8x8) layers.
+// Inside the parallel loop sgemm runs single-threaded (it checks in_parallel_region()). Temporary
+// matrices come from per-thread scratch buffers (kernels/cpu/scratch.h), so no call allocates or zero-fills.
 #include "kernels/cpu/conv2d.h"
 
 #include <algorithm>
 #include <vector>
 
 #include "kernels/cpu/gemm.h"
+#include "kernels/cpu/gemm_nt_rows.h"
 #include "kernels/cpu/parallel.h"
 #include "kernels/cpu/scratch.h"
+#include "kernels/cpu/strided_rows.h"
 
 namespace untangle {
 
 namespace {
 
-// Images per group: enough output pixels for a GEMM at least ~256 wide, but at most an equal share of the
-// batch so every thread gets work.
-int images_per_group(const Conv2dGeometry& g) {
+// Images per group: enough output pixels for a GEMM at least `min_width` wide, but at most an equal share
+// of the batch so every thread gets work.
+int images_per_group(const Conv2dGeometry& g, int min_width = 256) {
   const int pixels = g.out_height() * g.out_width();
-  const int wanted = std::max(1, (256 + pixels - 1) / pixels);
+  const int wanted = std::max(1, (min_width + pixels - 1) / pixels);
   const int threads = parallel_thread_count();
   const int share = std::max(1, (g.batch + threads - 1) / threads);
   return std::min(wanted, share);
@@ -45,13 +48,15 @@ ValidRange valid_outputs(int offset, int stride, int in_size, int out_size) {
   return {first, last};
 }
 
-// col (rows = C*kh*kw, cols = group*Ho*Wo) from images [first, first+group) of x.
-void im2col(const Conv2dGeometry& g, const float* x, int first, int group, float* col) {
+// col (rows = C*kh*kw, cols = group*Ho*Wo) from images [first, first+group) of x. Rows are `ld` floats
+// apart; columns from group*Ho*Wo up to ld are set to zero (padding for sgemm_nt_rows).
+void im2col(const Conv2dGeometry& g, const float* x, int first, int group, float* col, int ld) {
   const int Ho = g.out_height(), Wo = g.out_width(), plane = Ho * Wo, width = group * plane, s = g.stride;
   for (int c = 0; c < g.in_channels; ++c)
     for (int ky = 0; ky < g.kernel_height; ++ky)
       for (int kx = 0; kx < g.kernel_width; ++kx) {
-        float* row = col + size_t((c * g.kernel_height + ky) * g.kernel_width + kx) * width;
+        float* row = col + size_t((c * g.kernel_height + ky) * g.kernel_width + kx) * ld;
+        std::fill(row + width, row + ld, 0.0f);
         const ValidRange cols = valid_outputs(kx - g.padding, s, g.in_width, Wo);
         const ValidRange rows = valid_outputs(ky - g.padding, s, g.in_height, Ho);
         for (int i = 0; i < group; ++i) {
@@ -63,7 +68,7 @@ void im2col(const Conv2dGeometry& g, const float* x, int first, int group, float
             float* out = out_plane + oy * Wo;
             const float* in = image + size_t(oy * s - g.padding + ky) * g.in_width + (kx - g.padding);
             std::fill(out, out + cols.first, 0.0f);
-            for (int ox = cols.first; ox < cols.last; ++ox) out[ox] = in[ox * s];
+            gather_strided(out + cols.first, in + cols.first * s, cols.last - cols.first, s);
             std::fill(out + cols.last, out + Wo, 0.0f);
           }
         }
@@ -84,32 +89,40 @@ void col2im_add(const Conv2dGeometry& g, const float* col, int first, int group,
           for (int oy = rows.first; oy < rows.last; ++oy) {
             const float* in = row + i * plane + oy * Wo;
             float* out = image + size_t(oy * s - g.padding + ky) * g.in_width + (kx - g.padding);
-            for (int ox = cols.first; ox < cols.last; ++ox) out[ox * s] += in[ox];
+            scatter_add_strided(out + cols.first * s, in + cols.first, cols.last - cols.first, s);
           }
         }
       }
 }
 
-// Copies dy of images [first, first+group) into a (O, group*Ho*Wo) matrix, or back (to_nchw = true).
-void regroup(const Conv2dGeometry& g, int first, int group, float* nchw, float* matrix, bool to_nchw) {
+// Copies dy of images [first, first+group) into a (O, group*Ho*Wo) matrix with rows `ld` floats apart, or
+// back (to_nchw = true). Copying in, columns past group*Ho*Wo are set to zero.
+void regroup(const Conv2dGeometry& g, int first, int group, float* nchw, float* matrix, int ld,
+             bool to_nchw) {
   const size_t plane = size_t(g.out_height()) * g.out_width();
-  for (int o = 0; o < g.out_channels; ++o)
+  for (int o = 0; o < g.out_channels; ++o) {
+    if (!to_nchw) std::fill(matrix + size_t(o) * ld + group * plane, matrix + size_t(o + 1) * ld, 0.0f);
     for (int i = 0; i < group; ++i) {
       float* image_plane = nchw + (size_t(first + i) * g.out_channels + o) * plane;
-      float* matrix_part = matrix + (size_t(o) * group + i) * plane;
+      float* matrix_part = matrix + size_t(o) * ld + size_t(i) * plane;
       if (to_nchw)
         std::copy_n(matrix_part, plane, image_plane);
       else
         std::copy_n(image_plane, plane, matrix_part);
     }
+  }
 }
 
 int patch_size(const Conv2dGeometry& g) {
   return g.in_channels * g.kernel_height * g.kernel_width;
 }
 
-// Patches narrower than the GEMM's register tile (32 columns) get the transposed weight gradient.
-constexpr int kNarrowPatch = 32;
+// Output pixels per group in the weight gradient (see conv2d_backward_weight).
+constexpr int kWeightGroupWidth = 1024;
+
+int round_up(int n, int multiple) {
+  return (n + multiple - 1) / multiple * multiple;
+}
 
 }  // namespace
 
@@ -121,10 +134,10 @@ void conv2d_forward(const Conv2dGeometry& g, const float* x, const float* w, con
     float* product = thread_scratch(1, size_t(g.out_channels) * group * plane);
     for (int index = int(first_group); index < int(last_group); ++index) {
       const int first = index * group, count = std::min(group, g.batch - first), width = count * plane;
-      im2col(g, x, first, count, col);
+      im2col(g, x, first, count, col, width);
       float* out = count == 1 ? y + size_t(first) * g.out_channels * plane : product;
       sgemm(false, false, g.out_channels, width, K, 1.0f, w, K, col, width, 0.0f, out, width);
-      if (count > 1) regroup(g, first, count, y, product, true);
+      if (count > 1) regroup(g, first, count, y, product, width, true);
       if (bias)
         for (int i = 0; i < count; ++i)
           for (int o = 0; o < g.out_channels; ++o) {
@@ -145,7 +158,7 @@ void conv2d_backward_data(const Conv2dGeometry& g, const float* dy, const float*
       const int first = index * group, count = std::min(group, g.batch - first), width = count * plane;
       const float* dy_matrix = dy + size_t(first) * g.out_channels * plane;
       if (count > 1) {
-        regroup(g, first, count, const_cast<float*>(dy), gathered, false);
+        regroup(g, first, count, const_cast<float*>(dy), gathered, width, false);
         dy_matrix = gathered;
       }
       sgemm(true, false, K, width, g.out_channels, 1.0f, w, K, dy_matrix, width, 0.0f, dcol, width);
@@ -158,44 +171,39 @@ void conv2d_backward_data(const Conv2dGeometry& g, const float* dy, const float*
 
 void conv2d_backward_weight(const Conv2dGeometry& g, const float* x, const float* dy, float* dw,
                             float* dbias) {
-  const int group = images_per_group(g), groups = (g.batch + group - 1) / group;
-  const int K = patch_size(g), plane = g.out_height() * g.out_width();
-  const size_t weight_count = size_t(g.out_channels) * K;
+  // dW (O, K) = dY (O, pixels) x col^T summed over the pixels of a group: sgemm_nt_rows reads both along the
+  // pixels, as they lie. Wider groups than the other passes: its lane sums are paid once per group.
+  const int group = images_per_group(g, kWeightGroupWidth), groups = (g.batch + group - 1) / group;
+  const int K = patch_size(g), plane = g.out_height() * g.out_width(), O = g.out_channels;
+  const size_t weight_count = size_t(O) * K;
+  const int ld = round_up(group * plane, kGemmNtRowsAlign);
   // One partial gradient per chunk, added in chunk order: the same sum in the same order every run.
   const int chunks = parallel_chunk_count(groups);
   std::vector<float> partial(weight_count * chunks, 0.0f);
   parallel_for(groups, [&](long long first_group, long long last_group, int chunk) {
     float* my_dw = partial.data() + weight_count * chunk;
-    float* col = thread_scratch(0, size_t(K) * group * plane);
-    float* gathered = thread_scratch(1, size_t(g.out_channels) * group * plane);
+    float* col = thread_scratch(0, size_t(K) * ld);
+    float* gathered = thread_scratch(1, size_t(O) * ld);
     for (int index = int(first_group); index < int(last_group); ++index) {
-      const int first = index * group, count = std::min(group, g.batch - first), width = count * plane;
-      im2col(g, x, first, count, col);
-      const float* dy_matrix = dy + size_t(first) * g.out_channels * plane;
-      if (count > 1) {
-        regroup(g, first, count, const_cast<float*>(dy), gathered, false);
+      const int first = index * group, count = std::min(group, g.batch - first);
+      const int width = round_up(count * plane, kGemmNtRowsAlign);
+      im2col(g, x, first, count, col, width);
+      const float* dy_matrix = dy + size_t(first) * O * plane;
+      int ldy = plane;
+      if (count > 1 || plane % kGemmNtRowsAlign != 0) {  // NCHW rows are not a padded matrix: regroup
+        regroup(g, first, count, const_cast<float*>(dy), gathered, width, false);
         dy_matrix = gathered;
+        ldy = width;
       }
-      if (K >= kNarrowPatch) {
-        sgemm(false, true, g.out_channels, K, width, 1.0f, dy_matrix, width, col, width, 1.0f, my_dw, K);
-      } else {
-        // A narrow patch (1-channel input, C*kh*kw = 16) would leave most of the GEMM's 32-wide register
-        // tile empty; computing dW^T (K, O) = col x dY^T fills it with the output channels instead.
-        sgemm(false, true, K, g.out_channels, width, 1.0f, col, width, dy_matrix, width, 1.0f, my_dw,
-              g.out_channels);
-      }
+      sgemm_nt_rows(O, K, width, dy_matrix, ldy, col, width, my_dw, K, true);
     }
   });
   for (size_t i = 0; i < weight_count; ++i) {
     float sum = 0.0f;
     for (int t = 0; t < chunks; ++t) sum += partial[weight_count * t + i];
-    // The partial sums are (O, K), or (K, O) for a narrow patch; dw is (O, K).
-    if (K >= kNarrowPatch)
-      dw[i] = sum;
-    else
-      dw[(i % g.out_channels) * K + i / g.out_channels] = sum;
+    dw[i] = sum;
   }
-  if (dbias) conv2d_bias_gradient(dy, g.batch, g.out_channels, plane, dbias);
+  if (dbias) conv2d_bias_gradient(dy, g.batch, O, plane, dbias);
 }
 
 void conv2d_bias_gradient(const float* dy, int batch, int channels, int plane, float* dbias) {

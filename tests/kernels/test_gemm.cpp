@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "kernels/cpu/gemm.h"
+#include "kernels/cpu/gemm_nt_rows.h"
 #include "kernels/cpu/philox.h"
 
 using namespace untangle;
@@ -60,4 +61,42 @@ TEST_CASE("sgemm with beta = 0 overwrites NaN in C, as BLAS does") {
   std::vector<float> A = {1, 2, 3, 4}, B = {1, 0, 0, 1}, C(4, std::nanf(""));
   sgemm(false, false, 2, 2, 2, 1.0f, A.data(), 2, B.data(), 2, 0.0f, C.data(), 2);
   CHECK(C == std::vector<float>{1, 2, 3, 4});
+}
+
+TEST_CASE("sgemm_nt_rows (C += A B^T over long rows) matches the reference, edges and accumulation too") {
+  PhiloxRng rng(12);
+  const int align = kGemmNtRowsAlign;
+  for (int trial = 0; trial < 40; ++trial) {
+    // M and N cross the 4 x 4 blocks' edges; K is any multiple of the vector width, up to 1,024 + 2.
+    const int M = 1 + int(rng.next_below(13)), N = 1 + int(rng.next_below(13));
+    const int K = align * (1 + int(rng.next_below(64 + 2)));
+    const int lda = K + align * int(rng.next_below(2)), ldb = K + align, ldc = N + 3;
+    const bool accumulate = trial % 3 == 0;
+    std::vector<float> A = random_vector(size_t(M) * lda, rng), B = random_vector(size_t(N) * ldb, rng);
+    std::vector<float> C = random_vector(size_t(M) * ldc, rng), C_ref = C;
+    sgemm_nt_rows(M, N, K, A.data(), lda, B.data(), ldb, C.data(), ldc, accumulate);
+    sgemm_reference(false, true, M, N, K, 1.0f, A.data(), lda, B.data(), ldb, accumulate ? 1.0f : 0.0f,
+                    C_ref.data(), ldc);
+    double worst = 0;
+    for (int i = 0; i < M; ++i) {
+      for (int j = 0; j < N; ++j)
+        worst = std::max(worst, double(std::abs(C[i * ldc + j] - C_ref[i * ldc + j])));
+      for (int j = N; j < ldc; ++j) CHECK(C[i * ldc + j] == C_ref[i * ldc + j]);  // padding untouched
+    }
+    INFO("M=", M, " N=", N, " K=", K, " accumulate=", accumulate);
+    CHECK(worst / std::sqrt(double(K)) < 2e-6);
+  }
+  // A K that is not a multiple of the vector width is refused, not read past.
+  std::vector<float> a(64, 1.0f), c(1);
+  CHECK_THROWS(sgemm_nt_rows(1, 1, align + 1, a.data(), 2 * align, a.data(), 2 * align, c.data(), 1, false));
+}
+
+TEST_CASE("sgemm_nt_rows gives the same bits on every run") {
+  PhiloxRng rng(13);
+  const int M = 9, N = 7, K = kGemmNtRowsAlign * 40;
+  std::vector<float> A = random_vector(size_t(M) * K, rng), B = random_vector(size_t(N) * K, rng);
+  std::vector<float> first(size_t(M) * N), again(size_t(M) * N);
+  sgemm_nt_rows(M, N, K, A.data(), K, B.data(), K, first.data(), N, false);
+  sgemm_nt_rows(M, N, K, A.data(), K, B.data(), K, again.data(), N, false);
+  CHECK(first == again);
 }
