@@ -34,65 +34,77 @@ int images_per_group(const Conv2dGeometry& g, int min_width = 256) {
   return std::min(wanted, share);
 }
 
-// Output columns ox whose input column ox*stride - padding + kx lies inside the image: [first, last).
-// Computing the range once per (kx) keeps the inner copy loops free of bounds checks.
-struct ValidRange {
-  int first, last;
+int patch_size(const Conv2dGeometry& g) {
+  return g.in_channels * g.kernel_height * g.kernel_width;
+}
+
+// One input plane with its zero border made explicit: (H + 2*padding) x (W + 2*padding) values, rows
+// `stride` floats apart. im2col reads its windows from here and col2im adds into it, so neither needs a
+// bounds check or a zero-fill pass over the lowered matrix: every row of a window is a plain strided copy.
+struct PaddedPlane {
+  int height, width, stride;
+  float* data;  // thread scratch, slot 4 (kernels/cpu/gemm.cpp uses 2 and 3, the passes below 0 and 1)
+
+  explicit PaddedPlane(const Conv2dGeometry& g)
+      : height(g.in_height + 2 * g.padding), width(g.in_width + 2 * g.padding), stride(width) {
+    data = thread_scratch(4, size_t(height) * stride);
+    std::fill(data, data + size_t(height) * stride, 0.0f);  // the border stays zero from here on
+  }
+  float* row(int y) { return data + size_t(y) * stride; }
+  // Copies an image plane into the interior (the border is untouched).
+  void load(const float* image, const Conv2dGeometry& g) {
+    for (int y = 0; y < g.in_height; ++y)
+      std::copy_n(image + size_t(y) * g.in_width, g.in_width, row(y + g.padding) + g.padding);
+  }
+  // Copies the interior out to an image plane, and zeroes it for the next one.
+  void store_and_clear(float* image, const Conv2dGeometry& g) {
+    for (int y = 0; y < g.in_height; ++y) {
+      float* interior = row(y + g.padding) + g.padding;
+      std::copy_n(interior, g.in_width, image + size_t(y) * g.in_width);
+    }
+    std::fill(data, data + size_t(height) * stride, 0.0f);
+  }
 };
-ValidRange valid_outputs(int offset, int stride, int in_size, int out_size) {
-  // Need 0 <= o*stride + offset < in_size.
-  int first = offset >= 0 ? 0 : (-offset + stride - 1) / stride;
-  int last = in_size - offset <= 0 ? 0 : (in_size - offset + stride - 1) / stride;
-  first = std::min(first, out_size);
-  last = std::max(first, std::min(last, out_size));
-  return {first, last};
+
+// The row of col for (c, ky, kx) and image i of the group.
+float* col_row(const Conv2dGeometry& g, float* col, int ld, int c, int ky, int kx, int i) {
+  const int plane = g.out_height() * g.out_width();
+  return col + size_t((c * g.kernel_height + ky) * g.kernel_width + kx) * ld + size_t(i) * plane;
 }
 
 // col (rows = C*kh*kw, cols = group*Ho*Wo) from images [first, first+group) of x. Rows are `ld` floats
 // apart; columns from group*Ho*Wo up to ld are set to zero (padding for sgemm_nt_rows).
 void im2col(const Conv2dGeometry& g, const float* x, int first, int group, float* col, int ld) {
-  const int Ho = g.out_height(), Wo = g.out_width(), plane = Ho * Wo, width = group * plane, s = g.stride;
-  for (int c = 0; c < g.in_channels; ++c)
-    for (int ky = 0; ky < g.kernel_height; ++ky)
-      for (int kx = 0; kx < g.kernel_width; ++kx) {
-        float* row = col + size_t((c * g.kernel_height + ky) * g.kernel_width + kx) * ld;
-        std::fill(row + width, row + ld, 0.0f);
-        const ValidRange cols = valid_outputs(kx - g.padding, s, g.in_width, Wo);
-        const ValidRange rows = valid_outputs(ky - g.padding, s, g.in_height, Ho);
-        for (int i = 0; i < group; ++i) {
-          const float* image = x + (size_t(first + i) * g.in_channels + c) * g.in_height * g.in_width;
-          float* out_plane = row + i * plane;
-          std::fill(out_plane, out_plane + rows.first * Wo, 0.0f);
-          std::fill(out_plane + rows.last * Wo, out_plane + plane, 0.0f);
-          for (int oy = rows.first; oy < rows.last; ++oy) {
-            float* out = out_plane + oy * Wo;
-            const float* in = image + size_t(oy * s - g.padding + ky) * g.in_width + (kx - g.padding);
-            std::fill(out, out + cols.first, 0.0f);
-            gather_strided(out + cols.first, in + cols.first * s, cols.last - cols.first, s);
-            std::fill(out + cols.last, out + Wo, 0.0f);
-          }
+  const int Ho = g.out_height(), Wo = g.out_width(), s = g.stride, width = group * Ho * Wo;
+  for (int r = 0; r < patch_size(g); ++r)
+    std::fill(col + size_t(r) * ld + width, col + size_t(r + 1) * ld, 0.0f);
+  PaddedPlane padded(g);
+  for (int i = 0; i < group; ++i)
+    for (int c = 0; c < g.in_channels; ++c) {
+      padded.load(x + (size_t(first + i) * g.in_channels + c) * g.in_height * g.in_width, g);
+      for (int ky = 0; ky < g.kernel_height; ++ky)
+        for (int kx = 0; kx < g.kernel_width; ++kx) {
+          float* out = col_row(g, col, ld, c, ky, kx, i);
+          for (int oy = 0; oy < Ho; ++oy) gather_strided(out + oy * Wo, padded.row(oy * s + ky) + kx, Wo, s);
         }
-      }
+    }
 }
 
-// The adjoint of im2col: adds every entry of col back into the input pixel it was copied from.
-void col2im_add(const Conv2dGeometry& g, const float* col, int first, int group, float* dx) {
-  const int Ho = g.out_height(), Wo = g.out_width(), plane = Ho * Wo, width = group * plane, s = g.stride;
-  for (int c = 0; c < g.in_channels; ++c)
-    for (int ky = 0; ky < g.kernel_height; ++ky)
-      for (int kx = 0; kx < g.kernel_width; ++kx) {
-        const float* row = col + size_t((c * g.kernel_height + ky) * g.kernel_width + kx) * width;
-        const ValidRange cols = valid_outputs(kx - g.padding, s, g.in_width, Wo);
-        const ValidRange rows = valid_outputs(ky - g.padding, s, g.in_height, Ho);
-        for (int i = 0; i < group; ++i) {
-          float* image = dx + (size_t(first + i) * g.in_channels + c) * g.in_height * g.in_width;
-          for (int oy = rows.first; oy < rows.last; ++oy) {
-            const float* in = row + i * plane + oy * Wo;
-            float* out = image + size_t(oy * s - g.padding + ky) * g.in_width + (kx - g.padding);
-            scatter_add_strided(out + cols.first * s, in + cols.first, cols.last - cols.first, s);
-          }
+// The adjoint of im2col: every entry of col added back into the input pixel it was copied from. Writes
+// (not adds) images [first, first+group) of dx.
+void col2im(const Conv2dGeometry& g, const float* col, int ld, int first, int group, float* dx) {
+  const int Ho = g.out_height(), Wo = g.out_width(), s = g.stride;
+  PaddedPlane padded(g);
+  for (int i = 0; i < group; ++i)
+    for (int c = 0; c < g.in_channels; ++c) {
+      for (int ky = 0; ky < g.kernel_height; ++ky)
+        for (int kx = 0; kx < g.kernel_width; ++kx) {
+          const float* in = col_row(g, const_cast<float*>(col), ld, c, ky, kx, i);
+          for (int oy = 0; oy < Ho; ++oy)
+            scatter_add_strided(padded.row(oy * s + ky) + kx, in + oy * Wo, Wo, s);
         }
-      }
+      padded.store_and_clear(dx + (size_t(first + i) * g.in_channels + c) * g.in_height * g.in_width, g);
+    }
 }
 
 // Copies dy of images [first, first+group) into a (O, group*Ho*Wo) matrix with rows `ld` floats apart, or
@@ -111,10 +123,6 @@ void regroup(const Conv2dGeometry& g, int first, int group, float* nchw, float* 
         std::copy_n(image_plane, plane, matrix_part);
     }
   }
-}
-
-int patch_size(const Conv2dGeometry& g) {
-  return g.in_channels * g.kernel_height * g.kernel_width;
 }
 
 // Output pixels per group in the weight gradient (see conv2d_backward_weight).
@@ -162,9 +170,7 @@ void conv2d_backward_data(const Conv2dGeometry& g, const float* dy, const float*
         dy_matrix = gathered;
       }
       sgemm(true, false, K, width, g.out_channels, 1.0f, w, K, dy_matrix, width, 0.0f, dcol, width);
-      std::fill_n(dx + size_t(first) * g.in_channels * g.in_height * g.in_width,
-                  size_t(count) * g.in_channels * g.in_height * g.in_width, 0.0f);
-      col2im_add(g, dcol, first, count, dx);
+      col2im(g, dcol, width, first, count, dx);
     }
   });
 }

@@ -8,7 +8,7 @@ namespace untangle {
 
 namespace {
 
-constexpr int kSlots = 4;
+constexpr int kSlots = 5;
 
 struct ScratchBuffers {
   float* data[kSlots] = {};

@@ -7,7 +7,7 @@
 
 namespace untangle {
 
-// A buffer of at least `count` floats for this thread, 64-byte aligned, contents undefined. `slot` (0..3)
+// A buffer of at least `count` floats for this thread, 64-byte aligned, contents undefined. `slot` (0..4)
 // tells apart buffers that one call needs at the same time. Valid until the same thread asks for the same
 // slot again.
 float* thread_scratch(int slot, size_t count);

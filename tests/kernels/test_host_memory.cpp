@@ -60,5 +60,5 @@ TEST_CASE("thread scratch buffers grow on demand, stay put otherwise, and differ
   float* other_thread = nullptr;
   std::thread([&] { other_thread = thread_scratch(0, 100); }).join();
   CHECK(other_thread != grown);
-  CHECK_THROWS(thread_scratch(4, 1));
+  CHECK_THROWS(thread_scratch(5, 1));
 }
