@@ -21,7 +21,7 @@
 # Each failure prints FILE:LINE and what is wrong; the exit status is 1 when any is found.
 set -euo pipefail
 
-readonly source_folders=(.ci apps autograd core data docs kernels metrics nn scripts tests)
+readonly source_folders=(.ci apps autograd cmake core data docs kernels metrics nn scripts tests)
 folders=$(IFS='|' && echo "${source_folders[*]}")
 readonly folders=${folders//./\\.}  # as a regular expression: .ci|apps|... with the dot escaped
 # A cited path: a top-level folder at a word start (not after a letter, digit, '_', '.', '/', ':' or '-').

@@ -128,6 +128,19 @@ void regroup(const Conv2dGeometry& g, int first, int group, float* nchw, float* 
 // Output pixels per group in the weight gradient (see conv2d_backward_weight).
 constexpr int kWeightGroupWidth = 1024;
 
+// The sum of p[0, n): 16 running sums side by side (the compiler keeps them in one vector register), added
+// up in order at the end: vector speed with a summation order fixed by n alone.
+float lane_sum(const float* p, int n) {
+  float lanes[16] = {};
+  int q = 0;
+  for (; q + 16 <= n; q += 16)
+    for (int l = 0; l < 16; ++l) lanes[l] += p[q + l];
+  for (; q < n; ++q) lanes[q % 16] += p[q];
+  float sum = 0.0f;
+  for (int l = 0; l < 16; ++l) sum += lanes[l];
+  return sum;
+}
+
 int round_up(int n, int multiple) {
   return (n + multiple - 1) / multiple * multiple;
 }
@@ -144,14 +157,11 @@ void conv2d_forward(const Conv2dGeometry& g, const float* x, const float* w, con
       const int first = index * group, count = std::min(group, g.batch - first), width = count * plane;
       im2col(g, x, first, count, col, width);
       float* out = count == 1 ? y + size_t(first) * g.out_channels * plane : product;
-      sgemm(false, false, g.out_channels, width, K, 1.0f, w, K, col, width, 0.0f, out, width);
+      if (bias)  // the bias goes in as the product is stored, not in a pass of its own
+        sgemm_bias(false, false, g.out_channels, width, K, w, K, col, width, bias, out, width);
+      else
+        sgemm(false, false, g.out_channels, width, K, 1.0f, w, K, col, width, 0.0f, out, width);
       if (count > 1) regroup(g, first, count, y, product, width, true);
-      if (bias)
-        for (int i = 0; i < count; ++i)
-          for (int o = 0; o < g.out_channels; ++o) {
-            float* p = y + (size_t(first + i) * g.out_channels + o) * plane;
-            for (int q = 0; q < plane; ++q) p[q] += bias[o];
-          }
     }
   });
 }
@@ -181,13 +191,14 @@ void conv2d_backward_weight(const Conv2dGeometry& g, const float* x, const float
   // pixels, as they lie. Wider groups than the other passes: its lane sums are paid once per group.
   const int group = images_per_group(g, kWeightGroupWidth), groups = (g.batch + group - 1) / group;
   const int K = patch_size(g), plane = g.out_height() * g.out_width(), O = g.out_channels;
-  const size_t weight_count = size_t(O) * K;
+  const size_t weight_count = size_t(O) * K, per_chunk = weight_count + O;  // dW, then dbias
   const int ld = round_up(group * plane, kGemmNtRowsAlign);
   // One partial gradient per chunk, added in chunk order: the same sum in the same order every run.
   const int chunks = parallel_chunk_count(groups);
-  std::vector<float> partial(weight_count * chunks, 0.0f);
+  std::vector<float> partial(per_chunk * chunks, 0.0f);
   parallel_for(groups, [&](long long first_group, long long last_group, int chunk) {
-    float* my_dw = partial.data() + weight_count * chunk;
+    float* my_dw = partial.data() + per_chunk * chunk;
+    float* my_db = my_dw + weight_count;
     float* col = thread_scratch(0, size_t(K) * ld);
     float* gathered = thread_scratch(1, size_t(O) * ld);
     for (int index = int(first_group); index < int(last_group); ++index) {
@@ -202,14 +213,18 @@ void conv2d_backward_weight(const Conv2dGeometry& g, const float* x, const float
         ldy = width;
       }
       sgemm_nt_rows(O, K, width, dy_matrix, ldy, col, width, my_dw, K, true);
+      if (dbias)  // the bias gradient sums the same rows of dY, while they are still in cache
+        for (int o = 0; o < O; ++o) my_db[o] += lane_sum(dy_matrix + size_t(o) * ldy, width);
     }
   });
-  for (size_t i = 0; i < weight_count; ++i) {
+  for (size_t i = 0; i < per_chunk; ++i) {
     float sum = 0.0f;
-    for (int t = 0; t < chunks; ++t) sum += partial[weight_count * t + i];
-    dw[i] = sum;
+    for (int t = 0; t < chunks; ++t) sum += partial[per_chunk * t + i];
+    if (i < weight_count)
+      dw[i] = sum;
+    else if (dbias)
+      dbias[i - weight_count] = sum;
   }
-  if (dbias) conv2d_bias_gradient(dy, g.batch, O, plane, dbias);
 }
 
 void conv2d_bias_gradient(const float* dy, int batch, int channels, int plane, float* dbias) {
@@ -218,15 +233,7 @@ void conv2d_bias_gradient(const float* dy, int batch, int channels, int plane, f
     for (long long c = first; c < last; ++c) {
       float sum = 0.0f;
       for (int n = 0; n < batch; ++n) {
-        const float* p = dy + (size_t(n) * channels + c) * plane;
-        // 16 running sums side by side (the compiler keeps them in one vector register), added up in
-        // order at the end: vector speed with a summation order fixed by the plane's size alone.
-        float lanes[16] = {};
-        int q = 0;
-        for (; q + 16 <= plane; q += 16)
-          for (int l = 0; l < 16; ++l) lanes[l] += p[q + l];
-        for (; q < plane; ++q) lanes[q % 16] += p[q];
-        for (int l = 0; l < 16; ++l) sum += lanes[l];
+        sum += lane_sum(dy + (size_t(n) * channels + c) * plane, plane);
       }
       dbias[c] = sum;
     }

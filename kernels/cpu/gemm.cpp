@@ -99,38 +99,52 @@ void pack_b(const MatrixView& b, int k0, int depth, int col0, int cols, float* p
   }
 }
 
-// C tile (rows x cols <= MR x NR) += alpha * A panel (depth x MR) * B panel (depth x NR), or = when
-// `overwrite` (the first slice of K when beta is 0: C is then never read, so it needs no zero fill first).
-void micro_kernel(int depth, const float* a, const float* b, float alpha, float* c, int ldc, int rows,
-                  int cols, bool overwrite) {
+// C tile (rows x cols <= MR x NR) += alpha * A panel (depth x MR) * B panel (depth x NR). B's rows are
+// `b_stride` floats apart: NR when packed, ldb when a row-major B is read where it lies. With `overwrite`
+// (the first slice of K when beta is 0) C is not read, so it needs no zero fill first, and the tile starts
+// from row_bias[r] instead (when given): a bias added in the same store.
+void micro_kernel(int depth, const float* a, const float* b, int b_stride, float alpha, float* c, int ldc,
+                  int rows, int cols, bool overwrite, const float* row_bias) {
+  // Every loop over r is unrolled, so each acc[r][h] is a register of its own (a loop left rolled makes
+  // GCC keep the array on the stack and load it back: a tax on every short tile).
   Vec acc[kMR][2];
+#pragma GCC unroll 16
   for (int r = 0; r < kMR; ++r) acc[r][0] = acc[r][1] = Vec{};
-  for (int k = 0; k < depth; ++k, a += kMR, b += kNR) {
+  for (int k = 0; k < depth; ++k, a += kMR, b += b_stride) {
     Vec b0 = load_vector(b), b1 = load_vector(b + kVectorFloats);
-#pragma GCC unroll 8
+#pragma GCC unroll 16
     for (int r = 0; r < kMR; ++r) {
       acc[r][0] += a[r] * b0;
       acc[r][1] += a[r] * b1;
     }
   }
   if (rows == kMR && cols == kNR) {
+#pragma GCC unroll 16
     for (int r = 0; r < kMR; ++r) {
       float* row = c + r * ldc;
-      const Vec old0 = overwrite ? Vec{} : load_vector(row);
-      const Vec old1 = overwrite ? Vec{} : load_vector(row + kVectorFloats);
+      Vec old0 = Vec{}, old1 = Vec{};
+      if (!overwrite) {
+        old0 = load_vector(row);
+        old1 = load_vector(row + kVectorFloats);
+      } else if (row_bias) {
+        old0 = old1 = Vec{} + row_bias[r];
+      }
       store_vector(row, old0 + alpha * acc[r][0]);
       store_vector(row + kVectorFloats, old1 + alpha * acc[r][1]);
     }
     return;
   }
   alignas(64) float tile[kMR][kNR];
+#pragma GCC unroll 16
   for (int r = 0; r < kMR; ++r) {
     store_vector(tile[r], acc[r][0]);
     store_vector(tile[r] + kVectorFloats, acc[r][1]);
   }
   for (int r = 0; r < rows; ++r)
-    for (int col = 0; col < cols; ++col)
-      c[r * ldc + col] = (overwrite ? 0.0f : c[r * ldc + col]) + alpha * tile[r][col];
+    for (int col = 0; col < cols; ++col) {
+      const float old = overwrite ? (row_bias ? row_bias[r] : 0.0f) : c[r * ldc + col];
+      c[r * ldc + col] = old + alpha * tile[r][col];
+    }
 }
 
 void scale_c(int M, int N, float beta, float* C, int ldc) {
@@ -144,28 +158,40 @@ void scale_c(int M, int N, float beta, float* C, int ldc) {
   }
 }
 
+// A slice of a row-major (not transposed) B at most this deep is read where it lies instead of packed:
+// its panel (depth x NR) is then small enough to stay in L1 for every row panel of A, and the copy would
+// cost about as much as the multiply (the convolutions' short patches: 1-channel layers have K = 16).
+constexpr int kDirectDepth = 64;
+
 // The single-threaded algorithm: loops over KC slices, MC row blocks, and NR x MR register tiles.
-// `overwrite`: C's old values are ignored (beta = 0), so the first slice stores instead of adding.
+// `overwrite`: C's old values are ignored (beta = 0), so the first slice stores instead of adding, and
+// starts from row_bias (when given).
 void sgemm_serial(const MatrixView& a, const MatrixView& b, int M, int N, int K, float alpha, float* C,
-                  int ldc, bool overwrite) {
+                  int ldc, bool overwrite, const float* row_bias) {
   const int nc = std::min(kNC, ((N + kNR - 1) / kNR) * kNR);
-  // Scratch slots 2 and 3 (kernels/cpu/conv2d.cpp, which calls this, uses 0 and 1).
+  // Scratch slots 2 and 3 (kernels/cpu/conv2d.cpp, which calls this, uses 0, 1 and 4).
   float* packed_b = thread_scratch(2, size_t(kKC) * nc);
   float* packed_a = thread_scratch(3, size_t(kMC) * kKC);
   for (int col0 = 0; col0 < N; col0 += kNC) {
     const int cols = std::min(kNC, N - col0);
     for (int k0 = 0; k0 < K; k0 += kKC) {
       const int depth = std::min(kKC, K - k0);
-      pack_b(b, k0, depth, col0, cols, packed_b);
+      // Read in place: every whole panel; only a ragged last one (fewer than NR columns) is packed.
+      const bool direct = !b.transposed && depth <= kDirectDepth;
+      const int whole = direct ? cols / kNR * kNR : 0;
+      pack_b(b, k0, depth, col0 + whole, cols - whole, packed_b);
       for (int row0 = 0; row0 < M; row0 += kMC) {
         const int rows = std::min(kMC, M - row0);
         pack_a(a, row0, rows, k0, depth, packed_a);
         for (int j = 0; j < cols; j += kNR) {
-          const float* b_panel = packed_b + size_t(j) * depth;
+          const bool in_place = j < whole;
+          const float* b_panel =
+              in_place ? b.data + size_t(k0) * b.stride + col0 + j : packed_b + size_t(j - whole) * depth;
           for (int i = 0; i < rows; i += kMR) {
-            micro_kernel(depth, packed_a + size_t(i) * depth, b_panel, alpha,
+            micro_kernel(depth, packed_a + size_t(i) * depth, b_panel, in_place ? b.stride : kNR, alpha,
                          C + size_t(row0 + i) * ldc + col0 + j, ldc, std::min(kMR, rows - i),
-                         std::min(kNR, cols - j), overwrite && k0 == 0);
+                         std::min(kNR, cols - j), overwrite && k0 == 0,
+                         row_bias ? row_bias + row0 + i : nullptr);
           }
         }
       }
@@ -173,21 +199,23 @@ void sgemm_serial(const MatrixView& a, const MatrixView& b, int M, int N, int K,
   }
 }
 
-}  // namespace
-
-void sgemm(bool transpose_a, bool transpose_b, int M, int N, int K, float alpha, const float* A, int lda,
-           const float* B, int ldb, float beta, float* C, int ldc) {
+// sgemm and sgemm_bias: C = alpha op(A) op(B) + beta C (+ row_bias), split over the threads.
+void gemm(bool transpose_a, bool transpose_b, int M, int N, int K, float alpha, const float* A, int lda,
+          const float* B, int ldb, float beta, const float* row_bias, float* C, int ldc) {
   if (M <= 0 || N <= 0) return;
-  if (K <= 0 || alpha == 0.0f) {
+  const bool overwrite = beta == 0.0f;  // as BLAS: beta = 0 overwrites C, even NaN
+  if (K <= 0 || alpha == 0.0f) {  // no product: C = beta C (+ row_bias)
     scale_c(M, N, beta, C, ldc);
+    if (row_bias)
+      for (int i = 0; i < M; ++i)
+        for (int j = 0; j < N; ++j) C[size_t(i) * ldc + j] += row_bias[i];
     return;
   }
-  const bool overwrite = beta == 0.0f;  // as BLAS: beta = 0 overwrites C, even NaN
   if (!overwrite) scale_c(M, N, beta, C, ldc);
   const MatrixView a{A, lda, transpose_a}, b{B, ldb, transpose_b};
   const int threads = parallel_thread_count();
   if (threads == 1 || in_parallel_region() || double(M) * N * K < 4.0e6) {
-    sgemm_serial(a, b, M, N, K, alpha, C, ldc, overwrite);
+    sgemm_serial(a, b, M, N, K, alpha, C, ldc, overwrite, row_bias);
     return;
   }
   // Threads take disjoint column blocks of C (each packs its own slice of B and all of A) when C is
@@ -197,16 +225,29 @@ void sgemm(bool transpose_a, bool transpose_b, int M, int N, int K, float alpha,
     parallel_for(panels, [&](long long first, long long last, int) {
       const int col0 = int(first) * kNR, cols = std::min(N, int(last) * kNR) - col0;
       MatrixView b_part{transpose_b ? B + size_t(col0) * ldb : B + col0, ldb, transpose_b};
-      sgemm_serial(a, b_part, M, cols, K, alpha, C + col0, ldc, overwrite);
+      sgemm_serial(a, b_part, M, cols, K, alpha, C + col0, ldc, overwrite, row_bias);
     });
   } else {
     const long long panels = (M + kMR - 1) / kMR;
     parallel_for(panels, [&](long long first, long long last, int) {
       const int row0 = int(first) * kMR, rows = std::min(M, int(last) * kMR) - row0;
       MatrixView a_part{transpose_a ? A + row0 : A + size_t(row0) * lda, lda, transpose_a};
-      sgemm_serial(a_part, b, rows, N, K, alpha, C + size_t(row0) * ldc, ldc, overwrite);
+      sgemm_serial(a_part, b, rows, N, K, alpha, C + size_t(row0) * ldc, ldc, overwrite,
+                   row_bias ? row_bias + row0 : nullptr);
     });
   }
+}
+
+}  // namespace
+
+void sgemm(bool transpose_a, bool transpose_b, int M, int N, int K, float alpha, const float* A, int lda,
+           const float* B, int ldb, float beta, float* C, int ldc) {
+  gemm(transpose_a, transpose_b, M, N, K, alpha, A, lda, B, ldb, beta, nullptr, C, ldc);
+}
+
+void sgemm_bias(bool transpose_a, bool transpose_b, int M, int N, int K, const float* A, int lda,
+                const float* B, int ldb, const float* row_bias, float* C, int ldc) {
+  gemm(transpose_a, transpose_b, M, N, K, 1.0f, A, lda, B, ldb, 0.0f, row_bias, C, ldc);
 }
 
 }  // namespace untangle
