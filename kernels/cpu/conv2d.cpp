@@ -12,6 +12,7 @@
 #include "kernels/cpu/conv2d.h"
 
 #include <algorithm>
+#include <optional>
 #include <vector>
 
 #include "kernels/cpu/gemm.h"
@@ -76,16 +77,22 @@ float* col_row(const Conv2dGeometry& g, float* col, int ld, int c, int ky, int k
 // apart; columns from group*Ho*Wo up to ld are set to zero (padding for sgemm_nt_rows).
 void im2col(const Conv2dGeometry& g, const float* x, int first, int group, float* col, int ld) {
   const int Ho = g.out_height(), Wo = g.out_width(), s = g.stride, width = group * Ho * Wo;
-  for (int r = 0; r < patch_size(g); ++r)
-    std::fill(col + size_t(r) * ld + width, col + size_t(r + 1) * ld, 0.0f);
-  PaddedPlane padded(g);
+  for (int r = 0; r < patch_size(g); ++r) std::fill(col + size_t(r) * ld + width, col + size_t(r + 1) * ld, 0.0f);
+  // Without padding every window lies inside the image: its rows are read where they are.
+  std::optional<PaddedPlane> padded;
+  if (g.padding > 0) padded.emplace(g);
   for (int i = 0; i < group; ++i)
     for (int c = 0; c < g.in_channels; ++c) {
-      padded.load(x + (size_t(first + i) * g.in_channels + c) * g.in_height * g.in_width, g);
+      const float* image = x + (size_t(first + i) * g.in_channels + c) * g.in_height * g.in_width;
+      if (padded) padded->load(image, g);
       for (int ky = 0; ky < g.kernel_height; ++ky)
         for (int kx = 0; kx < g.kernel_width; ++kx) {
           float* out = col_row(g, col, ld, c, ky, kx, i);
-          for (int oy = 0; oy < Ho; ++oy) gather_strided(out + oy * Wo, padded.row(oy * s + ky) + kx, Wo, s);
+          for (int oy = 0; oy < Ho; ++oy) {
+            const int y = oy * s + ky;
+            const float* in = padded ? padded->row(y) : image + size_t(y) * g.in_width;
+            gather_strided(out + oy * Wo, in + kx, Wo, s);
+          }
         }
     }
 }
