@@ -77,7 +77,8 @@ float* col_row(const Conv2dGeometry& g, float* col, int ld, int c, int ky, int k
 // apart; columns from group*Ho*Wo up to ld are set to zero (padding for sgemm_nt_rows).
 void im2col(const Conv2dGeometry& g, const float* x, int first, int group, float* col, int ld) {
   const int Ho = g.out_height(), Wo = g.out_width(), s = g.stride, width = group * Ho * Wo;
-  for (int r = 0; r < patch_size(g); ++r) std::fill(col + size_t(r) * ld + width, col + size_t(r + 1) * ld, 0.0f);
+  for (int r = 0; r < patch_size(g); ++r)
+    std::fill(col + size_t(r) * ld + width, col + size_t(r + 1) * ld, 0.0f);
   // Without padding every window lies inside the image: its rows are read where they are.
   std::optional<PaddedPlane> padded;
   if (g.padding > 0) padded.emplace(g);
@@ -232,6 +233,16 @@ void conv2d_backward_weight(const Conv2dGeometry& g, const float* x, const float
     else if (dbias)
       dbias[i - weight_count] = sum;
   }
+}
+
+void conv2d_add_bias(float* y, const float* bias, int batch, int channels, int plane) {
+  parallel_for(static_cast<long long>(batch) * channels, [&](long long first, long long last, int) {
+    for (long long index = first; index < last; ++index) {
+      float* p = y + size_t(index) * plane;
+      const float b = bias[index % channels];
+      for (int q = 0; q < plane; ++q) p[q] += b;
+    }
+  });
 }
 
 void conv2d_bias_gradient(const float* dy, int batch, int channels, int plane, float* dbias) {

@@ -39,6 +39,9 @@ void conv2d_backward_weight(const Conv2dGeometry& g, const float* x, const float
 // overwrites dbias. A convolution's bias gradient, and a transposed convolution's.
 void conv2d_bias_gradient(const float* dy, int batch, int channels, int plane, float* dbias);
 
+// y[n, c, :] += bias[c] for y: (batch, channels, plane): a transposed convolution's bias.
+void conv2d_add_bias(float* y, const float* bias, int batch, int channels, int plane);
+
 void conv2d_forward_reference(const Conv2dGeometry& g, const float* x, const float* w, const float* bias,
                               float* y);
 void conv2d_backward_data_reference(const Conv2dGeometry& g, const float* dy, const float* w, float* dx);

@@ -204,7 +204,7 @@ void gemm(bool transpose_a, bool transpose_b, int M, int N, int K, float alpha, 
           const float* B, int ldb, float beta, const float* row_bias, float* C, int ldc) {
   if (M <= 0 || N <= 0) return;
   const bool overwrite = beta == 0.0f;  // as BLAS: beta = 0 overwrites C, even NaN
-  if (K <= 0 || alpha == 0.0f) {  // no product: C = beta C (+ row_bias)
+  if (K <= 0 || alpha == 0.0f) {        // no product: C = beta C (+ row_bias)
     scale_c(M, N, beta, C, ldc);
     if (row_bias)
       for (int i = 0; i < M; ++i)
