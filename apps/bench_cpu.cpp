@@ -153,6 +153,25 @@ void print_share_of_sgemm(const std::vector<ConvLayer>& layers, const std::vecto
   std::printf("passes at >= %.0f%% of the SGEMM: %d of %d\n", target_percent, at_target, passes);
 }
 
+// The physical floor of a training step's convolutions: their arithmetic at the SGEMM's speed (the first
+// layer's backward-data pass is not run in training: the images need no gradient), against the sum of the
+// passes as measured above.
+void print_floor(const std::vector<ConvLayer>& layers, const std::vector<PassSpeeds>& speeds,
+                 double sgemm_gflops) {
+  double gflop = 0, measured_ms = 0;
+  for (size_t i = 0; i < layers.size(); ++i) {
+    const double pass_gflop = 2.0 * layers[i].geometry.multiply_adds() / 1e9;
+    const bool input_layer = i == 0;
+    gflop += pass_gflop * (input_layer ? 2 : 3);
+    measured_ms += 1e3 * pass_gflop / speeds[i].forward + 1e3 * pass_gflop / speeds[i].backward_weight;
+    if (!input_layer) measured_ms += 1e3 * pass_gflop / speeds[i].backward_data;
+  }
+  const double floor_ms = 1e3 * gflop / sgemm_gflops;
+  std::printf("the step's convolution passes: %.2f GFLOP; at the SGEMM's speed (the floor) %.1f ms, as "
+              "measured above %.1f ms (%.2f x the floor)\n",
+              gflop, floor_ms, measured_ms, measured_ms / floor_ms);
+}
+
 // The per-layer table of `arch`'s convolutions, then their share of the SGEMM's speed.
 void bench_convolutions(const std::string& arch, int channels, int batch, double sgemm_gflops) {
   std::vector<ConvLayer> layers = encoder_layers(arch, channels, batch);
@@ -165,6 +184,7 @@ void bench_convolutions(const std::string& arch, int channels, int batch, double
   std::vector<PassSpeeds> speeds;
   for (const ConvLayer& layer : layers) speeds.push_back(bench_conv_layer(layer, rng));
   print_share_of_sgemm(layers, speeds, sgemm_gflops);
+  print_floor(layers, speeds, sgemm_gflops);
 }
 
 // One training step of `arch` (untangle's "conv" for dislib, "burgess"), timed; returns the median ms.

@@ -1,4 +1,5 @@
-# -march=native, and the narrowest extra flag that makes this compiler's native code correct.
+# -march=<UNTANGLE_MARCH> (native by default), and the narrowest extra flag that makes this compiler's code
+# for it correct.
 #
 # GCC 12.2 (Debian 12) miscompiles a std::vector of floats or doubles built from a constant initializer list
 # when 256/512-bit vectors are in play: {1, 1, 0, 0} is stored as {1, 1, 1, 1} (cmake/vector_constant_probe.cpp
@@ -9,13 +10,13 @@
 #   2. -fno-tree-slp-vectorize: GCC stops vectorising straight-line code, where the bad constant store comes
 #      from; loops are still vectorised, and our hot loops are loops or explicit vector code;
 #   3. also -mprefer-vector-width=128 (never needed so far; a last resort before giving up on native code).
-# If none passes, the build drops -march=native with a warning. tests/kernels/test_compiler_sanity.cpp checks
+# If none passes, the build drops -march with a warning. tests/kernels/test_compiler_sanity.cpp checks
 # the same pattern in the built tests.
 include(CheckCXXSourceRuns)
 # Read at include time: inside the function CMAKE_CURRENT_LIST_DIR would be the caller's folder.
 set(UNTANGLE_VECTOR_PROBE ${CMAKE_CURRENT_LIST_DIR}/vector_constant_probe.cpp)
 
-function(untangle_choose_native_flags out_var)
+function(untangle_choose_native_flags march out_var)
   file(READ ${UNTANGLE_VECTOR_PROBE} probe)
   set(candidates "none" "-fno-tree-slp-vectorize" "-fno-tree-slp-vectorize -mprefer-vector-width=128")
   set(index 0)
@@ -26,22 +27,22 @@ function(untangle_choose_native_flags out_var)
     endif()
     set(passed TRUE)
     foreach(level -O2 -O3)
-      set(CMAKE_REQUIRED_FLAGS "${level} -march=native ${extra}")
+      set(CMAKE_REQUIRED_FLAGS "${level} -march=${march} ${extra}")
       set(CMAKE_REQUIRED_QUIET ON)
-      check_cxx_source_runs("${probe}" UNTANGLE_NATIVE_PROBE_${index}${level})
-      if(NOT UNTANGLE_NATIVE_PROBE_${index}${level})
+      check_cxx_source_runs("${probe}" UNTANGLE_PROBE_${march}_${index}${level})
+      if(NOT UNTANGLE_PROBE_${march}_${index}${level})
         set(passed FALSE)
       endif()
     endforeach()
     if(passed)
-      message(STATUS "untangle: -march=native, extra flags for correct vector code: ${candidate}")
+      message(STATUS "untangle: -march=${march}, extra flags for correct vector code: ${candidate}")
       separate_arguments(extra_list UNIX_COMMAND "${extra}")
-      set(${out_var} -march=native ${extra_list} PARENT_SCOPE)
+      set(${out_var} -march=${march} ${extra_list} PARENT_SCOPE)
       return()
     endif()
     math(EXPR index "${index} + 1")
   endforeach()
-  message(WARNING "untangle: this compiler miscompiles cmake/vector_constant_probe.cpp with -march=native "
-                  "under every workaround tried; building without -march=native (slower, but correct)")
+  message(WARNING "untangle: this compiler miscompiles cmake/vector_constant_probe.cpp with -march=${march} "
+                  "under every workaround tried; building without -march (slower, but correct)")
   set(${out_var} "" PARENT_SCOPE)
 endfunction()

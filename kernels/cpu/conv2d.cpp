@@ -39,19 +39,18 @@ int patch_size(const Conv2dGeometry& g) {
   return g.in_channels * g.kernel_height * g.kernel_width;
 }
 
-// One input plane with its zero border made explicit: (H + 2*padding) x (W + 2*padding) values, rows
-// `stride` floats apart. im2col reads its windows from here and col2im adds into it, so neither needs a
+// One input plane with its zero border made explicit: (H + 2*padding) x (W + 2*padding) values. im2col reads its windows from here and col2im adds into it, so neither needs a
 // bounds check or a zero-fill pass over the lowered matrix: every row of a window is a plain strided copy.
 struct PaddedPlane {
-  int height, width, stride;
+  int height, width;
   float* data;  // thread scratch, slot 4 (kernels/cpu/gemm.cpp uses 2 and 3, the passes below 0 and 1)
 
   explicit PaddedPlane(const Conv2dGeometry& g)
-      : height(g.in_height + 2 * g.padding), width(g.in_width + 2 * g.padding), stride(width) {
-    data = thread_scratch(4, size_t(height) * stride);
-    std::fill(data, data + size_t(height) * stride, 0.0f);  // the border stays zero from here on
+      : height(g.in_height + 2 * g.padding), width(g.in_width + 2 * g.padding) {
+    data = thread_scratch(4, size_t(height) * width);
+    std::fill(data, data + size_t(height) * width, 0.0f);  // the border stays zero from here on
   }
-  float* row(int y) { return data + size_t(y) * stride; }
+  float* row(int y) { return data + size_t(y) * width; }
   // Copies an image plane into the interior (the border is untouched).
   void load(const float* image, const Conv2dGeometry& g) {
     for (int y = 0; y < g.in_height; ++y)
@@ -63,7 +62,7 @@ struct PaddedPlane {
       float* interior = row(y + g.padding) + g.padding;
       std::copy_n(interior, g.in_width, image + size_t(y) * g.in_width);
     }
-    std::fill(data, data + size_t(height) * stride, 0.0f);
+    std::fill(data, data + size_t(height) * width, 0.0f);
   }
 };
 

@@ -7,15 +7,15 @@
 //                                           updated by KC rank-1 products             (B panel in L1)
 //
 // Packing turns every access inside the micro-kernel into a unit-stride stream and pads ragged edges
-// with zeros, so the micro-kernel has no edge cases. The micro-kernel is written with GCC vector
+// with zeros, so the micro-kernel has no edge cases. One exception: a shallow slice of a row-major B
+// (the convolutions' short patches) is read where it lies, since its panel stays in L1 anyway and the copy
+// would cost about as much as the multiply. The micro-kernel is written with GCC vector
 // extensions (one vector = 16 floats with AVX-512, 8 with AVX2): MR rows x 2 vectors of accumulators
 // stay in registers, with 2 loads of B and MR broadcasts of A per k.
 #include "kernels/cpu/gemm.h"
 
 #include <algorithm>
-#include <cstdlib>
 #include <cstring>
-#include <memory>
 
 #include "kernels/cpu/parallel.h"
 #include "kernels/cpu/scratch.h"
