@@ -39,8 +39,9 @@ int patch_size(const Conv2dGeometry& g) {
   return g.in_channels * g.kernel_height * g.kernel_width;
 }
 
-// One input plane with its zero border made explicit: (H + 2*padding) x (W + 2*padding) values. im2col reads its windows from here and col2im adds into it, so neither needs a
-// bounds check or a zero-fill pass over the lowered matrix: every row of a window is a plain strided copy.
+// One input plane with its zero border made explicit: (H + 2*padding) x (W + 2*padding) values. im2col reads
+// its windows from here and col2im adds into it, so neither needs a bounds check or a zero-fill pass over the
+// lowered matrix: every row of a window is a plain strided copy.
 struct PaddedPlane {
   int height, width;
   float* data;  // thread scratch, slot 4 (kernels/cpu/gemm.cpp uses 2 and 3, the passes below 0 and 1)

@@ -19,6 +19,7 @@
 
 #include "kernels/cpu/parallel.h"
 #include "kernels/cpu/scratch.h"
+#include "kernels/cpu/simd.h"
 
 namespace untangle {
 
@@ -26,29 +27,14 @@ namespace {
 
 // The register tile: MR rows x NR = 2 vectors of columns. With AVX-512 (32 vector registers) 8 x 32
 // uses 16 accumulators; with AVX2 (16 registers) 6 x 16 uses 12, leaving room for B and the broadcast.
-#if defined(__AVX512F__)
-constexpr int kVectorFloats = 16;
-constexpr int kMR = 8;
-#else
-constexpr int kVectorFloats = 8;
-constexpr int kMR = 6;
-#endif
+using simd::Vec;
+constexpr int kVectorFloats = simd::kFloats;
+constexpr int kMR = kVectorFloats == 16 ? 8 : 6;
 constexpr int kNR = 2 * kVectorFloats;
 constexpr int kKC = 256;  // depth of a packed slice: an MR x 256 A panel + a 256 x NR B panel stay in L1/L2
 constexpr int kMC =
     120;  // rows of A packed at once (a multiple of both MRs; 120 x 256 floats = 120 KiB, in L2)
 constexpr int kNC = 2048;  // columns of B packed at once
-
-typedef float Vec __attribute__((vector_size(kVectorFloats * sizeof(float))));
-
-inline Vec load_vector(const float* p) {
-  Vec v;
-  std::memcpy(&v, p, sizeof(v));
-  return v;
-}
-inline void store_vector(float* p, Vec v) {
-  std::memcpy(p, &v, sizeof(v));
-}
 
 // Element (i, k) of op(A) and (k, j) of op(B).
 struct MatrixView {
@@ -111,7 +97,7 @@ void micro_kernel(int depth, const float* a, const float* b, int b_stride, float
 #pragma GCC unroll 16
   for (int r = 0; r < kMR; ++r) acc[r][0] = acc[r][1] = Vec{};
   for (int k = 0; k < depth; ++k, a += kMR, b += b_stride) {
-    Vec b0 = load_vector(b), b1 = load_vector(b + kVectorFloats);
+    Vec b0 = simd::load(b), b1 = simd::load(b + kVectorFloats);
 #pragma GCC unroll 16
     for (int r = 0; r < kMR; ++r) {
       acc[r][0] += a[r] * b0;
@@ -124,21 +110,21 @@ void micro_kernel(int depth, const float* a, const float* b, int b_stride, float
       float* row = c + r * ldc;
       Vec old0 = Vec{}, old1 = Vec{};
       if (!overwrite) {
-        old0 = load_vector(row);
-        old1 = load_vector(row + kVectorFloats);
+        old0 = simd::load(row);
+        old1 = simd::load(row + kVectorFloats);
       } else if (row_bias) {
         old0 = old1 = Vec{} + row_bias[r];
       }
-      store_vector(row, old0 + alpha * acc[r][0]);
-      store_vector(row + kVectorFloats, old1 + alpha * acc[r][1]);
+      simd::store(row, old0 + alpha * acc[r][0]);
+      simd::store(row + kVectorFloats, old1 + alpha * acc[r][1]);
     }
     return;
   }
   alignas(64) float tile[kMR][kNR];
 #pragma GCC unroll 16
   for (int r = 0; r < kMR; ++r) {
-    store_vector(tile[r], acc[r][0]);
-    store_vector(tile[r] + kVectorFloats, acc[r][1]);
+    simd::store(tile[r], acc[r][0]);
+    simd::store(tile[r] + kVectorFloats, acc[r][1]);
   }
   for (int r = 0; r < rows; ++r)
     for (int col = 0; col < cols; ++col) {

@@ -5,23 +5,20 @@
 #include <cstring>
 
 #include "core/check.h"
+#include "kernels/cpu/simd.h"
 
 namespace untangle {
 
 namespace {
 
-constexpr int kV = kGemmNtRowsAlign;
-typedef float Vec __attribute__((vector_size(kV * sizeof(float))));
-typedef int Mask __attribute__((vector_size(kV * sizeof(int))));
+using simd::load;
+using simd::Mask;
+using simd::Vec;
+constexpr int kV = simd::kFloats;
+static_assert(kV == kGemmNtRowsAlign, "the header's alignment is the vector width");
 
 constexpr int kBlockRows = 4, kBlockCols = 4, kBlock = kBlockRows * kBlockCols;  // 16 accumulators
 static_assert(kBlock % kV == 0, "the lane sum below ends with whole vectors");
-
-inline Vec load(const float* p) {
-  Vec v;
-  std::memcpy(&v, p, sizeof(v));
-  return v;
-}
 
 // The lane sum of 16 vectors at once. A level turns pairs of vectors that hold n accumulators of w lanes
 // each into one vector of 2n accumulators of w/2 lanes: each accumulator's two halves are added, a's and

@@ -6,26 +6,17 @@
 
 #include <cstring>
 
+#include "kernels/cpu/simd.h"
+
 namespace untangle {
 
 namespace {
 
-#if defined(__AVX512F__)
-constexpr int kV = 16;
-#else
-constexpr int kV = 8;
-#endif
-typedef float Vec __attribute__((vector_size(kV * sizeof(float))));
-typedef int Mask __attribute__((vector_size(kV * sizeof(int))));
-
-inline Vec load(const float* p) {
-  Vec v;
-  std::memcpy(&v, p, sizeof(v));
-  return v;
-}
-inline void store(float* p, Vec v) {
-  std::memcpy(p, &v, sizeof(v));
-}
+using simd::load;
+using simd::Mask;
+using simd::store;
+using simd::Vec;
+constexpr int kV = simd::kFloats;
 
 // Lane q of the result: element 2q of the 2kV - 1 values starting at the first vector.
 // First half from `a` (lanes 0, 2, ..), second half from `b` = the vector starting kV - 1 later.
