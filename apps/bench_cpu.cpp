@@ -167,9 +167,10 @@ void print_floor(const std::vector<ConvLayer>& layers, const std::vector<PassSpe
     if (!input_layer) measured_ms += 1e3 * pass_gflop / speeds[i].backward_data;
   }
   const double floor_ms = 1e3 * gflop / sgemm_gflops;
-  std::printf("the step's convolution passes: %.2f GFLOP; at the SGEMM's speed (the floor) %.1f ms, as "
-              "measured above %.1f ms (%.2f x the floor)\n",
-              gflop, floor_ms, measured_ms, measured_ms / floor_ms);
+  std::printf(
+      "the step's convolution passes: %.2f GFLOP; at the SGEMM's speed (the floor) %.1f ms, as "
+      "measured above %.1f ms (%.2f x the floor)\n",
+      gflop, floor_ms, measured_ms, measured_ms / floor_ms);
 }
 
 // The per-layer table of `arch`'s convolutions, then their share of the SGEMM's speed.

@@ -106,7 +106,8 @@ TEST_CASE("sgemm_bias adds a bias per row of C as it stores the product, ignorin
   for (int trial = 0; trial < 24; ++trial) {
     // Shapes with K both under and over the depth that reads B in place, ragged edges, and sizes big
     // enough to run threaded.
-    const int M = 1 + int(rng.next_below(70)), N = 1 + int(rng.next_below(300)), K = 1 + int(rng.next_below(300));
+    const int M = 1 + int(rng.next_below(70)), N = 1 + int(rng.next_below(300)),
+              K = 1 + int(rng.next_below(300));
     const bool ta = trial & 1, tb = trial & 2;
     const int lda = ta ? M + 1 : K + 2, ldb = tb ? K + 3 : N + 4, ldc = N + 2;
     std::vector<float> A = random_vector(size_t(ta ? K : M) * lda, rng);
