@@ -113,6 +113,11 @@ void BlockCache::free_block(void* block) {
   ++statistics_.blocks_freed;
 }
 
+void BlockCache::free_idle_blocks() {
+  std::lock_guard<std::mutex> lock(mutex_);
+  empty_general_cache();
+}
+
 void BlockCache::empty_general_cache() {
   for (auto& [size, blocks] : general_.free_blocks) {
     for (void* block : blocks) {

@@ -1,8 +1,8 @@
 // See host_memory.h.
 #include "kernels/memory/host_memory.h"
 
+#include <atomic>
 #include <cstdlib>
-#include <new>
 
 #include "core/check.h"
 
@@ -11,6 +11,8 @@ namespace untangle {
 namespace {
 
 constexpr size_t kAlignment = 64;  // a cache line, and an AVX-512 vector
+
+std::atomic<size_t> idle_limit{size_t(1) << 30};
 
 size_t aligned_size(size_t bytes) {
   return (bytes + kAlignment - 1) / kAlignment * kAlignment;
@@ -39,10 +41,17 @@ float* host_allocate_floats(size_t count) {
 
 void host_release_floats(float* data, size_t count) {
   if (!data) return;
-  if (count * sizeof(float) >= kHostCacheMinBytes)
-    large_blocks().release(data, count * sizeof(float));
-  else
+  if (count * sizeof(float) < kHostCacheMinBytes) {
     std::free(data);
+    return;
+  }
+  BlockCache& cache = large_blocks();
+  cache.release(data, count * sizeof(float));
+  if (cache.statistics().bytes_cached > idle_limit.load()) cache.free_idle_blocks();
+}
+
+size_t set_host_idle_limit(size_t bytes) {
+  return idle_limit.exchange(bytes);
 }
 
 BlockCache::Statistics host_memory_statistics() {

@@ -7,7 +7,9 @@
 // `bench_cpu --step` put memset and page faults at about a third of the step (docs/performance.md).
 // Blocks of at least kHostCacheMinBytes go through a BlockCache (kernels/memory/block_cache.h, the same
 // bookkeeping the CUDA allocator uses), so after the first step they come back from its free lists; smaller
-// ones go straight to malloc, which already recycles them cheaply.
+// ones go straight to malloc, which already recycles them cheaply. The idle blocks are bounded: when they
+// pass the idle limit (1 GiB unless set), all of them are freed, so a program that asks for ever new sizes
+// does not hoard memory.
 #pragma once
 #include <cstddef>
 
@@ -25,5 +27,7 @@ void host_release_floats(float* data, size_t count);
 
 // The cache's figures (large blocks only): a test checks that a repeated step stops making blocks.
 BlockCache::Statistics host_memory_statistics();
+// Sets the idle limit in bytes (a test lowers it); returns the previous one.
+size_t set_host_idle_limit(size_t bytes);
 
 }  // namespace untangle

@@ -46,6 +46,20 @@ TEST_CASE("host blocks are aligned, writable, and large ones are reused instead 
   CHECK(after.bytes_in_use == before.bytes_in_use);
 }
 
+TEST_CASE("idle host blocks past the idle limit are freed, not hoarded") {
+  const size_t block = 2 * kHostCacheMinBytes / sizeof(float);
+  const size_t old_limit = set_host_idle_limit(3 * kHostCacheMinBytes);  // room for one idle block
+  const BlockCache::Statistics before = host_memory_statistics();
+  // Ever new sizes, as a program with varying batch sizes would ask for: each released block is idle.
+  for (size_t extra = 0; extra < 6; ++extra) {
+    const size_t count = block + (extra + 1) * 1024;
+    host_release_floats(host_allocate_floats(count), count);
+    CHECK(host_memory_statistics().bytes_cached <= 3 * kHostCacheMinBytes + 8 * 1024 * sizeof(float));
+  }
+  CHECK(host_memory_statistics().blocks_freed > before.blocks_freed);
+  set_host_idle_limit(old_limit);
+}
+
 TEST_CASE("thread scratch buffers grow on demand, stay put otherwise, and differ per slot and thread") {
   float* a = thread_scratch(0, 100);
   float* b = thread_scratch(1, 100);
