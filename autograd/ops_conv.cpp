@@ -110,7 +110,8 @@ Tensor conv2d(Tape& tape, const Tensor& x, const Tensor& weight, const Tensor& b
             x, [&](float* dx) { backward_data_pass(device, g, y.grad_storage(), weight.storage(), dx); });
       if (weight.requires_grad() || bias.requires_grad()) {
         Tensor dw = Tensor::empty(weight.shape(), device), db = Tensor::empty({g.out_channels}, device);
-        backward_weight_pass(device, g, x.storage(), y.grad_storage(), dw.storage(), db.storage());
+        backward_weight_pass(device, g, x.storage(), y.grad_storage(), dw.storage(),
+                             bias.requires_grad() ? db.storage() : nullptr);
         if (weight.requires_grad()) add_floats(weight.grad_storage(), dw.storage(), dw.numel(), device);
         if (bias.requires_grad()) add_floats(bias.grad_storage(), db.storage(), db.numel(), device);
       }

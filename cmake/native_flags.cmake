@@ -10,16 +10,48 @@
 #   2. -fno-tree-slp-vectorize: GCC stops vectorising straight-line code, where the bad constant store comes
 #      from; loops are still vectorised, and our hot loops are loops or explicit vector code;
 #   3. also -mprefer-vector-width=128 (never needed so far; a last resort before giving up on native code).
-# If none passes, the build drops -march with a warning. tests/kernels/test_compiler_sanity.cpp checks
-# the same pattern in the built tests.
+# If none passes, the build drops -march with a warning. A -march the compiler refuses stops configure;
+# when cross-compiling the probe cannot run, and GCC gets candidate 2 unprobed.
+# tests/kernels/test_compiler_sanity.cpp checks the same pattern in the built tests.
+include(CheckCXXSourceCompiles)
 include(CheckCXXSourceRuns)
 # Read at include time: inside the function CMAKE_CURRENT_LIST_DIR would be the caller's folder.
 set(UNTANGLE_VECTOR_PROBE ${CMAKE_CURRENT_LIST_DIR}/vector_constant_probe.cpp)
 
-function(untangle_choose_native_flags march out_var)
+# Compiles and runs the probe with `flags`; sets `result` to TRUE when it ran correctly. Results are not
+# cached: a build folder reconfigured on another host (or with another compiler) probes again.
+function(untangle_probe_runs flags result)
   file(READ ${UNTANGLE_VECTOR_PROBE} probe)
+  string(MAKE_C_IDENTIFIER "UNTANGLE_PROBE_${flags}" variable)
+  unset(${variable} CACHE)
+  set(CMAKE_REQUIRED_FLAGS "${flags}")
+  set(CMAKE_REQUIRED_QUIET ON)
+  check_cxx_source_runs("${probe}" ${variable})
+  set(${result} ${${variable}} PARENT_SCOPE)
+  unset(${variable} CACHE)
+endfunction()
+
+function(untangle_choose_native_flags march out_var)
+  # A -march the compiler refuses is a configuration error, not a miscompile.
+  set(CMAKE_REQUIRED_FLAGS "-march=${march}")
+  set(CMAKE_REQUIRED_QUIET ON)
+  unset(UNTANGLE_MARCH_ACCEPTED CACHE)
+  check_cxx_source_compiles("int main() { return 0; }" UNTANGLE_MARCH_ACCEPTED)
+  if(NOT UNTANGLE_MARCH_ACCEPTED)
+    message(FATAL_ERROR "untangle: the compiler refuses -march=${march} (UNTANGLE_MARCH); give a CPU name it "
+                        "knows, or -DUNTANGLE_NATIVE=OFF")
+  endif()
   set(candidates "none" "-fno-tree-slp-vectorize" "-fno-tree-slp-vectorize -mprefer-vector-width=128")
-  set(index 0)
+  if(CMAKE_CROSSCOMPILING)  # the probe cannot run here: take what every GCC host so far needed
+    set(extra "")
+    if(CMAKE_CXX_COMPILER_ID STREQUAL "GNU")
+      set(extra -fno-tree-slp-vectorize)
+    endif()
+    message(WARNING "untangle: cross-compiling, so cmake/vector_constant_probe.cpp is not run: -march=${march} "
+                    "${extra}; run tests/kernels/test_compiler_sanity.cpp on the target")
+    set(${out_var} -march=${march} ${extra} PARENT_SCOPE)
+    return()
+  endif()
   foreach(candidate IN LISTS candidates)
     set(extra "")
     if(NOT candidate STREQUAL "none")
@@ -27,10 +59,8 @@ function(untangle_choose_native_flags march out_var)
     endif()
     set(passed TRUE)
     foreach(level -O2 -O3)
-      set(CMAKE_REQUIRED_FLAGS "${level} -march=${march} ${extra}")
-      set(CMAKE_REQUIRED_QUIET ON)
-      check_cxx_source_runs("${probe}" UNTANGLE_PROBE_${march}_${index}${level})
-      if(NOT UNTANGLE_PROBE_${march}_${index}${level})
+      untangle_probe_runs("${level} -march=${march} ${extra}" ran)
+      if(NOT ran)
         set(passed FALSE)
       endif()
     endforeach()
@@ -40,7 +70,6 @@ function(untangle_choose_native_flags march out_var)
       set(${out_var} -march=${march} ${extra_list} PARENT_SCOPE)
       return()
     endif()
-    math(EXPR index "${index} + 1")
   endforeach()
   message(WARNING "untangle: this compiler miscompiles cmake/vector_constant_probe.cpp with -march=${march} "
                   "under every workaround tried; building without -march (slower, but correct)")

@@ -4,11 +4,12 @@
 // (row r = (c, ky, kx), column = (image in group, oy, ox)), and the three passes become matrix products:
 //   forward          Y  (O, G*Ho*Wo)     = W (O, C*kh*kw) x col                       (sgemm)
 //   backward data    dcol (C*kh*kw, G*Ho*Wo) = W^T x dY, then col2im adds dcol back into dx  (sgemm)
-//   backward weight  dW (O, C*kh*kw)     += dY x col^T   (sgemm_nt_rows: both operands are read along the
+//   backward weight  dW (O, C*kh*kw)     = dY x col^T    (sgemm_nt_rows: both operands are read along the
 //                    pixels as they lie; a private dW per chunk of groups, summed in order)
 // Grouping images makes the products wide enough to be efficient on the late, small (4x4, 8x8) layers.
-// Inside the parallel loop sgemm runs single-threaded (it checks in_parallel_region()). Temporary
-// matrices come from per-thread scratch buffers (kernels/cpu/scratch.h), so no call allocates or zero-fills.
+// Inside the parallel loop sgemm runs single-threaded (it checks in_parallel_region()). The lowered
+// matrices come from per-thread scratch buffers (kernels/cpu/scratch.h), so no call allocates or zero-fills
+// them (only the small per-chunk weight-gradient sums and the padded planes' borders are zeroed).
 #include "kernels/cpu/conv2d.h"
 
 #include <algorithm>

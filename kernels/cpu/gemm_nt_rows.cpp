@@ -25,7 +25,7 @@ static_assert(kBlock % kV == 0, "the lane sum below ends with whole vectors");
 // b's results interleaved (segment 2t from a's accumulator t, 2t+1 from b's). After log2(kV) levels every
 // lane holds one finished sum; `order` says which accumulator each final lane belongs to.
 struct LaneSumPlan {
-  static constexpr int kLevels = kV == 16 ? 4 : 3;
+  static constexpr int kLevels = kV == 16 ? 4 : kV == 8 ? 3 : 2;  // log2 of the vector width
   Mask low[kLevels], high[kLevels];
   int order[kBlock];  // order[v * kV + lane] = the accumulator whose sum that lane holds
 
@@ -66,7 +66,7 @@ void sum_lanes(Vec acc[kBlock], float sums[kBlock]) {
   for (int level = 0; level < LaneSumPlan::kLevels; ++level, vectors /= 2)
     for (int v = 0; v < vectors / 2; ++v) {
       const Vec a = acc[2 * v], b = acc[2 * v + 1];
-      acc[v] = __builtin_shuffle(a, b, plan.low[level]) + __builtin_shuffle(a, b, plan.high[level]);
+      acc[v] = simd::shuffle(a, b, plan.low[level]) + simd::shuffle(a, b, plan.high[level]);
     }
   for (int v = 0; v < kBlock / kV; ++v)
     for (int l = 0; l < kV; ++l) sums[plan.order[v * kV + l]] = acc[v][l];
@@ -81,10 +81,9 @@ void full_block(int K, const float* A, int lda, const float* B, int ldb, float* 
     for (int r = 0; r < kBlockRows; ++r) a[r] = load(A + size_t(r) * lda + k);
     for (int c = 0; c < kBlockCols; ++c) b[c] = load(B + size_t(c) * ldb + k);
     // Left alone, GCC folds one operand into each of its four FMAs as a memory operand: 20 loads per step
-    // instead of 8, and the loads, not the FMAs, set the pace. An empty asm that "changes" each operand
-    // pins it to a register.
-    for (int r = 0; r < kBlockRows; ++r) asm("" : "+x"(a[r]));
-    for (int c = 0; c < kBlockCols; ++c) asm("" : "+x"(b[c]));
+    // instead of 8, and the loads, not the FMAs, set the pace.
+    for (int r = 0; r < kBlockRows; ++r) simd::keep_in_register(a[r]);
+    for (int c = 0; c < kBlockCols; ++c) simd::keep_in_register(b[c]);
     for (int r = 0; r < kBlockRows; ++r)
       for (int c = 0; c < kBlockCols; ++c) acc[r * kBlockCols + c] += a[r] * b[c];
   }

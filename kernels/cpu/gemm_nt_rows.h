@@ -13,14 +13,12 @@
 // (callers pad rows with zeros). The order of every sum depends only on K, so results repeat exactly.
 #pragma once
 
+#include "kernels/cpu/simd.h"
+
 namespace untangle {
 
 // The kernel's vector width in floats.
-#if defined(__AVX512F__)
-constexpr int kGemmNtRowsAlign = 16;
-#else
-constexpr int kGemmNtRowsAlign = 8;
-#endif
+constexpr int kGemmNtRowsAlign = simd::kFloats;
 
 // accumulate = false overwrites C; true adds to it.
 void sgemm_nt_rows(int M, int N, int K, const float* A, int lda, const float* B, int ldb, float* C, int ldc,

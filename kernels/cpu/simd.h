@@ -1,6 +1,7 @@
 // The CPU kernels' vector type: a GCC vector extension as wide as the widest vectors the build targets
-// (16 floats with AVX-512, 8 with AVX2), so one source serves both; arithmetic on it compiles to the
-// vector instructions. Loads and stores go through memcpy: any alignment, no aliasing rules broken.
+// (16 floats with AVX-512, 8 with AVX/AVX2, 4 otherwise), so one source serves every x86 build;
+// arithmetic on it compiles to the vector instructions. Loads and stores go through memcpy: any alignment,
+// no aliasing rules broken. Clang accepts the same vector extension; only the shuffle differs (below).
 #pragma once
 #include <cstring>
 
@@ -8,12 +9,14 @@ namespace untangle::simd {
 
 #if defined(__AVX512F__)
 constexpr int kFloats = 16;
-#else
+#elif defined(__AVX__)
 constexpr int kFloats = 8;
+#else
+constexpr int kFloats = 4;
 #endif
 
 typedef float Vec __attribute__((vector_size(kFloats * sizeof(float))));
-// Lane indices for __builtin_shuffle (0 .. kFloats-1: the first vector, kFloats .. 2kFloats-1: the second).
+// Lane indices for shuffle (0 .. kFloats-1: the first vector, kFloats .. 2kFloats-1: the second).
 typedef int Mask __attribute__((vector_size(kFloats * sizeof(int))));
 
 inline Vec load(const float* p) {
@@ -24,6 +27,29 @@ inline Vec load(const float* p) {
 
 inline void store(float* p, Vec v) {
   std::memcpy(p, &v, sizeof(v));
+}
+
+// Lane i of the result: lane mask[i] of a, or of b when mask[i] >= kFloats. GCC turns this into one
+// two-source permute (vpermt2ps with AVX-512); clang has no shuffle with a mask known only at run time,
+// so it gets the plain loop (correct, slower: clang is not the default compiler here).
+inline Vec shuffle(Vec a, Vec b, Mask mask) {
+#if defined(__clang__)
+  Vec r;
+  for (int i = 0; i < kFloats; ++i) r[i] = mask[i] < kFloats ? a[mask[i]] : b[mask[i] - kFloats];
+  return r;
+#else
+  return __builtin_shuffle(a, b, mask);
+#endif
+}
+
+// Keeps v in a register: GCC otherwise folds an operand that several FMAs share into each of them as a
+// memory operand (more loads than the FMAs can hide). An empty asm that "changes" v pins it.
+inline void keep_in_register(Vec& v) {
+#if defined(__x86_64__) && !defined(__clang__)
+  asm("" : "+x"(v));
+#else
+  (void)v;
+#endif
 }
 
 }  // namespace untangle::simd

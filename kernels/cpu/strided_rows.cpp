@@ -54,7 +54,7 @@ void gather_strided_long(float* out, const float* in, int count, int s) {
     static const Mask mask = even_lanes();
     for (; i + kV <= count; i += kV) {
       const float* p = in + 2 * i;
-      store(out + i, __builtin_shuffle(load(p), load(p + kV - 1), mask));
+      store(out + i, simd::shuffle(load(p), load(p + kV - 1), mask));
     }
   }
   for (; i < count; ++i) out[i] = in[i * s];
@@ -70,8 +70,8 @@ void scatter_add_strided_long(float* out, const float* in, int count, int s) {
       const Vec x = load(in + i);
       // Both loads before either store: the two windows share position kV - 1 (odd: it gains 0 from both).
       const Vec first = load(p), second = load(p + kV - 1);
-      store(p, first + __builtin_shuffle(x, zero, low));
-      store(p + kV - 1, second + __builtin_shuffle(x, zero, high));
+      store(p, first + simd::shuffle(x, zero, low));
+      store(p + kV - 1, second + simd::shuffle(x, zero, high));
     }
   }
   for (; i < count; ++i) out[i * s] += in[i];

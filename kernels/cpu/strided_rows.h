@@ -4,7 +4,9 @@
 // Every layer of the reference architectures has stride 2, where the plain loops run one scalar per
 // element (the compiler does not vectorise a stride-2 access); here stride 2 moves 16 elements at a time
 // with two vector loads and a shuffle. They never touch an element outside [0, (count-1)*s] of the strided
-// row, so a neighbouring row, image or thread's data is never read back or rewritten.
+// row. Inside it, scatter_add_strided also rewrites the elements between the strided ones (with their own
+// value plus 0; -0.0 becomes +0.0): the row must not be written by another thread meanwhile. conv2d.cpp's
+// rows are in per-thread planes.
 #pragma once
 
 namespace untangle {

@@ -113,9 +113,17 @@ void BlockCache::free_block(void* block) {
   ++statistics_.blocks_freed;
 }
 
-void BlockCache::free_idle_blocks() {
+void BlockCache::free_idle_blocks(size_t keep_bytes) {
   std::lock_guard<std::mutex> lock(mutex_);
-  empty_general_cache();
+  for (auto& [size, blocks] : general_.free_blocks) {
+    while (!blocks.empty() && statistics_.bytes_cached > keep_bytes) {
+      void* block = blocks.back();
+      blocks.pop_back();
+      owner_.erase(block);
+      free_block(block);
+      statistics_.bytes_cached -= size;
+    }
+  }
 }
 
 void BlockCache::empty_general_cache() {

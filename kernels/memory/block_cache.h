@@ -46,8 +46,9 @@ class BlockCache {
   // `bytes` as asked for. An unknown block is reported on stderr and ignored (release runs in destructors).
   void release(void* block, size_t bytes);
 
-  // Frees every idle block of the general cache (blocks in use, and capture pools, are untouched).
-  void free_idle_blocks();
+  // Frees idle blocks of the general cache until at most `keep_bytes` stay cached (blocks in use, and
+  // capture pools, are untouched).
+  void free_idle_blocks(size_t keep_bytes = 0);
 
   uint64_t new_capture_pool();
   void begin_capture(uint64_t pool);  // at most one capture at a time

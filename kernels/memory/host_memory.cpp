@@ -47,7 +47,9 @@ void host_release_floats(float* data, size_t count) {
   }
   BlockCache& cache = large_blocks();
   cache.release(data, count * sizeof(float));
-  if (cache.statistics().bytes_cached > idle_limit.load()) cache.free_idle_blocks();
+  // Trimmed back to the limit, not emptied: a working set just over it keeps most of its blocks.
+  const size_t limit = idle_limit.load();
+  if (cache.statistics().bytes_cached > limit) cache.free_idle_blocks(limit);
 }
 
 size_t set_host_idle_limit(size_t bytes) {

@@ -7,9 +7,9 @@
 // `bench_cpu --step` put memset and page faults at about a third of the step (docs/performance.md).
 // Blocks of at least kHostCacheMinBytes go through a BlockCache (kernels/memory/block_cache.h, the same
 // bookkeeping the CUDA allocator uses), so after the first step they come back from its free lists; smaller
-// ones go straight to malloc, which already recycles them cheaply. The idle blocks are bounded: when they
-// pass the idle limit (1 GiB unless set), all of them are freed, so a program that asks for ever new sizes
-// does not hoard memory.
+// ones go straight to malloc, which already recycles them cheaply. The idle blocks are bounded: past the
+// idle limit (1 GiB unless set) idle blocks are freed until the cache is back under it, so a program that
+// asks for ever new sizes does not hoard memory.
 #pragma once
 #include <cstddef>
 

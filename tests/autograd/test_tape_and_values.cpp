@@ -23,6 +23,28 @@ TEST_CASE("a tensor used twice accumulates both gradients") {
   CHECK(tape.size() == 0);  // backward clears the tape
 }
 
+TEST_CASE(
+    "a tensor feeding two convolutions gets both gradients: the first written in place, the next added") {
+  PhiloxRng rng(31);
+  // x feeds a conv2d and a conv_transpose2d. Fresh leaves each time, so x has no gradient buffer yet and
+  // its first gradient takes the in-place path (grad_storage_for_overwrite), the second the add.
+  const Tensor x0 = random_tensor({2, 3, 8, 8}, rng), w1 = random_tensor({4, 3, 3, 3}, rng);
+  const Tensor w2 = random_tensor({3, 4, 4, 4}, rng), bias = random_tensor({4}, rng);
+  auto x_gradient = [&](bool use_conv, bool use_transposed) {
+    Tensor x = Tensor::from_vector(x0.to_vector(), x0.shape());
+    x.set_requires_grad(true);
+    Tape tape;
+    Tensor a = sum(tape, conv2d(tape, x, w1, bias, 1, 1));
+    Tensor b = sum(tape, conv_transpose2d(tape, x, w2, Tensor(), 2, 1));
+    tape.backward(use_conv && use_transposed ? add(tape, a, b) : use_conv ? a : b);
+    return x.grad_vector();
+  };
+  const std::vector<float> g1 = x_gradient(true, false), g2 = x_gradient(false, true);
+  const std::vector<float> both = x_gradient(true, true);
+  REQUIRE(both.size() == g1.size());
+  for (size_t i = 0; i < both.size(); ++i) CHECK(both[i] == doctest::Approx(g1[i] + g2[i]).epsilon(1e-5));
+}
+
 TEST_CASE("the evaluation tape records nothing and parameters are leaves") {
   Tensor w = Tensor::from_vector({2.0f}, {1});
   w.set_requires_grad(true);

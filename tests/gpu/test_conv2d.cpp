@@ -64,6 +64,15 @@ void check_conv_passes(const Conv2dGeometry& g, PhiloxRng& rng) {
   CHECK(report(describe("conv2d_backward_bias", g), max_relative_error(dbias_d.to_host(), dbias), bound) <=
         bound);
 
+  // The transposed convolution's bias gradient (a channel sum of dy) against its CPU twin.
+  std::vector<float> channel_sums(g.out_channels);
+  conv2d_bias_gradient(dy.data(), g.batch, g.out_channels, g.out_height() * g.out_width(),
+                       channel_sums.data());
+  auto channel_sums_d = poisoned(size_t(g.out_channels));
+  cuda::conv2d_bias_gradient(dy_d.data(), g.batch, g.out_channels, g.out_height() * g.out_width(),
+                             channel_sums_d.data());
+  CHECK(report(describe("conv2d_bias_gradient", g),
+               max_relative_error(channel_sums_d.to_host(), channel_sums), bound) <= bound);
   // Deterministic: a second run of the weight gradient gives the same bits.
   auto dw_first = dw_d.to_host();
   cuda::conv2d_backward_weight(g, x_d.data(), dy_d.data(), dw_d.data(), nullptr, workspace.data());

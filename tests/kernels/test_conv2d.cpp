@@ -55,9 +55,12 @@ void check_against_reference(const Conv2dGeometry& g, PhiloxRng& rng) {
 TEST_CASE("conv2d passes match the reference on the reference architecture's shapes") {
   PhiloxRng rng(21);
   // (batch, C, H, W, O, k, stride, padding): encoder e1 (C=1 and 3), e2, e3, e4, and the Burgess k4 s2 p2.
+  // The last two have batch 1: each group is one image whose dY rows are read where they lie (8 x 8 and
+  // 32 x 32 outputs, whole vectors) instead of regrouped.
   const int shapes[][8] = {{5, 1, 64, 64, 32, 4, 2, 1},  {3, 3, 64, 64, 32, 4, 2, 1},
                            {4, 32, 32, 32, 32, 4, 2, 1}, {7, 32, 16, 16, 64, 2, 2, 0},
-                           {9, 64, 8, 8, 64, 2, 2, 0},   {3, 32, 64, 64, 32, 4, 2, 2}};
+                           {9, 64, 8, 8, 64, 2, 2, 0},   {3, 32, 64, 64, 32, 4, 2, 2},
+                           {1, 3, 16, 16, 5, 4, 2, 1},   {1, 1, 64, 64, 32, 4, 2, 1}};
   for (auto& s : shapes) {
     Conv2dGeometry g{s[0], s[1], s[2], s[3], s[4], s[5], s[5], s[6], s[7]};
     CAPTURE(s[1]);

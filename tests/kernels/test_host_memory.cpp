@@ -54,9 +54,10 @@ TEST_CASE("idle host blocks past the idle limit are freed, not hoarded") {
   for (size_t extra = 0; extra < 6; ++extra) {
     const size_t count = block + (extra + 1) * 1024;
     host_release_floats(host_allocate_floats(count), count);
-    CHECK(host_memory_statistics().bytes_cached <= 3 * kHostCacheMinBytes + 8 * 1024 * sizeof(float));
+    CHECK(host_memory_statistics().bytes_cached <= 3 * kHostCacheMinBytes);
   }
   CHECK(host_memory_statistics().blocks_freed > before.blocks_freed);
+  CHECK(host_memory_statistics().bytes_cached > 0);  // trimmed back to the limit, not emptied
   set_host_idle_limit(old_limit);
 }
 
