@@ -42,16 +42,21 @@ bench: all
 	$(BUILD_DIR)/bin/bench_cpu
 	$(BUILD_DIR)/bin/bench_models
 
-# The readers under AddressSanitizer + UndefinedBehaviorSanitizer: any report stops the run with status 1.
+# The readers and the hand-indexed CPU kernels under AddressSanitizer + UndefinedBehaviorSanitizer: any report
+# stops the run with status 1.
 SANITIZE_DIR     ?= build-sanitize
 SANITIZE_MUTANTS ?= 1000
 READER_TESTS     := *test_npy*,*test_io*,*test_real_files*,*test_hostile_files*
+# The CPU kernels that index raw memory by hand: the strided row copies, the GEMMs, the convolutions, and the
+# host allocator and scratch buffers.
+KERNEL_TESTS     := *strided*,*sgemm*,*conv2d*,*host*,*scratch*
 sanitize: deps
 	@cmake -S . -B $(SANITIZE_DIR) -DCMAKE_BUILD_TYPE=Debug -DUNTANGLE_CUDA=OFF -DUNTANGLE_SANITIZE=ON \
 	  -DUNTANGLE_CUDA_EMULATOR=OFF $(CMAKE_FLAGS) > $(SANITIZE_DIR).configure.log 2>&1 \
 	  || { cat $(SANITIZE_DIR).configure.log; exit 1; }
-	cmake --build $(SANITIZE_DIR) -j $(JOBS) --target test_data fuzz_readers -- --no-print-directory
+	cmake --build $(SANITIZE_DIR) -j $(JOBS) --target test_data fuzz_readers test_kernels -- --no-print-directory
 	$(SANITIZE_DIR)/bin/test_data -sf="$(READER_TESTS)"
+	$(SANITIZE_DIR)/bin/test_kernels -tc="$(KERNEL_TESTS)"
 	$(SANITIZE_DIR)/bin/fuzz_readers --replay tests/fixtures/fuzz_corpus
 	$(SANITIZE_DIR)/bin/fuzz_readers --mutants $(SANITIZE_MUTANTS)
 
