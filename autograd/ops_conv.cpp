@@ -62,17 +62,15 @@ void add_gradient(const Tensor& target, Pass pass) {
   add_floats(target.grad_storage(), scratch.storage(), target.numel(), target.device());
 }
 
-// Per-channel bias on an (N, C, H, W) tensor: y += bias (forward), d_bias += sums of dy (backward); a
-// broadcast of the bias viewed as (1, C, 1, 1).
-Broadcast channel_plan(const Tensor& y) {
-  return plan_broadcast(y.shape(), {1, y.dim(1), 1, 1});
-}
-
+// Per-channel bias on an (N, C, H, W) tensor: y += bias (forward), d_bias += sums of dy (backward). On
+// the GPU the forward is a broadcast of the bias viewed as (1, C, 1, 1); the CPU has a kernel of its own.
 void add_channel_bias(const Tensor& y, const Tensor& bias) {
-  const Broadcast plan = channel_plan(y);
   on_device(
       y.device(),
-      [&] { cuda::binary_forward(BinaryOp::Add, plan, y.storage(), bias.storage(), y.storage()); },
+      [&] {
+        const Broadcast plan = plan_broadcast(y.shape(), {1, y.dim(1), 1, 1});
+        cuda::binary_forward(BinaryOp::Add, plan, y.storage(), bias.storage(), y.storage());
+      },
       [&] { conv2d_add_bias(y.storage(), bias.storage(), y.dim(0), y.dim(1), y.dim(2) * y.dim(3)); });
 }
 

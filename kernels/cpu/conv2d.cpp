@@ -45,11 +45,11 @@ int patch_size(const Conv2dGeometry& g) {
 // lowered matrix: every row of a window is a plain strided copy.
 struct PaddedPlane {
   int height, width;
-  float* data;  // thread scratch, slot 4 (kernels/cpu/gemm.cpp uses 2 and 3, the passes below 0 and 1)
+  float* data;  // thread scratch
 
   explicit PaddedPlane(const Conv2dGeometry& g)
       : height(g.in_height + 2 * g.padding), width(g.in_width + 2 * g.padding) {
-    data = thread_scratch(4, size_t(height) * width);
+    data = thread_scratch(kScratchPaddedPlane, size_t(height) * width);
     std::fill(data, data + size_t(height) * width, 0.0f);  // the border stays zero from here on
   }
   float* row(int y) { return data + size_t(y) * width; }
@@ -160,8 +160,8 @@ void conv2d_forward(const Conv2dGeometry& g, const float* x, const float* w, con
   const int group = images_per_group(g), groups = (g.batch + group - 1) / group;
   const int K = patch_size(g), plane = g.out_height() * g.out_width();
   parallel_for(groups, [&](long long first_group, long long last_group, int) {
-    float* col = thread_scratch(0, size_t(K) * group * plane);
-    float* product = thread_scratch(1, size_t(g.out_channels) * group * plane);
+    float* col = thread_scratch(kScratchLowered, size_t(K) * group * plane);
+    float* product = thread_scratch(kScratchRegrouped, size_t(g.out_channels) * group * plane);
     for (int index = int(first_group); index < int(last_group); ++index) {
       const int first = index * group, count = std::min(group, g.batch - first), width = count * plane;
       im2col(g, x, first, count, col, width);
@@ -179,8 +179,8 @@ void conv2d_backward_data(const Conv2dGeometry& g, const float* dy, const float*
   const int group = images_per_group(g), groups = (g.batch + group - 1) / group;
   const int K = patch_size(g), plane = g.out_height() * g.out_width();
   parallel_for(groups, [&](long long first_group, long long last_group, int) {
-    float* dcol = thread_scratch(0, size_t(K) * group * plane);
-    float* gathered = thread_scratch(1, size_t(g.out_channels) * group * plane);
+    float* dcol = thread_scratch(kScratchLowered, size_t(K) * group * plane);
+    float* gathered = thread_scratch(kScratchRegrouped, size_t(g.out_channels) * group * plane);
     for (int index = int(first_group); index < int(last_group); ++index) {
       const int first = index * group, count = std::min(group, g.batch - first), width = count * plane;
       const float* dy_matrix = dy + size_t(first) * g.out_channels * plane;
@@ -208,8 +208,8 @@ void conv2d_backward_weight(const Conv2dGeometry& g, const float* x, const float
   parallel_for(groups, [&](long long first_group, long long last_group, int chunk) {
     float* my_dw = partial.data() + per_chunk * chunk;
     float* my_db = my_dw + weight_count;
-    float* col = thread_scratch(0, size_t(K) * ld);
-    float* gathered = thread_scratch(1, size_t(O) * ld);
+    float* col = thread_scratch(kScratchLowered, size_t(K) * ld);
+    float* gathered = thread_scratch(kScratchRegrouped, size_t(O) * ld);
     for (int index = int(first_group); index < int(last_group); ++index) {
       const int first = index * group, count = std::min(group, g.batch - first);
       const int width = round_up(count * plane, kGemmNtRowsAlign);

@@ -155,9 +155,8 @@ constexpr int kDirectDepth = 64;
 void sgemm_serial(const MatrixView& a, const MatrixView& b, int M, int N, int K, float alpha, float* C,
                   int ldc, bool overwrite, const float* row_bias) {
   const int nc = std::min(kNC, ((N + kNR - 1) / kNR) * kNR);
-  // Scratch slots 2 and 3 (kernels/cpu/conv2d.cpp, which calls this, uses 0, 1 and 4).
-  float* packed_b = thread_scratch(2, size_t(kKC) * nc);
-  float* packed_a = thread_scratch(3, size_t(kMC) * kKC);
+  float* packed_b = thread_scratch(kScratchPackedB, size_t(kKC) * nc);
+  float* packed_a = thread_scratch(kScratchPackedA, size_t(kMC) * kKC);
   for (int col0 = 0; col0 < N; col0 += kNC) {
     const int cols = std::min(kNC, N - col0);
     for (int k0 = 0; k0 < K; k0 += kKC) {

@@ -8,7 +8,7 @@ namespace untangle {
 
 namespace {
 
-constexpr int kSlots = 5;
+constexpr int kSlots = kScratchSlots;
 
 struct ScratchBuffers {
   float* data[kSlots] = {};
@@ -25,7 +25,7 @@ float* thread_scratch(int slot, size_t count) {
   thread_local ScratchBuffers buffers;
   if (count > buffers.capacity[slot]) {
     host_release_floats(buffers.data[slot], buffers.capacity[slot]);
-    buffers.data[slot] = nullptr;
+    buffers.data[slot] = nullptr;  // consistent (nothing to free) if the allocation below throws
     buffers.capacity[slot] = 0;
     buffers.data[slot] = host_allocate_floats(count);
     buffers.capacity[slot] = count;

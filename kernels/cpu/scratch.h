@@ -7,9 +7,18 @@
 
 namespace untangle {
 
-// A buffer of at least `count` floats for this thread, 64-byte aligned, contents undefined. `slot` (0..4)
-// tells apart buffers that one call needs at the same time. Valid until the same thread asks for the same
-// slot again.
+// Who uses which slot. A buffer stays valid until its thread asks for the same slot again, so users that
+// can be live at once (a convolution calls sgemm while its lowered matrix is in use) need slots of their own.
+enum ScratchSlot : int {
+  kScratchLowered = 0,      // conv2d: the lowered images (im2col) or their gradient (dcol)
+  kScratchRegrouped = 1,    // conv2d: outputs or dY regrouped into one matrix per group of images
+  kScratchPackedB = 2,      // sgemm: packed panels of B
+  kScratchPackedA = 3,      // sgemm: packed panels of A
+  kScratchPaddedPlane = 4,  // conv2d: one input plane with its zero border
+  kScratchSlots = 5
+};
+
+// A buffer of at least `count` floats for this thread, 64-byte aligned, contents undefined.
 float* thread_scratch(int slot, size_t count);
 
 }  // namespace untangle
