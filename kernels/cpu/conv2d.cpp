@@ -1,4 +1,6 @@
 // Fast CPU convolution: im2col + matrix products over groups of images, groups spread over the cores.
+// Layers whose output rows are whole vectors go to the direct kernels of conv2d_phase.h instead (each pass
+// below asks first); what stays here is the narrow late layers and the shallow weight gradients.
 //
 // For a group of G images the lowered input is   col: (C*kh*kw, G*Ho*Wo)
 // (row r = (c, ky, kx), column = (image in group, oy, ox)), and the three passes become matrix products:
@@ -16,6 +18,7 @@
 #include <optional>
 #include <vector>
 
+#include "kernels/cpu/conv2d_phase.h"
 #include "kernels/cpu/gemm.h"
 #include "kernels/cpu/gemm_nt_rows.h"
 #include "kernels/cpu/parallel.h"
@@ -157,6 +160,7 @@ int round_up(int n, int multiple) {
 }  // namespace
 
 void conv2d_forward(const Conv2dGeometry& g, const float* x, const float* w, const float* bias, float* y) {
+  if (conv2d_phase_kernels_apply(g)) return conv2d_forward_phase(g, x, w, bias, y);
   const int group = images_per_group(g), groups = (g.batch + group - 1) / group;
   const int K = patch_size(g), plane = g.out_height() * g.out_width();
   parallel_for(groups, [&](long long first_group, long long last_group, int) {
@@ -176,6 +180,7 @@ void conv2d_forward(const Conv2dGeometry& g, const float* x, const float* w, con
 }
 
 void conv2d_backward_data(const Conv2dGeometry& g, const float* dy, const float* w, float* dx) {
+  if (conv2d_phase_kernels_apply(g)) return conv2d_backward_data_phase(g, dy, w, dx);
   const int group = images_per_group(g), groups = (g.batch + group - 1) / group;
   const int K = patch_size(g), plane = g.out_height() * g.out_width();
   parallel_for(groups, [&](long long first_group, long long last_group, int) {
@@ -196,6 +201,7 @@ void conv2d_backward_data(const Conv2dGeometry& g, const float* dy, const float*
 
 void conv2d_backward_weight(const Conv2dGeometry& g, const float* x, const float* dy, float* dw,
                             float* dbias) {
+  if (conv2d_phase_weight_kernel_applies(g)) return conv2d_backward_weight_phase(g, x, dy, dw, dbias);
   // dW (O, K) = dY (O, pixels) x col^T summed over the pixels of a group: sgemm_nt_rows reads both along the
   // pixels, as they lie. Wider groups than the other passes: its lane sums are paid once per group.
   const int group = images_per_group(g, kWeightGroupWidth), groups = (g.batch + group - 1) / group;

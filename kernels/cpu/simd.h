@@ -29,6 +29,13 @@ inline void store(float* p, Vec v) {
   std::memcpy(p, &v, sizeof(v));
 }
 
+// x in every lane: one vbroadcastss. (x - 0 is x for every x, -0 included, so the subtraction folds away;
+// `Vec{} + x` keeps an add, 0 + -0 being +0, and a lane-by-lane loop becomes lane-by-lane inserts when
+// GCC's SLP vectoriser is off, as cmake/native_flags.cmake may set.)
+inline Vec broadcast(float x) {
+  return x - Vec{};
+}
+
 // Lane i of the result: lane mask[i] of a, or of b when mask[i] >= kFloats. GCC turns this into one
 // two-source permute (vpermt2ps with AVX-512); clang has no shuffle with a mask known only at run time,
 // so it gets the plain loop (correct, slower: clang is not the default compiler here).

@@ -1,0 +1,377 @@
+// See conv2d_phase.h.
+#include "kernels/cpu/conv2d_phase.h"
+
+#include <algorithm>
+#include <cstring>
+#include <vector>
+
+#include "kernels/cpu/parallel.h"
+#include "kernels/cpu/scratch.h"
+#include "kernels/cpu/simd.h"
+#include "kernels/cpu/strided_rows.h"
+
+namespace untangle {
+
+namespace {
+
+using simd::load;
+using simd::store;
+using simd::Vec;
+constexpr int kV = simd::kFloats;
+
+// The weight pass below reads dy transposed, and transposing costs about as much as the products when
+// there are only a few taps (16 for a 1-channel 4 x 4 layer: it measured 2x slower than im2col there), so
+// up to this many taps the weight gradient stays with conv2d.cpp's im2col product.
+constexpr int kMaxShallowTaps = 64;
+
+// Where the phase planes of one image's C channels lie in a buffer, and where each tap's view starts.
+// Plane (c, py, px) holds padded pixels (i*s + py, j*s + px) at [i][j], in rows of ceil((W + 2p) / s); what
+// lies in the padding is zero when the planes are read. The view of tap (c, ky, kx) starts at row ky/s,
+// column kx/s of plane (c, ky%s, kx%s), and output pixel (oy, ox) reads it at [oy][ox].
+struct PhaseLayout {
+  int stride, padding, channels, height, width;
+  int plane_height, plane_width;  // ceil((H + 2p) / s), ceil((W + 2p) / s)
+  size_t plane_size, floats;
+  std::vector<int> taps;  // taps[(c*kh + ky)*kw + kx]: where tap (c, ky, kx) reads for output pixel (0, 0)
+
+  explicit PhaseLayout(const Conv2dGeometry& g)
+      : stride(g.stride),
+        padding(g.padding),
+        channels(g.in_channels),
+        height(g.in_height),
+        width(g.in_width),
+        plane_height((g.in_height + 2 * g.padding + g.stride - 1) / g.stride),
+        plane_width((g.in_width + 2 * g.padding + g.stride - 1) / g.stride),
+        plane_size(size_t(plane_height) * plane_width),
+        floats(plane_size * g.in_channels * g.stride * g.stride) {
+    const int s = g.stride;
+    for (int c = 0; c < g.in_channels; ++c)
+      for (int ky = 0; ky < g.kernel_height; ++ky)
+        for (int kx = 0; kx < g.kernel_width; ++kx)
+          taps.push_back(int(plane_offset(c, ky % s, kx % s) + size_t(ky / s) * plane_width + kx / s));
+  }
+
+  size_t plane_offset(int c, int py, int px) const {
+    return ((size_t(c) * stride + py) * stride + px) * plane_size;
+  }
+  float* plane_row(float* planes, int c, int padded_y, int px) const {
+    return planes + plane_offset(c, padded_y % stride, px) + size_t(padded_y / stride) * plane_width;
+  }
+
+  // The plane columns of phase px that lie inside the image: [first, end), `first` holding image column x0.
+  struct Columns {
+    int first, end, x0;
+  };
+  Columns inside(int px) const {
+    const int first = (padding - px + stride - 1) / stride, x0 = first * stride + px - padding;
+    return {first, x0 < width ? first + (width - 1 - x0) / stride + 1 : first, x0};
+  }
+
+  // Writes one image (C planes of H x W) into the planes' interior: the same positions for every image, so
+  // a buffer zeroed once keeps its zero padding.
+  void load(const float* image, float* planes) const {
+    for (int c = 0; c < channels; ++c)
+      for (int y = 0; y < height; ++y) {
+        const float* row = image + (size_t(c) * height + y) * width;
+        for (int px = 0; px < stride; ++px) {
+          const Columns in = inside(px);
+          if (in.first < in.end)
+            gather_strided(plane_row(planes, c, y + padding, px) + in.first, row + in.x0, in.end - in.first,
+                           stride);
+        }
+      }
+  }
+
+  // The adjoint of load: writes the planes' interior back to an image (what lies in the padding is dropped).
+  void store(const float* planes, float* image) const {
+    for (int c = 0; c < channels; ++c)
+      for (int y = 0; y < height; ++y) {
+        float* row = image + (size_t(c) * height + y) * width;
+        std::fill(row, row + width, 0.0f);
+        for (int px = 0; px < stride; ++px) {
+          const Columns in = inside(px);
+          if (in.first < in.end)
+            scatter_add_strided(row + in.x0,
+                                plane_row(const_cast<float*>(planes), c, y + padding, px) + in.first,
+                                in.end - in.first, stride);
+        }
+      }
+  }
+};
+
+// The pixels a tile covers: kRows output rows x kCols vectors, from (oy, x0) on. Rows of 32 pixels or more
+// are covered two vectors of one row at a time; rows of one vector (16 pixels, the 32 x 32 -> 16 x 16
+// layers) two rows at a time: either way 2 vectors, and 16 accumulators for 8 channels or taps.
+template <int kRows, int kCols>
+struct Span {
+  static constexpr int kVectors = kRows * kCols;
+  // Where vector v starts, in floats from the tile's first pixel, in rows `row_length` floats apart.
+  static size_t offset(int v, int row_length) { return size_t(v / kCols) * row_length + (v % kCols) * kV; }
+};
+
+// Forward: kO output channels x one span, summed over all K taps. `in` is the planes shifted to the span's
+// first output pixel, `w` the first channel's weights (rows of K), `y` the first channel's output at that
+// pixel (channels `channel_stride` floats apart).
+template <int kO, class S>
+void forward_tile(int K, const float* in, int in_row, const int* taps, const float* w, const float* bias,
+                  float* y, int out_row, size_t channel_stride) {
+  constexpr int kX = S::kVectors;
+  // Every loop over o and v is unrolled, so each acc[o][v] is a register of its own (as in gemm.cpp's
+  // micro-kernel: a rolled loop leaves the array on the stack, loaded and stored around every tile).
+  Vec acc[kO][kX];
+#pragma GCC unroll 16
+  for (int o = 0; o < kO; ++o)
+#pragma GCC unroll 4
+    for (int v = 0; v < kX; ++v) acc[o][v] = Vec{};
+  for (int r = 0; r < K; ++r) {
+    Vec x[kX];
+#pragma GCC unroll 4
+    for (int v = 0; v < kX; ++v) {
+      x[v] = load(in + taps[r] + S::offset(v, in_row));
+      simd::keep_in_register(x[v]);  // shared by kO FMAs: one load, not kO (see simd.h)
+    }
+#pragma GCC unroll 16
+    for (int o = 0; o < kO; ++o) {
+      const Vec weight = simd::broadcast(w[size_t(o) * K + r]);
+#pragma GCC unroll 4
+      for (int v = 0; v < kX; ++v) acc[o][v] += weight * x[v];
+    }
+  }
+#pragma GCC unroll 16
+  for (int o = 0; o < kO; ++o) {
+    const Vec b = simd::broadcast(bias ? bias[o] : 0.0f);
+#pragma GCC unroll 4
+    for (int v = 0; v < kX; ++v) store(y + o * channel_stride + S::offset(v, out_row), acc[o][v] + b);
+  }
+}
+
+// Backward data: for kT taps and one span of dy, the gradient of the lowered rows (what im2col's dcol would
+// hold: the sum over all O channels of w[o][tap] * dy[o]) is formed in registers and added where those taps
+// read, into the planes of dx: a view per tap, so each add is a plain vector add. `dy` is channel 0 at the
+// span's first pixel, channels `channel_stride` apart; `w` and `taps` start at the first tap; `planes` is
+// shifted to the span's first output pixel.
+template <int kT, class S>
+void data_tile(int O, int K, const float* dy, int dy_row, size_t channel_stride, const float* w,
+               const int* taps, float* planes, int plane_row) {
+  constexpr int kX = S::kVectors;
+  Vec acc[kT][kX];  // unrolled loops: registers (see forward_tile)
+#pragma GCC unroll 16
+  for (int t = 0; t < kT; ++t)
+#pragma GCC unroll 4
+    for (int v = 0; v < kX; ++v) acc[t][v] = Vec{};
+  for (int o = 0; o < O; ++o) {
+    Vec d[kX];
+#pragma GCC unroll 4
+    for (int v = 0; v < kX; ++v) {
+      d[v] = load(dy + o * channel_stride + S::offset(v, dy_row));
+      simd::keep_in_register(d[v]);
+    }
+#pragma GCC unroll 16
+    for (int t = 0; t < kT; ++t) {
+      const Vec weight = simd::broadcast(w[size_t(o) * K + t]);
+#pragma GCC unroll 4
+      for (int v = 0; v < kX; ++v) acc[t][v] += weight * d[v];
+    }
+  }
+#pragma GCC unroll 16
+  for (int t = 0; t < kT; ++t)
+#pragma GCC unroll 4
+    for (int v = 0; v < kX; ++v) {
+      float* out = planes + taps[t] + S::offset(v, plane_row);
+      store(out, load(out) + acc[t][v]);
+    }
+}
+
+// Calls tile(Span type, oy, x0) over output rows [oy, oy + rows) (rows: 1, or 2 when Wo is one vector),
+// covering each with spans of 2 vectors where they fit and 1 where they do not.
+template <class Tile>
+void cover_rows(int Wo, int oy, int rows, const Tile& tile) {
+  if (rows == 2) return tile(Span<2, 1>{}, oy, 0);
+  int x0 = 0;
+  for (; x0 + 2 * kV <= Wo; x0 += 2 * kV) tile(Span<1, 2>{}, oy, x0);
+  if (x0 < Wo) tile(Span<1, 1>{}, oy, x0);  // Wo is a multiple of kV: one vector left
+}
+
+// Walks the output rows of an image for cover_rows: in pairs when a row is a single vector.
+template <class Tile>
+void cover_image(int Ho, int Wo, const Tile& tile) {
+  const int step = Wo == kV ? 2 : 1;
+  int oy = 0;
+  for (; oy + step <= Ho; oy += step) cover_rows(Wo, oy, step, tile);
+  for (; oy < Ho; ++oy) cover_rows(Wo, oy, 1, tile);
+}
+
+// Backward weight, output channels in lanes: dw[o][r] summed over one image's pixels p of view_r[p] *
+// dy[o][p], for kT taps and kOV vectors of channels. `dyt` is the image's dy transposed (pixel-major: a
+// pixel's O channels are contiguous, so kOV loads give them all); each tap's pixel is one broadcast. The
+// accumulators (rows of O per tap in `acc`) stay in registers for the whole image, however few its pixels per
+// row.
+template <int kT, int kOV>
+void weight_tile(int Ho, int Wo, const float* dyt, int O, const float* planes, int plane_row, const int* taps,
+                 float* acc) {
+  Vec sum[kT][kOV];  // unrolled loops: registers (see forward_tile)
+#pragma GCC unroll 16
+  for (int t = 0; t < kT; ++t)
+#pragma GCC unroll 4
+    for (int v = 0; v < kOV; ++v) sum[t][v] = load(acc + size_t(t) * O + v * kV);
+  for (int oy = 0; oy < Ho; ++oy)
+    for (int ox = 0; ox < Wo; ++ox) {
+      const float* channels = dyt + (size_t(oy) * Wo + ox) * O;
+      const float* pixel = planes + size_t(oy) * plane_row + ox;
+      Vec d[kOV];
+#pragma GCC unroll 4
+      for (int v = 0; v < kOV; ++v) {
+        d[v] = load(channels + v * kV);
+        simd::keep_in_register(d[v]);
+      }
+#pragma GCC unroll 16
+      for (int t = 0; t < kT; ++t) {
+        const Vec x = simd::broadcast(pixel[taps[t]]);
+#pragma GCC unroll 4
+        for (int v = 0; v < kOV; ++v) sum[t][v] += x * d[v];
+      }
+    }
+#pragma GCC unroll 16
+  for (int t = 0; t < kT; ++t)
+#pragma GCC unroll 4
+    for (int v = 0; v < kOV; ++v) store(acc + size_t(t) * O + v * kV, sum[t][v]);
+}
+
+// All taps and channels of one image: blocks of 8 taps x 2 channel vectors (when O is a multiple of 2
+// vectors) or 16 taps x 1, then the taps left one at a time.
+void weight_image(const Conv2dGeometry& g, const PhaseLayout& layout, const float* dyt, const float* planes,
+                  float* acc) {
+  const int O = g.out_channels, K = int(layout.taps.size()), Ho = g.out_height(), Wo = g.out_width();
+  const int* taps = layout.taps.data();
+  const int row = layout.plane_width, pair = O % (2 * kV) == 0, block = pair ? 8 : 16;
+  for (int o = 0; o < O; o += (pair ? 2 : 1) * kV) {
+    int r = 0;
+    for (; r + block <= K; r += block) {
+      float* at = acc + size_t(r) * O + o;
+      if (pair)
+        weight_tile<8, 2>(Ho, Wo, dyt + o, O, planes, row, taps + r, at);
+      else
+        weight_tile<16, 1>(Ho, Wo, dyt + o, O, planes, row, taps + r, at);
+    }
+    for (; r < K; ++r)
+      for (int v = 0; v < (pair ? 2 : 1); ++v)
+        weight_tile<1, 1>(Ho, Wo, dyt + o + v * kV, O, planes, row, taps + r,
+                          acc + size_t(r) * O + o + v * kV);
+  }
+}
+
+}  // namespace
+
+bool conv2d_phase_kernels_apply(const Conv2dGeometry& g) {
+  return g.out_width() % kV == 0;
+}
+
+bool conv2d_phase_weight_kernel_applies(const Conv2dGeometry& g) {
+  return conv2d_phase_kernels_apply(g) && g.out_channels % kV == 0 &&
+         g.in_channels * g.kernel_height * g.kernel_width > kMaxShallowTaps;
+}
+
+void conv2d_forward_phase(const Conv2dGeometry& g, const float* x, const float* w, const float* bias,
+                          float* y) {
+  const PhaseLayout layout(g);
+  const int O = g.out_channels, K = int(layout.taps.size()), Ho = g.out_height(), Wo = g.out_width();
+  const size_t channel_stride = size_t(Ho) * Wo;
+  const size_t image_in = size_t(g.in_channels) * g.in_height * g.in_width, image_out = O * channel_stride;
+  parallel_for(g.batch, [&](long long first, long long last, int) {
+    float* planes = thread_scratch(kScratchLowered, layout.floats);
+    std::fill(planes, planes + layout.floats, 0.0f);
+    for (long long n = first; n < last; ++n) {
+      layout.load(x + size_t(n) * image_in, planes);
+      float* y_image = y + size_t(n) * image_out;
+      // Channel blocks outside, rows inside: each block writes its 8 planes front to back (8 store streams,
+      // not 32 interleaved; measured 10-20% faster on the 1-channel layer).
+      for (int o = 0; o < O; o += (O - o >= 8 ? 8 : 1)) {
+        const float* weights = w + size_t(o) * K;
+        const float* channel_bias = bias ? bias + o : nullptr;
+        float* out = y_image + o * channel_stride;
+        cover_image(Ho, Wo, [&](auto span, int oy, int x0) {
+          using S = decltype(span);
+          const float* in = planes + size_t(oy) * layout.plane_width + x0;
+          float* at = out + size_t(oy) * Wo + x0;
+          if (O - o >= 8)
+            forward_tile<8, S>(K, in, layout.plane_width, layout.taps.data(), weights, channel_bias, at, Wo,
+                               channel_stride);
+          else
+            forward_tile<1, S>(K, in, layout.plane_width, layout.taps.data(), weights, channel_bias, at, Wo,
+                               channel_stride);
+        });
+      }
+    }
+  });
+}
+
+void conv2d_backward_data_phase(const Conv2dGeometry& g, const float* dy, const float* w, float* dx) {
+  const PhaseLayout layout(g);
+  const int O = g.out_channels, K = int(layout.taps.size()), Ho = g.out_height(), Wo = g.out_width();
+  const size_t channel_stride = size_t(Ho) * Wo;
+  const size_t image_in = size_t(g.in_channels) * g.in_height * g.in_width, image_out = O * channel_stride;
+  parallel_for(g.batch, [&](long long first, long long last, int) {
+    float* planes = thread_scratch(kScratchLowered, layout.floats);
+    for (long long n = first; n < last; ++n) {
+      std::fill(planes, planes + layout.floats, 0.0f);  // every image's gradient is summed from zero
+      const float* dy_image = dy + size_t(n) * image_out;
+      // Rows outside, tap blocks inside: the rows of dy (all channels) stay in L1 for every tap block.
+      cover_image(Ho, Wo, [&](auto span, int oy, int x0) {
+        using S = decltype(span);
+        const float* dy_at = dy_image + size_t(oy) * Wo + x0;
+        float* at = planes + size_t(oy) * layout.plane_width + x0;
+        for (int r = 0; r < K; r += (K - r >= 8 ? 8 : 1)) {
+          if (K - r >= 8)
+            data_tile<8, S>(O, K, dy_at, Wo, channel_stride, w + r, layout.taps.data() + r, at,
+                            layout.plane_width);
+          else
+            data_tile<1, S>(O, K, dy_at, Wo, channel_stride, w + r, layout.taps.data() + r, at,
+                            layout.plane_width);
+        }
+      });
+      layout.store(planes, dx + size_t(n) * image_in);
+    }
+  });
+}
+
+void conv2d_backward_weight_phase(const Conv2dGeometry& g, const float* x, const float* dy, float* dw,
+                                  float* dbias) {
+  const PhaseLayout layout(g);
+  const int O = g.out_channels, K = int(layout.taps.size()), pixels = g.out_height() * g.out_width();
+  const size_t image_in = size_t(g.in_channels) * g.in_height * g.in_width, image_out = size_t(O) * pixels;
+  // One set of sums per chunk of images (dw transposed, K rows of O, then the bias's O), added in chunk
+  // order: the same result every run.
+  const int chunks = parallel_chunk_count(g.batch);
+  const size_t per_chunk = size_t(K + 1) * O;
+  std::vector<float> partial(per_chunk * chunks, 0.0f);
+  parallel_for(g.batch, [&](long long first, long long last, int chunk) {
+    float* acc = partial.data() + per_chunk * chunk;
+    float* bias_acc = acc + size_t(K) * O;
+    float* planes = thread_scratch(kScratchLowered, layout.floats);
+    std::fill(planes, planes + layout.floats, 0.0f);
+    float* dyt = thread_scratch(kScratchRegrouped, image_out);
+    for (long long n = first; n < last; ++n) {
+      layout.load(x + size_t(n) * image_in, planes);
+      const float* dy_image = dy + size_t(n) * image_out;
+      for (int o = 0; o < O; ++o)
+        for (int p = 0; p < pixels; ++p) dyt[size_t(p) * O + o] = dy_image[size_t(o) * pixels + p];
+      weight_image(g, layout, dyt, planes, acc);
+      if (dbias)
+        for (int p = 0; p < pixels; ++p)
+          for (int v = 0; v < O; v += kV)
+            store(bias_acc + v, load(bias_acc + v) + load(dyt + size_t(p) * O + v));
+    }
+  });
+  for (int o = 0; o < O; ++o) {
+    for (int r = 0; r <= K; ++r) {
+      float sum = 0.0f;
+      for (int t = 0; t < chunks; ++t) sum += partial[per_chunk * t + size_t(r) * O + o];
+      if (r < K)
+        dw[size_t(o) * K + r] = sum;
+      else if (dbias)
+        dbias[o] = sum;
+    }
+  }
+}
+
+}  // namespace untangle

@@ -1,0 +1,43 @@
+// Direct CPU convolution without im2col, for layers whose output rows are whole vectors (Wo a multiple of
+// 16 floats with AVX-512): in the reference architectures the 64 -> 32 and 32 -> 16 layers, and through the
+// transposed-convolution identities the decoder's last two.
+//
+// Why not im2col there. The lowered matrix has C*kh*kw rows and a column per output pixel: for a stride-2
+// 4 x 4 kernel it is 4x the input, written and read again around every product (for the 1-channel layer,
+// whose product does only 16 multiply-adds per lowered element, building it cost a fifth of the pass).
+// These kernels read the input where it lies instead, after one cheap rearrangement:
+//
+// Phase planes. A stride-s convolution reads padded pixel (oy*s + ky, ox*s + kx). Splitting the padded image
+// into s*s planes by the remainders of row and column (plane (py, px) holds padded pixels (i*s + py, j*s +
+// px)) turns every tap (c, ky, kx) into a plain shifted view: output pixel (oy, ox) reads row oy + ky/s,
+// column ox + kx/s of plane (c, ky%s, kx%s), so a vector of output pixels along a row reads a contiguous
+// vector of the view. Each pass is then a product as deep as the GEMM's would be, its lowered operand read
+// (or, going back, formed) in registers:
+//
+//   forward          y[o][pixels]  = bias[o] + sum over taps r of w[o][r] * view_r[pixels]   (pixels in
+//   lanes) backward data    view_r[pixels] += sum over o of w[o][r] * dy[o][pixels], into planes of dx, which
+//   are
+//                    then interleaved back into dx (the adjoint of the split)
+//   backward weight  dw[o..][r] = sum over images and pixels of view_r[pixel] * dy[o..][pixel]
+//                    (output channels in lanes, from dy transposed per image; only for more than 64 taps)
+//
+// The im2col path in conv2d.cpp keeps the rest: rows narrower than a vector (the 8 x 8 and 4 x 4 layers,
+// where it groups images into one wide product) and the shallow weight passes.
+#pragma once
+#include "kernels/cpu/conv2d.h"
+
+namespace untangle {
+
+// Whether the forward and backward-data kernels serve g (Wo a multiple of the vector width).
+bool conv2d_phase_kernels_apply(const Conv2dGeometry& g);
+// Whether the weight kernel does: as above, O a multiple of the vector width, and more than 64 taps.
+bool conv2d_phase_weight_kernel_applies(const Conv2dGeometry& g);
+
+// Same contracts as conv2d_forward, conv2d_backward_data and conv2d_backward_weight (conv2d.h).
+void conv2d_forward_phase(const Conv2dGeometry& g, const float* x, const float* w, const float* bias,
+                          float* y);
+void conv2d_backward_data_phase(const Conv2dGeometry& g, const float* dy, const float* w, float* dx);
+void conv2d_backward_weight_phase(const Conv2dGeometry& g, const float* x, const float* dy, float* dw,
+                                  float* dbias);
+
+}  // namespace untangle
