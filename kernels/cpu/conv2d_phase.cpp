@@ -19,10 +19,16 @@ using simd::store;
 using simd::Vec;
 constexpr int kV = simd::kFloats;
 
-// The weight pass below reads dy transposed, and transposing costs about as much as the products when
-// there are only a few taps (16 for a 1-channel 4 x 4 layer: it measured 2x slower than im2col there), so
-// up to this many taps the weight gradient stays with conv2d.cpp's im2col product.
+// Which layers the kernels take (see conv2d_phase_kernels_apply and conv2d_phase_weight_kernel_applies).
+// With ragged rows, forward and backward data need more than kMaxShallowTaps taps (a flat run's copy-out
+// is then small next to its products) and kMinPixels per image (each image is swept on its own; below
+// that, the im2col path, which groups images into one wide product, wins).
 constexpr int kMaxShallowTaps = 64;
+constexpr int kMinPixels = 256;
+// The weight pass transposes dy once per image for every tap: it pays with many taps, and its sweeps
+// (a group of images per tap block) need enough pixels per image.
+constexpr int kMinWeightTaps = 512;
+constexpr int kMinWeightPixels = 64;
 
 // Where the phase planes of one image's C channels lie in a buffer, and where each tap's view starts.
 // Plane (c, py, px) holds padded pixels (i*s + py, j*s + px) at [i][j], in rows of ceil((W + 2p) / s); what
@@ -31,7 +37,8 @@ constexpr int kMaxShallowTaps = 64;
 struct PhaseLayout {
   int stride, padding, channels, height, width;
   int plane_height, plane_width;  // ceil((H + 2p) / s), ceil((W + 2p) / s)
-  size_t plane_size, floats;
+  size_t plane_size;
+  size_t floats;  // the planes and a zero tail: a flat run (below) may read up to kw + 2 vectors past them
   std::vector<int> taps;  // taps[(c*kh + ky)*kw + kx]: where tap (c, ky, kx) reads for output pixel (0, 0)
 
   explicit PhaseLayout(const Conv2dGeometry& g)
@@ -43,7 +50,7 @@ struct PhaseLayout {
         plane_height((g.in_height + 2 * g.padding + g.stride - 1) / g.stride),
         plane_width((g.in_width + 2 * g.padding + g.stride - 1) / g.stride),
         plane_size(size_t(plane_height) * plane_width),
-        floats(plane_size * g.in_channels * g.stride * g.stride) {
+        floats(plane_size * g.in_channels * g.stride * g.stride + g.kernel_width + 2 * kV) {
     const int s = g.stride;
     for (int c = 0; c < g.in_channels; ++c)
       for (int ky = 0; ky < g.kernel_height; ++ky)
@@ -201,47 +208,83 @@ void cover_image(int Ho, int Wo, const Tile& tile) {
   for (; oy < Ho; ++oy) cover_rows(Wo, oy, 1, tile);
 }
 
-// Backward weight, output channels in lanes: dw[o][r] summed over one image's pixels p of view_r[p] *
-// dy[o][p], for kT taps and kOV vectors of channels. `dyt` is the image's dy transposed (pixel-major: a
-// pixel's O channels are contiguous, so kOV loads give them all); each tap's pixel is one broadcast. The
-// accumulators (rows of O per tap in `acc`) stay in registers for the whole image, however few its pixels per
-// row.
+// Ragged rows (Wo not a multiple of the vector width) are covered as flat runs instead: with the output
+// computed at every plane column (Wq per row; the Wq - Wo past a row's end read the next row's start and are
+// dropped), a run of pixels is one contiguous run of every view, row ends and all. Runs are 2 vectors.
+constexpr int kRun = 2 * kV;
+using FlatRun = Span<1, 2>;
+
+// Output pixels [j0, j0 + kRun) (flat, rows of Wq) of kO channels, stored to y row segment by row segment.
+template <int kO>
+void forward_flat_run(const Conv2dGeometry& g, const PhaseLayout& layout, const float* planes, const float* w,
+                      const float* bias, float* y, int j0) {
+  const int Wq = layout.plane_width, Wo = g.out_width(), end = std::min(j0 + kRun, g.out_height() * Wq);
+  const size_t channel_stride = size_t(g.out_height()) * Wo;
+  alignas(64) float run[kO][kRun];
+  forward_tile<kO, FlatRun>(int(layout.taps.size()), planes + j0, 0, layout.taps.data(), w, bias, &run[0][0],
+                            0, kRun);
+  for (int j = j0; j < end;) {
+    const int oy = j / Wq, ox = j % Wq, n = std::min(Wq - ox, end - j);
+    if (ox < Wo)
+      for (int o = 0; o < kO; ++o)
+        std::copy_n(&run[o][j - j0], std::min(n, Wo - ox), y + o * channel_stride + size_t(oy) * Wo + ox);
+    j += n;
+  }
+}
+
+// dy of one image spread to rows of Wq (zero past column Wo, and past the last row up to `length`), so a
+// flat run of it lines up with the flat runs of the views. The zeros are written once per buffer.
+void spread_rows(const Conv2dGeometry& g, int Wq, int length, const float* dy_image, float* rows) {
+  const int Ho = g.out_height(), Wo = g.out_width();
+  for (int o = 0; o < g.out_channels; ++o)
+    for (int oy = 0; oy < Ho; ++oy)
+      std::copy_n(dy_image + (size_t(o) * Ho + oy) * Wo, Wo, rows + size_t(o) * length + size_t(oy) * Wq);
+}
+
+// Backward weight, output channels in lanes: dw[o][r] summed over the pixels p of a group of images of
+// view_r[p] * dy[o][p], for kT taps and kOV vectors of channels. `dyt` holds each image's dy transposed
+// (pixel-major: a pixel's O channels are contiguous, so kOV loads give them all), `image_dyt` floats apart;
+// each tap's pixel is one broadcast from the image's planes, `image_planes` floats apart. The accumulators
+// (rows of O per tap in `acc`) stay in registers over the whole group.
 template <int kT, int kOV>
-void weight_tile(int Ho, int Wo, const float* dyt, int O, const float* planes, int plane_row, const int* taps,
-                 float* acc) {
+void weight_tile(const Conv2dGeometry& g, int images, const float* dyt, size_t image_dyt, const float* planes,
+                 size_t image_planes, int plane_row, const int* taps, float* acc) {
+  const int O = g.out_channels, Ho = g.out_height(), Wo = g.out_width();
   Vec sum[kT][kOV];  // unrolled loops: registers (see forward_tile)
 #pragma GCC unroll 16
   for (int t = 0; t < kT; ++t)
 #pragma GCC unroll 4
     for (int v = 0; v < kOV; ++v) sum[t][v] = load(acc + size_t(t) * O + v * kV);
-  for (int oy = 0; oy < Ho; ++oy)
-    for (int ox = 0; ox < Wo; ++ox) {
-      const float* channels = dyt + (size_t(oy) * Wo + ox) * O;
-      const float* pixel = planes + size_t(oy) * plane_row + ox;
-      Vec d[kOV];
+  for (int i = 0; i < images; ++i)
+    for (int oy = 0; oy < Ho; ++oy)
+      for (int ox = 0; ox < Wo; ++ox) {
+        const float* channels = dyt + i * image_dyt + (size_t(oy) * Wo + ox) * O;
+        const float* pixel = planes + i * image_planes + size_t(oy) * plane_row + ox;
+        Vec d[kOV];
 #pragma GCC unroll 4
-      for (int v = 0; v < kOV; ++v) {
-        d[v] = load(channels + v * kV);
-        simd::keep_in_register(d[v]);
-      }
+        for (int v = 0; v < kOV; ++v) {
+          d[v] = load(channels + v * kV);
+          simd::keep_in_register(d[v]);
+        }
 #pragma GCC unroll 16
-      for (int t = 0; t < kT; ++t) {
-        const Vec x = simd::broadcast(pixel[taps[t]]);
+        for (int t = 0; t < kT; ++t) {
+          const Vec x = simd::broadcast(pixel[taps[t]]);
 #pragma GCC unroll 4
-        for (int v = 0; v < kOV; ++v) sum[t][v] += x * d[v];
+          for (int v = 0; v < kOV; ++v) sum[t][v] += x * d[v];
+        }
       }
-    }
 #pragma GCC unroll 16
   for (int t = 0; t < kT; ++t)
 #pragma GCC unroll 4
     for (int v = 0; v < kOV; ++v) store(acc + size_t(t) * O + v * kV, sum[t][v]);
 }
 
-// All taps and channels of one image: blocks of 8 taps x 2 channel vectors (when O is a multiple of 2
-// vectors) or 16 taps x 1, then the taps left one at a time.
-void weight_image(const Conv2dGeometry& g, const PhaseLayout& layout, const float* dyt, const float* planes,
-                  float* acc) {
-  const int O = g.out_channels, K = int(layout.taps.size()), Ho = g.out_height(), Wo = g.out_width();
+// All taps and channels of a group of images: blocks of 8 taps x 2 channel vectors (when O is a multiple of
+// 2 vectors) or 16 taps x 1, then the taps left one at a time.
+void weight_group(const Conv2dGeometry& g, const PhaseLayout& layout, int images, const float* dyt,
+                  const float* planes, float* acc) {
+  const int O = g.out_channels, K = int(layout.taps.size());
+  const size_t image_dyt = size_t(O) * g.out_height() * g.out_width(), image_planes = layout.floats;
   const int* taps = layout.taps.data();
   const int row = layout.plane_width, pair = O % (2 * kV) == 0, block = pair ? 8 : 16;
   for (int o = 0; o < O; o += (pair ? 2 : 1) * kV) {
@@ -249,26 +292,46 @@ void weight_image(const Conv2dGeometry& g, const PhaseLayout& layout, const floa
     for (; r + block <= K; r += block) {
       float* at = acc + size_t(r) * O + o;
       if (pair)
-        weight_tile<8, 2>(Ho, Wo, dyt + o, O, planes, row, taps + r, at);
+        weight_tile<8, 2>(g, images, dyt + o, image_dyt, planes, image_planes, row, taps + r, at);
       else
-        weight_tile<16, 1>(Ho, Wo, dyt + o, O, planes, row, taps + r, at);
+        weight_tile<16, 1>(g, images, dyt + o, image_dyt, planes, image_planes, row, taps + r, at);
     }
     for (; r < K; ++r)
       for (int v = 0; v < (pair ? 2 : 1); ++v)
-        weight_tile<1, 1>(Ho, Wo, dyt + o + v * kV, O, planes, row, taps + r,
+        weight_tile<1, 1>(g, images, dyt + o + v * kV, image_dyt, planes, image_planes, row, taps + r,
                           acc + size_t(r) * O + o + v * kV);
   }
+}
+
+// The weight pass's images per group: as many as fit this many floats (planes and transposed dy: 256 KiB,
+// well inside L2), so that small images share one sweep per tap block; at most an equal share of the batch
+// per thread.
+constexpr size_t kWeightGroupFloats = 64 * 1024;
+
+int weight_group_size(const Conv2dGeometry& g, const PhaseLayout& layout) {
+  const size_t per_image = layout.floats + size_t(g.out_channels) * g.out_height() * g.out_width();
+  const int threads = parallel_thread_count(), share = std::max(1, (g.batch + threads - 1) / threads);
+  return std::max(1, std::min(share, int(kWeightGroupFloats / per_image)));
 }
 
 }  // namespace
 
 bool conv2d_phase_kernels_apply(const Conv2dGeometry& g) {
-  return g.out_width() % kV == 0;
+  if (g.out_width() % kV == 0) return true;
+  // Ragged rows: flat runs pay a copy per run and per row end, and images of few pixels give short sweeps
+  // (measured slower than im2col on burgess's 64 -> 33 layer with 16 taps, and on the 9 x 9, 8 x 8 and
+  // smaller outputs; faster on its 33 -> 17 layer, 512 taps).
+  return g.in_channels * g.kernel_height * g.kernel_width > kMaxShallowTaps &&
+         g.out_height() * g.out_width() >= kMinPixels;
 }
 
 bool conv2d_phase_weight_kernel_applies(const Conv2dGeometry& g) {
-  return conv2d_phase_kernels_apply(g) && g.out_channels % kV == 0 &&
-         g.in_channels * g.kernel_height * g.kernel_width > kMaxShallowTaps;
+  // Measured on the reference layers: faster than im2col with 512 or more taps and 64 or more pixels per
+  // image (dislib's 32 -> 16 and 16 -> 8 decoder geometries, burgess's 33 -> 17 and 17 -> 9), slower with
+  // 128 taps (dislib's 16 -> 8 encoder layer) or 16 and 25 pixels (the 8 -> 4 and 9 -> 5 layers), and with
+  // 16 taps (the transposition then costs as much as the products: 2x slower on the 1-channel layer).
+  return g.out_channels % kV == 0 && g.in_channels * g.kernel_height * g.kernel_width >= kMinWeightTaps &&
+         g.out_height() * g.out_width() >= kMinWeightPixels;
 }
 
 void conv2d_forward_phase(const Conv2dGeometry& g, const float* x, const float* w, const float* bias,
@@ -286,14 +349,21 @@ void conv2d_forward_phase(const Conv2dGeometry& g, const float* x, const float* 
       // Channel blocks outside, rows inside: each block writes its 8 planes front to back (8 store streams,
       // not 32 interleaved; measured 10-20% faster on the 1-channel layer).
       for (int o = 0; o < O; o += (O - o >= 8 ? 8 : 1)) {
+        const bool block = O - o >= 8;
         const float* weights = w + size_t(o) * K;
         const float* channel_bias = bias ? bias + o : nullptr;
         float* out = y_image + o * channel_stride;
+        if (Wo % kV != 0) {
+          for (int j0 = 0; j0 < Ho * layout.plane_width; j0 += kRun)
+            block ? forward_flat_run<8>(g, layout, planes, weights, channel_bias, out, j0)
+                  : forward_flat_run<1>(g, layout, planes, weights, channel_bias, out, j0);
+          continue;
+        }
         cover_image(Ho, Wo, [&](auto span, int oy, int x0) {
           using S = decltype(span);
           const float* in = planes + size_t(oy) * layout.plane_width + x0;
           float* at = out + size_t(oy) * Wo + x0;
-          if (O - o >= 8)
+          if (block)
             forward_tile<8, S>(K, in, layout.plane_width, layout.taps.data(), weights, channel_bias, at, Wo,
                                channel_stride);
           else
@@ -305,30 +375,47 @@ void conv2d_forward_phase(const Conv2dGeometry& g, const float* x, const float* 
   });
 }
 
+// Adds one image's dy, taps in blocks of 8, into the planes: row spans, or flat runs over `rows`, dy spread
+// to rows of Wq (ragged rows).
+template <class Tile>
+void data_taps(int K, const Tile& tile) {
+  for (int r = 0; r < K; r += (K - r >= 8 ? 8 : 1)) tile(r, K - r >= 8);
+}
+
 void conv2d_backward_data_phase(const Conv2dGeometry& g, const float* dy, const float* w, float* dx) {
   const PhaseLayout layout(g);
   const int O = g.out_channels, K = int(layout.taps.size()), Ho = g.out_height(), Wo = g.out_width();
+  const int Wq = layout.plane_width, length = (Ho * Wq + kRun - 1) / kRun * kRun;
+  const bool flat = Wo % kV != 0;
   const size_t channel_stride = size_t(Ho) * Wo;
   const size_t image_in = size_t(g.in_channels) * g.in_height * g.in_width, image_out = O * channel_stride;
+  const int* taps = layout.taps.data();
   parallel_for(g.batch, [&](long long first, long long last, int) {
     float* planes = thread_scratch(kScratchLowered, layout.floats);
+    float* rows = flat ? thread_scratch(kScratchRegrouped, size_t(O) * length) : nullptr;
+    if (flat) std::fill(rows, rows + size_t(O) * length, 0.0f);
     for (long long n = first; n < last; ++n) {
       std::fill(planes, planes + layout.floats, 0.0f);  // every image's gradient is summed from zero
       const float* dy_image = dy + size_t(n) * image_out;
-      // Rows outside, tap blocks inside: the rows of dy (all channels) stay in L1 for every tap block.
-      cover_image(Ho, Wo, [&](auto span, int oy, int x0) {
-        using S = decltype(span);
-        const float* dy_at = dy_image + size_t(oy) * Wo + x0;
-        float* at = planes + size_t(oy) * layout.plane_width + x0;
-        for (int r = 0; r < K; r += (K - r >= 8 ? 8 : 1)) {
-          if (K - r >= 8)
-            data_tile<8, S>(O, K, dy_at, Wo, channel_stride, w + r, layout.taps.data() + r, at,
-                            layout.plane_width);
-          else
-            data_tile<1, S>(O, K, dy_at, Wo, channel_stride, w + r, layout.taps.data() + r, at,
-                            layout.plane_width);
-        }
-      });
+      if (flat) {
+        spread_rows(g, Wq, length, dy_image, rows);
+        for (int j0 = 0; j0 < length; j0 += kRun)
+          data_taps(K, [&](int r, bool block) {
+            block ? data_tile<8, FlatRun>(O, K, rows + j0, 0, length, w + r, taps + r, planes + j0, 0)
+                  : data_tile<1, FlatRun>(O, K, rows + j0, 0, length, w + r, taps + r, planes + j0, 0);
+          });
+      } else {
+        // Rows outside, tap blocks inside: the rows of dy (all channels) stay in L1 for every tap block.
+        cover_image(Ho, Wo, [&](auto span, int oy, int x0) {
+          using S = decltype(span);
+          const float* dy_at = dy_image + size_t(oy) * Wo + x0;
+          float* at = planes + size_t(oy) * Wq + x0;
+          data_taps(K, [&](int r, bool block) {
+            block ? data_tile<8, S>(O, K, dy_at, Wo, channel_stride, w + r, taps + r, at, Wq)
+                  : data_tile<1, S>(O, K, dy_at, Wo, channel_stride, w + r, taps + r, at, Wq);
+          });
+        });
+      }
       layout.store(planes, dx + size_t(n) * image_in);
     }
   });
@@ -339,27 +426,31 @@ void conv2d_backward_weight_phase(const Conv2dGeometry& g, const float* x, const
   const PhaseLayout layout(g);
   const int O = g.out_channels, K = int(layout.taps.size()), pixels = g.out_height() * g.out_width();
   const size_t image_in = size_t(g.in_channels) * g.in_height * g.in_width, image_out = size_t(O) * pixels;
-  // One set of sums per chunk of images (dw transposed, K rows of O, then the bias's O), added in chunk
-  // order: the same result every run.
-  const int chunks = parallel_chunk_count(g.batch);
+  const int group = weight_group_size(g, layout), groups = (g.batch + group - 1) / group;
+  // One set of sums per chunk of groups (dw transposed, K rows of O, then the bias's O), added in chunk
+  // order: the same result every run (at a given thread count, which sets the groups).
+  const int chunks = parallel_chunk_count(groups);
   const size_t per_chunk = size_t(K + 1) * O;
   std::vector<float> partial(per_chunk * chunks, 0.0f);
-  parallel_for(g.batch, [&](long long first, long long last, int chunk) {
+  parallel_for(groups, [&](long long first_group, long long last_group, int chunk) {
     float* acc = partial.data() + per_chunk * chunk;
     float* bias_acc = acc + size_t(K) * O;
-    float* planes = thread_scratch(kScratchLowered, layout.floats);
-    std::fill(planes, planes + layout.floats, 0.0f);
-    float* dyt = thread_scratch(kScratchRegrouped, image_out);
-    for (long long n = first; n < last; ++n) {
-      layout.load(x + size_t(n) * image_in, planes);
-      const float* dy_image = dy + size_t(n) * image_out;
-      for (int o = 0; o < O; ++o)
-        for (int p = 0; p < pixels; ++p) dyt[size_t(p) * O + o] = dy_image[size_t(o) * pixels + p];
-      weight_image(g, layout, dyt, planes, acc);
+    float* planes = thread_scratch(kScratchLowered, layout.floats * group);
+    std::fill(planes, planes + layout.floats * group, 0.0f);
+    float* dyt = thread_scratch(kScratchRegrouped, image_out * group);
+    for (long long index = first_group; index < last_group; ++index) {
+      const int first = int(index) * group, count = std::min(group, g.batch - first);
+      for (int i = 0; i < count; ++i) {
+        layout.load(x + size_t(first + i) * image_in, planes + i * layout.floats);
+        const float* dy_image = dy + size_t(first + i) * image_out;
+        float* image_dyt = dyt + i * image_out;
+        for (int o = 0; o < O; ++o)
+          for (int p = 0; p < pixels; ++p) image_dyt[size_t(p) * O + o] = dy_image[size_t(o) * pixels + p];
+      }
+      weight_group(g, layout, count, dyt, planes, acc);
       if (dbias)
-        for (int p = 0; p < pixels; ++p)
-          for (int v = 0; v < O; v += kV)
-            store(bias_acc + v, load(bias_acc + v) + load(dyt + size_t(p) * O + v));
+        for (size_t p = 0; p < size_t(count) * pixels; ++p)
+          for (int v = 0; v < O; v += kV) store(bias_acc + v, load(bias_acc + v) + load(dyt + p * O + v));
     }
   });
   for (int o = 0; o < O; ++o) {

@@ -1,6 +1,6 @@
-// Direct CPU convolution without im2col, for layers whose output rows are whole vectors (Wo a multiple of
-// 16 floats with AVX-512): in the reference architectures the 64 -> 32 and 32 -> 16 layers, and through the
-// transposed-convolution identities the decoder's last two.
+// Direct CPU convolution without im2col, for the larger layers: in the reference architectures the
+// 64 -> 32, 32 -> 16 and burgess's 33 -> 17 layers, and through the transposed-convolution identities the
+// decoder's last two.
 //
 // Why not im2col there. The lowered matrix has C*kh*kw rows and a column per output pixel: for a stride-2
 // 4 x 4 kernel it is 4x the input, written and read again around every product (for the 1-channel layer,
@@ -19,21 +19,29 @@
 //   are
 //                    then interleaved back into dx (the adjoint of the split)
 //   backward weight  dw[o..][r] = sum over images and pixels of view_r[pixel] * dy[o..][pixel]
-//                    (output channels in lanes, from dy transposed per image; only for more than 64 taps)
+//                    (output channels in lanes, from dy transposed per image)
 //
-// The im2col path in conv2d.cpp keeps the rest: rows narrower than a vector (the 8 x 8 and 4 x 4 layers,
-// where it groups images into one wide product) and the shallow weight passes.
+// Rows of whole vectors are covered a row (or two) at a time and stored in place. Ragged rows are covered
+// as flat runs: the output is computed at every plane column, so a run crosses row ends in one contiguous
+// read of each view, and is copied out row segment by row segment.
+//
+// Which layers, measured on the reference architectures (conv2d_phase.cpp has the figures): forward and
+// backward data for whole-vector rows, and for ragged rows with more than 64 taps and 256 pixels per image;
+// the weight gradient with 512 taps or more and 64 pixels per image or more. The im2col path in conv2d.cpp
+// keeps the rest: the small late layers (where it groups images into one wide product) and the shallow
+// layers' weight gradients.
 #pragma once
 #include "kernels/cpu/conv2d.h"
 
 namespace untangle {
 
-// Whether the forward and backward-data kernels serve g (Wo a multiple of the vector width).
+// Whether the forward and backward-data kernels serve g, and whether the weight kernel does (it also needs
+// O to be a multiple of the vector width). conv2d.cpp's passes ask and dispatch.
 bool conv2d_phase_kernels_apply(const Conv2dGeometry& g);
-// Whether the weight kernel does: as above, O a multiple of the vector width, and more than 64 taps.
 bool conv2d_phase_weight_kernel_applies(const Conv2dGeometry& g);
 
-// Same contracts as conv2d_forward, conv2d_backward_data and conv2d_backward_weight (conv2d.h).
+// Same contracts as conv2d_forward, conv2d_backward_data and conv2d_backward_weight (conv2d.h), for any
+// geometry (the tests call them on any).
 void conv2d_forward_phase(const Conv2dGeometry& g, const float* x, const float* w, const float* bias,
                           float* y);
 void conv2d_backward_data_phase(const Conv2dGeometry& g, const float* dy, const float* w, float* dx);

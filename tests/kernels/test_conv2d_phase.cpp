@@ -89,6 +89,34 @@ TEST_CASE("phase kernels: forward and backward data match the reference on rando
   }
 }
 
+TEST_CASE("phase kernels: forward and backward data match the reference on ragged rows (flat runs)") {
+  PhiloxRng rng(44);
+  for (int trial = 0; trial < 40; ++trial) {
+    // Any geometry: rows that are not whole vectors go through flat runs across row ends.
+    Conv2dGeometry g;
+    g.batch = 1 + int(rng.next_below(3));
+    g.in_channels = 1 + int(rng.next_below(5));
+    g.out_channels = 1 + int(rng.next_below(20));
+    g.kernel_height = 1 + int(rng.next_below(5));
+    g.kernel_width = 1 + int(rng.next_below(5));
+    g.stride = 1 + int(rng.next_below(3));
+    g.padding = int(rng.next_below(3));
+    g.in_height = g.kernel_height + int(rng.next_below(40));
+    g.in_width = g.kernel_width + int(rng.next_below(40));
+    INFO("trial ", trial, " C ", g.in_channels, " H ", g.in_height, " W ", g.in_width, " O ", g.out_channels,
+         " k ", g.kernel_height, "x", g.kernel_width, " s ", g.stride, " p ", g.padding);
+    Tensors t(g, rng);
+    std::vector<float> y(t.dy.size(), 7.0f), y_ref(t.dy.size());
+    conv2d_forward_phase(g, t.x.data(), t.w.data(), t.bias.data(), y.data());
+    conv2d_forward_reference(g, t.x.data(), t.w.data(), t.bias.data(), y_ref.data());
+    CHECK(max_difference(y, y_ref) < 1e-6 * g.in_channels * g.kernel_height * g.kernel_width + 1e-5);
+    std::vector<float> dx(t.x.size(), 7.0f), dx_ref(t.x.size());
+    conv2d_backward_data_phase(g, t.dy.data(), t.w.data(), dx.data());
+    conv2d_backward_data_reference(g, t.dy.data(), t.w.data(), dx_ref.data());
+    CHECK(max_difference(dx, dx_ref) < 1e-6 * g.out_channels * g.kernel_height * g.kernel_width + 1e-5);
+  }
+}
+
 TEST_CASE("phase kernels: the weight gradient matches the reference, with and without bias") {
   PhiloxRng rng(42);
   for (int trial = 0; trial < 30; ++trial) {
@@ -139,7 +167,15 @@ TEST_CASE("phase kernels: which layers of the reference architecture they serve"
   CHECK(conv2d_phase_kernels_apply(conv2));
   CHECK(conv2d_phase_kernels_apply(conv3) == (8 % kV == 0));
   CHECK(conv2d_phase_kernels_apply(conv4) == (4 % kV == 0));
-  // The weight gradient: not for 16 taps (conv1), for 512 (conv2).
-  CHECK_FALSE(conv2d_phase_weight_kernel_applies(conv1));
+  // The weight gradient: for 512 taps and 64 pixels or more per image (conv2; deconv2's geometry, 32 -> 64
+  // channels at 16 -> 8), not for 16 taps (conv1), 128 (conv3) or 16 pixels (conv4).
   CHECK(conv2d_phase_weight_kernel_applies(conv2));
+  CHECK(conv2d_phase_weight_kernel_applies(geometry(32, 16, 64, 4, 2, 1)));
+  CHECK_FALSE(conv2d_phase_weight_kernel_applies(conv1));
+  CHECK_FALSE(conv2d_phase_weight_kernel_applies(conv3));
+  CHECK_FALSE(conv2d_phase_weight_kernel_applies(conv4));
+  // Burgess's k4 s2 p2 layers have ragged rows (33, 17, 9, 5): flat runs for the deep 33 -> 17 layer only.
+  CHECK(conv2d_phase_kernels_apply(geometry(32, 33, 32, 4, 2, 2)));
+  CHECK_FALSE(conv2d_phase_kernels_apply(geometry(1, 64, 32, 4, 2, 2)));
+  CHECK_FALSE(conv2d_phase_kernels_apply(geometry(32, 17, 64, 4, 2, 2)));
 }
