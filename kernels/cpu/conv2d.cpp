@@ -1,6 +1,6 @@
 // Fast CPU convolution: im2col + matrix products over groups of images, groups spread over the cores.
-// Layers whose output rows are whole vectors go to the direct kernels of conv2d_phase.h instead (each pass
-// below asks first); what stays here is the narrow late layers and the shallow weight gradients.
+// The larger layers go to the direct kernels of conv2d_phase.h instead (each pass below asks first, by the
+// rules there); what stays here is the small late layers and the shallow layers' weight gradients.
 //
 // For a group of G images the lowered input is   col: (C*kh*kw, G*Ho*Wo)
 // (row r = (c, ky, kx), column = (image in group, oy, ox)), and the three passes become matrix products:

@@ -5,6 +5,7 @@
 #include <cstring>
 #include <vector>
 
+#include "core/check.h"
 #include "kernels/cpu/parallel.h"
 #include "kernels/cpu/scratch.h"
 #include "kernels/cpu/simd.h"
@@ -38,7 +39,10 @@ struct PhaseLayout {
   int stride, padding, channels, height, width;
   int plane_height, plane_width;  // ceil((H + 2p) / s), ceil((W + 2p) / s)
   size_t plane_size;
-  size_t floats;  // the planes and a zero tail: a flat run (below) may read up to kw + 2 vectors past them
+  // The planes and a zero tail. A flat run (below) starting at output pixel j0 < Ho*Wq (rounded up to a run,
+  // for backward data) touches view_r[j0, j0 + 2 vectors); since (kh-1)/s + Ho <= plane_height and
+  // (kw-1)/s + Wo <= Wq, the last plane's views end at most (kw-1)/s + 2 vectors - 1 floats past the planes.
+  size_t floats;
   std::vector<int> taps;  // taps[(c*kh + ky)*kw + kx]: where tap (c, ky, kx) reads for output pixel (0, 0)
 
   explicit PhaseLayout(const Conv2dGeometry& g)
@@ -106,9 +110,9 @@ struct PhaseLayout {
   }
 };
 
-// The pixels a tile covers: kRows output rows x kCols vectors, from (oy, x0) on. Rows of 32 pixels or more
-// are covered two vectors of one row at a time; rows of one vector (16 pixels, the 32 x 32 -> 16 x 16
-// layers) two rows at a time: either way 2 vectors, and 16 accumulators for 8 channels or taps.
+// The pixels a tile covers: kRows output rows x kCols vectors, from (oy, x0) on. Rows of two vectors or
+// more are covered two vectors of one row at a time; rows of one vector (with AVX-512, the 32 x 32 -> 16 x
+// 16 layers) two rows at a time: either way 2 vectors, and 16 accumulators for 8 channels or taps.
 template <int kRows, int kCols>
 struct Span {
   static constexpr int kVectors = kRows * kCols;
@@ -286,18 +290,20 @@ void weight_group(const Conv2dGeometry& g, const PhaseLayout& layout, int images
   const int O = g.out_channels, K = int(layout.taps.size());
   const size_t image_dyt = size_t(O) * g.out_height() * g.out_width(), image_planes = layout.floats;
   const int* taps = layout.taps.data();
-  const int row = layout.plane_width, pair = O % (2 * kV) == 0, block = pair ? 8 : 16;
-  for (int o = 0; o < O; o += (pair ? 2 : 1) * kV) {
+  const int row = layout.plane_width;
+  const bool channel_pairs = O % (2 * kV) == 0;
+  const int vectors = channel_pairs ? 2 : 1, block = channel_pairs ? 8 : 16;
+  for (int o = 0; o < O; o += vectors * kV) {
     int r = 0;
     for (; r + block <= K; r += block) {
       float* at = acc + size_t(r) * O + o;
-      if (pair)
+      if (channel_pairs)
         weight_tile<8, 2>(g, images, dyt + o, image_dyt, planes, image_planes, row, taps + r, at);
       else
         weight_tile<16, 1>(g, images, dyt + o, image_dyt, planes, image_planes, row, taps + r, at);
     }
     for (; r < K; ++r)
-      for (int v = 0; v < (pair ? 2 : 1); ++v)
+      for (int v = 0; v < vectors; ++v)
         weight_tile<1, 1>(g, images, dyt + o + v * kV, image_dyt, planes, image_planes, row, taps + r,
                           acc + size_t(r) * O + o + v * kV);
   }
@@ -312,6 +318,19 @@ int weight_group_size(const Conv2dGeometry& g, const PhaseLayout& layout) {
   const size_t per_image = layout.floats + size_t(g.out_channels) * g.out_height() * g.out_width();
   const int threads = parallel_thread_count(), share = std::max(1, (g.batch + threads - 1) / threads);
   return std::max(1, std::min(share, int(kWeightGroupFloats / per_image)));
+}
+
+// Calls tile(r, block) for the taps in order: r the first tap, block whether it starts a block of 8 (or is a
+// single tap left over).
+template <class Tile>
+void for_tap_blocks(int K, const Tile& tile) {
+  for (int r = 0; r < K; r += (K - r >= 8 ? 8 : 1)) tile(r, K - r >= 8);
+}
+
+// dy of one image transposed to pixel-major (a pixel's O channels contiguous), for the weight pass.
+void transpose_dy(const float* dy_image, int O, int pixels, float* dyt) {
+  for (int o = 0; o < O; ++o)
+    for (int p = 0; p < pixels; ++p) dyt[size_t(p) * O + o] = dy_image[size_t(o) * pixels + p];
 }
 
 }  // namespace
@@ -347,16 +366,19 @@ void conv2d_forward_phase(const Conv2dGeometry& g, const float* x, const float* 
       layout.load(x + size_t(n) * image_in, planes);
       float* y_image = y + size_t(n) * image_out;
       // Channel blocks outside, rows inside: each block writes its 8 planes front to back (8 store streams,
-      // not 32 interleaved; measured 10-20% faster on the 1-channel layer).
+      // not 32 interleaved: measured 1.9x faster on the 1-channel layer, 2 threads).
       for (int o = 0; o < O; o += (O - o >= 8 ? 8 : 1)) {
         const bool block = O - o >= 8;
         const float* weights = w + size_t(o) * K;
         const float* channel_bias = bias ? bias + o : nullptr;
         float* out = y_image + o * channel_stride;
         if (Wo % kV != 0) {
-          for (int j0 = 0; j0 < Ho * layout.plane_width; j0 += kRun)
-            block ? forward_flat_run<8>(g, layout, planes, weights, channel_bias, out, j0)
-                  : forward_flat_run<1>(g, layout, planes, weights, channel_bias, out, j0);
+          for (int j0 = 0; j0 < Ho * layout.plane_width; j0 += kRun) {
+            if (block)
+              forward_flat_run<8>(g, layout, planes, weights, channel_bias, out, j0);
+            else
+              forward_flat_run<1>(g, layout, planes, weights, channel_bias, out, j0);
+          }
           continue;
         }
         cover_image(Ho, Wo, [&](auto span, int oy, int x0) {
@@ -375,13 +397,6 @@ void conv2d_forward_phase(const Conv2dGeometry& g, const float* x, const float* 
   });
 }
 
-// Adds one image's dy, taps in blocks of 8, into the planes: row spans, or flat runs over `rows`, dy spread
-// to rows of Wq (ragged rows).
-template <class Tile>
-void data_taps(int K, const Tile& tile) {
-  for (int r = 0; r < K; r += (K - r >= 8 ? 8 : 1)) tile(r, K - r >= 8);
-}
-
 void conv2d_backward_data_phase(const Conv2dGeometry& g, const float* dy, const float* w, float* dx) {
   const PhaseLayout layout(g);
   const int O = g.out_channels, K = int(layout.taps.size()), Ho = g.out_height(), Wo = g.out_width();
@@ -398,11 +413,16 @@ void conv2d_backward_data_phase(const Conv2dGeometry& g, const float* dy, const 
       std::fill(planes, planes + layout.floats, 0.0f);  // every image's gradient is summed from zero
       const float* dy_image = dy + size_t(n) * image_out;
       if (flat) {
+        // A run's lanes past Wo carry dy's zeros: they add w * 0 into the planes (a NaN or infinite weight
+        // would turn that into NaN where the reference adds nothing; training stops on a non-finite loss
+        // first).
         spread_rows(g, Wq, length, dy_image, rows);
         for (int j0 = 0; j0 < length; j0 += kRun)
-          data_taps(K, [&](int r, bool block) {
-            block ? data_tile<8, FlatRun>(O, K, rows + j0, 0, length, w + r, taps + r, planes + j0, 0)
-                  : data_tile<1, FlatRun>(O, K, rows + j0, 0, length, w + r, taps + r, planes + j0, 0);
+          for_tap_blocks(K, [&](int r, bool block) {
+            if (block)
+              data_tile<8, FlatRun>(O, K, rows + j0, 0, length, w + r, taps + r, planes + j0, 0);
+            else
+              data_tile<1, FlatRun>(O, K, rows + j0, 0, length, w + r, taps + r, planes + j0, 0);
           });
       } else {
         // Rows outside, tap blocks inside: the rows of dy (all channels) stay in L1 for every tap block.
@@ -410,9 +430,11 @@ void conv2d_backward_data_phase(const Conv2dGeometry& g, const float* dy, const 
           using S = decltype(span);
           const float* dy_at = dy_image + size_t(oy) * Wo + x0;
           float* at = planes + size_t(oy) * Wq + x0;
-          data_taps(K, [&](int r, bool block) {
-            block ? data_tile<8, S>(O, K, dy_at, Wo, channel_stride, w + r, taps + r, at, Wq)
-                  : data_tile<1, S>(O, K, dy_at, Wo, channel_stride, w + r, taps + r, at, Wq);
+          for_tap_blocks(K, [&](int r, bool block) {
+            if (block)
+              data_tile<8, S>(O, K, dy_at, Wo, channel_stride, w + r, taps + r, at, Wq);
+            else
+              data_tile<1, S>(O, K, dy_at, Wo, channel_stride, w + r, taps + r, at, Wq);
           });
         });
       }
@@ -423,6 +445,8 @@ void conv2d_backward_data_phase(const Conv2dGeometry& g, const float* dy, const 
 
 void conv2d_backward_weight_phase(const Conv2dGeometry& g, const float* x, const float* dy, float* dw,
                                   float* dbias) {
+  require(g.out_channels % kV == 0, "conv2d_backward_weight_phase: ", g.out_channels,
+          " output channels are not a multiple of the vector width ", kV);
   const PhaseLayout layout(g);
   const int O = g.out_channels, K = int(layout.taps.size()), pixels = g.out_height() * g.out_width();
   const size_t image_in = size_t(g.in_channels) * g.in_height * g.in_width, image_out = size_t(O) * pixels;
@@ -443,9 +467,7 @@ void conv2d_backward_weight_phase(const Conv2dGeometry& g, const float* x, const
       for (int i = 0; i < count; ++i) {
         layout.load(x + size_t(first + i) * image_in, planes + i * layout.floats);
         const float* dy_image = dy + size_t(first + i) * image_out;
-        float* image_dyt = dyt + i * image_out;
-        for (int o = 0; o < O; ++o)
-          for (int p = 0; p < pixels; ++p) image_dyt[size_t(p) * O + o] = dy_image[size_t(o) * pixels + p];
+        transpose_dy(dy_image, O, pixels, dyt + i * image_out);
       }
       weight_group(g, layout, count, dyt, planes, acc);
       if (dbias)

@@ -1,6 +1,6 @@
 // Direct CPU convolution without im2col, for the larger layers: in the reference architectures the
-// 64 -> 32, 32 -> 16 and burgess's 33 -> 17 layers, and through the transposed-convolution identities the
-// decoder's last two.
+// 64 -> 32, 32 -> 16 and burgess's 33 -> 17 layers (and the weight gradients of the 16 -> 8 and 17 -> 9
+// ones), and through the transposed-convolution identities the decoder's last layers.
 //
 // Why not im2col there. The lowered matrix has C*kh*kw rows and a column per output pixel: for a stride-2
 // 4 x 4 kernel it is 4x the input, written and read again around every product (for the 1-channel layer,
@@ -14,12 +14,14 @@
 // vector of the view. Each pass is then a product as deep as the GEMM's would be, its lowered operand read
 // (or, going back, formed) in registers:
 //
-//   forward          y[o][pixels]  = bias[o] + sum over taps r of w[o][r] * view_r[pixels]   (pixels in
-//   lanes) backward data    view_r[pixels] += sum over o of w[o][r] * dy[o][pixels], into planes of dx, which
-//   are
-//                    then interleaved back into dx (the adjoint of the split)
+// clang-format off
+//   forward          y[o][pixels] = bias[o] + sum over taps r of w[o][r] * view_r[pixels]
+//                    (pixels in lanes)
+//   backward data    view_r[pixels] += sum over o of w[o][r] * dy[o][pixels], into planes of dx,
+//                    which are then interleaved back into dx (the adjoint of the split)
 //   backward weight  dw[o..][r] = sum over images and pixels of view_r[pixel] * dy[o..][pixel]
 //                    (output channels in lanes, from dy transposed per image)
+// clang-format on
 //
 // Rows of whole vectors are covered a row (or two) at a time and stored in place. Ragged rows are covered
 // as flat runs: the output is computed at every plane column, so a run crosses row ends in one contiguous
@@ -40,8 +42,9 @@ namespace untangle {
 bool conv2d_phase_kernels_apply(const Conv2dGeometry& g);
 bool conv2d_phase_weight_kernel_applies(const Conv2dGeometry& g);
 
-// Same contracts as conv2d_forward, conv2d_backward_data and conv2d_backward_weight (conv2d.h), for any
-// geometry (the tests call them on any).
+// Same contracts as conv2d_forward, conv2d_backward_data and conv2d_backward_weight (conv2d.h). The forward
+// and backward-data kernels take any geometry (the tests call them on any); the weight kernel needs O to be
+// a multiple of the vector width (it checks).
 void conv2d_forward_phase(const Conv2dGeometry& g, const float* x, const float* w, const float* bias,
                           float* y);
 void conv2d_backward_data_phase(const Conv2dGeometry& g, const float* dy, const float* w, float* dx);

@@ -1,6 +1,7 @@
 // The phase-plane convolution kernels (kernels/cpu/conv2d_phase.h) against the direct-loop references,
-// called directly on random geometries whose output rows are whole vectors (the only ones conv2d.cpp
-// sends them), and the dispatch rule on the reference architectures' layers.
+// called directly (whatever conv2d.cpp would dispatch) on random geometries: rows of whole vectors, ragged
+// rows (flat runs), weight passes over groups of images; and the dispatch rules on the reference layers.
+// The test names start with "conv2d" so that `make sanitize` runs them too.
 #include <doctest/doctest.h>
 
 #include <cmath>
@@ -61,7 +62,7 @@ struct Tensors {
 
 }  // namespace
 
-TEST_CASE("phase kernels: forward and backward data match the reference on random whole-vector rows") {
+TEST_CASE("conv2d phase kernels: forward and backward data match the reference on random whole-vector rows") {
   PhiloxRng rng(41);
   for (int trial = 0; trial < 40; ++trial) {
     // O from 1 to 20 covers blocks of 8 channels (forward) and the single ones left; C*kh*kw from 1 to 125
@@ -89,7 +90,7 @@ TEST_CASE("phase kernels: forward and backward data match the reference on rando
   }
 }
 
-TEST_CASE("phase kernels: forward and backward data match the reference on ragged rows (flat runs)") {
+TEST_CASE("conv2d phase kernels: forward and backward data match the reference on ragged rows (flat runs)") {
   PhiloxRng rng(44);
   for (int trial = 0; trial < 40; ++trial) {
     // Any geometry: rows that are not whole vectors go through flat runs across row ends.
@@ -106,9 +107,10 @@ TEST_CASE("phase kernels: forward and backward data match the reference on ragge
     INFO("trial ", trial, " C ", g.in_channels, " H ", g.in_height, " W ", g.in_width, " O ", g.out_channels,
          " k ", g.kernel_height, "x", g.kernel_width, " s ", g.stride, " p ", g.padding);
     Tensors t(g, rng);
+    const float* bias = trial % 2 ? nullptr : t.bias.data();
     std::vector<float> y(t.dy.size(), 7.0f), y_ref(t.dy.size());
-    conv2d_forward_phase(g, t.x.data(), t.w.data(), t.bias.data(), y.data());
-    conv2d_forward_reference(g, t.x.data(), t.w.data(), t.bias.data(), y_ref.data());
+    conv2d_forward_phase(g, t.x.data(), t.w.data(), bias, y.data());
+    conv2d_forward_reference(g, t.x.data(), t.w.data(), bias, y_ref.data());
     CHECK(max_difference(y, y_ref) < 1e-6 * g.in_channels * g.kernel_height * g.kernel_width + 1e-5);
     std::vector<float> dx(t.x.size(), 7.0f), dx_ref(t.x.size());
     conv2d_backward_data_phase(g, t.dy.data(), t.w.data(), dx.data());
@@ -117,7 +119,7 @@ TEST_CASE("phase kernels: forward and backward data match the reference on ragge
   }
 }
 
-TEST_CASE("phase kernels: the weight gradient matches the reference, with and without bias") {
+TEST_CASE("conv2d phase kernels: the weight gradient matches the reference, with and without bias") {
   PhiloxRng rng(42);
   for (int trial = 0; trial < 30; ++trial) {
     // O of 1, 2 or 3 vectors: pairs of channel vectors, and single ones.
@@ -139,7 +141,30 @@ TEST_CASE("phase kernels: the weight gradient matches the reference, with and wi
   }
 }
 
-TEST_CASE("phase kernels: the weight gradient is bit-identical from run to run") {
+TEST_CASE("conv2d phase kernels: the weight gradient over groups of several images, the last one short") {
+  // Small images: a group holds an equal share of the batch per thread (up to 256 KiB of planes and
+  // transposed dy), so with 2 to 8 threads (CI has 2) 37 images make groups of 5 to 19 and a shorter last
+  // one; with 1 thread, one group of 37.
+  PhiloxRng rng(45);
+  const Conv2dGeometry g{37, 2, 8, 8, kV, 3, 3, 1, 1};
+  Tensors t(g, rng);
+  std::vector<float> dw(t.w.size()), dw_ref(t.w.size()), db(g.out_channels), db_ref(g.out_channels);
+  conv2d_backward_weight_phase(g, t.x.data(), t.dy.data(), dw.data(), db.data());
+  conv2d_backward_weight_reference(g, t.x.data(), t.dy.data(), dw_ref.data(), db_ref.data());
+  const double tolerance = 1e-6 * g.batch * g.out_height() * g.out_width() + 1e-5;
+  CHECK(max_difference(dw, dw_ref) < tolerance);
+  CHECK(max_difference(db, db_ref) < tolerance);
+}
+
+TEST_CASE("conv2d phase kernels: the weight kernel refuses output channels that are not whole vectors") {
+  PhiloxRng rng(46);
+  const Conv2dGeometry g{2, 1, 8, 8, kV + 4, 3, 3, 1, 1};
+  Tensors t(g, rng);
+  std::vector<float> dw(t.w.size()), db(g.out_channels);
+  CHECK_THROWS(conv2d_backward_weight_phase(g, t.x.data(), t.dy.data(), dw.data(), db.data()));
+}
+
+TEST_CASE("conv2d phase kernels: the weight gradient is bit-identical from run to run") {
   PhiloxRng rng(43);
   const Conv2dGeometry g{16, 32, 32, 32, 32, 4, 4, 2, 1};  // the dislib encoder's second layer
   REQUIRE(conv2d_phase_weight_kernel_applies(g));
@@ -152,7 +177,7 @@ TEST_CASE("phase kernels: the weight gradient is bit-identical from run to run")
   }
 }
 
-TEST_CASE("phase kernels: which layers of the reference architecture they serve") {
+TEST_CASE("conv2d phase kernels: which layers of the reference architecture they serve") {
   // (C, H, O, k, s, p) at batch 64 for each convolution geometry of the dislib encoder and decoder (a
   // transposed layer is listed as the convolution whose passes it runs).
   auto geometry = [](int C, int H, int O, int k, int s, int p) {
