@@ -5,6 +5,7 @@
 #include <doctest/doctest.h>
 
 #include <cmath>
+#include <string>
 #include <vector>
 
 #include "kernels/cpu/conv2d.h"
@@ -60,6 +61,26 @@ struct Tensors {
         dy(random_vector(size_t(g.batch) * g.out_channels * g.out_height() * g.out_width(), rng)) {}
 };
 
+std::string describe(const Conv2dGeometry& g) {
+  return "batch " + std::to_string(g.batch) + " C " + std::to_string(g.in_channels) + " H " +
+         std::to_string(g.in_height) + " W " + std::to_string(g.in_width) + " O " +
+         std::to_string(g.out_channels) + " k " + std::to_string(g.kernel_height) + "x" +
+         std::to_string(g.kernel_width) + " s " + std::to_string(g.stride) + " p " +
+         std::to_string(g.padding);
+}
+
+// The forward pass (with `bias`, which may be null) and the backward-data pass against the references.
+void check_forward_and_data(const Conv2dGeometry& g, const Tensors& t, const float* bias) {
+  std::vector<float> y(t.dy.size(), 7.0f), y_ref(t.dy.size());  // 7: the passes must overwrite
+  conv2d_forward_phase(g, t.x.data(), t.w.data(), bias, y.data());
+  conv2d_forward_reference(g, t.x.data(), t.w.data(), bias, y_ref.data());
+  CHECK(max_difference(y, y_ref) < 1e-6 * g.in_channels * g.kernel_height * g.kernel_width + 1e-5);
+  std::vector<float> dx(t.x.size(), 7.0f), dx_ref(t.x.size());
+  conv2d_backward_data_phase(g, t.dy.data(), t.w.data(), dx.data());
+  conv2d_backward_data_reference(g, t.dy.data(), t.w.data(), dx_ref.data());
+  CHECK(max_difference(dx, dx_ref) < 1e-6 * g.out_channels * g.kernel_height * g.kernel_width + 1e-5);
+}
+
 }  // namespace
 
 TEST_CASE("conv2d phase kernels: forward and backward data match the reference on random whole-vector rows") {
@@ -69,24 +90,12 @@ TEST_CASE("conv2d phase kernels: forward and backward data match the reference o
     // covers blocks of 8 taps (backward data) and the ones left.
     const Conv2dGeometry g =
         random_whole_vector_geometry(rng, 1 + int(rng.next_below(3)), 1 + int(rng.next_below(20)));
-    INFO("trial ", trial, " C ", g.in_channels, " H ", g.in_height, " W ", g.in_width, " O ", g.out_channels,
-         " k ", g.kernel_height, "x", g.kernel_width, " s ", g.stride, " p ", g.padding);
+    INFO("trial ", trial, ": ", describe(g));
     REQUIRE(g.out_width() % kV == 0);
     REQUIRE(conv2d_phase_kernels_apply(g));
     Tensors t(g, rng);
-    const double tolerance = 1e-6 * g.in_channels * g.kernel_height * g.kernel_width + 1e-5;
-
-    for (const float* bias : {static_cast<const float*>(t.bias.data()), static_cast<const float*>(nullptr)}) {
-      std::vector<float> y(t.dy.size(), 7.0f), y_ref(t.dy.size());  // 7: the pass must overwrite
-      conv2d_forward_phase(g, t.x.data(), t.w.data(), bias, y.data());
-      conv2d_forward_reference(g, t.x.data(), t.w.data(), bias, y_ref.data());
-      CHECK(max_difference(y, y_ref) < tolerance);
-    }
-
-    std::vector<float> dx(t.x.size(), 7.0f), dx_ref(t.x.size());
-    conv2d_backward_data_phase(g, t.dy.data(), t.w.data(), dx.data());
-    conv2d_backward_data_reference(g, t.dy.data(), t.w.data(), dx_ref.data());
-    CHECK(max_difference(dx, dx_ref) < 1e-6 * g.out_channels * g.kernel_height * g.kernel_width + 1e-5);
+    check_forward_and_data(g, t, t.bias.data());
+    check_forward_and_data(g, t, nullptr);
   }
 }
 
@@ -104,18 +113,9 @@ TEST_CASE("conv2d phase kernels: forward and backward data match the reference o
     g.padding = int(rng.next_below(3));
     g.in_height = g.kernel_height + int(rng.next_below(40));
     g.in_width = g.kernel_width + int(rng.next_below(40));
-    INFO("trial ", trial, " C ", g.in_channels, " H ", g.in_height, " W ", g.in_width, " O ", g.out_channels,
-         " k ", g.kernel_height, "x", g.kernel_width, " s ", g.stride, " p ", g.padding);
+    INFO("trial ", trial, ": ", describe(g));
     Tensors t(g, rng);
-    const float* bias = trial % 2 ? nullptr : t.bias.data();
-    std::vector<float> y(t.dy.size(), 7.0f), y_ref(t.dy.size());
-    conv2d_forward_phase(g, t.x.data(), t.w.data(), bias, y.data());
-    conv2d_forward_reference(g, t.x.data(), t.w.data(), bias, y_ref.data());
-    CHECK(max_difference(y, y_ref) < 1e-6 * g.in_channels * g.kernel_height * g.kernel_width + 1e-5);
-    std::vector<float> dx(t.x.size(), 7.0f), dx_ref(t.x.size());
-    conv2d_backward_data_phase(g, t.dy.data(), t.w.data(), dx.data());
-    conv2d_backward_data_reference(g, t.dy.data(), t.w.data(), dx_ref.data());
-    CHECK(max_difference(dx, dx_ref) < 1e-6 * g.out_channels * g.kernel_height * g.kernel_width + 1e-5);
+    check_forward_and_data(g, t, trial % 2 ? nullptr : t.bias.data());
   }
 }
 
@@ -125,8 +125,7 @@ TEST_CASE("conv2d phase kernels: the weight gradient matches the reference, with
     // O of 1, 2 or 3 vectors: pairs of channel vectors, and single ones.
     const Conv2dGeometry g =
         random_whole_vector_geometry(rng, 1 + int(rng.next_below(2)), kV * (1 + int(rng.next_below(3))));
-    INFO("trial ", trial, " C ", g.in_channels, " H ", g.in_height, " W ", g.in_width, " O ", g.out_channels,
-         " k ", g.kernel_height, "x", g.kernel_width, " s ", g.stride, " p ", g.padding);
+    INFO("trial ", trial, ": ", describe(g));
     Tensors t(g, rng);
     const double tolerance = 1e-6 * g.batch * g.out_height() * g.out_width() + 1e-5;
     std::vector<float> dw(t.w.size(), 7.0f), dw_ref(t.w.size()), db(g.out_channels, 7.0f),
