@@ -5,6 +5,7 @@
 #include <cmath>
 #include <vector>
 
+#include "common/random_conv2d.h"
 #include "kernels/cpu/conv2d.h"
 #include "kernels/cpu/philox.h"
 
@@ -74,16 +75,7 @@ TEST_CASE("conv2d passes match the reference on the reference architecture's sha
 TEST_CASE("conv2d passes match the reference on random odd shapes") {
   PhiloxRng rng(22);
   for (int trial = 0; trial < 25; ++trial) {
-    Conv2dGeometry g;
-    g.batch = 1 + int(rng.next_below(6));
-    g.in_channels = 1 + int(rng.next_below(5));
-    g.out_channels = 1 + int(rng.next_below(6));
-    g.kernel_height = 1 + int(rng.next_below(4));
-    g.kernel_width = 1 + int(rng.next_below(4));
-    g.stride = 1 + int(rng.next_below(3));
-    g.padding = int(rng.next_below(3));
-    g.in_height = g.kernel_height + int(rng.next_below(12));
-    g.in_width = g.kernel_width + int(rng.next_below(12));
+    const Conv2dGeometry g = random_conv2d_geometry(rng, RandomConv2dLimits{});
     CAPTURE(trial);
     check_against_reference(g, rng);
   }

@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "common/random_conv2d.h"
 #include "kernels/cpu/conv2d.h"
 #include "kernels/cpu/conv2d_phase.h"
 #include "kernels/cpu/philox.h"
@@ -103,16 +104,9 @@ TEST_CASE("conv2d phase kernels: forward and backward data match the reference o
   PhiloxRng rng(44);
   for (int trial = 0; trial < 40; ++trial) {
     // Any geometry: rows that are not whole vectors go through flat runs across row ends.
-    Conv2dGeometry g;
-    g.batch = 1 + int(rng.next_below(3));
-    g.in_channels = 1 + int(rng.next_below(5));
-    g.out_channels = 1 + int(rng.next_below(20));
-    g.kernel_height = 1 + int(rng.next_below(5));
-    g.kernel_width = 1 + int(rng.next_below(5));
-    g.stride = 1 + int(rng.next_below(3));
-    g.padding = int(rng.next_below(3));
-    g.in_height = g.kernel_height + int(rng.next_below(40));
-    g.in_width = g.kernel_width + int(rng.next_below(40));
+    RandomConv2dLimits limits;
+    limits.batch = 3, limits.out_channels = 20, limits.kernel = 5, limits.extra = 39;
+    const Conv2dGeometry g = random_conv2d_geometry(rng, limits);
     INFO("trial ", trial, ": ", describe(g));
     Tensors t(g, rng);
     check_forward_and_data(g, t, trial % 2 ? nullptr : t.bias.data());
