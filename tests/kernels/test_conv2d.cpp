@@ -5,25 +5,13 @@
 #include <cmath>
 #include <vector>
 
-#include "common/random_conv2d.h"
+#include "common/conv2d_checks.h"
 #include "kernels/cpu/conv2d.h"
 #include "kernels/cpu/philox.h"
 
 using namespace untangle;
 
 namespace {
-std::vector<float> random_vector(size_t n, PhiloxRng& rng) {
-  std::vector<float> v(n);
-  rng.fill_uniform(v.data(), n, -1.0f, 1.0f);
-  return v;
-}
-
-double max_difference(const std::vector<float>& a, const std::vector<float>& b) {
-  double worst = 0;
-  for (size_t i = 0; i < a.size(); ++i) worst = std::max(worst, double(std::abs(a[i] - b[i])));
-  return worst;
-}
-
 void check_against_reference(const Conv2dGeometry& g, PhiloxRng& rng) {
   const size_t x_count = size_t(g.batch) * g.in_channels * g.in_height * g.in_width;
   const size_t w_count = size_t(g.out_channels) * g.in_channels * g.kernel_height * g.kernel_width;

@@ -8,7 +8,7 @@
 #include <string>
 #include <vector>
 
-#include "common/random_conv2d.h"
+#include "common/conv2d_checks.h"
 #include "kernels/cpu/conv2d.h"
 #include "kernels/cpu/conv2d_phase.h"
 #include "kernels/cpu/philox.h"
@@ -19,18 +19,6 @@ using namespace untangle;
 namespace {
 
 constexpr int kV = simd::kFloats;
-
-std::vector<float> random_vector(size_t n, PhiloxRng& rng) {
-  std::vector<float> v(n);
-  rng.fill_uniform(v.data(), n, -1.0f, 1.0f);
-  return v;
-}
-
-double max_difference(const std::vector<float>& a, const std::vector<float>& b) {
-  double worst = 0;
-  for (size_t i = 0; i < a.size(); ++i) worst = std::max(worst, double(std::abs(a[i] - b[i])));
-  return worst;
-}
 
 // A random geometry with out_width = vectors * kV: the input width is solved back from it (plus up to
 // stride - 1 columns that no window reaches, which the kernels must skip).
