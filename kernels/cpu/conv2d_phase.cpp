@@ -2,7 +2,6 @@
 #include "kernels/cpu/conv2d_phase.h"
 
 #include <algorithm>
-#include <cstring>
 #include <vector>
 
 #include "core/check.h"
@@ -120,74 +119,70 @@ struct Span {
   static size_t offset(int v, int row_length) { return size_t(v / kCols) * row_length + (v % kCols) * kV; }
 };
 
-// Forward: kO output channels x one span, summed over all K taps. `in` is the planes shifted to the span's
-// first output pixel, `w` the first channel's weights (rows of K), `y` the first channel's output at that
-// pixel (channels `channel_stride` floats apart).
-template <int kO, class S>
-void forward_tile(int K, const float* in, int in_row, const int* taps, const float* w, const float* bias,
-                  float* y, int out_row, size_t channel_stride) {
+// The product both the forward and the backward-data tiles form: kA rows x one span of vectors,
+//   acc[a][v] = sum over q < depth of coef[a * coef_a + q * coef_q] * (vector v of the span at source(q)),
+// each coefficient broadcast, each source vector loaded once for all kA rows: 2 loads and 8 broadcasts per
+// 16 FMAs with kA = 8 and a span of 2 vectors, like the SGEMM's micro-kernel. Every loop over a and v is
+// unrolled, so each acc[a][v] is a register of its own (as in gemm.cpp's micro-kernel: a rolled loop leaves
+// the array on the stack, loaded and stored around every tile).
+template <int kA, class S, class Source>
+inline void accumulate_tile(int depth, const Source& source, int row_length, const float* coef, size_t coef_a,
+                            size_t coef_q, Vec (&acc)[kA][S::kVectors]) {
   constexpr int kX = S::kVectors;
-  // Every loop over o and v is unrolled, so each acc[o][v] is a register of its own (as in gemm.cpp's
-  // micro-kernel: a rolled loop leaves the array on the stack, loaded and stored around every tile).
-  Vec acc[kO][kX];
 #pragma GCC unroll 16
-  for (int o = 0; o < kO; ++o)
+  for (int a = 0; a < kA; ++a)
 #pragma GCC unroll 4
-    for (int v = 0; v < kX; ++v) acc[o][v] = Vec{};
-  for (int r = 0; r < K; ++r) {
+    for (int v = 0; v < kX; ++v) acc[a][v] = Vec{};
+  for (int q = 0; q < depth; ++q) {
+    const float* from = source(q);
     Vec x[kX];
 #pragma GCC unroll 4
     for (int v = 0; v < kX; ++v) {
-      x[v] = load(in + taps[r] + S::offset(v, in_row));
-      simd::keep_in_register(x[v]);  // shared by kO FMAs: one load, not kO (see simd.h)
+      x[v] = load(from + S::offset(v, row_length));
+      simd::keep_in_register(x[v]);  // shared by kA FMAs: one load, not kA (see simd.h)
     }
 #pragma GCC unroll 16
-    for (int o = 0; o < kO; ++o) {
-      const Vec weight = simd::broadcast(w[size_t(o) * K + r]);
+    for (int a = 0; a < kA; ++a) {
+      const Vec c = simd::broadcast(coef[a * coef_a + q * coef_q]);
 #pragma GCC unroll 4
-      for (int v = 0; v < kX; ++v) acc[o][v] += weight * x[v];
+      for (int v = 0; v < kX; ++v) acc[a][v] += c * x[v];
     }
   }
+}
+
+// Forward: kO output channels x one span, summed over all K taps (the rows: channels, the depth: taps).
+// `in` is the planes shifted to the span's first output pixel, `w` the first channel's weights (rows of K),
+// `y` the first channel's output at that pixel (channels `channel_stride` floats apart).
+template <int kO, class S>
+void forward_tile(int K, const float* in, int in_row, const int* taps, const float* w, const float* bias,
+                  float* y, int out_row, size_t channel_stride) {
+  Vec acc[kO][S::kVectors];
+  accumulate_tile<kO, S>(
+      K, [&](int r) { return in + taps[r]; }, in_row, w, K, 1, acc);
 #pragma GCC unroll 16
   for (int o = 0; o < kO; ++o) {
     const Vec b = simd::broadcast(bias ? bias[o] : 0.0f);
 #pragma GCC unroll 4
-    for (int v = 0; v < kX; ++v) store(y + o * channel_stride + S::offset(v, out_row), acc[o][v] + b);
+    for (int v = 0; v < S::kVectors; ++v)
+      store(y + o * channel_stride + S::offset(v, out_row), acc[o][v] + b);
   }
 }
 
 // Backward data: for kT taps and one span of dy, the gradient of the lowered rows (what im2col's dcol would
-// hold: the sum over all O channels of w[o][tap] * dy[o]) is formed in registers and added where those taps
-// read, into the planes of dx: a view per tap, so each add is a plain vector add. `dy` is channel 0 at the
-// span's first pixel, channels `channel_stride` apart; `w` and `taps` start at the first tap; `planes` is
-// shifted to the span's first output pixel.
+// hold: the sum over all O channels of w[o][tap] * dy[o]; the rows: taps, the depth: channels) is formed in
+// registers and added where those taps read, into the planes of dx: a view per tap, so each add is a plain
+// vector add. `dy` is channel 0 at the span's first pixel, channels `channel_stride` apart; `w` and `taps`
+// start at the first tap; `planes` is shifted to the span's first output pixel.
 template <int kT, class S>
 void data_tile(int O, int K, const float* dy, int dy_row, size_t channel_stride, const float* w,
                const int* taps, float* planes, int plane_row) {
-  constexpr int kX = S::kVectors;
-  Vec acc[kT][kX];  // unrolled loops: registers (see forward_tile)
+  Vec acc[kT][S::kVectors];
+  accumulate_tile<kT, S>(
+      O, [&](int o) { return dy + o * channel_stride; }, dy_row, w, 1, K, acc);
 #pragma GCC unroll 16
   for (int t = 0; t < kT; ++t)
 #pragma GCC unroll 4
-    for (int v = 0; v < kX; ++v) acc[t][v] = Vec{};
-  for (int o = 0; o < O; ++o) {
-    Vec d[kX];
-#pragma GCC unroll 4
-    for (int v = 0; v < kX; ++v) {
-      d[v] = load(dy + o * channel_stride + S::offset(v, dy_row));
-      simd::keep_in_register(d[v]);
-    }
-#pragma GCC unroll 16
-    for (int t = 0; t < kT; ++t) {
-      const Vec weight = simd::broadcast(w[size_t(o) * K + t]);
-#pragma GCC unroll 4
-      for (int v = 0; v < kX; ++v) acc[t][v] += weight * d[v];
-    }
-  }
-#pragma GCC unroll 16
-  for (int t = 0; t < kT; ++t)
-#pragma GCC unroll 4
-    for (int v = 0; v < kX; ++v) {
+    for (int v = 0; v < S::kVectors; ++v) {
       float* out = planes + taps[t] + S::offset(v, plane_row);
       store(out, load(out) + acc[t][v]);
     }
@@ -320,11 +315,11 @@ int weight_group_size(const Conv2dGeometry& g, const PhaseLayout& layout) {
   return std::max(1, std::min(share, int(kWeightGroupFloats / per_image)));
 }
 
-// Calls tile(r, block) for the taps in order: r the first tap, block whether it starts a block of 8 (or is a
-// single tap left over).
-template <class Tile>
-void for_tap_blocks(int K, const Tile& tile) {
-  for (int r = 0; r < K; r += (K - r >= 8 ? 8 : 1)) tile(r, K - r >= 8);
+// Calls body(first, block) over [0, n) in order: blocks of 8 (block = true), then the ones left one at a
+// time (the output channels of the forward tiles, the taps of the backward-data tiles).
+template <class Body>
+void for_blocks_of_8(int n, const Body& body) {
+  for (int i = 0; i < n; i += (n - i >= 8 ? 8 : 1)) body(i, n - i >= 8);
 }
 
 // dy of one image transposed to pixel-major (a pixel's O channels contiguous), for the weight pass.
@@ -367,8 +362,7 @@ void conv2d_forward_phase(const Conv2dGeometry& g, const float* x, const float* 
       float* y_image = y + size_t(n) * image_out;
       // Channel blocks outside, rows inside: each block writes its 8 planes front to back (8 store streams,
       // not 32 interleaved: measured 1.9x faster on the 1-channel layer, 2 threads).
-      for (int o = 0; o < O; o += (O - o >= 8 ? 8 : 1)) {
-        const bool block = O - o >= 8;
+      for_blocks_of_8(O, [&](int o, bool block) {
         const float* weights = w + size_t(o) * K;
         const float* channel_bias = bias ? bias + o : nullptr;
         float* out = y_image + o * channel_stride;
@@ -379,7 +373,7 @@ void conv2d_forward_phase(const Conv2dGeometry& g, const float* x, const float* 
             else
               forward_flat_run<1>(g, layout, planes, weights, channel_bias, out, j0);
           }
-          continue;
+          return;
         }
         cover_image(Ho, Wo, [&](auto span, int oy, int x0) {
           using S = decltype(span);
@@ -392,7 +386,7 @@ void conv2d_forward_phase(const Conv2dGeometry& g, const float* x, const float* 
             forward_tile<1, S>(K, in, layout.plane_width, layout.taps.data(), weights, channel_bias, at, Wo,
                                channel_stride);
         });
-      }
+      });
     }
   });
 }
@@ -418,7 +412,7 @@ void conv2d_backward_data_phase(const Conv2dGeometry& g, const float* dy, const 
         // first).
         spread_rows(g, Wq, length, dy_image, rows);
         for (int j0 = 0; j0 < length; j0 += kRun)
-          for_tap_blocks(K, [&](int r, bool block) {
+          for_blocks_of_8(K, [&](int r, bool block) {
             if (block)
               data_tile<8, FlatRun>(O, K, rows + j0, 0, length, w + r, taps + r, planes + j0, 0);
             else
@@ -430,7 +424,7 @@ void conv2d_backward_data_phase(const Conv2dGeometry& g, const float* dy, const 
           using S = decltype(span);
           const float* dy_at = dy_image + size_t(oy) * Wo + x0;
           float* at = planes + size_t(oy) * Wq + x0;
-          for_tap_blocks(K, [&](int r, bool block) {
+          for_blocks_of_8(K, [&](int r, bool block) {
             if (block)
               data_tile<8, S>(O, K, dy_at, Wo, channel_stride, w + r, taps + r, at, Wq);
             else

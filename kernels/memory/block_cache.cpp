@@ -20,7 +20,7 @@ void* BlockCache::allocate(size_t bytes) {
   } else {
     block = make_(size);
     if (!block && !capturing_) {
-      empty_general_cache();
+      free_idle_general_blocks(0);
       block = make_(size);
     }
     require(block != nullptr, name_, ": out of memory for a block of ", size, " bytes (",
@@ -115,6 +115,10 @@ void BlockCache::free_block(void* block) {
 
 void BlockCache::free_idle_blocks(size_t keep_bytes) {
   std::lock_guard<std::mutex> lock(mutex_);
+  free_idle_general_blocks(keep_bytes);
+}
+
+void BlockCache::free_idle_general_blocks(size_t keep_bytes) {
   for (auto& [size, blocks] : general_.free_blocks) {
     while (!blocks.empty() && statistics_.bytes_cached > keep_bytes) {
       void* block = blocks.back();
@@ -123,17 +127,6 @@ void BlockCache::free_idle_blocks(size_t keep_bytes) {
       free_block(block);
       statistics_.bytes_cached -= size;
     }
-  }
-}
-
-void BlockCache::empty_general_cache() {
-  for (auto& [size, blocks] : general_.free_blocks) {
-    for (void* block : blocks) {
-      owner_.erase(block);
-      free_block(block);
-      statistics_.bytes_cached -= size;
-    }
-    blocks.clear();
   }
 }
 

@@ -75,7 +75,8 @@ class BlockCache {
   };
 
   void free_block(void* block);  // now, or after the capture in progress
-  void empty_general_cache();    // frees every idle general block
+  // Frees idle general blocks until at most keep_bytes stay cached (the caller holds mutex_).
+  void free_idle_general_blocks(size_t keep_bytes);
   Pool& pool_of(uint64_t owner) { return owner == kGeneral ? general_ : capture_pools_.at(owner); }
 
   std::string name_;
