@@ -6,9 +6,9 @@
 
 #include "core/check.h"
 #include "kernels/cpu/parallel.h"
+#include "kernels/cpu/phase_layout.h"
 #include "kernels/cpu/scratch.h"
 #include "kernels/cpu/simd.h"
-#include "kernels/cpu/strided_rows.h"
 
 namespace untangle {
 
@@ -29,85 +29,6 @@ constexpr int kMinPixels = 256;
 // (a group of images per tap block) need enough pixels per image.
 constexpr int kMinWeightTaps = 512;
 constexpr int kMinWeightPixels = 64;
-
-// Where the phase planes of one image's C channels lie in a buffer, and where each tap's view starts.
-// Plane (c, py, px) holds padded pixels (i*s + py, j*s + px) at [i][j], in rows of ceil((W + 2p) / s); what
-// lies in the padding is zero when the planes are read. The view of tap (c, ky, kx) starts at row ky/s,
-// column kx/s of plane (c, ky%s, kx%s), and output pixel (oy, ox) reads it at [oy][ox].
-struct PhaseLayout {
-  int stride, padding, channels, height, width;
-  int plane_height, plane_width;  // ceil((H + 2p) / s), ceil((W + 2p) / s)
-  size_t plane_size;
-  // The planes and a zero tail. A flat run (below) starting at output pixel j0 < Ho*Wq (rounded up to a run,
-  // for backward data) touches view_r[j0, j0 + 2 vectors); since (kh-1)/s + Ho <= plane_height and
-  // (kw-1)/s + Wo <= Wq, the last plane's views end at most (kw-1)/s + 2 vectors - 1 floats past the planes.
-  size_t floats;
-  std::vector<int> taps;  // taps[(c*kh + ky)*kw + kx]: where tap (c, ky, kx) reads for output pixel (0, 0)
-
-  explicit PhaseLayout(const Conv2dGeometry& g)
-      : stride(g.stride),
-        padding(g.padding),
-        channels(g.in_channels),
-        height(g.in_height),
-        width(g.in_width),
-        plane_height((g.in_height + 2 * g.padding + g.stride - 1) / g.stride),
-        plane_width((g.in_width + 2 * g.padding + g.stride - 1) / g.stride),
-        plane_size(size_t(plane_height) * plane_width),
-        floats(plane_size * g.in_channels * g.stride * g.stride + g.kernel_width + 2 * kV) {
-    const int s = g.stride;
-    for (int c = 0; c < g.in_channels; ++c)
-      for (int ky = 0; ky < g.kernel_height; ++ky)
-        for (int kx = 0; kx < g.kernel_width; ++kx)
-          taps.push_back(int(plane_offset(c, ky % s, kx % s) + size_t(ky / s) * plane_width + kx / s));
-  }
-
-  size_t plane_offset(int c, int py, int px) const {
-    return ((size_t(c) * stride + py) * stride + px) * plane_size;
-  }
-  float* plane_row(float* planes, int c, int padded_y, int px) const {
-    return planes + plane_offset(c, padded_y % stride, px) + size_t(padded_y / stride) * plane_width;
-  }
-
-  // The plane columns of phase px that lie inside the image: [first, end), `first` holding image column x0.
-  struct Columns {
-    int first, end, x0;
-  };
-  Columns inside(int px) const {
-    const int first = (padding - px + stride - 1) / stride, x0 = first * stride + px - padding;
-    return {first, x0 < width ? first + (width - 1 - x0) / stride + 1 : first, x0};
-  }
-
-  // Writes one image (C planes of H x W) into the planes' interior: the same positions for every image, so
-  // a buffer zeroed once keeps its zero padding.
-  void load(const float* image, float* planes) const {
-    for (int c = 0; c < channels; ++c)
-      for (int y = 0; y < height; ++y) {
-        const float* row = image + (size_t(c) * height + y) * width;
-        for (int px = 0; px < stride; ++px) {
-          const Columns in = inside(px);
-          if (in.first < in.end)
-            gather_strided(plane_row(planes, c, y + padding, px) + in.first, row + in.x0, in.end - in.first,
-                           stride);
-        }
-      }
-  }
-
-  // The adjoint of load: writes the planes' interior back to an image (what lies in the padding is dropped).
-  void store(const float* planes, float* image) const {
-    for (int c = 0; c < channels; ++c)
-      for (int y = 0; y < height; ++y) {
-        float* row = image + (size_t(c) * height + y) * width;
-        std::fill(row, row + width, 0.0f);
-        for (int px = 0; px < stride; ++px) {
-          const Columns in = inside(px);
-          if (in.first < in.end)
-            scatter_add_strided(row + in.x0,
-                                plane_row(const_cast<float*>(planes), c, y + padding, px) + in.first,
-                                in.end - in.first, stride);
-        }
-      }
-  }
-};
 
 // The pixels a tile covers: kRows output rows x kCols vectors, from (oy, x0) on. Rows of two vectors or
 // more are covered two vectors of one row at a time; rows of one vector (with AVX-512, the 32 x 32 -> 16 x
@@ -150,12 +71,16 @@ inline void accumulate_tile(int depth, const Source& source, int row_length, con
   }
 }
 
+// Both tiles stay calls of their own (noinline): when GCC inlined the forward tile into its pass's loop, the
+// accumulators no longer all fitted in registers (1.2x slower on the 32 -> 16 forward; a change elsewhere in
+// the file had tipped the decision). A call costs little next to a tile's K x 16 FMAs.
+//
 // Forward: kO output channels x one span, summed over all K taps (the rows: channels, the depth: taps).
 // `in` is the planes shifted to the span's first output pixel, `w` the first channel's weights (rows of K),
 // `y` the first channel's output at that pixel (channels `channel_stride` floats apart).
 template <int kO, class S>
-void forward_tile(int K, const float* in, int in_row, const int* taps, const float* w, const float* bias,
-                  float* y, int out_row, size_t channel_stride) {
+[[gnu::noinline]] void forward_tile(int K, const float* in, int in_row, const int* taps, const float* w,
+                                    const float* bias, float* y, int out_row, size_t channel_stride) {
   Vec acc[kO][S::kVectors];
   accumulate_tile<kO, S>(
       K, [&](int r) { return in + taps[r]; }, in_row, w, K, 1, acc);
@@ -174,8 +99,8 @@ void forward_tile(int K, const float* in, int in_row, const int* taps, const flo
 // vector add. `dy` is channel 0 at the span's first pixel, channels `channel_stride` apart; `w` and `taps`
 // start at the first tap; `planes` is shifted to the span's first output pixel.
 template <int kT, class S>
-void data_tile(int O, int K, const float* dy, int dy_row, size_t channel_stride, const float* w,
-               const int* taps, float* planes, int plane_row) {
+[[gnu::noinline]] void data_tile(int O, int K, const float* dy, int dy_row, size_t channel_stride,
+                                 const float* w, const int* taps, float* planes, int plane_row) {
   Vec acc[kT][S::kVectors];
   accumulate_tile<kT, S>(
       O, [&](int o) { return dy + o * channel_stride; }, dy_row, w, 1, K, acc);

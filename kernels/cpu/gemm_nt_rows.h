@@ -20,8 +20,10 @@ namespace untangle {
 // The kernel's vector width in floats.
 constexpr int kGemmNtRowsAlign = simd::kFloats;
 
-// accumulate = false overwrites C; true adds to it.
+// accumulate = false overwrites C; true adds to it. row_sums, when not null, gets the sum of each row of A
+// added to it (row_sums[i] += A[i][0] + .. + A[i][K-1], summed lane by lane as the products are): the
+// convolution's bias gradient, from the loads of dY the product makes anyway.
 void sgemm_nt_rows(int M, int N, int K, const float* A, int lda, const float* B, int ldb, float* C, int ldc,
-                   bool accumulate);
+                   bool accumulate, float* row_sums = nullptr);
 
 }  // namespace untangle

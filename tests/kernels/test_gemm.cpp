@@ -63,7 +63,8 @@ TEST_CASE("sgemm with beta = 0 overwrites NaN in C, as BLAS does") {
   CHECK(C == std::vector<float>{1, 2, 3, 4});
 }
 
-TEST_CASE("sgemm_nt_rows (C += A B^T over long rows) matches the reference, edges and accumulation too") {
+TEST_CASE(
+    "sgemm_nt_rows (C += A B^T over long rows) matches the reference, edges, accumulation and row sums too") {
   PhiloxRng rng(12);
   const int align = kGemmNtRowsAlign;
   for (int trial = 0; trial < 40; ++trial) {
@@ -74,7 +75,17 @@ TEST_CASE("sgemm_nt_rows (C += A B^T over long rows) matches the reference, edge
     const bool accumulate = trial % 3 == 0;
     std::vector<float> A = random_vector(size_t(M) * lda, rng), B = random_vector(size_t(N) * ldb, rng);
     std::vector<float> C = random_vector(size_t(M) * ldc, rng), C_ref = C;
-    sgemm_nt_rows(M, N, K, A.data(), lda, B.data(), ldb, C.data(), ldc, accumulate);
+    // Every other trial also sums A's rows (added to what row_sums held).
+    const bool sum_rows = trial % 2 == 1;
+    std::vector<float> row_sums = random_vector(M, rng), row_sums_ref = row_sums;
+    sgemm_nt_rows(M, N, K, A.data(), lda, B.data(), ldb, C.data(), ldc, accumulate,
+                  sum_rows ? row_sums.data() : nullptr);
+    for (int i = 0; i < M && sum_rows; ++i) {
+      double sum = row_sums_ref[i];
+      for (int k = 0; k < K; ++k) sum += A[size_t(i) * lda + k];
+      CHECK(std::abs(row_sums[i] - sum) < 2e-6 * std::sqrt(double(K)) + 1e-6);
+    }
+    if (!sum_rows) CHECK(row_sums == row_sums_ref);
     sgemm_reference(false, true, M, N, K, 1.0f, A.data(), lda, B.data(), ldb, accumulate ? 1.0f : 0.0f,
                     C_ref.data(), ldc);
     double worst = 0;
