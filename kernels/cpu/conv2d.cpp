@@ -16,6 +16,7 @@
 #include "kernels/cpu/conv2d.h"
 
 #include <algorithm>
+#include <cstring>
 #include <optional>
 #include <vector>
 
@@ -80,17 +81,34 @@ float* col_row(const Conv2dGeometry& g, float* col, int ld, int c, int ky, int k
   return col + size_t((c * g.kernel_height + ky) * g.kernel_width + kx) * ld + size_t(i) * plane;
 }
 
-// Rows of a vector or more (the 1-channel 64 -> 32 layer, burgess's 64 -> 33) are lowered from the image's
-// stride-phase planes (phase_layout.h) instead: each image is split once, and every row of a tap's window is
-// then a plain copy of a contiguous run (7% faster on the 1-channel weight pass than gathering every s-th
-// pixel again for each of the 16 taps). On shorter rows the split and the copies measured slower.
-bool lowers_through_planes(const Conv2dGeometry& g) {
+// Lowering through the image's stride-phase planes (phase_layout.h): each image is split once, and every
+// row of a tap's window is then a plain copy of a contiguous run, instead of a gather of every s-th pixel
+// for each tap. Measured against the gathers (2 threads, batch 64): im2col 7-18% faster on the 1-channel
+// 64 -> 32 weight pass, and on the padded 8 x 8 -> 4 x 4 and 9 x 9 -> 5 x 5 layers 7-9%; col2im 11% faster
+// on burgess's 64 -> 33 layer but 18% slower on the 8 x 8 -> 4 x 4 one (adding short rows into the planes,
+// then interleaving them back). Without padding the gathers read the image in place and stay.
+bool im2col_through_planes_applies(const Conv2dGeometry& g) {
+  return g.stride > 1 && (g.out_width() >= simd::kFloats || (g.padding > 0 && g.out_width() >= 4));
+}
+bool col2im_through_planes_applies(const Conv2dGeometry& g) {
   return g.stride > 1 && g.out_width() >= simd::kFloats;
 }
 
-// out[0, n) = in[0, n), n at least one vector: whole vectors, the last one ending at n (overlapping the one
-// before it). A call to memmove per row cost more than the copy.
+// The layout when either applies (built once per pass: its tap table is C*kh*kw entries).
+std::optional<PhaseLayout> phase_layout_for(const Conv2dGeometry& g) {
+  if (im2col_through_planes_applies(g) || col2im_through_planes_applies(g)) return PhaseLayout(g);
+  return std::nullopt;
+}
+
+// out[0, n) = in[0, n) for n >= 4: whole vectors (or 4-float quads, for rows shorter than a vector), the
+// last one ending at n (overlapping the one before it). A call to memmove per row cost more than the copy.
 void copy_run(const float* in, int n, float* out) {
+  if (n < simd::kFloats) {
+    int i = 0;
+    for (; i + 4 <= n; i += 4) std::memcpy(out + i, in + i, 4 * sizeof(float));
+    if (i < n) std::memcpy(out + n - 4, in + n - 4, 4 * sizeof(float));
+    return;
+  }
   int i = 0;
   for (; i + simd::kFloats <= n; i += simd::kFloats) simd::store(out + i, simd::load(in + i));
   if (i < n) simd::store(out + n - simd::kFloats, simd::load(in + n - simd::kFloats));
@@ -140,14 +158,14 @@ void col2im_through_planes(const Conv2dGeometry& g, const PhaseLayout& phases, c
 }
 
 // col (rows = C*kh*kw, cols = group*Ho*Wo) from images [first, first+group) of x. Rows are `ld` floats
-// apart; columns from group*Ho*Wo up to ld are set to zero (padding for sgemm_nt_rows). `phases`: the
-// layout when lowers_through_planes(g), else null.
+// apart; columns from group*Ho*Wo up to ld are set to zero (padding for sgemm_nt_rows). `phases`: g's
+// layout, or null when neither rule above applies.
 void im2col(const Conv2dGeometry& g, const PhaseLayout* phases, const float* x, int first, int group,
             float* col, int ld) {
   const int Ho = g.out_height(), Wo = g.out_width(), s = g.stride, width = group * Ho * Wo;
   for (int r = 0; r < patch_size(g); ++r)
     std::fill(col + size_t(r) * ld + width, col + size_t(r + 1) * ld, 0.0f);
-  if (phases) return im2col_through_planes(g, *phases, x, first, group, col, ld);
+  if (im2col_through_planes_applies(g)) return im2col_through_planes(g, *phases, x, first, group, col, ld);
   // Without padding every window lies inside the image: its rows are read where they are.
   std::optional<PaddedPlane> padded;
   if (g.padding > 0) padded.emplace(g);
@@ -171,7 +189,7 @@ void im2col(const Conv2dGeometry& g, const PhaseLayout* phases, const float* x, 
 // (not adds) images [first, first+group) of dx.
 void col2im(const Conv2dGeometry& g, const PhaseLayout* phases, const float* col, int ld, int first,
             int group, float* dx) {
-  if (phases) return col2im_through_planes(g, *phases, col, ld, first, group, dx);
+  if (col2im_through_planes_applies(g)) return col2im_through_planes(g, *phases, col, ld, first, group, dx);
   const int Ho = g.out_height(), Wo = g.out_width(), s = g.stride;
   PaddedPlane padded(g);
   for (int i = 0; i < group; ++i)
@@ -230,7 +248,7 @@ void conv2d_forward(const Conv2dGeometry& g, const float* x, const float* w, con
   if (conv2d_phase_kernels_apply(g)) return conv2d_forward_phase(g, x, w, bias, y);
   const int group = images_per_group(g), groups = (g.batch + group - 1) / group;
   const int K = patch_size(g), plane = g.out_height() * g.out_width();
-  const auto phases = lowers_through_planes(g) ? std::optional<PhaseLayout>(g) : std::nullopt;
+  const std::optional<PhaseLayout> phases = phase_layout_for(g);
   parallel_for(groups, [&](long long first_group, long long last_group, int) {
     float* col = thread_scratch(kScratchLowered, size_t(K) * group * plane);
     float* product = thread_scratch(kScratchRegrouped, size_t(g.out_channels) * group * plane);
@@ -251,7 +269,7 @@ void conv2d_backward_data(const Conv2dGeometry& g, const float* dy, const float*
   if (conv2d_phase_kernels_apply(g)) return conv2d_backward_data_phase(g, dy, w, dx);
   const int group = images_per_group(g), groups = (g.batch + group - 1) / group;
   const int K = patch_size(g), plane = g.out_height() * g.out_width();
-  const auto phases = lowers_through_planes(g) ? std::optional<PhaseLayout>(g) : std::nullopt;
+  const std::optional<PhaseLayout> phases = phase_layout_for(g);
   parallel_for(groups, [&](long long first_group, long long last_group, int) {
     float* dcol = thread_scratch(kScratchLowered, size_t(K) * group * plane);
     float* gathered = thread_scratch(kScratchRegrouped, size_t(g.out_channels) * group * plane);
@@ -280,7 +298,7 @@ void conv2d_backward_weight(const Conv2dGeometry& g, const float* x, const float
   // One partial gradient per chunk, added in chunk order: the same sum in the same order every run.
   const int chunks = parallel_chunk_count(groups);
   std::vector<float> partial(per_chunk * chunks, 0.0f);
-  const auto phases = lowers_through_planes(g) ? std::optional<PhaseLayout>(g) : std::nullopt;
+  const std::optional<PhaseLayout> phases = phase_layout_for(g);
   parallel_for(groups, [&](long long first_group, long long last_group, int chunk) {
     float* my_dw = partial.data() + per_chunk * chunk;
     float* my_db = my_dw + weight_count;
