@@ -94,10 +94,9 @@ bool col2im_through_planes_applies(const Conv2dGeometry& g) {
   return g.stride > 1 && g.out_width() >= simd::kFloats;
 }
 
-// The layout when either applies (built once per pass: its tap table is C*kh*kw entries).
-std::optional<PhaseLayout> phase_layout_for(const Conv2dGeometry& g) {
-  if (im2col_through_planes_applies(g) || col2im_through_planes_applies(g)) return PhaseLayout(g);
-  return std::nullopt;
+// g's layout if `applies`, else none: built once per pass (its tap table has C*kh*kw entries).
+std::optional<PhaseLayout> phase_layout_if(bool applies, const Conv2dGeometry& g) {
+  return applies ? std::optional<PhaseLayout>(g) : std::nullopt;
 }
 
 // out[0, n) = in[0, n) for n >= 4: whole vectors (or 4-float quads, for rows shorter than a vector), the
@@ -159,7 +158,7 @@ void col2im_through_planes(const Conv2dGeometry& g, const PhaseLayout& phases, c
 
 // col (rows = C*kh*kw, cols = group*Ho*Wo) from images [first, first+group) of x. Rows are `ld` floats
 // apart; columns from group*Ho*Wo up to ld are set to zero (padding for sgemm_nt_rows). `phases`: g's
-// layout, or null when neither rule above applies.
+// layout when im2col_through_planes_applies(g).
 void im2col(const Conv2dGeometry& g, const PhaseLayout* phases, const float* x, int first, int group,
             float* col, int ld) {
   const int Ho = g.out_height(), Wo = g.out_width(), s = g.stride, width = group * Ho * Wo;
@@ -186,7 +185,7 @@ void im2col(const Conv2dGeometry& g, const PhaseLayout* phases, const float* x, 
 }
 
 // The adjoint of im2col: every entry of col added back into the input pixel it was copied from. Writes
-// (not adds) images [first, first+group) of dx.
+// (not adds) images [first, first+group) of dx. `phases`: g's layout when col2im_through_planes_applies(g).
 void col2im(const Conv2dGeometry& g, const PhaseLayout* phases, const float* col, int ld, int first,
             int group, float* dx) {
   if (col2im_through_planes_applies(g)) return col2im_through_planes(g, *phases, col, ld, first, group, dx);
@@ -248,7 +247,7 @@ void conv2d_forward(const Conv2dGeometry& g, const float* x, const float* w, con
   if (conv2d_phase_kernels_apply(g)) return conv2d_forward_phase(g, x, w, bias, y);
   const int group = images_per_group(g), groups = (g.batch + group - 1) / group;
   const int K = patch_size(g), plane = g.out_height() * g.out_width();
-  const std::optional<PhaseLayout> phases = phase_layout_for(g);
+  const auto phases = phase_layout_if(im2col_through_planes_applies(g), g);
   parallel_for(groups, [&](long long first_group, long long last_group, int) {
     float* col = thread_scratch(kScratchLowered, size_t(K) * group * plane);
     float* product = thread_scratch(kScratchRegrouped, size_t(g.out_channels) * group * plane);
@@ -269,7 +268,7 @@ void conv2d_backward_data(const Conv2dGeometry& g, const float* dy, const float*
   if (conv2d_phase_kernels_apply(g)) return conv2d_backward_data_phase(g, dy, w, dx);
   const int group = images_per_group(g), groups = (g.batch + group - 1) / group;
   const int K = patch_size(g), plane = g.out_height() * g.out_width();
-  const std::optional<PhaseLayout> phases = phase_layout_for(g);
+  const auto phases = phase_layout_if(col2im_through_planes_applies(g), g);
   parallel_for(groups, [&](long long first_group, long long last_group, int) {
     float* dcol = thread_scratch(kScratchLowered, size_t(K) * group * plane);
     float* gathered = thread_scratch(kScratchRegrouped, size_t(g.out_channels) * group * plane);
@@ -298,7 +297,7 @@ void conv2d_backward_weight(const Conv2dGeometry& g, const float* x, const float
   // One partial gradient per chunk, added in chunk order: the same sum in the same order every run.
   const int chunks = parallel_chunk_count(groups);
   std::vector<float> partial(per_chunk * chunks, 0.0f);
-  const std::optional<PhaseLayout> phases = phase_layout_for(g);
+  const auto phases = phase_layout_if(im2col_through_planes_applies(g), g);
   parallel_for(groups, [&](long long first_group, long long last_group, int chunk) {
     float* my_dw = partial.data() + per_chunk * chunk;
     float* my_db = my_dw + weight_count;
