@@ -156,6 +156,31 @@ void col2im_through_planes(const Conv2dGeometry& g, const PhaseLayout& phases, c
   }
 }
 
+// Kernel 2, stride 2, no padding (dislib's 16 -> 8 and 8 -> 4 layers): every input pixel lies in exactly
+// one window, so im2col is a permutation of the input (row y's even and odd pixels are row y/2 of taps
+// (c, y%2, 0) and (c, y%2, 1)) and col2im its inverse: an interleaving write, with no sums and no padded
+// plane to fill and clear (5-6% faster backward data on those layers). im2col keeps its gathers, which
+// write one lowered row at a time: splitting each input row into two lowered rows measured 5-8% slower.
+bool col2im_by_interleaving(const Conv2dGeometry& g) {
+  return g.stride == 2 && g.kernel_height == 2 && g.kernel_width == 2 && g.padding == 0 &&
+         g.in_height % 2 == 0 && g.in_width % 2 == 0;
+}
+
+// Calls row(image row, its taps' row for even pixels, for odd pixels) for every row of images [first,
+// first+group) of a 2 x 2, stride-2 layer.
+template <class Row>
+void for_each_row_pair(const Conv2dGeometry& g, float* x, int first, int group, float* col, int ld,
+                       const Row& row) {
+  const int Wo = g.out_width();
+  for (int i = 0; i < group; ++i)
+    for (int c = 0; c < g.in_channels; ++c)
+      for (int y = 0; y < g.in_height; ++y) {
+        float* image_row = x + ((size_t(first + i) * g.in_channels + c) * g.in_height + y) * g.in_width;
+        const size_t at = size_t(y / 2) * Wo;
+        row(image_row, col_row(g, col, ld, c, y % 2, 0, i) + at, col_row(g, col, ld, c, y % 2, 1, i) + at);
+      }
+}
+
 // col (rows = C*kh*kw, cols = group*Ho*Wo) from images [first, first+group) of x. Rows are `ld` floats
 // apart; columns from group*Ho*Wo up to ld are set to zero (padding for sgemm_nt_rows). `phases`: g's
 // layout when im2col_through_planes_applies(g).
@@ -189,6 +214,11 @@ void im2col(const Conv2dGeometry& g, const PhaseLayout* phases, const float* x, 
 void col2im(const Conv2dGeometry& g, const PhaseLayout* phases, const float* col, int ld, int first,
             int group, float* dx) {
   if (col2im_through_planes_applies(g)) return col2im_through_planes(g, *phases, col, ld, first, group, dx);
+  if (col2im_by_interleaving(g))
+    return for_each_row_pair(g, dx, first, group, const_cast<float*>(col), ld,
+                             [&](float* image_row, float* evens, float* odds) {
+                               interleave_pairs(evens, odds, g.out_width(), image_row);
+                             });
   const int Ho = g.out_height(), Wo = g.out_width(), s = g.stride;
   PaddedPlane padded(g);
   for (int i = 0; i < group; ++i)

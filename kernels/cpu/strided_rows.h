@@ -61,4 +61,21 @@ inline void scatter_add_strided(float* out, const float* in, int count, int s) {
   for (; i < count; ++i) out[i * s] += in[i];
 }
 
+// out[2i] = evens[i], out[2i + 1] = odds[i] for i in [0, n): the whole of col2im for a 2 x 2 kernel with
+// stride 2 and no padding (every pixel in exactly one window). 4 pixel pairs per step: two loads, two
+// shuffles, two stores.
+inline void interleave_pairs(const float* evens, const float* odds, int n, float* out) {
+  using namespace strided_detail;
+  int i = 0;
+  for (; i + 4 <= n; i += 4) {
+    const Quad a = load(evens + i), b = load(odds + i);
+    store(out + 2 * i, __builtin_shufflevector(a, b, 0, 4, 1, 5));
+    store(out + 2 * i + 4, __builtin_shufflevector(a, b, 2, 6, 3, 7));
+  }
+  for (; i < n; ++i) {
+    out[2 * i] = evens[i];
+    out[2 * i + 1] = odds[i];
+  }
+}
+
 }  // namespace untangle

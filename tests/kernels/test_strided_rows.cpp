@@ -35,3 +35,17 @@ TEST_CASE("gather_strided and scatter_add_strided match plain loops and stay ins
             expected);  // every element: the strided ones summed, the others and the guards as they were
     }
 }
+
+TEST_CASE("interleave_pairs writes evens and odds alternately, and nothing past 2n") {
+  PhiloxRng rng(22);
+  const float guard = -777.0f;
+  for (int n = 0; n <= 21; ++n) {
+    INFO("n ", n);
+    std::vector<float> evens(n), odds(n), out(size_t(2 * n) + 8, guard);
+    rng.fill_uniform(evens.data(), n);
+    rng.fill_uniform(odds.data(), n);
+    interleave_pairs(evens.data(), odds.data(), n, out.data());
+    for (int i = 0; i < n; ++i) CHECK((out[2 * i] == evens[i] && out[2 * i + 1] == odds[i]));
+    for (size_t i = size_t(2 * n); i < out.size(); ++i) CHECK(out[i] == guard);
+  }
+}
