@@ -18,15 +18,18 @@ Tensor unary_op(Tape& tape, Activation f, const Tensor& x, float slope = 0.2f) {
       [&] { activation_forward(f, x.storage(), y.storage(), x.numel(), slope); });
   if (tape.needs_grad({&x})) {
     tape.record(activation_name(f), y, [f, x, y, slope, device]() {
+      // x's first gradient is written, not added to a zero-filled buffer (one pass over memory less).
+      const bool accumulate = x.has_grad();
+      float* dx = accumulate ? x.grad_storage() : x.grad_storage_for_overwrite();
       on_device(
           device,
           [&] {
-            cuda::activation_backward(f, x.storage(), y.storage(), y.grad_storage(), x.grad_storage(),
-                                      x.numel(), slope);
+            cuda::activation_backward(f, x.storage(), y.storage(), y.grad_storage(), dx, x.numel(), slope,
+                                      accumulate);
           },
           [&] {
-            activation_backward(f, x.storage(), y.storage(), y.grad_storage(), x.grad_storage(), x.numel(),
-                                slope);
+            activation_backward(f, x.storage(), y.storage(), y.grad_storage(), dx, x.numel(), slope,
+                                accumulate);
           });
     });
   }

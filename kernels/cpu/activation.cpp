@@ -77,11 +77,16 @@ void forward_loop(const float* x, float* y, size_t n, float slope) {
 }
 
 template <Activation F>
-void backward_loop(const float* x, const float* y, const float* dy, float* dx, size_t n, float slope) {
+void backward_loop(const float* x, const float* y, const float* dy, float* dx, size_t n, float slope,
+                   bool accumulate) {
   parallel_for((long long)n,
                [&](long long begin, long long end, int) {
-                 for (long long i = begin; i < end; ++i)
-                   dx[i] += dy[i] * derivative_one<F>(x[i], y[i], slope);
+                 if (accumulate)
+                   for (long long i = begin; i < end; ++i)
+                     dx[i] += dy[i] * derivative_one<F>(x[i], y[i], slope);
+                 else
+                   for (long long i = begin; i < end; ++i)
+                     dx[i] = dy[i] * derivative_one<F>(x[i], y[i], slope);
                },
                kMinPerThread);
 }
@@ -110,8 +115,9 @@ void activation_forward(Activation f, const float* x, float* y, size_t n, float 
 }
 
 void activation_backward(Activation f, const float* x, const float* y, const float* dy, float* dx, size_t n,
-                         float slope) {
-  with_activation(f, [&](auto which) { backward_loop<decltype(which)::value>(x, y, dy, dx, n, slope); });
+                         float slope, bool accumulate) {
+  with_activation(
+      f, [&](auto which) { backward_loop<decltype(which)::value>(x, y, dy, dx, n, slope, accumulate); });
 }
 
 }  // namespace untangle

@@ -7,9 +7,8 @@
 // whose product does only 16 multiply-adds per lowered element, building it cost a fifth of the pass).
 // These kernels read the input where it lies instead, after one cheap rearrangement:
 //
-// Phase planes. A stride-s convolution reads padded pixel (oy*s + ky, ox*s + kx). Splitting the padded image
-// into s*s planes by the remainders of row and column (plane (py, px) holds padded pixels (i*s + py, j*s +
-// px)) turns every tap (c, ky, kx) into a plain shifted view: output pixel (oy, ox) reads row oy + ky/s,
+// Phase planes (phase_layout.h). Splitting the padded image into s*s planes by the remainders of row and
+// column turns every tap (c, ky, kx) into a plain shifted view: output pixel (oy, ox) reads row oy + ky/s,
 // column ox + kx/s of plane (c, ky%s, kx%s), so a vector of output pixels along a row reads a contiguous
 // vector of the view. Each pass is then a product as deep as the GEMM's would be, its lowered operand read
 // (or, going back, formed) in registers:

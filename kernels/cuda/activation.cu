@@ -48,9 +48,11 @@ __global__ void forward_kernel(Activation f, const float* x, float* y, size_t n,
 }
 
 __global__ void backward_kernel(Activation f, const float* x, const float* y, const float* dy, float* dx,
-                                size_t n, float slope) {
-  for (size_t i = blockIdx.x * size_t(blockDim.x) + threadIdx.x; i < n; i += size_t(gridDim.x) * blockDim.x)
-    dx[i] += dy[i] * derivative_one(f, x[i], y[i], slope);
+                                size_t n, float slope, bool accumulate) {
+  for (size_t i = blockIdx.x * size_t(blockDim.x) + threadIdx.x; i < n; i += size_t(gridDim.x) * blockDim.x) {
+    const float gradient = dy[i] * derivative_one(f, x[i], y[i], slope);
+    dx[i] = accumulate ? dx[i] + gradient : gradient;
+  }
 }
 
 }  // namespace
@@ -62,9 +64,9 @@ void activation_forward(Activation f, const float* x, float* y, size_t n, float 
 }
 
 void activation_backward(Activation f, const float* x, const float* y, const float* dy, float* dx, size_t n,
-                         float slope) {
+                         float slope, bool accumulate) {
   if (n == 0) return;
-  backward_kernel<<<blocks_for(n), kThreadsPerBlock, 0, stream()>>>(f, x, y, dy, dx, n, slope);
+  backward_kernel<<<blocks_for(n), kThreadsPerBlock, 0, stream()>>>(f, x, y, dy, dx, n, slope, accumulate);
   UNTANGLE_CUDA_CHECK_LAUNCH(activation_name(f));
 }
 

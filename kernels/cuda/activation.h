@@ -8,8 +8,8 @@
 namespace untangle::cuda {
 
 void activation_forward(Activation f, const float* x, float* y, size_t n, float slope = 0.2f);
-// dx[i] += dy[i] * f'(x[i])
+// dx[i] += dy[i] * f'(x[i]), or = with accumulate = false
 void activation_backward(Activation f, const float* x, const float* y, const float* dy, float* dx, size_t n,
-                         float slope = 0.2f);
+                         float slope = 0.2f, bool accumulate = true);
 
 }  // namespace untangle::cuda

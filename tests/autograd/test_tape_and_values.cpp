@@ -45,6 +45,17 @@ TEST_CASE(
   for (size_t i = 0; i < both.size(); ++i) CHECK(both[i] == doctest::Approx(g1[i] + g2[i]).epsilon(1e-5));
 }
 
+TEST_CASE("a tensor feeding two activations gets both gradients: the first written, the next added") {
+  // L = sum(relu(x)) + sum(square(x)): dL/dx = [x > 0] + 2x. Backward runs the square first (recorded
+  // last), which writes x's fresh gradient; relu's then adds to it.
+  Tape tape;
+  Tensor x = Tensor::from_vector({1.5f, -2.0f, 0.25f}, {3});
+  x.set_requires_grad(true);
+  Tensor loss = add(tape, sum(tape, relu(tape, x)), sum(tape, square(tape, x)));
+  tape.backward(loss);
+  CHECK(x.grad_vector() == std::vector<float>{4.0f, -4.0f, 1.5f});
+}
+
 TEST_CASE("the evaluation tape records nothing and parameters are leaves") {
   Tensor w = Tensor::from_vector({2.0f}, {1});
   w.set_requires_grad(true);

@@ -44,6 +44,12 @@ TEST_CASE("cuda activations: forward and backward match the CPU") {
     cuda::activation_backward(f, x_d.data(), y_d.data(), dy_d.data(), dx_d.data(), n);
     CHECK(report(std::string(activation_name(f)) + " backward (accumulating)",
                  max_relative_error(dx_d.to_host(), dx), kElementwiseBound) <= kElementwiseBound);
+    // And writing (a first gradient): over a poisoned buffer on the GPU, over the old values on the CPU.
+    auto fresh_d = poisoned(n);
+    activation_backward(f, x.data(), y.data(), dy.data(), dx.data(), n, 0.2f, false);
+    cuda::activation_backward(f, x_d.data(), y_d.data(), dy_d.data(), fresh_d.data(), n, 0.2f, false);
+    CHECK(report(std::string(activation_name(f)) + " backward (writing)",
+                 max_relative_error(fresh_d.to_host(), dx), kElementwiseBound) <= kElementwiseBound);
   }
 }
 
