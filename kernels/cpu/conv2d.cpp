@@ -83,10 +83,11 @@ float* col_row(const Conv2dGeometry& g, float* col, int ld, int c, int ky, int k
 
 // Lowering through the image's stride-phase planes (phase_layout.h): each image is split once, and every
 // row of a tap's window is then a plain copy of a contiguous run, instead of a gather of every s-th pixel
-// for each tap. Measured against the gathers (2 threads, batch 64): im2col 7-18% faster on the 1-channel
-// 64 -> 32 weight pass, and on the padded 8 x 8 -> 4 x 4 and 9 x 9 -> 5 x 5 layers 7-9%; col2im 11% faster
-// on burgess's 64 -> 33 layer but 18% slower on the 8 x 8 -> 4 x 4 one (adding short rows into the planes,
-// then interleaving them back). Without padding the gathers read the image in place and stay.
+// for each tap. Measured against the gathers (2 threads, batch 64, alternating runs): im2col made the
+// 1-channel 64 -> 32 weight pass 7% faster and the padded 8 x 8 -> 4 x 4 and 9 x 9 -> 5 x 5 weight and
+// forward products 6-10%; col2im made burgess's 64 -> 33 backward data 11% faster but the 8 x 8 -> 4 x 4
+// one 18% slower (short rows added into the planes, then interleaved back). Without padding the gathers
+// read the image in place, and stay.
 bool im2col_through_planes_applies(const Conv2dGeometry& g) {
   return g.stride > 1 && (g.out_width() >= simd::kFloats || (g.padding > 0 && g.out_width() >= 4));
 }
@@ -166,18 +167,17 @@ bool col2im_by_interleaving(const Conv2dGeometry& g) {
          g.in_height % 2 == 0 && g.in_width % 2 == 0;
 }
 
-// Calls row(image row, its taps' row for even pixels, for odd pixels) for every row of images [first,
-// first+group) of a 2 x 2, stride-2 layer.
-template <class Row>
-void for_each_row_pair(const Conv2dGeometry& g, float* x, int first, int group, float* col, int ld,
-                       const Row& row) {
+// col2im for those layers: image row y of channel c interleaves row y/2 of taps (c, y%2, 0) and (c, y%2, 1).
+void col2im_interleaving(const Conv2dGeometry& g, const float* col, int ld, int first, int group, float* dx) {
   const int Wo = g.out_width();
   for (int i = 0; i < group; ++i)
     for (int c = 0; c < g.in_channels; ++c)
       for (int y = 0; y < g.in_height; ++y) {
-        float* image_row = x + ((size_t(first + i) * g.in_channels + c) * g.in_height + y) * g.in_width;
         const size_t at = size_t(y / 2) * Wo;
-        row(image_row, col_row(g, col, ld, c, y % 2, 0, i) + at, col_row(g, col, ld, c, y % 2, 1, i) + at);
+        float* evens = col_row(g, const_cast<float*>(col), ld, c, y % 2, 0, i) + at;
+        float* odds = col_row(g, const_cast<float*>(col), ld, c, y % 2, 1, i) + at;
+        interleave_pairs(evens, odds, Wo,
+                         dx + ((size_t(first + i) * g.in_channels + c) * g.in_height + y) * g.in_width);
       }
 }
 
@@ -214,11 +214,7 @@ void im2col(const Conv2dGeometry& g, const PhaseLayout* phases, const float* x, 
 void col2im(const Conv2dGeometry& g, const PhaseLayout* phases, const float* col, int ld, int first,
             int group, float* dx) {
   if (col2im_through_planes_applies(g)) return col2im_through_planes(g, *phases, col, ld, first, group, dx);
-  if (col2im_by_interleaving(g))
-    return for_each_row_pair(g, dx, first, group, const_cast<float*>(col), ld,
-                             [&](float* image_row, float* evens, float* odds) {
-                               interleave_pairs(evens, odds, g.out_width(), image_row);
-                             });
+  if (col2im_by_interleaving(g)) return col2im_interleaving(g, col, ld, first, group, dx);
   const int Ho = g.out_height(), Wo = g.out_width(), s = g.stride;
   PaddedPlane padded(g);
   for (int i = 0; i < group; ++i)
