@@ -36,7 +36,7 @@ TEST_CASE("gather_strided and scatter_add_strided match plain loops and stay ins
     }
 }
 
-TEST_CASE("interleave_pairs writes evens and odds alternately, and nothing past 2n") {
+TEST_CASE("strided rows: interleave_pairs writes evens and odds alternately, and nothing past 2n") {
   PhiloxRng rng(22);
   const float guard = -777.0f;
   for (int n = 0; n <= 21; ++n) {
