@@ -28,6 +28,17 @@ inline Quad load(const float* p) {
 inline void store(float* p, Quad q) {
   std::memcpy(p, &q, sizeof(q));
 }
+// Lanes i0..i3 of a (0-3) and b (4-7), the mask known at compile time: one shufps or unpck. (GCC gained
+// clang's __builtin_shufflevector only in version 12; its own __builtin_shuffle is older.)
+template <int i0, int i1, int i2, int i3>
+inline Quad shuffle(Quad a, Quad b) {
+#if defined(__clang__)
+  return __builtin_shufflevector(a, b, i0, i1, i2, i3);
+#else
+  typedef int QuadMask __attribute__((vector_size(4 * sizeof(int))));
+  return __builtin_shuffle(a, b, QuadMask{i0, i1, i2, i3});
+#endif
+}
 }  // namespace strided_detail
 
 // out[i] = in[i * s] for i in [0, count). Short rows (the 4 x 4 and 8 x 8 layers) stay inline: a call per
@@ -39,7 +50,7 @@ inline void gather_strided(float* out, const float* in, int count, int s) {
   if (s == 2)
     for (; i + 4 <= count; i += 4) {
       const Quad a = load(in + 2 * i), b = load(in + 2 * i + 3);  // in[2i + 0..3], in[2i + 3..6]
-      store(out + i, __builtin_shufflevector(a, b, 0, 2, 5, 7));
+      store(out + i, shuffle<0, 2, 5, 7>(a, b));
     }
   for (; i < count; ++i) out[i] = in[i * s];
 }
@@ -55,8 +66,8 @@ inline void scatter_add_strided(float* out, const float* in, int count, int s) {
       const Quad x = load(in + i), zero = Quad{};
       // Both loads before either store: p[3] is in both windows (odd: it gains 0 from both).
       const Quad first = load(p), second = load(p + 3);
-      store(p, first + __builtin_shufflevector(x, zero, 0, 4, 1, 4));       // p[0] += x0, p[2] += x1
-      store(p + 3, second + __builtin_shufflevector(x, zero, 4, 2, 4, 3));  // p[4] += x2, p[6] += x3
+      store(p, first + shuffle<0, 4, 1, 4>(x, zero));       // p[0] += x0, p[2] += x1
+      store(p + 3, second + shuffle<4, 2, 4, 3>(x, zero));  // p[4] += x2, p[6] += x3
     }
   for (; i < count; ++i) out[i * s] += in[i];
 }
@@ -69,8 +80,8 @@ inline void interleave_pairs(const float* evens, const float* odds, int n, float
   int i = 0;
   for (; i + 4 <= n; i += 4) {
     const Quad a = load(evens + i), b = load(odds + i);
-    store(out + 2 * i, __builtin_shufflevector(a, b, 0, 4, 1, 5));
-    store(out + 2 * i + 4, __builtin_shufflevector(a, b, 2, 6, 3, 7));
+    store(out + 2 * i, shuffle<0, 4, 1, 5>(a, b));
+    store(out + 2 * i + 4, shuffle<2, 6, 3, 7>(a, b));
   }
   for (; i < n; ++i) {
     out[2 * i] = evens[i];

@@ -75,10 +75,12 @@ TEST_CASE("conv2d_backward_weight is bit-identical from run to run (chunked part
   auto x = random_vector(size_t(g.batch) * g.in_channels * g.in_height * g.in_width, rng);
   auto dy = random_vector(size_t(g.batch) * g.out_channels * g.out_height() * g.out_width(), rng);
   std::vector<float> first(size_t(g.out_channels) * g.in_channels * 16), again(first.size());
-  conv2d_backward_weight(g, x.data(), dy.data(), first.data(), nullptr);
+  std::vector<float> first_bias(g.out_channels), again_bias(g.out_channels);
+  conv2d_backward_weight(g, x.data(), dy.data(), first.data(), first_bias.data());
   for (int repeat = 0; repeat < 20; ++repeat) {
-    conv2d_backward_weight(g, x.data(), dy.data(), again.data(), nullptr);
+    conv2d_backward_weight(g, x.data(), dy.data(), again.data(), again_bias.data());
     REQUIRE(again == first);
+    REQUIRE(again_bias == first_bias);  // summed from dY's rows inside the product, in the same order
   }
 }
 

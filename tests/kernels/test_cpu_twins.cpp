@@ -5,12 +5,14 @@
 // truth the CUDA kernels are tested against. Below the table: the kernel-level checks that are not a row.
 #include <doctest/doctest.h>
 
+#include <cmath>
 #include <vector>
 
 #include "autograd/ops.h"
 #include "common/op_cases.h"
 #include "common/op_twins.h"
 #include "core/check.h"
+#include "kernels/cpu/activation.h"
 #include "kernels/cpu/broadcast.h"
 #include "kernels/cpu/reduce.h"
 
@@ -55,6 +57,23 @@ TEST_CASE("the (rows, cols) reduction kernels are the views of the axis kernels"
   CHECK(error_relative_to_scale(rows, by_axis_rows) <= 1e-6);
   CHECK(error_relative_to_scale(columns, by_axis_columns) <= 1e-6);
   CHECK(error_relative_to_scale(lse, by_axis_lse) <= 1e-6);
+}
+
+TEST_CASE("activation_backward writes (accumulate = false) what it adds (true), over whatever dx held") {
+  // The write path fills a first gradient's uninitialised buffer: here NaN, which an add would keep.
+  PhiloxRng rng(803);
+  const size_t n = 50000;  // long enough for both threads
+  std::vector<float> x(n), dy(n), y(n);
+  rng.fill_uniform(x.data(), n, 0.1f, 3.0f);  // positive: log's domain, and away from relu's kink
+  rng.fill_uniform(dy.data(), n, -1.0f, 1.0f);
+  for (Activation f : {Activation::Relu, Activation::Sigmoid, Activation::Log, Activation::Square}) {
+    CAPTURE(activation_name(f));
+    activation_forward(f, x.data(), y.data(), n);
+    std::vector<float> added(n, 0.0f), written(n, std::nanf(""));
+    activation_backward(f, x.data(), y.data(), dy.data(), added.data(), n, 0.2f, true);
+    activation_backward(f, x.data(), y.data(), dy.data(), written.data(), n, 0.2f, false);
+    CHECK(written == added);
+  }
 }
 
 TEST_CASE("plan_broadcast refuses shapes that do not broadcast") {
