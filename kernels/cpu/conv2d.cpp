@@ -16,7 +16,6 @@
 #include "kernels/cpu/conv2d.h"
 
 #include <algorithm>
-#include <cstring>
 #include <optional>
 #include <vector>
 
@@ -105,8 +104,8 @@ std::optional<PhaseLayout> phase_layout_if(bool applies, const Conv2dGeometry& g
 void copy_run(const float* in, int n, float* out) {
   if (n < simd::kFloats) {
     int i = 0;
-    for (; i + 4 <= n; i += 4) std::memcpy(out + i, in + i, 4 * sizeof(float));
-    if (i < n) std::memcpy(out + n - 4, in + n - 4, 4 * sizeof(float));
+    for (; i + 4 <= n; i += 4) simd::store(out + i, simd::load<simd::Quad>(in + i));
+    if (i < n) simd::store(out + n - 4, simd::load<simd::Quad>(in + n - 4));
     return;
   }
   int i = 0;
@@ -184,8 +183,8 @@ void col2im_interleaving(const Conv2dGeometry& g, const float* col, int ld, int 
 // col (rows = C*kh*kw, cols = group*Ho*Wo) from images [first, first+group) of x. Rows are `ld` floats
 // apart; columns from group*Ho*Wo up to ld are set to zero (padding for sgemm_nt_rows). `phases`: g's
 // layout when im2col_through_planes_applies(g).
-void im2col(const Conv2dGeometry& g, const PhaseLayout* phases, const float* x, int first, int group,
-            float* col, int ld) {
+void im2col(const Conv2dGeometry& g, const std::optional<PhaseLayout>& phases, const float* x, int first,
+            int group, float* col, int ld) {
   const int Ho = g.out_height(), Wo = g.out_width(), s = g.stride, width = group * Ho * Wo;
   for (int r = 0; r < patch_size(g); ++r)
     std::fill(col + size_t(r) * ld + width, col + size_t(r + 1) * ld, 0.0f);
@@ -211,8 +210,8 @@ void im2col(const Conv2dGeometry& g, const PhaseLayout* phases, const float* x, 
 
 // The adjoint of im2col: every entry of col added back into the input pixel it was copied from. Writes
 // (not adds) images [first, first+group) of dx. `phases`: g's layout when col2im_through_planes_applies(g).
-void col2im(const Conv2dGeometry& g, const PhaseLayout* phases, const float* col, int ld, int first,
-            int group, float* dx) {
+void col2im(const Conv2dGeometry& g, const std::optional<PhaseLayout>& phases, const float* col, int ld,
+            int first, int group, float* dx) {
   if (col2im_through_planes_applies(g)) return col2im_through_planes(g, *phases, col, ld, first, group, dx);
   if (col2im_by_interleaving(g)) return col2im_interleaving(g, col, ld, first, group, dx);
   const int Ho = g.out_height(), Wo = g.out_width(), s = g.stride;
@@ -279,7 +278,7 @@ void conv2d_forward(const Conv2dGeometry& g, const float* x, const float* w, con
     float* product = thread_scratch(kScratchRegrouped, size_t(g.out_channels) * group * plane);
     for (int index = int(first_group); index < int(last_group); ++index) {
       const int first = index * group, count = std::min(group, g.batch - first), width = count * plane;
-      im2col(g, phases ? &*phases : nullptr, x, first, count, col, width);
+      im2col(g, phases, x, first, count, col, width);
       float* out = count == 1 ? y + size_t(first) * g.out_channels * plane : product;
       if (bias)  // the bias goes in as the product is stored, not in a pass of its own
         sgemm_bias(false, false, g.out_channels, width, K, w, K, col, width, bias, out, width);
@@ -306,7 +305,7 @@ void conv2d_backward_data(const Conv2dGeometry& g, const float* dy, const float*
         dy_matrix = gathered;
       }
       sgemm(true, false, K, width, g.out_channels, 1.0f, w, K, dy_matrix, width, 0.0f, dcol, width);
-      col2im(g, phases ? &*phases : nullptr, dcol, width, first, count, dx);
+      col2im(g, phases, dcol, width, first, count, dx);
     }
   });
 }
@@ -332,7 +331,7 @@ void conv2d_backward_weight(const Conv2dGeometry& g, const float* x, const float
     for (int index = int(first_group); index < int(last_group); ++index) {
       const int first = index * group, count = std::min(group, g.batch - first);
       const int width = round_up(count * plane, kGemmNtRowsAlign);
-      im2col(g, phases ? &*phases : nullptr, x, first, count, col, width);
+      im2col(g, phases, x, first, count, col, width);
       const float* dy_matrix = dy + size_t(first) * O * plane;
       int ldy = plane;
       if (count > 1 || plane % kGemmNtRowsAlign != 0) {  // NCHW rows are not a padded matrix: regroup

@@ -19,13 +19,19 @@ typedef float Vec __attribute__((vector_size(kFloats * sizeof(float))));
 // Lane indices for shuffle (0 .. kFloats-1: the first vector, kFloats .. 2kFloats-1: the second).
 typedef int Mask __attribute__((vector_size(kFloats * sizeof(int))));
 
-inline Vec load(const float* p) {
-  Vec v;
+// 4 floats (128 bits, in every x86 build): rows too short for a Vec, 4 elements at a time.
+typedef float Quad __attribute__((vector_size(4 * sizeof(float))));
+
+// load(p) reads a Vec, load<Quad>(p) 4 floats; store writes either.
+template <class V = Vec>
+inline V load(const float* p) {
+  V v;
   std::memcpy(&v, p, sizeof(v));
   return v;
 }
 
-inline void store(float* p, Vec v) {
+template <class V>
+inline void store(float* p, V v) {
   std::memcpy(p, &v, sizeof(v));
 }
 
@@ -46,6 +52,18 @@ inline Vec shuffle(Vec a, Vec b, Mask mask) {
   return r;
 #else
   return __builtin_shuffle(a, b, mask);
+#endif
+}
+
+// Lanes i0..i3 of a (0-3) and b (4-7), the mask known at compile time: one shufps or unpck. (GCC gained
+// clang's __builtin_shufflevector only in version 12; its own __builtin_shuffle is older.)
+template <int i0, int i1, int i2, int i3>
+inline Quad shuffle(Quad a, Quad b) {
+#if defined(__clang__)
+  return __builtin_shufflevector(a, b, i0, i1, i2, i3);
+#else
+  typedef int QuadMask __attribute__((vector_size(4 * sizeof(int))));
+  return __builtin_shuffle(a, b, QuadMask{i0, i1, i2, i3});
 #endif
 }
 

@@ -8,7 +8,7 @@
 // value plus 0; -0.0 becomes +0.0): the row must not be written by another thread meanwhile. conv2d.cpp's
 // rows are in per-thread planes.
 #pragma once
-#include <cstring>
+#include "kernels/cpu/simd.h"
 
 namespace untangle {
 
@@ -18,38 +18,16 @@ void scatter_add_strided_long(float* out, const float* in, int count, int s);
 
 // Short rows with stride 2 go 4 at a time, by the long version's trick at a quarter of the width: 4 outputs
 // need in[0, 7), loaded as in[0, 4) and in[3, 7) (overlapping by one; neither reads past in[6]).
-namespace strided_detail {
-typedef float Quad __attribute__((vector_size(4 * sizeof(float))));
-inline Quad load(const float* p) {
-  Quad q;
-  std::memcpy(&q, p, sizeof(q));
-  return q;
-}
-inline void store(float* p, Quad q) {
-  std::memcpy(p, &q, sizeof(q));
-}
-// Lanes i0..i3 of a (0-3) and b (4-7), the mask known at compile time: one shufps or unpck. (GCC gained
-// clang's __builtin_shufflevector only in version 12; its own __builtin_shuffle is older.)
-template <int i0, int i1, int i2, int i3>
-inline Quad shuffle(Quad a, Quad b) {
-#if defined(__clang__)
-  return __builtin_shufflevector(a, b, i0, i1, i2, i3);
-#else
-  typedef int QuadMask __attribute__((vector_size(4 * sizeof(int))));
-  return __builtin_shuffle(a, b, QuadMask{i0, i1, i2, i3});
-#endif
-}
-}  // namespace strided_detail
 
 // out[i] = in[i * s] for i in [0, count). Short rows (the 4 x 4 and 8 x 8 layers) stay inline: a call per
 // row of 4 cost more than the copy.
 inline void gather_strided(float* out, const float* in, int count, int s) {
-  using namespace strided_detail;
+  using namespace simd;  // Quad, load, store, shuffle
   if (count >= 16) return gather_strided_long(out, in, count, s);
   int i = 0;
   if (s == 2)
     for (; i + 4 <= count; i += 4) {
-      const Quad a = load(in + 2 * i), b = load(in + 2 * i + 3);  // in[2i + 0..3], in[2i + 3..6]
+      const Quad a = load<Quad>(in + 2 * i), b = load<Quad>(in + 2 * i + 3);  // in[2i + 0..3], in[2i + 3..6]
       store(out + i, shuffle<0, 2, 5, 7>(a, b));
     }
   for (; i < count; ++i) out[i] = in[i * s];
@@ -57,15 +35,15 @@ inline void gather_strided(float* out, const float* in, int count, int s) {
 
 // out[i * s] += in[i] for i in [0, count)
 inline void scatter_add_strided(float* out, const float* in, int count, int s) {
-  using namespace strided_detail;
+  using namespace simd;  // Quad, load, store, shuffle
   if (count >= 16) return scatter_add_strided_long(out, in, count, s);
   int i = 0;
   if (s == 2)
     for (; i + 4 <= count; i += 4) {
       float* p = out + 2 * i;
-      const Quad x = load(in + i), zero = Quad{};
+      const Quad x = load<Quad>(in + i), zero = Quad{};
       // Both loads before either store: p[3] is in both windows (odd: it gains 0 from both).
-      const Quad first = load(p), second = load(p + 3);
+      const Quad first = load<Quad>(p), second = load<Quad>(p + 3);
       store(p, first + shuffle<0, 4, 1, 4>(x, zero));       // p[0] += x0, p[2] += x1
       store(p + 3, second + shuffle<4, 2, 4, 3>(x, zero));  // p[4] += x2, p[6] += x3
     }
@@ -76,10 +54,10 @@ inline void scatter_add_strided(float* out, const float* in, int count, int s) {
 // stride 2 and no padding (every pixel in exactly one window). 4 pixel pairs per step: two loads, two
 // shuffles, two stores.
 inline void interleave_pairs(const float* evens, const float* odds, int n, float* out) {
-  using namespace strided_detail;
+  using namespace simd;  // Quad, load, store, shuffle
   int i = 0;
   for (; i + 4 <= n; i += 4) {
-    const Quad a = load(evens + i), b = load(odds + i);
+    const Quad a = load<Quad>(evens + i), b = load<Quad>(odds + i);
     store(out + 2 * i, shuffle<0, 4, 1, 5>(a, b));
     store(out + 2 * i + 4, shuffle<2, 6, 3, 7>(a, b));
   }
