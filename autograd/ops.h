@@ -6,6 +6,7 @@
 
 #include "autograd/tape.h"
 #include "autograd/tensor.h"
+#include "kernels/cpu/conv2d.h"  // OutputActivation
 #include "kernels/cpu/philox.h"
 
 namespace untangle {
@@ -46,13 +47,16 @@ Tensor logsumexp(Tape& tape, const Tensor& x, int axis, bool keep_dim = false);
 Tensor matmul(Tape& tape, const Tensor& a, const Tensor& b);
 // x: (B, in), weight: (out, in), bias: (out) or undefined -> (B, out) = x weight^T + bias
 Tensor linear(Tape& tape, const Tensor& x, const Tensor& weight, const Tensor& bias);
-// x: (N, C, H, W), weight: (O, C, kh, kw), bias: (O) or undefined -> (N, O, Ho, Wo)
-Tensor conv2d(Tape& tape, const Tensor& x, const Tensor& weight, const Tensor& bias, int stride, int padding);
+// x: (N, C, H, W), weight: (O, C, kh, kw), bias: (O) or undefined -> (N, O, Ho, Wo).
+// activation = OutputActivation::Relu gives relu(conv2d(...)) in one op, the ReLU fused into the output's
+// store (the same numbers as the two ops, one pass over memory fewer).
+Tensor conv2d(Tape& tape, const Tensor& x, const Tensor& weight, const Tensor& bias, int stride, int padding,
+              OutputActivation activation = OutputActivation::None);
 // The adjoint of conv2d (a "deconvolution"), PyTorch's ConvTranspose2d:
 // x: (N, C, H, W), weight: (C, O, kh, kw), bias: (O) or undefined -> (N, O, (H-1)*stride - 2*padding + kh,
-// ...)
+// ...); the activation as for conv2d (fused into the bias's pass).
 Tensor conv_transpose2d(Tape& tape, const Tensor& x, const Tensor& weight, const Tensor& bias, int stride,
-                        int padding);
+                        int padding, OutputActivation activation = OutputActivation::None);
 
 // ---- shape (ops_shape.cpp) --------------------------------------------------------------------------
 Tensor reshape(Tape& tape, const Tensor& x, Shape shape);  // one dimension may be -1

@@ -9,12 +9,16 @@
 // i.e. a transposed convolution is the gradient of a convolution whose input is our output.
 // The kernels overwrite their outputs, so a gradient is written in place when it is the tensor's first,
 // and otherwise computed into scratch and then added (a tensor can be used twice).
+//
+// Both take an optional fused ReLU (OutputActivation, kernels/cpu/conv2d.h): applied as the output is
+// stored, it saves the separate ReLU's pass over memory. Going back, its derivative is read from the
+// output (y > 0 exactly where the pre-activation is > 0), so no pre-activation tensor is kept.
 #include "autograd/dispatch.h"
 #include "autograd/ops.h"
 #include "core/check.h"
-#include "kernels/cpu/broadcast.h"
+#include "kernels/cpu/activation.h"
 #include "kernels/cpu/conv2d.h"
-#include "kernels/cuda/broadcast.h"
+#include "kernels/cuda/activation.h"
 #include "kernels/cuda/conv2d.h"
 
 namespace untangle {
@@ -28,9 +32,10 @@ void check_bias(const char* op, const Tensor& bias, int channels) {
 
 // The three passes on either device. Each overwrites its outputs; db may be null.
 void forward_pass(Device device, const Conv2dGeometry& g, const float* x, const float* w, const float* bias,
-                  float* y) {
+                  float* y, OutputActivation activation = OutputActivation::None) {
   on_device(
-      device, [&] { cuda::conv2d_forward(g, x, w, bias, y); }, [&] { conv2d_forward(g, x, w, bias, y); });
+      device, [&] { cuda::conv2d_forward(g, x, w, bias, y, activation); },
+      [&] { conv2d_forward(g, x, w, bias, y, activation); });
 }
 
 void backward_data_pass(Device device, const Conv2dGeometry& g, const float* dy, const float* w, float* dx) {
@@ -62,31 +67,44 @@ void add_gradient(const Tensor& target, Pass pass) {
   add_floats(target.grad_storage(), scratch.storage(), target.numel(), target.device());
 }
 
-// Per-channel bias on an (N, C, H, W) tensor: y += bias (forward), d_bias += sums of dy (backward). On
-// the GPU the forward is a broadcast of the bias viewed as (1, C, 1, 1); the CPU has a kernel of its own.
-void add_channel_bias(const Tensor& y, const Tensor& bias) {
+// Per-channel bias on an (N, C, H, W) tensor and the fused activation, one pass: y = f(y + bias) (bias may
+// be undefined); going back, d_bias += sums of dy.
+void add_channel_bias(const Tensor& y, const Tensor& bias, OutputActivation activation) {
+  const float* b = bias.defined() ? bias.storage() : nullptr;
+  const int batch = y.dim(0), channels = y.dim(1), plane = y.dim(2) * y.dim(3);
   on_device(
-      y.device(),
-      [&] {
-        const Broadcast plan = plan_broadcast(y.shape(), {1, y.dim(1), 1, 1});
-        cuda::binary_forward(BinaryOp::Add, plan, y.storage(), bias.storage(), y.storage());
-      },
-      [&] { conv2d_add_bias(y.storage(), bias.storage(), y.dim(0), y.dim(1), y.dim(2) * y.dim(3)); });
+      y.device(), [&] { cuda::conv2d_add_bias(y.storage(), b, batch, channels, plane, activation); },
+      [&] { conv2d_add_bias(y.storage(), b, batch, channels, plane, activation); });
 }
 
-void add_channel_bias_gradient(const Tensor& y, const Tensor& bias) {
+void add_channel_bias_gradient(const Tensor& y, const float* dy, const Tensor& bias) {
   const int batch = y.dim(0), channels = y.dim(1), plane = y.dim(2) * y.dim(3);
   add_gradient(bias, [&](float* db) {
     on_device(
-        y.device(), [&] { cuda::conv2d_bias_gradient(y.grad_storage(), batch, channels, plane, db); },
-        [&] { conv2d_bias_gradient(y.grad_storage(), batch, channels, plane, db); });
+        y.device(), [&] { cuda::conv2d_bias_gradient(dy, batch, channels, plane, db); },
+        [&] { conv2d_bias_gradient(dy, batch, channels, plane, db); });
   });
+}
+
+// The gradient at the convolution's own output, before its fused activation: y's gradient as it is, or,
+// with a fused ReLU, that gradient where y > 0 and zero elsewhere, written into `masked` (one pass, as the
+// separate ReLU's backward made; y's gradient is left as the tape holds it).
+const float* output_gradient(const Tensor& y, OutputActivation activation, Tensor& masked) {
+  if (activation == OutputActivation::None) return y.grad_storage();
+  masked = Tensor::empty(y.shape(), y.device());
+  const float *out = y.storage(), *dy = y.grad_storage();
+  float* d_pre = masked.storage();
+  const size_t n = y.numel();
+  on_device(
+      y.device(), [&] { cuda::activation_backward(Activation::Relu, out, out, dy, d_pre, n, 0.0f, false); },
+      [&] { activation_backward(Activation::Relu, out, out, dy, d_pre, n, 0.0f, false); });
+  return d_pre;
 }
 
 }  // namespace
 
-Tensor conv2d(Tape& tape, const Tensor& x, const Tensor& weight, const Tensor& bias, int stride,
-              int padding) {
+Tensor conv2d(Tape& tape, const Tensor& x, const Tensor& weight, const Tensor& bias, int stride, int padding,
+              OutputActivation activation) {
   require(x.rank() == 4, "conv2d: input must be (N, C, H, W), got ", shape_string(x.shape()));
   require(weight.rank() == 4, "conv2d: weight must be (O, C, kh, kw), got ", shape_string(weight.shape()));
   require(x.dim(1) == weight.dim(1), "conv2d: input has ", x.dim(1), " channels, weight expects ",
@@ -100,15 +118,17 @@ Tensor conv2d(Tape& tape, const Tensor& x, const Tensor& weight, const Tensor& b
           "conv2d: input ", shape_string(x.shape()), " is smaller than the kernel");
   Tensor y = Tensor::empty({g.batch, g.out_channels, g.out_height(), g.out_width()}, device);
   forward_pass(device, g, x.storage(), weight.storage(), bias.defined() ? bias.storage() : nullptr,
-               y.storage());
+               y.storage(), activation);
   if (tape.needs_grad({&x, &weight, &bias})) {
-    tape.record("conv2d", y, [x, weight, bias, y, g, device]() {
+    const bool relu = activation == OutputActivation::Relu;
+    tape.record(relu ? "conv2d+relu" : "conv2d", y, [x, weight, bias, y, g, device, activation]() {
+      Tensor masked;
+      const float* dy = output_gradient(y, activation, masked);
       if (x.requires_grad())
-        add_gradient(
-            x, [&](float* dx) { backward_data_pass(device, g, y.grad_storage(), weight.storage(), dx); });
+        add_gradient(x, [&](float* dx) { backward_data_pass(device, g, dy, weight.storage(), dx); });
       if (weight.requires_grad() || bias.requires_grad()) {
         Tensor dw = Tensor::empty(weight.shape(), device), db = Tensor::empty({g.out_channels}, device);
-        backward_weight_pass(device, g, x.storage(), y.grad_storage(), dw.storage(),
+        backward_weight_pass(device, g, x.storage(), dy, dw.storage(),
                              bias.requires_grad() ? db.storage() : nullptr);
         if (weight.requires_grad()) add_floats(weight.grad_storage(), dw.storage(), dw.numel(), device);
         if (bias.requires_grad()) add_floats(bias.grad_storage(), db.storage(), db.numel(), device);
@@ -119,7 +139,7 @@ Tensor conv2d(Tape& tape, const Tensor& x, const Tensor& weight, const Tensor& b
 }
 
 Tensor conv_transpose2d(Tape& tape, const Tensor& x, const Tensor& weight, const Tensor& bias, int stride,
-                        int padding) {
+                        int padding, OutputActivation activation) {
   require(x.rank() == 4, "conv_transpose2d: input must be (N, C, H, W), got ", shape_string(x.shape()));
   require(weight.rank() == 4, "conv_transpose2d: weight must be (C, O, kh, kw), got ",
           shape_string(weight.shape()));
@@ -137,18 +157,21 @@ Tensor conv_transpose2d(Tape& tape, const Tensor& x, const Tensor& weight, const
   require(g.out_height() == x.dim(2) && g.out_width() == x.dim(3), "conv_transpose2d: geometry mismatch");
   Tensor y = Tensor::empty({g.batch, g.in_channels, out_height, out_width}, device);
   backward_data_pass(device, g, x.storage(), weight.storage(), y.storage());
-  if (bias.defined()) add_channel_bias(y, bias);
+  if (bias.defined() || activation != OutputActivation::None) add_channel_bias(y, bias, activation);
   if (tape.needs_grad({&x, &weight, &bias})) {
-    tape.record("conv_transpose2d", y, [x, weight, bias, y, g, device]() {
-      if (x.requires_grad())
-        add_gradient(
-            x, [&](float* dx) { forward_pass(device, g, y.grad_storage(), weight.storage(), nullptr, dx); });
-      if (weight.requires_grad())
-        add_gradient(weight, [&](float* dw) {
-          backward_weight_pass(device, g, y.grad_storage(), x.storage(), dw, nullptr);
+    const bool relu = activation == OutputActivation::Relu;
+    tape.record(
+        relu ? "conv_transpose2d+relu" : "conv_transpose2d", y,
+        [x, weight, bias, y, g, device, activation]() {
+          Tensor masked;
+          const float* dy = output_gradient(y, activation, masked);
+          if (x.requires_grad())
+            add_gradient(x, [&](float* dx) { forward_pass(device, g, dy, weight.storage(), nullptr, dx); });
+          if (weight.requires_grad())
+            add_gradient(weight,
+                         [&](float* dw) { backward_weight_pass(device, g, dy, x.storage(), dw, nullptr); });
+          if (bias.requires_grad()) add_channel_bias_gradient(y, dy, bias);
         });
-      if (bias.requires_grad()) add_channel_bias_gradient(y, bias);
-    });
   }
   return y;
 }

@@ -19,10 +19,10 @@ BurgessEncoder::BurgessEncoder(int channels, int latents, PhiloxRng& rng, Initia
 GaussianCode BurgessEncoder::forward(Tape& tape, const Tensor& x) const {
   require(x.rank() == 4 && x.dim(2) == 64 && x.dim(3) == 64,
           "burgess encoder: expects (B, C, 64, 64) images, got ", shape_string(x.shape()));
-  Tensor h = relu(tape, conv1_.forward(tape, x));          // (B, 32, 33, 33)
-  h = relu(tape, conv2_.forward(tape, h));                 // (B, 32, 17, 17)
-  h = relu(tape, conv3_.forward(tape, h));                 // (B, 64, 9, 9)
-  h = relu(tape, conv4_.forward(tape, h));                 // (B, 64, 5, 5)
+  Tensor h = conv1_.forward(tape, x, kFusedRelu);          // (B, 32, 33, 33)
+  h = conv2_.forward(tape, h, kFusedRelu);                 // (B, 32, 17, 17)
+  h = conv3_.forward(tape, h, kFusedRelu);                 // (B, 64, 9, 9)
+  h = conv4_.forward(tape, h, kFusedRelu);                 // (B, 64, 5, 5)
   h = relu(tape, dense_.forward(tape, flatten(tape, h)));  // (B, 256)
   Tensor code = code_.forward(tape, h);                    // (B, 2D) = [mean | log-variance]
   return {slice(tape, code, 1, 0, latents_), slice(tape, code, 1, latents_, 2 * latents_)};

@@ -16,10 +16,10 @@ ConvEncoder::ConvEncoder(int channels, int latents, PhiloxRng& rng, Initializer 
 GaussianCode ConvEncoder::forward(Tape& tape, const Tensor& x) const {
   require(x.rank() == 4 && x.dim(2) == 64 && x.dim(3) == 64,
           "conv encoder: expects (B, C, 64, 64) images, got ", shape_string(x.shape()));
-  Tensor h = relu(tape, conv1_.forward(tape, x));          // (B, 32, 32, 32)
-  h = relu(tape, conv2_.forward(tape, h));                 // (B, 32, 16, 16)
-  h = relu(tape, conv3_.forward(tape, h));                 // (B, 64, 8, 8)
-  h = relu(tape, conv4_.forward(tape, h));                 // (B, 64, 4, 4)
+  Tensor h = conv1_.forward(tape, x, kFusedRelu);          // (B, 32, 32, 32)
+  h = conv2_.forward(tape, h, kFusedRelu);                 // (B, 32, 16, 16)
+  h = conv3_.forward(tape, h, kFusedRelu);                 // (B, 64, 8, 8)
+  h = conv4_.forward(tape, h, kFusedRelu);                 // (B, 64, 4, 4)
   h = relu(tape, dense_.forward(tape, flatten(tape, h)));  // (B, 256)
   return {mean_head_.forward(tape, h), log_variance_head_.forward(tape, h)};
 }
@@ -46,9 +46,9 @@ Tensor DeconvDecoder::forward(Tape& tape, const Tensor& z) const {
   Tensor h = relu(tape, dense1_.forward(tape, z));  // (B, 256)
   h = relu(tape, dense2_.forward(tape, h));         // (B, 1024)
   h = reshape(tape, h, {z.dim(0), 64, 4, 4});       // (B, 64, 4, 4)
-  h = relu(tape, deconv1_.forward(tape, h));        // (B, 64, 8, 8)
-  h = relu(tape, deconv2_.forward(tape, h));        // (B, 32, 16, 16)
-  h = relu(tape, deconv3_.forward(tape, h));        // (B, 32, 32, 32)
+  h = deconv1_.forward(tape, h, kFusedRelu);        // (B, 64, 8, 8)
+  h = deconv2_.forward(tape, h, kFusedRelu);        // (B, 32, 16, 16)
+  h = deconv3_.forward(tape, h, kFusedRelu);        // (B, 32, 32, 32)
   return deconv4_.forward(tape, h);                 // (B, C, 64, 64) logits
 }
 

@@ -19,13 +19,20 @@ class Linear {
   Tensor weight, bias;
 };
 
+// The conv layers' fused ReLU, for short: conv.forward(tape, x, kFusedRelu) is relu(tape, conv.forward(tape,
+// x)) in one op (autograd/ops.h).
+constexpr OutputActivation kFusedRelu = OutputActivation::Relu;
+
 // x: (N, C, H, W) -> (N, O, Ho, Wo);  W: (O, C, k, k), b: (O)
 class Conv2d {
  public:
   Conv2d() = default;
   Conv2d(int in_channels, int out_channels, int kernel, int stride, int padding, PhiloxRng& rng,
          Initializer init = Initializer::GlorotUniform);
-  Tensor forward(Tape& tape, const Tensor& x) const { return conv2d(tape, x, weight, bias, stride, padding); }
+  // activation = OutputActivation::Relu: relu(forward(x)), the ReLU fused into the convolution (ops.h)
+  Tensor forward(Tape& tape, const Tensor& x, OutputActivation activation = OutputActivation::None) const {
+    return conv2d(tape, x, weight, bias, stride, padding, activation);
+  }
   void collect(ParameterList& parameters, const std::string& prefix) const;
   Tensor weight, bias;
   int stride = 1, padding = 0;
@@ -37,8 +44,8 @@ class ConvTranspose2d {
   ConvTranspose2d() = default;
   ConvTranspose2d(int in_channels, int out_channels, int kernel, int stride, int padding, PhiloxRng& rng,
                   Initializer init = Initializer::GlorotUniform);
-  Tensor forward(Tape& tape, const Tensor& x) const {
-    return conv_transpose2d(tape, x, weight, bias, stride, padding);
+  Tensor forward(Tape& tape, const Tensor& x, OutputActivation activation = OutputActivation::None) const {
+    return conv_transpose2d(tape, x, weight, bias, stride, padding, activation);
   }
   void collect(ParameterList& parameters, const std::string& prefix) const;
   Tensor weight, bias;

@@ -27,8 +27,14 @@ struct Conv2dGeometry {
   }
 };
 
-// y = conv(x, w) + bias
-void conv2d_forward(const Conv2dGeometry& g, const float* x, const float* w, const float* bias, float* y);
+// What the forward pass applies to each output pixel as it stores it, after the bias: nothing, or ReLU.
+// A ReLU fused into the store saves the pass over memory that a separate ReLU makes (docs/performance.md);
+// its gradient can be taken from the output alone (y > 0 exactly where the pre-activation is).
+enum class OutputActivation { None, Relu };
+
+// y = conv(x, w) + bias, then the activation
+void conv2d_forward(const Conv2dGeometry& g, const float* x, const float* w, const float* bias, float* y,
+                    OutputActivation activation = OutputActivation::None);
 // dx = d loss / d x given dy (dx is overwritten)
 void conv2d_backward_data(const Conv2dGeometry& g, const float* dy, const float* w, float* dx);
 // dw = d loss / d w and dbias = d loss / d bias given x and dy (both overwritten; dbias may be null)
@@ -39,8 +45,10 @@ void conv2d_backward_weight(const Conv2dGeometry& g, const float* x, const float
 // overwrites dbias. A convolution's bias gradient, and a transposed convolution's.
 void conv2d_bias_gradient(const float* dy, int batch, int channels, int plane, float* dbias);
 
-// y[n, c, :] += bias[c] for y: (batch, channels, plane): a transposed convolution's bias.
-void conv2d_add_bias(float* y, const float* bias, int batch, int channels, int plane);
+// y[n, c, :] += bias[c], then the activation, for y: (batch, channels, plane), in one pass: a transposed
+// convolution's bias and activation. bias may be null (the activation alone).
+void conv2d_add_bias(float* y, const float* bias, int batch, int channels, int plane,
+                     OutputActivation activation = OutputActivation::None);
 
 void conv2d_forward_reference(const Conv2dGeometry& g, const float* x, const float* w, const float* bias,
                               float* y);

@@ -77,10 +77,12 @@ inline void accumulate_tile(int depth, const Source& source, int row_length, con
 //
 // Forward: kO output channels x one span, summed over all K taps (the rows: channels, the depth: taps).
 // `in` is the planes shifted to the span's first output pixel, `w` the first channel's weights (rows of K),
-// `y` the first channel's output at that pixel (channels `channel_stride` floats apart).
+// `y` the first channel's output at that pixel (channels `channel_stride` floats apart). A fused ReLU is
+// applied in registers, on the way to the store.
 template <int kO, class S>
 [[gnu::noinline]] void forward_tile(int K, const float* in, int in_row, const int* taps, const float* w,
-                                    const float* bias, float* y, int out_row, size_t channel_stride) {
+                                    const float* bias, bool relu, float* y, int out_row,
+                                    size_t channel_stride) {
   Vec acc[kO][S::kVectors];
   accumulate_tile<kO, S>(
       K, [&](int r) { return in + taps[r]; }, in_row, w, K, 1, acc);
@@ -88,8 +90,10 @@ template <int kO, class S>
   for (int o = 0; o < kO; ++o) {
     const Vec b = simd::broadcast(bias ? bias[o] : 0.0f);
 #pragma GCC unroll 4
-    for (int v = 0; v < S::kVectors; ++v)
-      store(y + o * channel_stride + S::offset(v, out_row), acc[o][v] + b);
+    for (int v = 0; v < S::kVectors; ++v) {
+      const Vec out = acc[o][v] + b;
+      store(y + o * channel_stride + S::offset(v, out_row), relu ? simd::relu(out) : out);
+    }
   }
 }
 
@@ -141,12 +145,12 @@ using FlatRun = Span<1, 2>;
 // Output pixels [j0, j0 + kRun) (flat, rows of Wq) of kO channels, stored to y row segment by row segment.
 template <int kO>
 void forward_flat_run(const Conv2dGeometry& g, const PhaseLayout& layout, const float* planes, const float* w,
-                      const float* bias, float* y, int j0) {
+                      const float* bias, bool relu, float* y, int j0) {
   const int Wq = layout.plane_width, Wo = g.out_width(), end = std::min(j0 + kRun, g.out_height() * Wq);
   const size_t channel_stride = size_t(g.out_height()) * Wo;
   alignas(64) float run[kO][kRun];
-  forward_tile<kO, FlatRun>(int(layout.taps.size()), planes + j0, 0, layout.taps.data(), w, bias, &run[0][0],
-                            0, kRun);
+  forward_tile<kO, FlatRun>(int(layout.taps.size()), planes + j0, 0, layout.taps.data(), w, bias, relu,
+                            &run[0][0], 0, kRun);
   for (int j = j0; j < end;) {
     const int oy = j / Wq, ox = j % Wq, n = std::min(Wq - ox, end - j);
     if (ox < Wo)
@@ -274,8 +278,9 @@ bool conv2d_phase_weight_kernel_applies(const Conv2dGeometry& g) {
 }
 
 void conv2d_forward_phase(const Conv2dGeometry& g, const float* x, const float* w, const float* bias,
-                          float* y) {
+                          float* y, OutputActivation activation) {
   const PhaseLayout layout(g);
+  const bool relu = activation == OutputActivation::Relu;
   const int O = g.out_channels, K = int(layout.taps.size()), Ho = g.out_height(), Wo = g.out_width();
   const size_t channel_stride = size_t(Ho) * Wo;
   const size_t image_in = size_t(g.in_channels) * g.in_height * g.in_width, image_out = O * channel_stride;
@@ -294,9 +299,9 @@ void conv2d_forward_phase(const Conv2dGeometry& g, const float* x, const float* 
         if (Wo % kV != 0) {
           for (int j0 = 0; j0 < Ho * layout.plane_width; j0 += kRun) {
             if (block)
-              forward_flat_run<8>(g, layout, planes, weights, channel_bias, out, j0);
+              forward_flat_run<8>(g, layout, planes, weights, channel_bias, relu, out, j0);
             else
-              forward_flat_run<1>(g, layout, planes, weights, channel_bias, out, j0);
+              forward_flat_run<1>(g, layout, planes, weights, channel_bias, relu, out, j0);
           }
           return;
         }
@@ -305,11 +310,11 @@ void conv2d_forward_phase(const Conv2dGeometry& g, const float* x, const float* 
           const float* in = planes + size_t(oy) * layout.plane_width + x0;
           float* at = out + size_t(oy) * Wo + x0;
           if (block)
-            forward_tile<8, S>(K, in, layout.plane_width, layout.taps.data(), weights, channel_bias, at, Wo,
-                               channel_stride);
+            forward_tile<8, S>(K, in, layout.plane_width, layout.taps.data(), weights, channel_bias, relu, at,
+                               Wo, channel_stride);
           else
-            forward_tile<1, S>(K, in, layout.plane_width, layout.taps.data(), weights, channel_bias, at, Wo,
-                               channel_stride);
+            forward_tile<1, S>(K, in, layout.plane_width, layout.taps.data(), weights, channel_bias, relu, at,
+                               Wo, channel_stride);
         });
       });
     }

@@ -45,7 +45,7 @@ bool conv2d_phase_weight_kernel_applies(const Conv2dGeometry& g);
 // and backward-data kernels take any geometry (the tests call them on any); the weight kernel needs O to be
 // a multiple of the vector width (it checks).
 void conv2d_forward_phase(const Conv2dGeometry& g, const float* x, const float* w, const float* bias,
-                          float* y);
+                          float* y, OutputActivation activation = OutputActivation::None);
 void conv2d_backward_data_phase(const Conv2dGeometry& g, const float* dy, const float* w, float* dx);
 void conv2d_backward_weight_phase(const Conv2dGeometry& g, const float* x, const float* dy, float* dw,
                                   float* dbias);

@@ -42,6 +42,11 @@ inline Vec broadcast(float x) {
   return x - Vec{};
 }
 
+// ReLU lane by lane: v where v > 0, else +0 (NaN included), as activation.cpp's scalar ReLU. One vmaxps.
+inline Vec relu(Vec v) {
+  return v > Vec{} ? v : Vec{};
+}
+
 // Lane i of the result: lane mask[i] of a, or of b when mask[i] >= kFloats. GCC turns this into one
 // two-source permute (vpermt2ps with AVX-512); clang has no shuffle with a mask known only at run time,
 // so it gets the plain loop (correct, slower: clang is not the default compiler here).

@@ -164,13 +164,15 @@ struct Im2colTransposed {
 
 // ---- stores: where element (row, column) of the product goes ---------------------------------------
 
-// y[n, o, oy, ox] = sum + bias[o] for row o, column pixel (n, oy, ox).
+// y[n, o, oy, ox] = sum + bias[o] for row o, column pixel (n, oy, ox), through a fused ReLU when asked.
 struct StoreOutput {
   float* y;
   const float* bias;
   int out_channels, plane;
+  bool relu;
   __device__ void operator()(int o, int pixel, float sum) const {
-    y[(size_t(pixel / plane) * out_channels + o) * plane + pixel % plane] = sum + (bias ? bias[o] : 0.0f);
+    const float v = sum + (bias ? bias[o] : 0.0f);
+    y[(size_t(pixel / plane) * out_channels + o) * plane + pixel % plane] = relu && !(v > 0.0f) ? 0.0f : v;
   }
 };
 
@@ -331,6 +333,15 @@ __global__ void bias_grad(const float* dy, int batch, int out_channels, int plan
   if (threadIdx.x == 0) dbias[o] = float(partial[0]);
 }
 
+// y[n, c, :] += bias[c] (bias may be null), then the fused ReLU when asked: one thread per element.
+__global__ void add_bias(float* y, const float* bias, size_t count, int channels, int plane, bool relu) {
+  for (size_t i = blockIdx.x * size_t(blockDim.x) + threadIdx.x; i < count;
+       i += size_t(gridDim.x) * blockDim.x) {
+    const float v = y[i] + (bias ? bias[(i / plane) % channels] : 0.0f);
+    y[i] = relu && !(v > 0.0f) ? 0.0f : v;
+  }
+}
+
 void check_geometry(const Conv2dGeometry& g, const char* op) {
   // The window must fit the padded input: out_height() rounds toward zero, so e.g. H = 1, k = 2, s = 2
   // would still give one output row whose window reads past the image.
@@ -344,13 +355,15 @@ void check_geometry(const Conv2dGeometry& g, const char* op) {
 
 }  // namespace
 
-void conv2d_forward(const Conv2dGeometry& g, const float* x, const float* w, const float* bias, float* y) {
+void conv2d_forward(const Conv2dGeometry& g, const float* x, const float* w, const float* bias, float* y,
+                    OutputActivation activation) {
   check_geometry(g, "cuda::conv2d_forward");
   const ConvShape s = shape_of(g);
   const int taps = g.in_channels * g.kernel_height * g.kernel_width;
   const int pixels = g.batch * s.out_h * s.out_w;
-  launch_implicit_gemm("cuda::conv2d_forward", g.out_channels, pixels, taps, 1, taps, WeightRows{w, taps},
-                       Im2col{x, s}, StoreOutput{y, bias, g.out_channels, s.out_h * s.out_w});
+  launch_implicit_gemm(
+      "cuda::conv2d_forward", g.out_channels, pixels, taps, 1, taps, WeightRows{w, taps}, Im2col{x, s},
+      StoreOutput{y, bias, g.out_channels, s.out_h * s.out_w, activation == OutputActivation::Relu});
 }
 
 void conv2d_backward_data_gather(const Conv2dGeometry& g, const float* dy, const float* w, float* dx) {
@@ -409,6 +422,15 @@ void conv2d_bias_gradient(const float* dy, int batch, int channels, int plane, f
   if (channels == 0) return;
   bias_grad<<<channels, kGemmThreads, 0, stream()>>>(dy, batch, channels, plane, dbias);
   UNTANGLE_CUDA_CHECK_LAUNCH("cuda::conv2d_bias_gradient");
+}
+
+void conv2d_add_bias(float* y, const float* bias, int batch, int channels, int plane,
+                     OutputActivation activation) {
+  const size_t count = size_t(batch) * channels * plane;
+  if (count == 0) return;
+  add_bias<<<blocks_for(count), kThreadsPerBlock, 0, stream()>>>(y, bias, count, channels, plane,
+                                                                 activation == OutputActivation::Relu);
+  UNTANGLE_CUDA_CHECK_LAUNCH("cuda::conv2d_add_bias");
 }
 
 }  // namespace untangle::cuda

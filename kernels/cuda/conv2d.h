@@ -10,8 +10,9 @@
 
 namespace untangle::cuda {
 
-// y = conv(x, w) + bias
-void conv2d_forward(const Conv2dGeometry& g, const float* x, const float* w, const float* bias, float* y);
+// y = conv(x, w) + bias, then the activation (OutputActivation: kernels/cpu/conv2d.h)
+void conv2d_forward(const Conv2dGeometry& g, const float* x, const float* w, const float* bias, float* y,
+                    OutputActivation activation = OutputActivation::None);
 // dx = d loss / d x given dy (overwritten). Split by stride phase so no multiply-add is spent on zeros.
 void conv2d_backward_data(const Conv2dGeometry& g, const float* dy, const float* w, float* dx);
 // The first, simplest version (a gather that multiplies the zero taps of a strided convolution too):
@@ -28,5 +29,9 @@ void conv2d_backward_weight(const Conv2dGeometry& g, const float* x, const float
 // dbias[c] = sum over n and the plane of dy (N, C, plane): the bias gradient alone (overwritten), one block
 // per channel (a transposed convolution's bias, whose weight gradient is computed without it).
 void conv2d_bias_gradient(const float* dy, int batch, int channels, int plane, float* dbias);
+// y[n, c, :] += bias[c] (bias may be null), then the activation: a transposed convolution's bias and
+// activation, one pass (the CPU twin: conv2d_add_bias in kernels/cpu/conv2d.h).
+void conv2d_add_bias(float* y, const float* bias, int batch, int channels, int plane,
+                     OutputActivation activation = OutputActivation::None);
 
 }  // namespace untangle::cuda

@@ -297,6 +297,32 @@ void add_conv_rows(std::vector<OpCase>& rows) {
                     kCudaFp32,
                     conv_transpose2d_reference_twin(c.stride, c.padding)});
   }
+  // With the ReLU fused (OutputActivation::Relu), one layer of each kind. Finite differences must not
+  // cross the kink: each bias is at least 0.3 from 0 and |weight| < 0.02, so the convolution's part of
+  // every pre-activation stays under 12 taps x 0.02 = 0.24 (k2 from 3 channels; the transposed k4 s2 reads
+  // 2 channels x 2 x 2 taps), 0.06 clear of the kink; the channels are on or off by their bias's sign.
+  rows.push_back({"conv2d",
+                  "k2 s2 p0, ReLU fused",
+                  [](Tape& t, const std::vector<Tensor>& in) {
+                    return conv2d(t, in[0], in[1], in[2], 2, 0, OutputActivation::Relu);
+                  },
+                  {uniform({2, 3, 6, 6}, {}), uniform({6, 3, 2, 2}, {}, -0.02f, 0.02f),
+                   either_sign({6}, {}, 0.3f, 1.0f)},
+                  kFiniteDifferences,
+                  kNaiveReference,
+                  kCudaFp32,
+                  with_fused_relu(conv2d_reference_twin(2, 0))});
+  rows.push_back({"conv_transpose2d",
+                  "k4 s2 p1, ReLU fused",
+                  [](Tape& t, const std::vector<Tensor>& in) {
+                    return conv_transpose2d(t, in[0], in[1], in[2], 2, 1, OutputActivation::Relu);
+                  },
+                  {uniform({2, 2, 3, 3}, {}), uniform({2, 6, 4, 4}, {}, -0.02f, 0.02f),
+                   either_sign({6}, {}, 0.3f, 1.0f)},
+                  kFiniteDifferences,
+                  kNaiveReference,
+                  kCudaFp32,
+                  with_fused_relu(conv_transpose2d_reference_twin(2, 1))});
 }
 
 // The generators' seed inside the permuting ops' calls: every call (finite differences call many times)

@@ -166,6 +166,17 @@ CpuTwin conv2d_reference_twin(int stride, int padding) {
   };
 }
 
+CpuTwin with_fused_relu(CpuTwin twin) {
+  return [twin](const std::vector<Tensor>& in, const std::vector<float>& dy) {
+    const std::vector<float> pre = twin(in, dy).output;
+    std::vector<float> masked(dy.size());
+    for (size_t i = 0; i < dy.size(); ++i) masked[i] = pre[i] > 0.0f ? dy[i] : 0.0f;
+    OpOutputs r = twin(in, masked);
+    for (float& v : r.output) v = v > 0.0f ? v : 0.0f;
+    return r;
+  };
+}
+
 // x: (N, C, H, W), weight: (C, O, k, k), bias: (O) -> (N, O, Ho, Wo). The transposed convolution is the
 // convolution g from the output (O channels) to x (C channels) run backwards: forward = g's data gradient,
 // dx = g's forward pass, dweight = g's weight gradient with x in the role of dy.

@@ -23,6 +23,9 @@ CpuTwin matmul_reference_twin();                // sgemm_reference
 CpuTwin linear_reference_twin(bool with_bias);  // sgemm_reference, and sum_columns for the bias
 CpuTwin conv2d_reference_twin(int stride, int padding);
 CpuTwin conv_transpose2d_reference_twin(int stride, int padding);
+// The twin of an op with a fused ReLU (conv2d's OutputActivation::Relu) from the twin of the op alone:
+// output relu(pre), and the upstream gradient zeroed where pre <= 0 before it goes through `twin`.
+CpuTwin with_fused_relu(CpuTwin twin);
 
 // concat of the inputs listed in `parts` (indices into the row's inputs; one may repeat) along `axis`.
 CpuTwin concat_twin(std::vector<int> parts, int axis);

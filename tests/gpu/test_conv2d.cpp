@@ -43,6 +43,18 @@ void check_conv_passes(const Conv2dGeometry& g, PhiloxRng& rng) {
   auto y_d = poisoned(y_count);
   cuda::conv2d_forward(g, x_d.data(), w_d.data(), bias_d.data(), y_d.data());
   CHECK(report(describe("conv2d_forward", g), max_relative_error(y_d.to_host(), y), bound) <= bound);
+  // With the ReLU fused into the store; the transposed convolution's bias and ReLU, one pass over y.
+  std::vector<float> y_relu(y_count);
+  conv2d_forward(g, x.data(), w.data(), bias.data(), y_relu.data(), OutputActivation::Relu);
+  auto y_relu_d = poisoned(y_count);
+  cuda::conv2d_forward(g, x_d.data(), w_d.data(), bias_d.data(), y_relu_d.data(), OutputActivation::Relu);
+  CHECK(report(describe("conv2d_forward+relu", g), max_relative_error(y_relu_d.to_host(), y_relu), bound) <=
+        bound);
+  conv2d_add_bias(y.data(), bias.data(), g.batch, g.out_channels, g.out_height() * g.out_width(),
+                  OutputActivation::Relu);
+  cuda::conv2d_add_bias(y_d.data(), bias_d.data(), g.batch, g.out_channels, g.out_height() * g.out_width(),
+                        OutputActivation::Relu);
+  CHECK(report(describe("conv2d_add_bias+relu", g), max_relative_error(y_d.to_host(), y), bound) <= bound);
 
   std::vector<float> dx(x_count);
   conv2d_backward_data(g, dy.data(), w.data(), dx.data());

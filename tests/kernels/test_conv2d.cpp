@@ -114,6 +114,42 @@ TEST_CASE(
   }
 }
 
+TEST_CASE("conv2d_forward with the ReLU fused is relu of the plain pass, bit for bit, on every path") {
+  PhiloxRng rng(26);
+  // im2col with one image per group (batch 1) and with several (regrouped), phase kernels on whole-vector
+  // rows (32 -> 16) and on ragged rows (burgess's 33 -> 17), then random shapes.
+  std::vector<Conv2dGeometry> geometries = {{1, 3, 16, 16, 5, 4, 4, 2, 1},
+                                            {9, 64, 8, 8, 64, 2, 2, 2, 0},
+                                            {3, 32, 32, 32, 32, 4, 4, 2, 1},
+                                            {2, 32, 33, 33, 32, 4, 4, 2, 2}};
+  for (int trial = 0; trial < 12; ++trial)
+    geometries.push_back(random_conv2d_geometry(rng, RandomConv2dLimits{}));
+  size_t zeroed = 0, outputs = 0;
+  for (const Conv2dGeometry& g : geometries) {
+    const auto x = random_vector(size_t(g.batch) * g.in_channels * g.in_height * g.in_width, rng);
+    const auto w =
+        random_vector(size_t(g.out_channels) * g.in_channels * g.kernel_height * g.kernel_width, rng);
+    const auto bias = random_vector(g.out_channels, rng);
+    const size_t y_count = size_t(g.batch) * g.out_channels * g.out_height() * g.out_width();
+    for (const float* b : {bias.data(), static_cast<const float*>(nullptr)}) {
+      std::vector<float> plain(y_count), fused(y_count, 7.0f);
+      conv2d_forward(g, x.data(), w.data(), b, plain.data());
+      conv2d_forward(g, x.data(), w.data(), b, fused.data(), OutputActivation::Relu);
+      for (float& v : plain) {
+        zeroed += !(v > 0.0f);
+        v = v > 0.0f ? v : 0.0f;
+      }
+      outputs += y_count;
+      CAPTURE(g.in_channels);
+      CAPTURE(g.in_width);
+      CAPTURE(g.out_channels);
+      CHECK(fused == plain);
+    }
+  }
+  CHECK(zeroed > outputs / 4);  // both sides of the kink are exercised
+  CHECK(zeroed < outputs * 3 / 4);
+}
+
 TEST_CASE("conv2d_add_bias and conv2d_bias_gradient: a bias per channel, added and summed") {
   PhiloxRng rng(25);
   const int batch = 3, channels = 5, plane = 37;
@@ -133,5 +169,21 @@ TEST_CASE("conv2d_add_bias and conv2d_bias_gradient: a bias per channel, added a
     for (int n = 0; n < batch; ++n)
       for (int q = 0; q < plane; ++q) sum += y[(size_t(n) * channels + c) * plane + q];
     CHECK(std::abs(db[c] - sum) < 1e-4);
+  }
+}
+
+TEST_CASE("conv2d_add_bias with the ReLU fused: relu(y + bias), and relu(y) alone without a bias") {
+  PhiloxRng rng(27);
+  const int batch = 2, channels = 3, plane = 41;
+  const std::vector<float> y = random_vector(size_t(batch) * channels * plane, rng),
+                           bias = random_vector(channels, rng);
+  for (const float* b : {bias.data(), static_cast<const float*>(nullptr)}) {
+    std::vector<float> expected = y, got = y;
+    for (size_t i = 0; i < expected.size(); ++i) {
+      const float v = expected[i] + (b ? b[(i / plane) % channels] : 0.0f);
+      expected[i] = v > 0.0f ? v : 0.0f;
+    }
+    conv2d_add_bias(got.data(), b, batch, channels, plane, OutputActivation::Relu);
+    CHECK(got == expected);
   }
 }

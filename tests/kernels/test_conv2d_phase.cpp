@@ -64,6 +64,11 @@ void check_forward_and_data(const Conv2dGeometry& g, const Tensors& t, const flo
   conv2d_forward_phase(g, t.x.data(), t.w.data(), bias, y.data());
   conv2d_forward_reference(g, t.x.data(), t.w.data(), bias, y_ref.data());
   CHECK(max_difference(y, y_ref) < 1e-6 * g.in_channels * g.kernel_height * g.kernel_width + 1e-5);
+  // The fused ReLU, applied in the tiles' registers: relu of the plain pass, bit for bit.
+  std::vector<float> fused(t.dy.size(), 7.0f);
+  conv2d_forward_phase(g, t.x.data(), t.w.data(), bias, fused.data(), OutputActivation::Relu);
+  for (float& v : y) v = v > 0.0f ? v : 0.0f;
+  CHECK(fused == y);
   std::vector<float> dx(t.x.size(), 7.0f), dx_ref(t.x.size());
   conv2d_backward_data_phase(g, t.dy.data(), t.w.data(), dx.data());
   conv2d_backward_data_reference(g, t.dy.data(), t.w.data(), dx_ref.data());
