@@ -42,7 +42,9 @@ struct Autoencoder {
         deconv1(32, 16, 4, 2, 1, rng),
         deconv2(16, 1, 4, 2, 1, rng) {}
 
-  // x: (B, 1, 32, 32) -> logits (B, 1, 32, 32), through a (B, 2) code
+  // x: (B, 1, 32, 32) -> logits (B, 1, 32, 32), through a (B, 2) code. Each ReLU is an op of its own here,
+  // to read as the math does; the reference architectures (nn/architectures.cpp) fuse it into the
+  // convolution (conv.forward(tape, h, kFusedRelu): the same numbers, one pass over memory fewer).
   Tensor forward(Tape& tape, const Tensor& x) const {
     Tensor h = relu(tape, conv1.forward(tape, x));         // (B, 16, 16, 16)
     h = relu(tape, conv2.forward(tape, h));                // (B, 32, 8, 8)

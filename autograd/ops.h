@@ -6,7 +6,7 @@
 
 #include "autograd/tape.h"
 #include "autograd/tensor.h"
-#include "kernels/cpu/conv2d.h"  // OutputActivation
+#include "kernels/cpu/activation.h"  // OutputActivation
 #include "kernels/cpu/philox.h"
 
 namespace untangle {

@@ -266,8 +266,8 @@ int round_up(int n, int multiple) {
   return (n + multiple - 1) / multiple * multiple;
 }
 
-// The output's activation, on n floats just stored by the product (still in cache: no pass over memory
-// of its own). The compiler vectorises the ReLU (one vmaxps per vector).
+// The output's activation, on n floats the product has just stored (a group's O x pixels, mostly still in
+// cache: not a pass over memory of its own, as a separate ReLU's was). The compiler vectorises the loop.
 void activate(float* p, size_t n, OutputActivation activation) {
   if (activation == OutputActivation::Relu)
     for (size_t i = 0; i < n; ++i) p[i] = p[i] > 0.0f ? p[i] : 0.0f;

@@ -10,6 +10,7 @@
 // per (channel, ky, kx)) and multiply it with the weight matrix by sgemm; groups run in parallel over
 // the cores. The *_reference versions are direct loops, kept as the ground truth for tests.
 #pragma once
+#include "kernels/cpu/activation.h"  // OutputActivation
 
 namespace untangle {
 
@@ -26,11 +27,6 @@ struct Conv2dGeometry {
            kernel_width;
   }
 };
-
-// What the forward pass applies to each output pixel as it stores it, after the bias: nothing, or ReLU.
-// A ReLU fused into the store saves the pass over memory that a separate ReLU makes (docs/performance.md);
-// its gradient can be taken from the output alone (y > 0 exactly where the pre-activation is).
-enum class OutputActivation { None, Relu };
 
 // y = conv(x, w) + bias, then the activation
 void conv2d_forward(const Conv2dGeometry& g, const float* x, const float* w, const float* bias, float* y,

@@ -42,7 +42,8 @@ inline Vec broadcast(float x) {
   return x - Vec{};
 }
 
-// ReLU lane by lane: v where v > 0, else +0 (NaN included), as activation.cpp's scalar ReLU. One vmaxps.
+// ReLU lane by lane: v where v > 0, else +0 (NaN included), as activation.cpp's scalar ReLU (a compare and
+// a masked move, or one max, as the compiler chooses).
 inline Vec relu(Vec v) {
   return v > Vec{} ? v : Vec{};
 }

@@ -337,7 +337,7 @@ __global__ void bias_grad(const float* dy, int batch, int out_channels, int plan
 __global__ void add_bias(float* y, const float* bias, size_t count, int channels, int plane, bool relu) {
   for (size_t i = blockIdx.x * size_t(blockDim.x) + threadIdx.x; i < count;
        i += size_t(gridDim.x) * blockDim.x) {
-    const float v = y[i] + (bias ? bias[(i / plane) % channels] : 0.0f);
+    const float v = bias ? y[i] + bias[(i / plane) % channels] : y[i];
     y[i] = relu && !(v > 0.0f) ? 0.0f : v;
   }
 }

@@ -45,36 +45,42 @@ TEST_CASE(
   for (size_t i = 0; i < both.size(); ++i) CHECK(both[i] == doctest::Approx(g1[i] + g2[i]).epsilon(1e-5));
 }
 
-TEST_CASE("a fused ReLU gives relu(conv(...))'s output and gradients bit for bit, conv and transposed") {
+TEST_CASE(
+    "a fused ReLU gives relu(conv(...))'s output and gradients bit for bit, conv and transposed, with and "
+    "without a bias") {
   PhiloxRng rng(32);
   // The encoder's first layer and the decoder's third, small batch. The output also feeds a second use
   // (a square), so its gradient arrives in two parts before the fused op's backward masks it.
   const Tensor x0 = random_tensor({3, 2, 16, 16}, rng), w0 = random_tensor({4, 2, 4, 4}, rng, -0.3f, 0.3f);
   const Tensor b0 = random_tensor({4}, rng), wt0 = random_tensor({2, 4, 4, 4}, rng, -0.3f, 0.3f);
-  auto run = [&](bool transposed, bool fused) {
+  auto run = [&](bool transposed, bool with_bias, bool fused) {
     auto leaf = [](const Tensor& t) {
       Tensor copy = Tensor::from_vector(t.to_vector(), t.shape());
       copy.set_requires_grad(true);
       return copy;
     };
-    Tensor x = leaf(x0), w = leaf(transposed ? wt0 : w0), b = leaf(b0);
+    Tensor x = leaf(x0), w = leaf(transposed ? wt0 : w0), b = with_bias ? leaf(b0) : Tensor();
     Tape tape;
     const OutputActivation activation = fused ? OutputActivation::Relu : OutputActivation::None;
     Tensor y = transposed ? conv_transpose2d(tape, x, w, b, 2, 1, activation)
                           : conv2d(tape, x, w, b, 2, 1, activation);
     if (!fused) y = relu(tape, y);
     tape.backward(add(tape, sum(tape, y), scale(tape, sum(tape, square(tape, y)), 0.5f)));
-    return std::vector<std::vector<float>>{y.to_vector(), x.grad_vector(), w.grad_vector(), b.grad_vector()};
+    std::vector<std::vector<float>> results = {y.to_vector(), x.grad_vector(), w.grad_vector()};
+    if (with_bias) results.push_back(b.grad_vector());
+    return results;
   };
-  for (bool transposed : {false, true}) {
-    CAPTURE(transposed);
-    const auto separate = run(transposed, false), fused = run(transposed, true);
-    size_t zeros = 0;
-    for (float v : separate[0]) zeros += v == 0.0f;
-    CHECK(zeros > separate[0].size() / 4);  // the kink's both sides are exercised
-    CHECK(zeros < separate[0].size() * 3 / 4);
-    for (size_t i = 0; i < separate.size(); ++i) CHECK(fused[i] == separate[i]);
-  }
+  for (bool transposed : {false, true})
+    for (bool with_bias : {true, false}) {
+      CAPTURE(transposed);
+      CAPTURE(with_bias);
+      const auto separate = run(transposed, with_bias, false), fused = run(transposed, with_bias, true);
+      size_t zeros = 0;
+      for (float v : separate[0]) zeros += v == 0.0f;
+      CHECK(zeros > separate[0].size() / 4);  // the kink's both sides are exercised
+      CHECK(zeros < separate[0].size() * 3 / 4);
+      for (size_t i = 0; i < separate.size(); ++i) CHECK(fused[i] == separate[i]);
+    }
 }
 
 TEST_CASE("a tensor feeding two activations gets both gradients: the first written, the next added") {

@@ -298,9 +298,12 @@ void add_conv_rows(std::vector<OpCase>& rows) {
                     conv_transpose2d_reference_twin(c.stride, c.padding)});
   }
   // With the ReLU fused (OutputActivation::Relu), one layer of each kind. Finite differences must not
-  // cross the kink: each bias is at least 0.3 from 0 and |weight| < 0.02, so the convolution's part of
-  // every pre-activation stays under 12 taps x 0.02 = 0.24 (k2 from 3 channels; the transposed k4 s2 reads
-  // 2 channels x 2 x 2 taps), 0.06 clear of the kink; the channels are on or off by their bias's sign.
+  // cross the kink: each bias is at least 0.3 from 0 and |weight| <= 0.02, so the convolution's part of
+  // every pre-activation is at most 12 taps x 0.02 = 0.24 (k2 from 3 channels; the transposed k4 s2 reads
+  // 2 channels x 2 x 2 taps), and a step of eps = 5e-3 in one input moves it by at most 5e-3: 0.05 clear of
+  // the kink. The channels are on or off by their bias's sign. (Without a bias nothing keeps the
+  // pre-activations off the kink; tests/autograd/test_tape_and_values.cpp checks that case against the
+  // separate ReLU, bit for bit.)
   rows.push_back({"conv2d",
                   "k2 s2 p0, ReLU fused",
                   [](Tape& t, const std::vector<Tensor>& in) {

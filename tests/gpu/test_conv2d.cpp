@@ -50,6 +50,14 @@ void check_conv_passes(const Conv2dGeometry& g, PhiloxRng& rng) {
   cuda::conv2d_forward(g, x_d.data(), w_d.data(), bias_d.data(), y_relu_d.data(), OutputActivation::Relu);
   CHECK(report(describe("conv2d_forward+relu", g), max_relative_error(y_relu_d.to_host(), y_relu), bound) <=
         bound);
+  std::vector<float> relu_only = y;  // no bias: the ReLU alone
+  auto relu_only_d = to_device(y);
+  conv2d_add_bias(relu_only.data(), nullptr, g.batch, g.out_channels, g.out_height() * g.out_width(),
+                  OutputActivation::Relu);
+  cuda::conv2d_add_bias(relu_only_d.data(), nullptr, g.batch, g.out_channels, g.out_height() * g.out_width(),
+                        OutputActivation::Relu);
+  CHECK(report(describe("conv2d_add_bias relu alone", g),
+               max_relative_error(relu_only_d.to_host(), relu_only), bound) <= bound);
   conv2d_add_bias(y.data(), bias.data(), g.batch, g.out_channels, g.out_height() * g.out_width(),
                   OutputActivation::Relu);
   cuda::conv2d_add_bias(y_d.data(), bias_d.data(), g.batch, g.out_channels, g.out_height() * g.out_width(),
