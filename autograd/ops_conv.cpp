@@ -10,7 +10,7 @@
 // The kernels overwrite their outputs, so a gradient is written in place when it is the tensor's first,
 // and otherwise computed into scratch and then added (a tensor can be used twice).
 //
-// Both take an optional fused ReLU (OutputActivation, kernels/cpu/conv2d.h): applied as the output is
+// Both take an optional fused ReLU (OutputActivation, kernels/cpu/activation.h): applied as the output is
 // stored, it saves the separate ReLU's pass over memory. Going back, its derivative is read from the
 // output (y > 0 exactly where the pre-activation is > 0), so no pre-activation tensor is kept.
 #include "autograd/dispatch.h"
