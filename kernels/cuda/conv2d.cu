@@ -164,6 +164,11 @@ struct Im2colTransposed {
 
 // ---- stores: where element (row, column) of the product goes ---------------------------------------
 
+// The fused ReLU of both stores below: v where v > 0, else +0 (NaN included), as activation.cu's ReLU.
+__device__ inline float fused_relu(float v, bool relu) {
+  return relu && !(v > 0.0f) ? 0.0f : v;
+}
+
 // y[n, o, oy, ox] = sum + bias[o] for row o, column pixel (n, oy, ox), through a fused ReLU when asked.
 struct StoreOutput {
   float* y;
@@ -172,7 +177,7 @@ struct StoreOutput {
   bool relu;
   __device__ void operator()(int o, int pixel, float sum) const {
     const float v = sum + (bias ? bias[o] : 0.0f);
-    y[(size_t(pixel / plane) * out_channels + o) * plane + pixel % plane] = relu && !(v > 0.0f) ? 0.0f : v;
+    y[(size_t(pixel / plane) * out_channels + o) * plane + pixel % plane] = fused_relu(v, relu);
   }
 };
 
@@ -338,7 +343,7 @@ __global__ void add_bias(float* y, const float* bias, size_t count, int channels
   for (size_t i = blockIdx.x * size_t(blockDim.x) + threadIdx.x; i < count;
        i += size_t(gridDim.x) * blockDim.x) {
     const float v = bias ? y[i] + bias[(i / plane) % channels] : y[i];
-    y[i] = relu && !(v > 0.0f) ? 0.0f : v;
+    y[i] = fused_relu(v, relu);
   }
 }
 
